@@ -1,0 +1,49 @@
+"""The `marshal` command line: one module per command group, each registered in one line."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Callable, Sequence
+from typing import Protocol
+
+from pydantic import ValidationError
+
+from bot import __version__
+from bot.settings import Settings, describe_error, load_settings
+
+Handler = Callable[[argparse.Namespace, Settings], int]
+
+
+class CommandGroup(Protocol):
+    def register(self, commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None: ...
+
+
+def _groups() -> list[CommandGroup]:
+    return []
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="marshal", description="Slack-first incident commander: alert in, war room out."
+    )
+    parser.add_argument("--version", action="version", version=f"marshal {__version__}")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
+    for group in _groups():
+        group.register(commands)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    handler: Handler | None = getattr(args, "handler", None)
+    if handler is None:
+        parser.print_help()
+        return 2
+    try:
+        settings = load_settings()
+    except ValidationError as exc:
+        print(f"marshal: configuration error: {describe_error(exc)}", file=sys.stderr)
+        return 2
+    return handler(args, settings)

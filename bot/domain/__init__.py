@@ -1,0 +1,1 @@
+"""The incident domain: pydantic models and rules that know nothing of Slack, AWS or HTTP."""

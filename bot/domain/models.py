@@ -1,0 +1,212 @@
+"""Domain records: Alert, Incident, TimelineEntry, StatusPageDraft. Pure pydantic, no I/O."""
+
+from __future__ import annotations
+
+import hashlib
+from datetime import UTC, datetime
+from enum import StrEnum
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from bot.domain.ids import new_id, new_incident_id
+from bot.domain.lifecycle import IncidentStatus, check_transition
+from bot.domain.severity import Severity
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+class AlertSource(StrEnum):
+    GRAFANA_ONCALL = "grafana-oncall"
+    ALERTMANAGER = "alertmanager"
+    GRAFANA = "grafana"
+    PAGERDUTY = "pagerduty"
+    GENERIC = "generic"
+    SLACK = "slack"  # declared by a human with `/marshal declare`
+
+
+class AlertStatus(StrEnum):
+    FIRING = "firing"
+    RESOLVED = "resolved"
+
+
+class Role(StrEnum):
+    IC = "ic"
+    COMMS = "comms"
+    SCRIBE = "scribe"
+
+
+class Link(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    title: str
+    url: str
+
+
+class Alert(BaseModel):
+    """One notification from a monitoring tool, normalised. `raw` keeps what the sender sent."""
+
+    source: AlertSource
+    external_id: str = Field(description="identity of this notification, for re-send dedup")
+    group_key: str = Field(description="alerts with one group key attach to one open incident")
+    status: AlertStatus
+    title: str
+    severity: Severity = Severity.P3
+    service: str | None = None
+    team: str | None = None
+    description: str = ""
+    links: list[Link] = Field(default_factory=list)
+    labels: dict[str, str] = Field(default_factory=dict)
+    oncall: list[str] = Field(default_factory=list, description="emails or Slack user ids")
+    drill: bool = False
+    received_at: datetime = Field(default_factory=utcnow)
+    raw: dict[str, Any] = Field(default_factory=dict)
+
+
+class AssemblyStep(BaseModel):
+    """A finished war-room assembly step; a retry skips the steps recorded here."""
+
+    done_at: datetime
+    seconds: float = 0.0
+    detail: dict[str, Any] = Field(default_factory=dict)
+
+
+class Incident(BaseModel):
+    id: str = Field(default_factory=new_incident_id)
+    version: int = 0
+    source: AlertSource
+    group_key: str
+    title: str
+    severity: Severity
+    status: IncidentStatus = IncidentStatus.TRIGGERED
+    service: str | None = None
+    team: str | None = None
+    description: str = ""
+    drill: bool = False
+    labels: dict[str, str] = Field(default_factory=dict)
+    links: list[Link] = Field(default_factory=list)
+    oncall: list[str] = Field(default_factory=list)
+    roles: dict[Role, str] = Field(default_factory=dict)
+    channel_id: str | None = None
+    channel_name: str | None = None
+    triggered_at: datetime = Field(default_factory=utcnow)
+    acknowledged_at: datetime | None = None
+    acknowledged_by: str | None = None
+    assembled_at: datetime | None = None
+    mitigated_at: datetime | None = None
+    resolved_at: datetime | None = None
+    closed_at: datetime | None = None
+    updated_at: datetime = Field(default_factory=utcnow)
+    assembly: dict[str, AssemblyStep] = Field(default_factory=dict)
+    assembly_seconds: float | None = None
+    alert_count: int = 1
+
+    @property
+    def commander(self) -> str | None:
+        return self.roles.get(Role.IC)
+
+    @property
+    def is_open(self) -> bool:
+        return self.status.is_open
+
+    @classmethod
+    def from_alert(cls, alert: Alert) -> Incident:
+        return cls(
+            source=alert.source,
+            group_key=alert.group_key,
+            title=alert.title,
+            severity=alert.severity,
+            service=alert.service,
+            team=alert.team,
+            description=alert.description,
+            drill=alert.drill,
+            labels=alert.labels,
+            links=alert.links,
+            oncall=alert.oncall,
+            triggered_at=alert.received_at,
+        )
+
+    def transition(self, to: IncidentStatus, *, at: datetime | None = None) -> Incident:
+        """A copy in state `to`, with that state's timestamp set; refuses illegal moves."""
+        check_transition(self.id, self.status, to)
+        when = at or utcnow()
+        changes: dict[str, Any] = {"status": to, "updated_at": when}
+        stamp = {
+            IncidentStatus.MITIGATED: "mitigated_at",
+            IncidentStatus.RESOLVED: "resolved_at",
+            IncidentStatus.CLOSED: "closed_at",
+        }.get(to)
+        if stamp:
+            changes[stamp] = when
+        if to.is_active_response and self.status in {
+            IncidentStatus.ASSEMBLING,
+            IncidentStatus.TRIGGERED,
+        }:
+            changes["assembled_at"] = self.assembled_at or when
+        if to is IncidentStatus.INVESTIGATING and self.status is IncidentStatus.RESOLVED:
+            changes["resolved_at"] = None  # reopened
+        return self.model_copy(update=changes)
+
+
+class TimelineKind(StrEnum):
+    NOTE = "note"
+    PINNED_MESSAGE = "pinned_message"
+    STATUS_UPDATE = "status_update"
+    SYSTEM = "system"
+
+
+class TimelineEntry(BaseModel):
+    id: str = Field(default_factory=lambda: new_id("tl"))
+    incident_id: str
+    at: datetime = Field(default_factory=utcnow)
+    author: str
+    kind: TimelineKind = TimelineKind.NOTE
+    text: str
+    source_ref: str | None = Field(
+        default=None, description="e.g. the Slack message ts a pinned entry came from"
+    )
+
+
+class DraftStatus(StrEnum):
+    PENDING = "pending"
+    APPROVED = "approved"
+    PUBLISHING = "publishing"
+    PUBLISHED = "published"
+    REJECTED = "rejected"
+    SUPERSEDED = "superseded"
+
+
+class PublicStatus(StrEnum):
+    """Statuspage.io's incident states."""
+
+    INVESTIGATING = "investigating"
+    IDENTIFIED = "identified"
+    MONITORING = "monitoring"
+    RESOLVED = "resolved"
+
+
+def body_hash(body: str) -> str:
+    return hashlib.sha256(body.encode("utf-8")).hexdigest()
+
+
+class StatusPageDraft(BaseModel):
+    id: str = Field(default_factory=lambda: new_id("draft"))
+    incident_id: str
+    version: int = 0
+    title: str
+    body: str
+    public_status: PublicStatus = PublicStatus.INVESTIGATING
+    status: DraftStatus = DraftStatus.PENDING
+    drafted_by: str
+    approved_by: str | None = None
+    approved_hash: str | None = None
+    public_incident_id: str | None = None
+    public_url: str | None = None
+    created_at: datetime = Field(default_factory=utcnow)
+    updated_at: datetime = Field(default_factory=utcnow)
+
+    @property
+    def body_sha256(self) -> str:
+        return body_hash(self.body)

@@ -1,0 +1,86 @@
+"""SlackGateway port: the Slack Web API calls services need, in domain words.
+
+The adapter (bot/slack/gateway.py) wraps slack_sdk's WebClient with retries for 429
+(honouring Retry-After), 5xx and connection errors. Failures surface as SlackCallFailed.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Protocol
+
+from pydantic import BaseModel, Field
+
+from bot.domain.errors import MarshalError
+
+
+class SlackCallFailed(MarshalError):
+    def __init__(self, method: str, error: str) -> None:
+        self.method = method
+        self.error = error
+        super().__init__(f"Slack {method} failed: {error}")
+
+
+class Channel(BaseModel):
+    id: str
+    name: str
+
+
+class InviteResult(BaseModel):
+    invited: list[str] = Field(default_factory=list)
+    failed: dict[str, str] = Field(default_factory=dict)  # user id -> Slack error
+
+
+class SlackGateway(Protocol):
+    def create_private_channel(self, name: str) -> Channel:
+        """Raises SlackCallFailed('conversations.create', 'name_taken') when taken."""
+
+    def find_channel_by_name(self, name: str) -> Channel | None: ...
+
+    def set_topic(self, channel_id: str, topic: str) -> None: ...
+
+    def set_purpose(self, channel_id: str, purpose: str) -> None: ...
+
+    def invite(self, channel_id: str, user_ids: list[str]) -> InviteResult:
+        """Invites in batches; one bad user id never blocks the others."""
+
+    def post_message(
+        self,
+        channel_id: str,
+        text: str,
+        *,
+        blocks: list[dict[str, Any]] | None = None,
+        thread_ts: str | None = None,
+    ) -> str:
+        """Returns the message ts."""
+
+    def update_message(
+        self, channel_id: str, ts: str, text: str, *, blocks: list[dict[str, Any]] | None = None
+    ) -> None: ...
+
+    def post_ephemeral(
+        self,
+        channel_id: str,
+        user_id: str,
+        text: str,
+        *,
+        blocks: list[dict[str, Any]] | None = None,
+    ) -> None: ...
+
+    def send_dm(
+        self, user_id: str, text: str, *, blocks: list[dict[str, Any]] | None = None
+    ) -> str:
+        """Opens (or reuses) the IM channel and posts; returns the message ts."""
+
+    def pin(self, channel_id: str, ts: str) -> None: ...
+
+    def add_bookmark(self, channel_id: str, title: str, url: str) -> None: ...
+
+    def lookup_user_by_email(self, email: str) -> str | None: ...
+
+    def usergroup_members(self, usergroup_id: str) -> list[str]: ...
+
+    def permalink(self, channel_id: str, ts: str) -> str: ...
+
+    def history(self, channel_id: str, *, limit: int = 200) -> list[dict[str, Any]]: ...
+
+    def archive(self, channel_id: str) -> None: ...

@@ -1,0 +1,102 @@
+"""IncidentStore port: incidents, their alerts and timeline, the ingestion outbox, and claims.
+
+Every adapter (SQLite, DynamoDB) passes the one contract suite in tests/contract/.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Generic, Protocol, TypeVar
+
+from pydantic import BaseModel
+
+from bot.domain.models import Alert, Incident, TimelineEntry
+
+T = TypeVar("T")
+
+
+class Page(BaseModel, Generic[T]):
+    items: list[T]
+    next_cursor: str | None = None
+
+
+class AlertRecord(BaseModel):
+    """An accepted alert notification and the incident it landed on (re-send dedup key)."""
+
+    dedup_key: str  # f"{source}:{external_id}:{status}"
+    incident_id: str
+    alert: Alert
+
+
+class OutboxEvent(BaseModel):
+    """A queue event written in the same atomic step as the record it announces.
+
+    It is pending until the queue accepted it, so a crash between the store write and
+    the enqueue loses nothing: the sender's retry or the recovery sweep sends it again.
+    """
+
+    event_id: str
+    incident_id: str
+    event_type: str
+    payload: dict[str, object]
+    created_at: datetime
+    sent_at: datetime | None = None
+
+
+class Intake(BaseModel):
+    """What `IncidentStore.ingest` did with one alert."""
+
+    incident: Incident
+    created: bool  # a new incident was opened for the alert's group
+    duplicate: bool  # this exact notification was accepted before
+    outbox: OutboxEvent  # the event to enqueue (pending unless already sent)
+
+
+class IncidentStore(Protocol):
+    def ping(self) -> None:
+        """Raise BackendUnavailable when the store cannot serve requests."""
+
+    def ingest(self, alert: Alert, new_incident: Incident, event: OutboxEvent) -> Intake:
+        """Atomically: dedup the notification, attach it to the open incident of its group
+        (or create `new_incident` when the group has none), and write `event` to the outbox.
+
+        A re-sent notification (same source, external id and status) returns the original
+        incident and outbox event with duplicate=True and writes nothing.
+        """
+
+    def create_if_absent(self, incident: Incident) -> tuple[Incident, bool]:
+        """Open `incident` unless its group already has an open incident; returns the winner."""
+
+    def get(self, incident_id: str, *, consistent: bool = True) -> Incident | None: ...
+
+    def update(self, incident: Incident, *, expected_version: int) -> Incident:
+        """Write `incident` if the stored version is still `expected_version`; returns it with
+        version+1. Raises ConcurrentUpdate carrying the stored incident otherwise.
+        Releases the group key when the incident leaves the open states."""
+
+    def find_by_channel(self, channel_id: str) -> Incident | None: ...
+
+    def list_incidents(
+        self, *, open_only: bool = True, limit: int = 50, cursor: str | None = None
+    ) -> Page[Incident]:
+        """Newest first. A cursor the store does not recognise raises ValueError."""
+
+    def pending_outbox(self, *, older_than: datetime, limit: int = 100) -> list[OutboxEvent]: ...
+
+    def mark_outbox_sent(self, event_id: str) -> None: ...
+
+    def add_outbox(self, event: OutboxEvent) -> None:
+        """Queue an event later work needs (e.g. ALERT_RESOLVED) through the same outbox."""
+
+    def add_timeline(self, entry: TimelineEntry) -> None: ...
+
+    def remove_timeline(self, incident_id: str, entry_id: str) -> bool: ...
+
+    def find_timeline_by_ref(self, incident_id: str, source_ref: str) -> TimelineEntry | None: ...
+
+    def list_timeline(self, incident_id: str) -> list[TimelineEntry]:
+        """Oldest first."""
+
+    def claim(self, key: str, owner: str, *, ttl_seconds: int | None = None) -> bool:
+        """Create-if-absent on `key`: True for the first caller only. Used for envelope dedup,
+        nudge slots and publish locks so replicas never act twice."""

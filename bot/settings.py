@@ -1,0 +1,206 @@
+"""Settings from the environment and an optional `.env`, named exactly as DESIGN.md section 3.
+
+A wrong value stops start-up with one line naming the variable (see `describe_error`).
+"""
+
+from __future__ import annotations
+
+import re
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated, Literal
+
+from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+from bot.domain.severity import Severity
+
+_DURATION = re.compile(r"^\s*(\d+)\s*([smhd]?)\s*$", re.IGNORECASE)
+_UNIT_SECONDS = {"": 60, "s": 1, "m": 60, "h": 3600, "d": 86400}  # a bare number means minutes
+
+
+def parse_duration(text: str) -> int:
+    """'15m' -> 900, '5s' -> 5, '2h' -> 7200, '30' -> 1800 (minutes)."""
+    match = _DURATION.match(text)
+    if not match:
+        raise ValueError(f"{text!r} is not a duration like 30s, 15m, 2h or 1d")
+    seconds = int(match.group(1)) * _UNIT_SECONDS[match.group(2).lower()]
+    if seconds <= 0:
+        raise ValueError(f"{text!r} must be longer than zero")
+    return seconds
+
+
+def parse_severity_durations(text: str) -> dict[Severity, int]:
+    """'P1=15m,P2=30m' -> {P1: 900, P2: 1800}."""
+    result: dict[Severity, int] = {}
+    for part in filter(None, (p.strip() for p in text.split(","))):
+        if "=" not in part:
+            raise ValueError(f"{part!r} should look like P1=15m")
+        sev, _, duration = part.partition("=")
+        result[Severity.parse(sev)] = parse_duration(duration)
+    return result
+
+
+def _csv(value: object) -> list[str]:
+    if isinstance(value, str):
+        return [v.strip() for v in value.split(",") if v.strip()]
+    if isinstance(value, list | tuple):
+        return [str(v).strip() for v in value if str(v).strip()]
+    return []
+
+
+class SlackMode(StrEnum):
+    AUTO = "auto"  # real Slack when both tokens are set, else the sandbox
+    REAL = "real"
+    SANDBOX = "sandbox"
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(
+        env_file=".env",
+        env_file_encoding="utf-8",
+        extra="ignore",
+        case_sensitive=False,
+        validate_default=True,
+    )
+
+    # Slack
+    slack_bot_token: SecretStr | None = None
+    slack_app_token: SecretStr | None = None
+    slack_signing_secret: SecretStr | None = None
+    slack_api_url: str = "https://slack.com/api/"
+    marshal_command: str = "/marshal"
+    marshal_slack_mode: SlackMode = SlackMode.AUTO
+    marshal_sandbox_host: str = "127.0.0.1"
+    marshal_sandbox_port: int = Field(default=8090, ge=0, le=65535)
+    marshal_timeline_reaction: str = "pushpin"
+
+    # Storage and queue
+    marshal_store: Literal["sqlite", "dynamodb"] = "sqlite"
+    marshal_db_path: Path = Path("var/marshal.db")
+    marshal_queue: Literal["local", "sqs"] = "local"
+    marshal_table_prefix: str = "marshal-"
+    marshal_queue_url: str | None = None
+    marshal_queue_max_receives: int = Field(default=5, ge=1, le=1000)
+    aws_region: str = Field(default="us-east-1", alias="AWS_DEFAULT_REGION")
+
+    # HTTP
+    marshal_http_host: str = "127.0.0.1"
+    marshal_http_port: int = Field(default=8080, ge=0, le=65535)
+    marshal_max_body_bytes: int = Field(default=1024 * 1024, ge=1024)
+
+    # Webhook secrets
+    marshal_secret_grafana_oncall: SecretStr | None = None
+    marshal_secret_grafana: SecretStr | None = None
+    marshal_secret_alertmanager: SecretStr | None = None
+    marshal_secret_pagerduty: SecretStr | None = None
+    marshal_secret_generic: SecretStr | None = None
+
+    # People and policy
+    marshal_approvers: Annotated[list[str], NoDecode] = Field(default_factory=list)
+    marshal_two_person_rule: Annotated[list[Severity], NoDecode] = Field(
+        default_factory=lambda: [Severity.P1]
+    )
+    marshal_announce_channel: str | None = None
+    marshal_triage_channel: str | None = None
+    marshal_war_room_threshold: Severity = Severity.P2
+    marshal_directory_file: Path | None = None
+
+    # Rhythm and outputs
+    marshal_nudge_interval: Annotated[dict[Severity, int], NoDecode] = Field(
+        default_factory=lambda: {Severity.P1: 900, Severity.P2: 1800}
+    )
+    marshal_postmortem_dir: Path = Path("postmortems")
+    marshal_log_level: str = "INFO"
+
+    # Vendors
+    statuspage_api_url: str = "https://api.statuspage.io/v1/"
+    statuspage_api_key: SecretStr | None = None
+    statuspage_page_id: str | None = None
+    linear_api_url: str = "https://api.linear.app/graphql"
+    linear_api_key: SecretStr | None = None
+    linear_team_id: str | None = None
+    anthropic_api_key: SecretStr | None = None
+    anthropic_base_url: str | None = None
+
+    @field_validator("marshal_approvers", mode="before")
+    @classmethod
+    def _split_list(cls, value: object) -> list[str]:
+        return _csv(value)
+
+    @field_validator("marshal_two_person_rule", mode="before")
+    @classmethod
+    def _two_person(cls, value: object) -> list[Severity]:
+        if isinstance(value, bool):
+            return list(Severity) if value else []
+        text = ",".join(_csv(value)).lower()
+        if text in {"true", "yes", "on", "1", "all"}:
+            return list(Severity)
+        if text in {"false", "no", "off", "0", "", "none"}:
+            return []
+        return [Severity.parse(s) for s in _csv(value)]
+
+    @field_validator("marshal_nudge_interval", mode="before")
+    @classmethod
+    def _nudges(cls, value: object) -> object:
+        return parse_severity_durations(value) if isinstance(value, str) else value
+
+    @field_validator("marshal_war_room_threshold", mode="before")
+    @classmethod
+    def _threshold(cls, value: object) -> object:
+        return Severity.parse(value) if isinstance(value, str) else value
+
+    @field_validator("marshal_command")
+    @classmethod
+    def _command(cls, value: str) -> str:
+        value = value.strip()
+        if not re.fullmatch(r"/[a-z0-9_-]{1,31}", value):
+            raise ValueError("must look like /marshal (a slash, then up to 31 of a-z 0-9 - _)")
+        return value
+
+    @field_validator("slack_api_url")
+    @classmethod
+    def _api_url(cls, value: str) -> str:
+        if not value.startswith(("http://", "https://")):
+            raise ValueError("must be an http(s) URL such as https://slack.com/api/")
+        return value if value.endswith("/") else value + "/"
+
+    @model_validator(mode="after")
+    def _slack_tokens(self) -> Settings:
+        wants_real = self.marshal_slack_mode is SlackMode.REAL or (
+            self.marshal_slack_mode is SlackMode.AUTO
+            and (self.slack_bot_token is not None or self.slack_app_token is not None)
+        )
+        if wants_real:
+            for name in ("slack_bot_token", "slack_app_token"):
+                if getattr(self, name) is None:
+                    raise ValueError(
+                        f"{name.upper()} is required to connect to real Slack "
+                        "(set both SLACK_BOT_TOKEN and SLACK_APP_TOKEN, or neither for the sandbox)"
+                    )
+        if self.marshal_queue == "sqs" and not self.marshal_queue_url:
+            raise ValueError("MARSHAL_QUEUE_URL is required when MARSHAL_QUEUE=sqs")
+        return self
+
+    @property
+    def uses_sandbox(self) -> bool:
+        if self.marshal_slack_mode is SlackMode.SANDBOX:
+            return True
+        return self.marshal_slack_mode is SlackMode.AUTO and self.slack_bot_token is None
+
+    def nudge_seconds(self, severity: Severity) -> int | None:
+        return self.marshal_nudge_interval.get(severity)
+
+
+def describe_error(error: ValidationError) -> str:
+    """One line naming the variable: 'MARSHAL_HTTP_PORT: Input should be a valid integer'."""
+    first = error.errors()[0]
+    location = ".".join(str(p) for p in first.get("loc", ()) if p != "__root__")
+    message = first.get("msg", "invalid value").removeprefix("Value error, ")
+    if location:
+        return f"{location.upper()}: {message}"
+    return message
+
+
+def load_settings() -> Settings:
+    return Settings()

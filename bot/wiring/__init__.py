@@ -1,0 +1,1 @@
+"""Wiring: choose and build the adapters named by the settings. Entry points call this."""

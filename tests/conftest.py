@@ -1,0 +1,52 @@
+"""Shared fixtures: isolated environment, and moto's server over real HTTP for AWS backends."""
+
+from __future__ import annotations
+
+import os
+import urllib.request
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+import pytest
+from moto.server import ThreadedMotoServer
+
+
+@pytest.fixture(autouse=True)
+def _isolated_environment(
+    monkeypatch: pytest.MonkeyPatch, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    """No test sees the developer's Slack tokens, AWS profile or marshal settings."""
+    for key in list(os.environ):
+        if key.startswith(("MARSHAL_", "SLACK_", "AWS_", "STATUSPAGE_", "LINEAR_", "ANTHROPIC_")):
+            monkeypatch.delenv(key, raising=False)
+    monkeypatch.chdir(tmp_path_factory.mktemp("cwd"))
+
+
+@dataclass(frozen=True)
+class AwsEndpoint:
+    url: str
+
+    def reset(self) -> None:
+        request = urllib.request.Request(f"{self.url}/moto-api/reset", method="POST")
+        with urllib.request.urlopen(request, timeout=10) as response:
+            assert response.status == 200
+
+
+@pytest.fixture(scope="session")
+def moto_server() -> Iterator[AwsEndpoint]:
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+    server.start()
+    host, port = server.get_host_and_port()
+    yield AwsEndpoint(url=f"http://{host}:{port}")
+    server.stop()
+
+
+@pytest.fixture
+def aws(moto_server: AwsEndpoint, monkeypatch: pytest.MonkeyPatch) -> AwsEndpoint:
+    """A clean moto account, with boto3 pointed at it through its own AWS_ENDPOINT_URL."""
+    moto_server.reset()
+    monkeypatch.setenv("AWS_ENDPOINT_URL", moto_server.url)
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
+    monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
+    return moto_server
