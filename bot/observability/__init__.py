@@ -1,0 +1,1 @@
+"""Observability: structured JSON logs with secrets redacted, and Prometheus metrics."""
