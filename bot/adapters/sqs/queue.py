@@ -116,6 +116,9 @@ class SqsQueue:
     def queue_url(self) -> str:
         return self._url
 
+    def close(self) -> None:
+        self._client.close()
+
     def ping(self) -> None:
         with _translated_errors("reach the event queue"):
             self._client.get_queue_attributes(QueueUrl=self._url, AttributeNames=["QueueArn"])
