@@ -91,10 +91,12 @@ class SqliteConnections:
             connection.execute("BEGIN IMMEDIATE")
             try:
                 yield connection
+                connection.commit()
             except BaseException:
-                connection.rollback()
+                # Also after a failed COMMIT: the next BEGIN on this thread must start clean.
+                if connection.in_transaction:
+                    connection.rollback()
                 raise
-            connection.commit()
 
     def close(self) -> None:
         with self._lock:
