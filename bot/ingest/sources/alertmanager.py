@@ -99,6 +99,12 @@ def _title(payload: AlertmanagerPayload, firing: list[AlertmanagerAlert], fallba
     return f"{name} ({len(firing)} alerts)" if len(firing) > 1 else name
 
 
+def _distinguishing(alert: AlertmanagerAlert, common: dict[str, str]) -> str:
+    """What sets this alert apart in its group: its labels that are not common to all."""
+    own = [f"{k}={v}" for k, v in sorted(alert.labels.items()) if common.get(k) != v]
+    return ", ".join(own) or alert.labels.get("alertname") or alert.identity()
+
+
 def _description(payload: AlertmanagerPayload, shown: list[AlertmanagerAlert]) -> str:
     common = payload.common_annotations
     if common.get("description"):
@@ -108,7 +114,7 @@ def _description(payload: AlertmanagerPayload, shown: list[AlertmanagerAlert]) -
         return notes.get("description") or notes.get("summary") or ""
     lines = []
     for alert in shown[:_DESCRIBED_ALERTS]:
-        name = alert.labels.get("instance") or alert.labels.get("alertname") or alert.identity()
+        name = _distinguishing(alert, payload.common_labels)
         text = alert.annotations.get("description") or alert.annotations.get("summary") or ""
         lines.append(f"- [{alert.status}] {name}: {text}".rstrip(": "))
     if len(shown) > _DESCRIBED_ALERTS:
