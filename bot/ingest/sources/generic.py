@@ -44,6 +44,7 @@ from bot.ingest.severity_map import DEFAULT_SEVERITY_MAP, SeverityMap
 
 Text = Annotated[StrictStr, Field(min_length=1)]
 _HTTP_URL = re.compile(r"https?://[^\s/?#]+[^\s]*")
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 LabelValue = StrictStr | StrictInt | StrictFloat | StrictBool
 
 
@@ -64,7 +65,7 @@ class GenericLink(BaseModel):
 class GenericAlert(BaseModel):
     model_config = ConfigDict(extra="ignore", str_strip_whitespace=True)
 
-    dedup_key: Annotated[Text, Field(max_length=MAX_KEY_CHARS, pattern=r"^[^\x00-\x1f\x7f]+$")]
+    dedup_key: Annotated[Text, Field(max_length=MAX_KEY_CHARS)]
     status: Literal["firing", "resolved"]
     title: Annotated[Text, Field(max_length=MAX_TITLE_CHARS)]
     severity: Severity | None = None
@@ -75,6 +76,13 @@ class GenericAlert(BaseModel):
     labels: dict[
         Annotated[StrictStr, Field(min_length=1, max_length=MAX_LABEL_KEY_CHARS)], LabelValue
     ] = Field(default_factory=dict)
+
+    @field_validator("dedup_key")
+    @classmethod
+    def _printable(cls, value: str) -> str:
+        if _CONTROL.search(value):
+            raise ValueError("must not contain control characters")
+        return value
 
     @field_validator("severity", mode="before")
     @classmethod
