@@ -127,3 +127,20 @@ def test_unreachable_secrets_manager_is_a_backend_error(aws: AwsEndpoint) -> Non
     with pytest.raises(SecretsUnavailable) as caught:
         source.secret_for(AlertSource.PAGERDUTY)
     assert "marshal/webhook/pagerduty" in str(caught.value)
+
+
+def test_a_failed_refresh_keeps_serving_the_cached_secret(secretsmanager: Any) -> None:
+    recording = RecordingClient(secretsmanager)
+    clock = ManualClock()
+    source = SecretsManagerSecretSource(recording, "marshal/", clock=clock)
+    assert source.secret_for(AlertSource.PAGERDUTY) == "first-secret"
+    recording.inner = boto3.client(  # Secrets Manager becomes unreachable
+        "secretsmanager",
+        endpoint_url="http://127.0.0.1:9",
+        config=Config(connect_timeout=1, retries={"max_attempts": 1}),
+    )
+    clock.now += 31
+    assert source.refresh(AlertSource.PAGERDUTY) is True
+    assert source.secret_for(AlertSource.PAGERDUTY) == "first-secret"
+    assert source.refresh(AlertSource.PAGERDUTY) is False  # and it waits before trying again
+    assert len(recording.reads) == 2
