@@ -31,7 +31,7 @@ class _Armed:
 class Faults:
     """Armed faults; `drop_connections` closes every live Socket Mode connection now."""
 
-    def __init__(self, drop_connections: Callable[[], int] | None = None) -> None:
+    def __init__(self, drop_connections: Callable[[bool], int] | None = None) -> None:
         self._lock = threading.Lock()
         self._armed: list[_Armed] = []
         self._latency: dict[str | None, float] = {}
@@ -57,11 +57,15 @@ class Faults:
             raise ValueError(f"{status} is not a 5xx status")
         self._arm(method, HttpFault(status, "fatal_error"), times)
 
-    def drop_connections(self) -> int:
-        """Close every Socket Mode connection; returns how many were open."""
+    def drop_connections(self, *, graceful: bool = True) -> int:
+        """Drop every Socket Mode connection; returns how many were open.
+
+        graceful: Slack's `disconnect` message first (the client reconnects at once); otherwise
+        the socket just closes and the client finds out on its next ping check.
+        """
         if self._drop is None:
             return 0
-        return self._drop()
+        return self._drop(graceful)
 
     def clear(self) -> None:
         with self._lock:

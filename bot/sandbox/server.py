@@ -31,6 +31,7 @@ from bot.sandbox.web_api import Tokens, WebApi
 from bot.sandbox.workspace import User, Workspace
 
 _START_TIMEOUT_SECONDS = 10.0
+_PING_SECONDS = 0.5
 
 
 class SandboxSlack:
@@ -117,6 +118,10 @@ class SandboxSlack:
             access_log=False,
             lifespan="off",
             ws="websockets-sansio",
+            # Frequent pings wake slack_sdk's blocking recv (3 s timeout), so a client's
+            # close() returns promptly instead of waiting out its read.
+            ws_ping_interval=_PING_SECONDS,
+            ws_ping_timeout=_PING_SECONDS * 10,
             timeout_graceful_shutdown=1,
         )
         server = uvicorn.Server(config)

@@ -27,6 +27,7 @@ from starlette.websockets import WebSocket, WebSocketDisconnect
 from bot.sandbox.workspace import APP_ID
 
 _CONNECT_WAIT_SECONDS = 5.0  # an app reconnecting after a drop gets this long to come back
+_GRACEFUL_CLOSE_SECONDS = 0.2  # Slack waits longer; slack_sdk only reads the new socket after it
 
 
 class NoSocketConnection(Exception):
@@ -128,13 +129,18 @@ class SocketModeHub:
         self._turn += 1
         return self._connections[self._turn % len(self._connections)]
 
-    def drop_all(self) -> int:
-        """Close every connection with a close frame; callable from any thread."""
+    def drop_all(self, graceful: bool = True) -> int:
+        """Drop every connection; callable from any thread. Returns how many were open.
+
+        Graceful is what Slack does before rotating a connection: a `disconnect` message (the
+        client opens a new connection at once) and a close a little later. Otherwise the socket
+        is closed with no warning and the client notices on its next ping check.
+        """
         loop = self.loop
         if loop is None or not loop.is_running():
             return 0
         count = len(self._connections)
-        coro = self._close_all()
+        coro = self._drop_all(graceful)
         try:
             running = asyncio.get_running_loop()
         except RuntimeError:
@@ -145,11 +151,27 @@ class SocketModeHub:
             asyncio.run_coroutine_threadsafe(coro, loop).result(timeout=5)
         return count
 
-    async def _close_all(self) -> None:
+    async def _drop_all(self, graceful: bool) -> None:
         for connection in list(self._connections):
+            # Out of the rotation at once; acks still arriving on it are still read.
             self._connections.remove(connection)
-            with contextlib.suppress(RuntimeError, OSError):
-                await connection.websocket.close(code=1001)
+            if graceful:
+                with contextlib.suppress(RuntimeError, OSError, WebSocketDisconnect):
+                    await connection.send(
+                        {
+                            "type": "disconnect",
+                            "reason": "refresh_requested",
+                            "debug_info": {"host": "sandbox"},
+                        }
+                    )
+                self._spawn(self._close(connection, delay=_GRACEFUL_CLOSE_SECONDS))
+            else:
+                await self._close(connection, delay=0)
+
+    async def _close(self, connection: _Connection, *, delay: float) -> None:
+        await asyncio.sleep(delay)
+        with contextlib.suppress(RuntimeError, OSError):
+            await connection.websocket.close(code=1001)
 
     # delivery -------------------------------------------------------------------------------
 
