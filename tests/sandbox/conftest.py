@@ -15,6 +15,21 @@ from slack_sdk import WebClient
 from bot.sandbox.control_client import SandboxControl
 from bot.sandbox.server import SandboxSlack
 
+DECLARE_VIEW = {
+    "type": "modal",
+    "callback_id": "declare",
+    "title": {"type": "plain_text", "text": "Declare"},
+    "submit": {"type": "plain_text", "text": "Declare"},
+    "blocks": [
+        {
+            "type": "input",
+            "block_id": "title",
+            "label": {"type": "plain_text", "text": "Title"},
+            "element": {"type": "plain_text_input", "action_id": "title_input"},
+        }
+    ],
+}
+
 
 @dataclass
 class BoltHarness:
@@ -32,8 +47,21 @@ def _build_app(
 ) -> App:
     app = App(client=client)
 
-    def on_command(ack: Ack, command: dict[str, Any]) -> None:
+    def on_command(ack: Ack, command: dict[str, Any], client: WebClient) -> None:
+        if command["text"] == "declare":
+            # Opened before the ack so a test sees the view once run_command returns.
+            client.views_open(trigger_id=command["trigger_id"], view=DECLARE_VIEW)
+            ack()
+            return
         ack(text=f"pong: {command['text']}")
+
+    def on_declare(ack: Ack, view: dict[str, Any]) -> None:
+        title = view["state"]["values"]["title"]["title_input"]["value"]
+        if not title.strip():
+            ack(response_action="errors", errors={"title": "A title, please"})
+            return
+        ack()
+        harness_actions.put(view)
 
     def on_ack_button(ack: Ack, body: dict[str, Any], respond: Respond) -> None:
         ack()
@@ -46,6 +74,7 @@ def _build_app(
     app.command("/marshal")(on_command)
     app.action("ack_incident")(on_ack_button)
     app.event("reaction_added")(on_reaction)
+    app.view("declare")(on_declare)
     return app
 
 

@@ -7,6 +7,7 @@ from typing import Any
 
 import pytest
 from slack_sdk import WebClient
+from slack_sdk.webhook import WebhookClient
 from websockets.sync.client import connect
 
 from bot.sandbox.control_client import SandboxControl, SandboxControlError
@@ -76,6 +77,52 @@ def test_pressing_a_button_on_an_unknown_message_is_a_404(bolt: BoltHarness) -> 
         bolt.control.press_button("U0BOB", "C0INCIDENTS", "1.000001", "ack_incident")
     assert raised.value.status == 404
     assert raised.value.error == "message_not_found"
+
+
+def test_modal_opened_from_a_command_is_submitted_with_state_values(bolt: BoltHarness) -> None:
+    bolt.control.run_command("U0ALICE", "C0INCIDENTS", "declare")
+    views = [v for v in bolt.control.state()["views"] if v["callback_id"] == "declare"]
+    assert views
+    view_id = views[-1]["id"]
+
+    rejected = bolt.control.submit_view(
+        "U0ALICE", view_id, {"title": {"title_input": {"type": "plain_text_input", "value": " "}}}
+    )
+    accepted = bolt.control.submit_view(
+        "U0ALICE",
+        view_id,
+        {"title": {"title_input": {"type": "plain_text_input", "value": "Checkout down"}}},
+    )
+
+    assert rejected.ack_payload == {
+        "response_action": "errors",
+        "errors": {"title": "A title, please"},
+    }
+    assert accepted.acked
+    submitted = bolt.actions.get(timeout=5)
+    assert submitted["id"] == view_id
+    assert submitted["state"]["values"]["title"]["title_input"]["value"] == "Checkout down"
+
+
+def test_response_url_posts_in_channel_and_deletes_the_original(
+    bolt: BoltHarness, sandbox: SandboxSlack
+) -> None:
+    command = bolt.control.run_command("U0BOB", "C0TRIAGE", "hello")
+    response_url = command.raw["response_url"]
+    posted = WebhookClient(response_url).send(text="for everyone", response_type="in_channel")
+    assert posted.status_code == 200
+    message = bolt.client.conversations_history(channel="C0TRIAGE", limit=1)["messages"][0]
+    assert message["text"] == "for everyone"
+
+    button = bolt.client.chat_postMessage(channel="C0TRIAGE", text="x", blocks=[ACK_BUTTON])
+    press = bolt.control.press_button("U0BOB", "C0TRIAGE", button["ts"], "ack_incident")
+    bolt.actions.get(timeout=5)
+    deleted = WebhookClient(press.raw["response_url"]).send_dict({"delete_original": True})
+
+    assert deleted.status_code == 200
+    remaining = bolt.client.conversations_history(channel="C0TRIAGE", limit=5)["messages"]
+    assert button["ts"] not in [m["ts"] for m in remaining]
+    assert WebhookClient(f"{sandbox.url}/response/nope").send(text="x").status_code == 404
 
 
 def test_user_reaction_is_delivered_as_an_event(bolt: BoltHarness) -> None:
