@@ -19,9 +19,10 @@ from starlette.routing import Route
 
 from bot.sandbox import payloads
 from bot.sandbox.call_log import CallLog
+from bot.sandbox.records import BOT_USER_ID, ResponseTarget, SlackError, User
 from bot.sandbox.response_url import apply_response
 from bot.sandbox.socket_mode import Delivery, NoSocketConnection, SocketModeHub
-from bot.sandbox.workspace import BOT_USER_ID, ResponseTarget, SlackError, User, Workspace
+from bot.sandbox.workspace import Workspace
 
 DEFAULT_COMMAND = "/marshal"
 _NOT_FOUND = frozenset(

@@ -14,16 +14,9 @@ from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from bot.sandbox import payloads
+from bot.sandbox.records import BOT_ID, BOT_USER_ID, TEAM_DOMAIN, TEAM_ID, TEAM_NAME, SlackError
 from bot.sandbox.socket_mode import SocketModeHub
-from bot.sandbox.workspace import (
-    BOT_ID,
-    BOT_USER_ID,
-    TEAM_DOMAIN,
-    TEAM_ID,
-    TEAM_NAME,
-    SlackError,
-    Workspace,
-)
+from bot.sandbox.workspace import Workspace
 
 MAX_INVITE_USERS = 1000  # conversations.invite: "invites 1-1000 users" (docs.slack.dev)
 DEFAULT_PAGE = 100

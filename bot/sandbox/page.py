@@ -15,7 +15,8 @@ from typing import Any
 from starlette.requests import Request
 from starlette.responses import HTMLResponse
 
-from bot.sandbox.workspace import TEAM_NAME, Workspace
+from bot.sandbox.records import TEAM_NAME
+from bot.sandbox.workspace import Workspace
 
 REFRESH_SECONDS = 3
 

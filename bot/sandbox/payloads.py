@@ -12,15 +12,15 @@ import uuid
 from collections.abc import Iterator
 from typing import Any
 
-from bot.sandbox.workspace import (
+from bot.sandbox.records import (
     APP_ID,
     BOT_USER_ID,
     TEAM_DOMAIN,
     TEAM_ID,
     ResponseTarget,
     SlackError,
-    Workspace,
 )
+from bot.sandbox.workspace import Workspace
 
 VERIFICATION_TOKEN = "sandbox-verification-token"  # noqa: S105 - Slack's public, deprecated token field
 

@@ -14,7 +14,8 @@ from typing import Any
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 
-from bot.sandbox.workspace import BOT_USER_ID, ResponseTarget, SlackError, Workspace
+from bot.sandbox.records import BOT_USER_ID, ResponseTarget, SlackError
+from bot.sandbox.workspace import Workspace
 
 
 def apply_response(workspace: Workspace, target: ResponseTarget, body: dict[str, Any]) -> str:

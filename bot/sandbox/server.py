@@ -25,10 +25,11 @@ from bot.sandbox.call_log import ApiCall, CallLog
 from bot.sandbox.control import ControlApi
 from bot.sandbox.faults import Faults
 from bot.sandbox.page import Page
+from bot.sandbox.records import User
 from bot.sandbox.response_url import ResponseUrls
 from bot.sandbox.socket_mode import Delivery, SocketModeHub
 from bot.sandbox.web_api import Tokens, WebApi
-from bot.sandbox.workspace import User, Workspace
+from bot.sandbox.workspace import Workspace
 
 _START_TIMEOUT_SECONDS = 10.0
 _PING_SECONDS = 0.5

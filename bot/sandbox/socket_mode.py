@@ -24,7 +24,7 @@ from typing import Any
 
 from starlette.websockets import WebSocket, WebSocketDisconnect
 
-from bot.sandbox.workspace import APP_ID
+from bot.sandbox.records import APP_ID
 
 _CONNECT_WAIT_SECONDS = 5.0  # an app reconnecting after a drop gets this long to come back
 _GRACEFUL_CLOSE_SECONDS = 0.2  # Slack waits longer; slack_sdk only reads the new socket after it

@@ -21,8 +21,9 @@ from starlette.responses import JSONResponse
 from bot.sandbox.call_log import ApiCall, CallLog
 from bot.sandbox.faults import Faults
 from bot.sandbox.methods import APP_TOKEN_METHODS, METHODS, Args, CallContext
+from bot.sandbox.records import SlackError
 from bot.sandbox.socket_mode import SocketModeHub
-from bot.sandbox.workspace import SlackError, Workspace
+from bot.sandbox.workspace import Workspace
 
 
 @dataclass(frozen=True)
