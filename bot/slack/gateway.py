@@ -26,16 +26,18 @@ _ALREADY_IN = "already_in_channel"
 _MAX_RETRIES = 3
 
 
-def build_web_client(token: str, base_url: str, *, timeout_seconds: int = 10) -> WebClient:
+def build_web_client(
+    token: str, base_url: str, *, timeout_seconds: int = 10, max_retries: int = _MAX_RETRIES
+) -> WebClient:
     """A WebClient aimed at `base_url` (SLACK_API_URL) with bounded retries and a timeout."""
     return WebClient(
         token=token,
         base_url=base_url,
         timeout=timeout_seconds,
         retry_handlers=[
-            RateLimitErrorRetryHandler(max_retry_count=_MAX_RETRIES),
-            ConnectionErrorRetryHandler(max_retry_count=_MAX_RETRIES),
-            ServerErrorRetryHandler(max_retry_count=_MAX_RETRIES),
+            RateLimitErrorRetryHandler(max_retry_count=max_retries),
+            ConnectionErrorRetryHandler(max_retry_count=max_retries),
+            ServerErrorRetryHandler(max_retry_count=max_retries),
         ],
     )
 
@@ -47,6 +49,8 @@ def _failures(method: str) -> Iterator[None]:
         yield
     except SlackApiError as exc:
         raise SlackCallFailed(method, str(exc.response.get("error", "unknown_error"))) from exc
+    except OSError as exc:  # URLError, timeouts, resets: after slack_sdk's own retries
+        raise SlackCallFailed(method, f"connection_error ({type(exc).__name__})") from exc
 
 
 def _batches(items: list[str], size: int) -> Iterator[list[str]]:

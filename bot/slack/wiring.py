@@ -11,6 +11,7 @@ from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
+from pydantic import SecretStr
 from slack_bolt import App
 
 from bot.commands.catalog import build_command_registry
@@ -86,8 +87,7 @@ def start_slack(
     return RunningSlack(gateway, app, registry, runner, executor)
 
 
-def _secret(value: object, name: str) -> str:
-    text = value.get_secret_value() if hasattr(value, "get_secret_value") else value
-    if not text:
+def _secret(value: SecretStr | None, name: str) -> str:
+    if value is None or not value.get_secret_value():
         raise ConfigurationError(f"{name} is required to connect to Slack")
-    return str(text)
+    return value.get_secret_value()
