@@ -53,6 +53,11 @@ class SocketModeRunner:
             app, app_token, web_client=web_client or app.client, dedup=dedup
         )
 
+    @property
+    def handler(self) -> SocketModeHandler:
+        """The Bolt socket-mode handler (its `handle(client, request)` is one envelope)."""
+        return self._handler
+
     def start(self) -> None:
         """Open the websocket and return; envelopes are handled on the client's threads."""
         self._handler.client.connect()

@@ -35,11 +35,11 @@ class RunningSlack:
     gateway: WebClientSlackGateway
     app: App
     registry: CommandRegistry
-    _runner: SocketModeRunner
+    runner: SocketModeRunner
     _executor: ThreadPoolExecutor
 
     def stop(self) -> None:
-        self._runner.stop()
+        self.runner.stop()
         self._executor.shutdown(wait=False, cancel_futures=True)
 
 
