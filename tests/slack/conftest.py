@@ -117,6 +117,6 @@ def harness(sandbox: SandboxSlack, tmp_path_factory: pytest.TempPathFactory) -> 
         api_url=sandbox.api_url,
     )
     control = SandboxControl(sandbox.url)
-    wait_for(lambda: sandbox.hub.connection_count() > 0)
+    wait_for(lambda: sandbox.hub.connection_count > 0)
     yield Harness(sandbox, control, store, audit, running, submitted)
     running.stop()

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
+from bot.commands.registry import WORKSPACE_CHAIN
 from bot.domain.audit import AuditAction
 from bot.domain.lifecycle import IncidentStatus
 from bot.domain.models import AlertSource, AlertStatus, Role, TimelineKind
 from bot.domain.severity import Severity
-from bot.commands.registry import WORKSPACE_CHAIN
 from tests.slack.conftest import APPROVER, Harness, wait_for
 
 NOT_WAR_ROOM = "This channel is not an incident war room"
@@ -43,9 +43,7 @@ def test_junk_arguments_get_clear_replies(harness: Harness) -> None:
     assert "limit is 2,000" in huge
     # none of these changed the incident, and each run was audited with its outcome
     assert harness.store.list_timeline(room.id) == []
-    runs = [
-        e for e in harness.audit.events(room.id) if e.action is AuditAction.COMMAND_RUN
-    ]
+    runs = [e for e in harness.audit.events(room.id) if e.action is AuditAction.COMMAND_RUN]
     assert [e.details["outcome"] for e in runs] == ["usage", "usage", "usage"]
 
 
@@ -129,7 +127,7 @@ def test_note_and_paginated_timeline(harness: Harness) -> None:
     room = harness.war_room()
     assert room.channel_id
     for n in range(12):
-        harness.run("U0BOB", room.channel_id, f"note step {n}: it's \"quoted\"")
+        harness.run("U0BOB", room.channel_id, f'note step {n}: it\'s "quoted"')
     entries = harness.store.list_timeline(room.id)
     assert len(entries) == 12
     assert entries[0].kind is TimelineKind.NOTE

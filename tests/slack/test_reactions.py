@@ -22,7 +22,11 @@ def test_pushpin_adds_the_message_and_removing_it_removes_the_entry(harness: Har
     assert entry.at == datetime.fromtimestamp(float(ts), tz=UTC)
 
     harness.control.react("U0ALICE", channel, ts, "pushpin", removed=True)
-    wait_for(lambda: harness.store.find_timeline_by_ref(room.id, ts) is None)
+    # the audit event is written after the removal, so once it is there both are done
+    wait_for(
+        lambda: AuditAction.TIMELINE_REMOVED in {e.action for e in harness.audit.events(room.id)}
+    )
+    assert harness.store.find_timeline_by_ref(room.id, ts) is None
     actions = [e.action for e in harness.audit.events(room.id)]
     assert actions.count(AuditAction.TIMELINE_ADDED) == 1
     assert actions.count(AuditAction.TIMELINE_REMOVED) == 1
