@@ -49,9 +49,8 @@ def test_a_wrong_setting_stops_start_up_with_one_line(tmp_path: Path) -> None:
     )
     assert result.returncode == 2
     lines = result.stderr.strip().splitlines()
-    assert lines == [
-        "marshal: configuration error: MARSHAL_HTTP_PORT: Input should be a valid integer, unable to parse string as an integer"
-    ]
+    assert len(lines) == 1
+    assert lines[0].startswith("marshal: configuration error: MARSHAL_HTTP_PORT: ")
     assert "Traceback" not in result.stderr
 
 
