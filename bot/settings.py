@@ -60,6 +60,7 @@ class Settings(BaseSettings):
         env_file=".env",
         env_file_encoding="utf-8",
         extra="ignore",
+        env_ignore_empty=True,  # a copied .env.example with blank values means "unset"
         case_sensitive=False,
         validate_default=True,
     )
@@ -67,7 +68,6 @@ class Settings(BaseSettings):
     # Slack
     slack_bot_token: SecretStr | None = None
     slack_app_token: SecretStr | None = None
-    slack_signing_secret: SecretStr | None = None
     slack_api_url: str = "https://slack.com/api/"
     marshal_command: str = "/marshal"
     marshal_slack_mode: SlackMode = SlackMode.AUTO

@@ -1,3 +1,5 @@
+from pathlib import Path
+
 import pytest
 from pydantic import ValidationError
 
@@ -70,3 +72,22 @@ def test_durations() -> None:
     ]
     with pytest.raises(ValueError, match="not a duration"):
         parse_duration("soon")
+
+
+def test_env_example_lists_every_setting_with_a_comment() -> None:
+    text = (Path(__file__).parent.parent / ".env.example").read_text()
+    lines = text.splitlines()
+    for name, field in Settings.model_fields.items():
+        env_name = (field.alias or name).upper()
+        index = next(
+            (i for i, line in enumerate(lines) if line.lstrip("# ").startswith(f"{env_name}=")),
+            None,
+        )
+        assert index is not None, f"{env_name} missing from .env.example"
+        above = lines[index - 1]
+        assert above.startswith("#") or "=" in above, f"{env_name} has no comment"
+
+
+def test_blank_values_in_env_file_mean_unset(monkeypatch: pytest.MonkeyPatch) -> None:
+    s = settings_from(monkeypatch, SLACK_BOT_TOKEN="", MARSHAL_QUEUE_URL="")
+    assert s.slack_bot_token is None and s.uses_sandbox

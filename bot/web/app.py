@@ -9,7 +9,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, Protocol
 
 from starlette.applications import Starlette
@@ -20,17 +20,11 @@ from starlette.routing import Route
 
 from bot.domain.errors import BackendUnavailable
 from bot.observability.metrics import Metrics
+from bot.services.intake import WebhookReply
 
 log = logging.getLogger(__name__)
 
 ReadinessCheck = Callable[[], None]  # raises when not ready
-
-
-@dataclass(frozen=True)
-class WebhookReply:
-    status: int
-    body: dict[str, Any]
-    headers: dict[str, str] = field(default_factory=dict)
 
 
 class WebhookIntake(Protocol):

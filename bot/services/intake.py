@@ -1,0 +1,161 @@
+"""AlertIntake: turns one webhook request into persisted incidents and queue events.
+
+Order matters for the never-lost invariant: verify -> parse -> one atomic store write
+(alert dedup record + incident create-or-attach + outbox event) -> enqueue -> mark sent.
+A 2xx is returned only after the enqueue; if it fails the caller gets 503 and the sender's
+retry (or the OutboxRelay) delivers the very same event, never a "duplicate ignored".
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+from bot.domain.audit import AuditAction
+from bot.domain.ids import new_id
+from bot.domain.models import Alert, AlertStatus, Incident, utcnow
+from bot.observability.metrics import Metrics
+from bot.ports.audit import AuditLog
+from bot.ports.queue import EventType, Queue
+from bot.ports.store import IncidentStore, Intake, OutboxEvent
+from bot.services.outbox_relay import deliver
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class WebhookReply:
+    """The HTTP answer for one webhook request, decided here and rendered by the web tier."""
+
+    status: int
+    body: dict[str, Any]
+    headers: dict[str, str] = field(default_factory=dict)
+
+
+class InvalidPayload(Exception):
+    """Raised by a source parser; `field` names what was wrong for the 400 answer."""
+
+    def __init__(self, field: str, message: str) -> None:
+        self.field = field
+        self.message = message
+        super().__init__(f"{field}: {message}" if field else message)
+
+
+@dataclass(frozen=True)
+class Verdict:
+    ok: bool
+    reason: str = ""
+
+
+class AlertSourceAdapter(Protocol):
+    def verify(self, body: bytes, headers: Mapping[str, str]) -> Verdict: ...
+
+    def parse(self, payload: Any) -> list[Alert]:
+        """Normalise a decoded JSON payload; raises InvalidPayload."""
+
+
+@dataclass(frozen=True)
+class Accepted:
+    incident: Incident
+    created: bool
+    duplicate: bool
+
+
+class AlertIntake:
+    def __init__(
+        self,
+        store: IncidentStore,
+        queue: Queue,
+        audit: AuditLog,
+        metrics: Metrics,
+        sources: Mapping[str, AlertSourceAdapter],
+    ) -> None:
+        self._store = store
+        self._queue = queue
+        self._audit = audit
+        self._metrics = metrics
+        self._sources = dict(sources)
+
+    def sources(self) -> frozenset[str]:
+        return frozenset(self._sources)
+
+    def accept(self, source: str, body: bytes, headers: Mapping[str, str]) -> WebhookReply:
+        adapter = self._sources[source]
+        verdict = adapter.verify(body, headers)
+        if not verdict.ok:
+            log.info(
+                "webhook signature refused", extra={"source": source, "reason": verdict.reason}
+            )
+            return WebhookReply(401, {"error": f"signature check failed: {verdict.reason}"})
+        try:
+            payload = json.loads(body)
+        except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+            return WebhookReply(400, {"error": f"body is not valid JSON: {exc}", "field": ""})
+        try:
+            alerts = adapter.parse(payload)
+        except InvalidPayload as exc:
+            return WebhookReply(400, {"error": exc.message, "field": exc.field})
+        if not alerts:
+            return WebhookReply(400, {"error": "payload holds no alert", "field": ""})
+        results = [self.submit(alert) for alert in alerts]
+        return _reply(results)
+
+    def submit(self, alert: Alert) -> Accepted:
+        """Persist and enqueue one alert (webhooks and `/marshal declare` both come here)."""
+        candidate = Incident.from_alert(alert)
+        event_type = (
+            EventType.ALERT_RECEIVED
+            if alert.status is AlertStatus.FIRING
+            else EventType.ALERT_RESOLVED
+        )
+        event = OutboxEvent(
+            event_id=new_id("evt"),
+            incident_id=candidate.id,
+            event_type=event_type.value,
+            payload={"source": alert.source.value, "external_id": alert.external_id},
+            created_at=utcnow(),
+        )
+        intake = self._store.ingest(alert, candidate, event)
+        if intake.outbox.sent_at is None:
+            deliver(self._store, self._queue, intake.outbox)
+        if not intake.duplicate:
+            self._record(alert, intake)
+        return Accepted(intake.incident, intake.created, intake.duplicate)
+
+    def _record(self, alert: Alert, intake: Intake) -> None:
+        incident = intake.incident
+        action = AuditAction.INCIDENT_CREATED if intake.created else AuditAction.ALERT_ATTACHED
+        if alert.status is AlertStatus.RESOLVED:
+            action = AuditAction.ALERT_RESOLVED
+        self._audit.append(
+            incident.id,
+            actor=f"source:{alert.source.value}",
+            action=action,
+            details={
+                "external_id": alert.external_id,
+                "group_key": alert.group_key,
+                "severity": alert.severity.value,
+                "title": alert.title,
+                "drill": alert.drill,
+            },
+            event_id=f"{intake.outbox.event_id}.audit",
+        )
+        if intake.created:
+            self._metrics.incidents_opened.labels(
+                incident.source.value, incident.severity.value
+            ).inc()
+
+
+def _reply(results: list[Accepted]) -> WebhookReply:
+    ids = list(dict.fromkeys(r.incident.id for r in results))
+    duplicate = all(r.duplicate for r in results)
+    body: dict[str, Any] = {
+        "status": "duplicate" if duplicate else "accepted",
+        "incident_id": ids[0],
+        "incident_ids": ids,
+        "created": any(r.created for r in results),
+    }
+    return WebhookReply(200 if duplicate else 202, body)
