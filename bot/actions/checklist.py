@@ -1,17 +1,17 @@
 """The checklist buttons' handler: wire it to ChecklistAction.TICK and ChecklistAction.UNTICK.
 
-The Bolt listener acks and passes the action body here. Refusals (a superseded message,
-another incident's checklist, an item no longer listed) are answered to the clicker only.
+The Bolt listener acks and hands the click over; the handler returns the text to show the
+clicker alone (a refusal: a superseded message, another incident's checklist, an item no
+longer listed), or None when the tick was stored and the message re-rendered.
 """
 
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
 from typing import Any
 
 from bot.domain.errors import NotFound
-from bot.ports.slack import SlackCallFailed, SlackGateway
+from bot.ports.slack import SlackCallFailed
 from bot.ports.store import IncidentStore
 from bot.services.war_room.checklist import (
     ChecklistAction,
@@ -23,77 +23,54 @@ from bot.services.war_room.checklist import (
 log = logging.getLogger(__name__)
 
 
-@dataclass(frozen=True)
-class ChecklistClick:
-    incident_id: str
-    item_key: str
-    done: bool
-    user_id: str
-    channel_id: str | None
-    message_ts: str | None
+class ChecklistActionHandler:
+    def __init__(self, service: ChecklistService, store: IncidentStore) -> None:
+        self._service = service
+        self._store = store
 
-    @classmethod
-    def from_body(cls, body: dict[str, Any]) -> ChecklistClick:
+    def handle(
+        self,
+        *,
+        action_id: str,
+        value: str,
+        user_id: str,
+        channel_id: str | None,
+        message_ts: str | None,
+    ) -> str | None:
+        """Act on one click; returns the refusal for the clicker, or None when done."""
+        try:
+            incident_id, item_key = parse_button_value(value)
+            self._check_room(incident_id, channel_id)
+            self._service.tick(
+                incident_id,
+                item_key,
+                user_id,
+                done=action_id != ChecklistAction.UNTICK.value,
+                message_ts=message_ts,
+            )
+        except (StaleChecklistAction, NotFound) as refusal:
+            return f"Nothing changed: {refusal}."
+        except SlackCallFailed as exc:
+            log.warning("checklist re-render failed", extra={"error": str(exc)})
+            return f"Saved, but the checklist message could not be refreshed ({exc.error})."
+        return None
+
+    def __call__(self, body: dict[str, Any]) -> str | None:
+        """The same, from a raw Bolt action body."""
         action = (body.get("actions") or [{}])[0]
-        incident_id, item_key = parse_button_value(str(action.get("value", "")))
         container = body.get("container") or {}
-        return cls(
-            incident_id=incident_id,
-            item_key=item_key,
-            done=action.get("action_id") != ChecklistAction.UNTICK.value,
+        return self.handle(
+            action_id=str(action.get("action_id", "")),
+            value=str(action.get("value", "")),
             user_id=str((body.get("user") or {}).get("id", "")),
             channel_id=container.get("channel_id") or (body.get("channel") or {}).get("id"),
             message_ts=container.get("message_ts") or (body.get("message") or {}).get("ts"),
         )
 
-
-class ChecklistActionHandler:
-    def __init__(
-        self, service: ChecklistService, store: IncidentStore, slack: SlackGateway
-    ) -> None:
-        self._service = service
-        self._store = store
-        self._slack = slack
-
-    def __call__(self, body: dict[str, Any]) -> str | None:
-        """Act on one click; returns the refusal told to the clicker, or None when done."""
-        try:
-            click = ChecklistClick.from_body(body)
-            self._check_room(click)
-            self._service.tick(
-                click.incident_id,
-                click.item_key,
-                click.user_id,
-                done=click.done,
-                message_ts=click.message_ts,
-            )
-        except (StaleChecklistAction, NotFound) as refusal:
-            self._tell(body, f"Nothing changed: {refusal}.")
-            return str(refusal)
-        except SlackCallFailed as exc:
-            # The tick is stored and audited; only the re-render failed.
-            self._tell(body, f"Ticked, but the checklist message could not be refreshed: {exc}")
-            return str(exc)
-        return None
-
-    def _check_room(self, click: ChecklistClick) -> None:
-        if not click.channel_id:
-            return
-        room_incident = self._store.find_by_channel(click.channel_id)
-        if room_incident is not None and room_incident.id != click.incident_id:
+    def _check_room(self, incident_id: str, channel_id: str | None) -> None:
+        room_incident = self._store.find_by_channel(channel_id) if channel_id else None
+        if room_incident is not None and room_incident.id != incident_id:
             raise StaleChecklistAction(
-                f"this checklist belongs to incident {click.incident_id}, "
+                f"this checklist belongs to incident {incident_id}, "
                 f"not this room's incident {room_incident.id}"
             )
-
-    def _tell(self, body: dict[str, Any], text: str) -> None:
-        channel_id = (body.get("container") or {}).get("channel_id") or (
-            body.get("channel") or {}
-        ).get("id")
-        user_id = (body.get("user") or {}).get("id")
-        if not channel_id or not user_id:
-            return
-        try:
-            self._slack.post_ephemeral(channel_id, user_id, text)
-        except SlackCallFailed as exc:
-            log.warning("could not answer a checklist click", extra={"error": str(exc)})

@@ -1,1 +1,1 @@
-"""Adapters: implementations of the ports in bot.ports for concrete backends and vendors."""
+"""Adapters: implementations of the ports in bot/ports for concrete backends."""

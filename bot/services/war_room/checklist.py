@@ -34,8 +34,8 @@ from bot.services.war_room.steps import IncidentLedger
 class ChecklistAction(StrEnum):
     """Block Kit action ids of the checklist buttons (wire these to the action handler)."""
 
-    TICK = "marshal_checklist_tick"
-    UNTICK = "marshal_checklist_untick"
+    TICK = "marshal.checklist.tick"
+    UNTICK = "marshal.checklist.untick"
 
 
 class ChecklistItem(BaseModel):
