@@ -309,12 +309,15 @@ class WarRoomAssembler:
             adopted = self._adopt(name, incident) if name == planned else None
             if adopted:
                 return adopted
+        # Every planned name belongs to someone else: forget the plan, or a retry would
+        # mistake the last of them for a room an earlier run created.
+        self._plan_name(room, None)
         raise SlackCallFailed(
             "conversations.create", f"name_taken for {self._max_name_attempts} names"
         )
 
     @staticmethod
-    def _plan_name(room: _Room, name: str) -> None:
+    def _plan_name(room: _Room, name: str | None) -> None:
         def plan(current: Incident) -> Incident:
             return current.model_copy(update={"channel_name": name})
 
