@@ -73,6 +73,13 @@ class AssemblyStep(BaseModel):
     detail: dict[str, Any] = Field(default_factory=dict)
 
 
+class ChecklistTick(BaseModel):
+    """Who ticked a war-room checklist item, and when."""
+
+    by: str
+    at: datetime
+
+
 class Incident(BaseModel):
     id: str = Field(default_factory=new_incident_id)
     version: int = 0
@@ -102,6 +109,12 @@ class Incident(BaseModel):
     assembly: dict[str, AssemblyStep] = Field(default_factory=dict)
     assembly_seconds: float | None = None
     alert_count: int = 1
+    checklist: dict[str, ChecklistTick] = Field(
+        default_factory=dict, description="ticked checklist items by item key"
+    )
+    checklist_ts: str | None = Field(
+        default=None, description="ts of the current checklist message; older ones are stale"
+    )
 
     @property
     def commander(self) -> str | None:

@@ -30,6 +30,12 @@ class InviteResult(BaseModel):
     failed: dict[str, str] = Field(default_factory=dict)  # user id -> Slack error
 
 
+class Usergroup(BaseModel):
+    id: str
+    handle: str
+    name: str = ""
+
+
 class SlackGateway(Protocol):
     def create_private_channel(self, name: str) -> Channel:
         """Raises SlackCallFailed('conversations.create', 'name_taken') when taken."""
@@ -78,6 +84,9 @@ class SlackGateway(Protocol):
     def lookup_user_by_email(self, email: str) -> str | None: ...
 
     def usergroup_members(self, usergroup_id: str) -> list[str]: ...
+
+    def list_usergroups(self) -> list[Usergroup]:
+        """usergroups.list: the workspace's user groups (id, handle, name)."""
 
     def permalink(self, channel_id: str, ts: str) -> str: ...
 

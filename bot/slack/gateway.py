@@ -18,7 +18,7 @@ from slack_sdk.http_retry.builtin_handlers import (
     ServerErrorRetryHandler,
 )
 
-from bot.ports.slack import Channel, InviteResult, SlackCallFailed
+from bot.ports.slack import Channel, InviteResult, SlackCallFailed, Usergroup
 
 # conversations.invite takes "1-1000 users" per call (docs.slack.dev/reference/methods).
 INVITE_BATCH_LIMIT = 1000
@@ -199,6 +199,15 @@ class WebClientSlackGateway:
             response = self._client.usergroups_users_list(usergroup=usergroup_id)
         users: list[str] = response.get("users", [])
         return [str(u) for u in users]
+
+    def list_usergroups(self) -> list[Usergroup]:
+        with _failures("usergroups.list"):
+            response = self._client.usergroups_list()
+        groups: list[dict[str, Any]] = response.get("usergroups", [])
+        return [
+            Usergroup(id=str(g["id"]), handle=str(g.get("handle", "")), name=str(g.get("name", "")))
+            for g in groups
+        ]
 
     def permalink(self, channel_id: str, ts: str) -> str:
         with _failures("chat.getPermalink"):

@@ -30,6 +30,7 @@ METHOD_SCOPES: dict[str, set[str]] = {
     "pins.add": {"pins:write"},
     "bookmarks.add": {"bookmarks:write"},
     "users.lookupByEmail": {"users:read.email"},
+    "usergroups.list": {"usergroups:read"},
     "usergroups.users.list": {"usergroups:read"},
 }
 # conversations.list asks for both channel types, so it needs both read scopes.
