@@ -1,0 +1,1 @@
+"""SQLite adapters: the embedded, one-machine backends sharing one database file."""
