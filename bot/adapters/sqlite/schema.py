@@ -62,4 +62,17 @@ MIGRATIONS: tuple[str, ...] = (
         PRIMARY KEY (incident_id, seq)
     );
     """,
+    # 2: status-page drafts (the approval gate's conditional writes)
+    """
+    CREATE TABLE IF NOT EXISTS status_page_drafts (
+        id TEXT PRIMARY KEY,
+        incident_id TEXT NOT NULL,
+        created_key TEXT NOT NULL,
+        version INTEGER NOT NULL,
+        status TEXT NOT NULL,
+        data TEXT NOT NULL
+    );
+    CREATE INDEX IF NOT EXISTS drafts_by_incident
+        ON status_page_drafts (incident_id, created_key);
+    """,
 )
