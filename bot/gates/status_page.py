@@ -258,6 +258,8 @@ class StatusPageApprovalGate:
 
     def _read_back_approval(self, draft_id: str, expected_hash: str) -> StatusPageDraft:
         fresh = self._require(draft_id)
+        if fresh.status in {DraftStatus.PUBLISHING, DraftStatus.PUBLISHED}:
+            raise DraftClosed(fresh, "publish")  # a concurrent approver got there first
         events = self._audit.events(fresh.incident_id)
         recorded = any(
             e.action is AuditAction.STATUS_APPROVED
