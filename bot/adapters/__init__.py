@@ -1,1 +1,1 @@
-"""Adapters: implementations of the ports in bot/ports for concrete backends."""
+"""Adapters: implementations of the ports in `bot.ports` on concrete backends."""
