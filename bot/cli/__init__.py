@@ -10,6 +10,7 @@ from typing import Protocol
 from pydantic import ValidationError
 
 from bot import __version__
+from bot.cli import audit, incident
 from bot.cli.queue import QueueCommands
 from bot.settings import Settings, describe_error, load_settings
 
@@ -23,6 +24,8 @@ class CommandGroup(Protocol):
 def _groups() -> list[CommandGroup]:
     return [
         QueueCommands(),
+        audit,
+        incident,
     ]
 
 

@@ -12,6 +12,6 @@ def attempts(limit: int) -> Iterator[int]:
     so writers that collided spread out instead of colliding again in lockstep."""
     for attempt in range(limit):
         if attempt:
-            ceiling = min(0.002 * 2 ** min(attempt, 6), 0.1)
+            ceiling = min(0.002 * 2 ** min(attempt, 5), 0.05)
             time.sleep(random.uniform(0, ceiling))  # noqa: S311 - jitter, not security
         yield attempt

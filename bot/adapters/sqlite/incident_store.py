@@ -41,7 +41,8 @@ class SqliteIncidentStore:
             if known:
                 incident = _load_incident(conn, known[0])
                 outbox = _load_outbox(conn, known[1])
-                assert incident is not None and outbox is not None, "dangling alert record"
+                if incident is None or outbox is None:
+                    raise NotFound(f"alert record {key} points at a missing record")
                 return Intake(incident=incident, created=False, duplicate=True, outbox=outbox)
             incident = self._open_incident_of_group(conn, alert.group_key)
             created = incident is None
