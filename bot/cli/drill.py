@@ -25,21 +25,22 @@ from bot.settings import Settings
 from bot.wiring.stores import build_store
 
 
-class DrillCommands:
-    def register(self, commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-        drill = commands.add_parser(
-            "drill", help="fire a signed synthetic alert and time each war-room step"
-        )
-        drill.add_argument("--source", choices=sorted(CATALOG), default="generic")
-        drill.add_argument("--severity", type=Severity.parse, default=Severity.P2)
-        drill.add_argument("--title", default="Drill: synthetic outage")
-        drill.add_argument("--url", help="marshal's base URL (default from MARSHAL_HTTP_HOST/PORT)")
-        drill.add_argument("--timeout", type=float, default=60.0, help="seconds to wait")
-        drill.set_defaults(handler=run_drill)
+def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    drill = commands.add_parser(
+        "drill", help="fire a signed synthetic alert and time each war-room step"
+    )
+    drill.add_argument("--source", choices=sorted(CATALOG), default="generic")
+    drill.add_argument("--severity", type=Severity.parse, default=Severity.P2)
+    drill.add_argument("--title", default="Drill: synthetic outage")
+    drill.add_argument("--url", help="marshal's base URL (default from MARSHAL_HTTP_HOST/PORT)")
+    drill.add_argument("--timeout", type=float, default=60.0, help="seconds to wait")
+    drill.set_defaults(handler=run_drill)
 
 
 def _post(url: str, body: bytes, headers: dict[str, str]) -> tuple[int, dict[str, Any]]:
-    request = urllib.request.Request(  # noqa: S310 - an http(s) URL built from settings or --url
+    if not url.startswith(("http://", "https://")):
+        raise ValueError(f"--url must be http(s), got {url!r}")
+    request = urllib.request.Request(  # noqa: S310 - scheme checked above
         url, data=body, method="POST", headers={"Content-Type": "application/json", **headers}
     )
     try:
@@ -109,7 +110,7 @@ def run_drill(args: argparse.Namespace, settings: Settings) -> int:
     started = time.monotonic()
     try:
         status, reply = _post(url, body, headers)
-    except (urllib.error.URLError, OSError) as exc:
+    except (urllib.error.URLError, OSError, ValueError) as exc:
         print(f"drill: cannot reach marshal at {base}: {exc}")
         return 1
     accepted_ms = (time.monotonic() - started) * 1000

@@ -62,7 +62,36 @@ MIGRATIONS: tuple[str, ...] = (
         PRIMARY KEY (incident_id, seq)
     );
     """,
-    # 2: status-page drafts (the approval gate's conditional writes)
+    # 2: the local durable queue and its dead letters
+    """
+    CREATE TABLE IF NOT EXISTS queue_messages (
+        seq INTEGER PRIMARY KEY AUTOINCREMENT,
+        event_id TEXT NOT NULL UNIQUE,
+        incident_id TEXT NOT NULL,
+        event_type TEXT NOT NULL,
+        body TEXT NOT NULL,
+        sent_at REAL NOT NULL,
+        visible_at REAL NOT NULL,
+        receive_count INTEGER NOT NULL DEFAULT 0,
+        receipt TEXT UNIQUE,
+        acked_at REAL
+    );
+    CREATE INDEX IF NOT EXISTS queue_messages_pending
+        ON queue_messages (incident_id, seq) WHERE acked_at IS NULL;
+    CREATE INDEX IF NOT EXISTS queue_messages_acked
+        ON queue_messages (acked_at) WHERE acked_at IS NOT NULL;
+    CREATE TABLE IF NOT EXISTS queue_dead_letters (
+        seq INTEGER PRIMARY KEY AUTOINCREMENT,
+        event_id TEXT NOT NULL UNIQUE,
+        incident_id TEXT NOT NULL,
+        event_type TEXT NOT NULL,
+        body TEXT NOT NULL,
+        receive_count INTEGER NOT NULL,
+        reason TEXT NOT NULL,
+        dead_at REAL NOT NULL
+    );
+    """,
+    # 3: status-page drafts (the approval gate's conditional writes)
     """
     CREATE TABLE IF NOT EXISTS status_page_drafts (
         id TEXT PRIMARY KEY,
