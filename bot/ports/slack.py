@@ -83,4 +83,7 @@ class SlackGateway(Protocol):
 
     def history(self, channel_id: str, *, limit: int = 200) -> list[dict[str, Any]]: ...
 
+    def message(self, channel_id: str, ts: str) -> dict[str, Any] | None:
+        """One message (top-level or thread reply) by its ts, or None when it is gone."""
+
     def archive(self, channel_id: str) -> None: ...
