@@ -12,13 +12,14 @@ This is the ONLY code allowed to call the StatusPage port's write methods (a tes
 4. publish (create the public incident, or update the incident's existing one), adopting
    what an earlier ambiguous attempt already wrote (the marker in the metadata);
 5. record published (public id and link) and audit STATUS_PUBLISHED. A failure moves the
-   draft back to approved with a note (STATUS_PUBLISH_FAILED), ready for a retry.
+   draft back to approved with a note (STATUS_PUBLISH_FAILED), ready for a retry; so does
+   an approve press on a draft stuck in publishing past PUBLISH_LEASE (a crashed process).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Collection
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any, Protocol
 
 from bot.domain.audit import AuditAction
@@ -47,6 +48,9 @@ from bot.ports.store import IncidentStore
 
 MAX_BODY_CHARS = 4000
 OPEN_FOR_REVIEW = frozenset({DraftStatus.PENDING, DraftStatus.APPROVED})
+# Longer than any one publish can take (the client's attempts, timeouts and pacing), so a
+# publish still running is never taken over; after it, a crashed publish can be retried.
+PUBLISH_LEASE = timedelta(minutes=5)
 
 
 class ApprovalVerdict(Protocol):
@@ -74,6 +78,7 @@ class StatusPageApprovalGate:
         two_person_rule: Collection[Severity] = (Severity.P1,),
         writer: DraftWriter | None = None,
         clock: Callable[[], datetime] = utcnow,
+        publish_lease: timedelta = PUBLISH_LEASE,
     ) -> None:
         self._drafts = drafts
         self._audit = audit
@@ -83,6 +88,7 @@ class StatusPageApprovalGate:
         self._two_person_rule = frozenset(two_person_rule)
         self._writer: DraftWriter = writer or TemplateDraftWriter()
         self._clock = clock
+        self._publish_lease = publish_lease
 
     # review
 
@@ -180,8 +186,11 @@ class StatusPageApprovalGate:
         first), AutoPublishNotPermitted or PublishFailed.
         """
         current = self._require(draft_id)
-        self._check_current(current, expected_hash, "approve")
+        stalled = self._stalled(current)
+        self._check_current(current, expected_hash, "approve", stalled_ok=stalled)
         self._authorize(current, approver)
+        if stalled:
+            current = self._release_stalled(current, approver)
         if current.status is DraftStatus.PENDING:
             current = self._record_approval(current, approver)
         self._audit_approval(current)
@@ -371,13 +380,46 @@ class StatusPageApprovalGate:
         )
         raise ApprovalRefused(user, draft.id, reason)
 
-    def _check_current(self, draft: StatusPageDraft, expected_hash: str | None, verb: str) -> None:
+    def _check_current(
+        self,
+        draft: StatusPageDraft,
+        expected_hash: str | None,
+        verb: str,
+        *,
+        stalled_ok: bool = False,
+    ) -> None:
         if draft.status is DraftStatus.SUPERSEDED or (
             expected_hash is not None and expected_hash != draft.body_sha256
         ):
             raise DraftSuperseded(draft)
-        if draft.status not in OPEN_FOR_REVIEW:
+        if draft.status not in OPEN_FOR_REVIEW and not stalled_ok:
             raise DraftClosed(draft, verb)
+
+    def _stalled(self, draft: StatusPageDraft) -> bool:
+        """A publish that claimed the draft and then never finished (its process died)."""
+        return (
+            draft.status is DraftStatus.PUBLISHING
+            and self._clock() - draft.updated_at > self._publish_lease
+        )
+
+    def _release_stalled(self, draft: StatusPageDraft, actor: str) -> StatusPageDraft:
+        note = "an earlier publish attempt did not finish; retrying"
+        try:
+            released = self._drafts.update(
+                draft.model_copy(
+                    update={
+                        "status": DraftStatus.APPROVED,
+                        "failure_note": note,
+                        "updated_at": self._clock(),
+                    }
+                ),
+                expected_version=draft.version,
+                expected_status=DraftStatus.PUBLISHING,
+            )
+        except ConcurrentUpdate as exc:
+            raise DraftClosed(exc.current or draft, "publish") from exc
+        self._record(released, actor, AuditAction.STATUS_PUBLISH_FAILED, error=note)
+        return released
 
     def _supersede(self, draft: StatusPageDraft) -> str | None:
         if draft.status not in OPEN_FOR_REVIEW:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
@@ -18,7 +19,7 @@ from bot.gates.errors import (
     DraftSuperseded,
     PublishFailed,
 )
-from bot.gates.status_page import MAX_BODY_CHARS, StatusPageApprovalGate
+from bot.gates.status_page import MAX_BODY_CHARS, PUBLISH_LEASE, StatusPageApprovalGate
 from bot.ports.status_page import PublishMarker
 from tests.contract.conftest import SqliteTamper
 from tests.fakes.statuspage import Fault
@@ -494,3 +495,80 @@ def test_a_retry_that_finds_the_draft_already_publishing_stops(world: GateWorld)
     with pytest.raises(DraftClosed, match="publishing"):
         world.gate.approve(draft.id, OTHER, draft.body_sha256)
     assert world.statuspage.incidents() == []
+
+
+class SettableClock:
+    def __init__(self, now: datetime) -> None:
+        self.now = now
+
+    def __call__(self) -> datetime:
+        return self.now
+
+
+def stalled_publish(world: GateWorld) -> tuple[StatusPageDraft, datetime]:
+    """A draft whose publisher claimed it, reached the status page, then died."""
+    world.statuspage.fail_next(*[Fault(status=500) for _ in range(2)])
+    draft = world.gate.draft(world.incident, DRAFTER)
+    with pytest.raises(PublishFailed) as caught:
+        world.gate.approve(draft.id, APPROVER, draft.body_sha256)
+    claimed_at = datetime.now(UTC)
+    failed = caught.value.draft
+    stuck = world.other_writer.update(
+        failed.model_copy(update={"status": DraftStatus.PUBLISHING, "updated_at": claimed_at}),
+        expected_version=failed.version,
+        expected_status=DraftStatus.APPROVED,
+    )
+    world.client.create_incident(
+        name=draft.title,
+        body=draft.body,
+        status=draft.public_status,
+        marker=PublishMarker(incident_id=world.incident.id, draft_id=draft.id),
+    )
+    return stuck, claimed_at
+
+
+def gate_at(world: GateWorld, clock: SettableClock) -> StatusPageApprovalGate:
+    return StatusPageApprovalGate(
+        drafts=world.drafts,
+        audit=world.audit,
+        incidents=world.store,
+        status_page=world.client,
+        may_approve=listed_approvers,
+        clock=clock,
+    )
+
+
+def test_a_publish_stalled_past_its_lease_is_retried_and_adopted(world: GateWorld) -> None:
+    stuck, claimed_at = stalled_publish(world)
+    clock = SettableClock(claimed_at + timedelta(minutes=1))
+    gate = gate_at(world, clock)
+    with pytest.raises(DraftClosed, match="publishing"):
+        gate.approve(stuck.id, OTHER, stuck.body_sha256)
+
+    clock.now = claimed_at + PUBLISH_LEASE + timedelta(seconds=1)
+    published = gate.approve(stuck.id, OTHER, stuck.body_sha256)
+    assert published.status is DraftStatus.PUBLISHED
+    assert len(world.statuspage.incidents()) == 1
+    assert len(world.statuspage.requests("POST")) == 1  # only the stalled attempt's
+    notes = [
+        e.details.get("error")
+        for e in world.audit.events(world.incident.id)
+        if e.action is AuditAction.STATUS_PUBLISH_FAILED
+    ]
+    assert "an earlier publish attempt did not finish; retrying" in notes
+
+
+def test_releasing_a_stalled_publish_can_lose_a_race(world: GateWorld) -> None:
+    stuck, claimed_at = stalled_publish(world)
+    gate = gate_at(world, SettableClock(claimed_at + PUBLISH_LEASE * 2))
+    interleaving(world).interleave(
+        "update",
+        1,
+        lambda: world.other_writer.update(
+            stuck.model_copy(update={"status": DraftStatus.PUBLISHED}),
+            expected_version=stuck.version,
+            expected_status=DraftStatus.PUBLISHING,
+        ),
+    )
+    with pytest.raises(DraftClosed, match="published"):
+        gate.approve(stuck.id, OTHER, stuck.body_sha256)
