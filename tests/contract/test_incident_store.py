@@ -70,6 +70,32 @@ def test_duplicate_reports_outbox_already_sent(backend: Backend) -> None:
     assert backend.store.pending_outbox(older_than=T0 + timedelta(days=1)) == []
 
 
+def test_same_alert_firing_again_after_resolve_opens_a_new_incident(backend: Backend) -> None:
+    """A recurrence (identical notification after the incident is over) is a new page."""
+    alert = make_alert("grp-recur", external_id="same-every-time")
+    first = ingest(backend.store, alert)
+    done = first.incident.transition(IncidentStatus.RESOLVED)
+    backend.store.update(done, expected_version=first.incident.version)
+
+    again = ingest(backend.store, alert)
+
+    assert again.created and not again.duplicate
+    assert again.incident.id != first.incident.id
+    assert again.outbox.event_id != first.outbox.event_id
+    # and a re-send of the recurrence is a plain duplicate of the new incident
+    resent = ingest(backend.store, alert)
+    assert resent.duplicate and resent.incident.id == again.incident.id
+
+
+def test_resolved_alert_without_an_open_incident_writes_nothing(backend: Backend) -> None:
+    alert = make_alert("grp-gone", status=AlertStatus.RESOLVED)
+
+    assert backend.store.ingest(alert, None, make_event()) is None
+
+    assert backend.store.list_incidents(open_only=False).items == []
+    assert backend.store.pending_outbox(older_than=T0 + timedelta(days=1)) == []
+
+
 def test_same_external_id_with_other_status_is_not_a_duplicate(backend: Backend) -> None:
     firing = ingest(backend.store, make_alert(external_id="n-3"))
     resolved = ingest(backend.store, make_alert(external_id="n-3", status=AlertStatus.RESOLVED))

@@ -34,7 +34,7 @@ from bot.adapters.dynamodb.tables import (
 from bot.adapters.listing import IncidentCursor, time_key, triggered_key
 from bot.domain.errors import BackendUnavailable, ConcurrentUpdate, NotFound
 from bot.domain.models import Alert, Incident, TimelineEntry, utcnow
-from bot.ports.store import AlertRecord, Intake, OutboxEvent, Page
+from bot.ports.store import AlertRecord, Intake, OutboxEvent, Page, is_recurrence
 
 _INCIDENT, _GROUP, _ALERT, _OUTBOX, _CLAIM = "INCIDENT", "GROUP", "ALERT", "OUTBOX", "CLAIM"
 _PENDING = "PENDING"
@@ -89,13 +89,21 @@ class DynamoIncidentStore:
 
     # -- incidents -------------------------------------------------------------------------
 
-    def ingest(self, alert: Alert, new_incident: Incident, event: OutboxEvent) -> Intake:
+    def ingest(
+        self, alert: Alert, new_incident: Incident | None, event: OutboxEvent
+    ) -> Intake | None:
         key = dedup_key(alert)
         for _ in attempts(self._max_attempts):
             known = self._get_item(_alert_key(key))
+            replacing: str | None = None
             if known is not None:
-                return self._duplicate(known)
+                duplicate = self._duplicate(known)
+                if not is_recurrence(alert, duplicate.incident):
+                    return duplicate
+                replacing = duplicate.outbox.event_id
             holder_id, current = self._group_holder(alert.group_key)
+            if current is None and new_incident is None:
+                return None
             writes: list[TransactWriteItemTypeDef]
             if current is not None:
                 incident = current.model_copy(
@@ -107,6 +115,7 @@ class DynamoIncidentStore:
                 )
                 writes = [self._put_incident(incident, expected_version=current.version)]
             else:
+                assert new_incident is not None
                 incident = new_incident
                 writes = [
                     self._put_group(alert.group_key, incident.id, replacing=holder_id),
@@ -114,7 +123,7 @@ class DynamoIncidentStore:
                 ]
             outbox = event.model_copy(update={"incident_id": incident.id})
             record = AlertRecord(dedup_key=key, incident_id=incident.id, alert=alert)
-            writes.append(self._put_alert(record, outbox.event_id))
+            writes.append(self._put_alert(record, outbox.event_id, replacing=replacing))
             writes.append({"Put": {"TableName": self.table, "Item": _outbox_item(outbox)}})
             if self._transact(writes, "ingest") is None:
                 return Intake(
@@ -420,16 +429,29 @@ class DynamoIncidentStore:
             }
         }
 
-    def _put_alert(self, record: AlertRecord, outbox_event_id: str) -> TransactWriteItemTypeDef:
+    def _put_alert(
+        self, record: AlertRecord, outbox_event_id: str, *, replacing: str | None
+    ) -> TransactWriteItemTypeDef:
+        """Write the dedup record; `replacing` is the event id of a record whose incident is
+        over, so a recurrence of the same alert may take the record over, and only once."""
         item = _alert_key(record.dedup_key)
         item["incident_id"] = s(record.incident_id)
         item["outbox_event_id"] = s(outbox_event_id)
         item["data"] = s(record.model_dump_json())
+        if replacing is None:
+            return {
+                "Put": {
+                    "TableName": self.table,
+                    "Item": item,
+                    "ConditionExpression": "attribute_not_exists(pk)",
+                }
+            }
         return {
             "Put": {
                 "TableName": self.table,
                 "Item": item,
-                "ConditionExpression": "attribute_not_exists(pk)",
+                "ConditionExpression": "outbox_event_id = :replacing",
+                "ExpressionAttributeValues": {":replacing": s(replacing)},
             }
         }
 

@@ -15,7 +15,7 @@ from bot.adapters.listing import IncidentCursor, time_key, triggered_key
 from bot.adapters.sqlite.database import SqliteDatabase
 from bot.domain.errors import ConcurrentUpdate, NotFound
 from bot.domain.models import Alert, Incident, TimelineEntry, utcnow
-from bot.ports.store import AlertRecord, Intake, OutboxEvent, Page
+from bot.ports.store import AlertRecord, Intake, OutboxEvent, Page, is_recurrence
 
 
 def dedup_key(alert: Alert) -> str:
@@ -32,7 +32,9 @@ class SqliteIncidentStore:
 
     # -- incidents -------------------------------------------------------------------------
 
-    def ingest(self, alert: Alert, new_incident: Incident, event: OutboxEvent) -> Intake:
+    def ingest(
+        self, alert: Alert, new_incident: Incident | None, event: OutboxEvent
+    ) -> Intake | None:
         key = dedup_key(alert)
         with self.database.transaction() as conn:
             known = conn.execute(
@@ -43,10 +45,14 @@ class SqliteIncidentStore:
                 outbox = _load_outbox(conn, known[1])
                 if incident is None or outbox is None:
                     raise NotFound(f"alert record {key} points at a missing record")
-                return Intake(incident=incident, created=False, duplicate=True, outbox=outbox)
+                if not is_recurrence(alert, incident):
+                    return Intake(incident=incident, created=False, duplicate=True, outbox=outbox)
+                conn.execute("DELETE FROM alerts WHERE dedup_key = ?", (key,))
             incident = self._open_incident_of_group(conn, alert.group_key)
             created = incident is None
             if incident is None:
+                if new_incident is None:
+                    return None
                 incident = new_incident
                 _insert_incident(conn, incident)
             else:
