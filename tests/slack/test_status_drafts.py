@@ -8,7 +8,9 @@ from typing import Any
 
 import pytest
 
-from bot.domain.models import Alert, Incident
+from bot.commands.base import CommandContext, Outcome
+from bot.commands.status import StatusCommand
+from bot.domain.models import Alert, AlertSource, Incident
 from bot.domain.severity import Severity
 from bot.sandbox.control_client import SandboxControl
 from bot.sandbox.server import SandboxSlack
@@ -221,3 +223,18 @@ def test_the_resolve_flow_resolves_the_same_public_incident(
     wait_for(lambda: not has_buttons(draft_messages(harness, channel)[-1]))
     [public] = [i for i in public_page.incidents() if i["name"] == "api down"]
     assert public["status"] == "resolved" and len(public["incident_updates"]) == 2
+
+
+def test_status_draft_without_a_gate_says_nothing_was_drafted() -> None:
+    incident = Incident(source=AlertSource.GENERIC, group_key="g", title="t", severity=Severity.P2)
+    ctx = CommandContext(
+        user_id=DRAFTER,
+        channel_id="C1",
+        command="/marshal",
+        name="status",
+        args=["draft", "hello"],
+        rest="draft hello",
+        incident=incident,
+    )
+    reply = StatusCommand().run(ctx)
+    assert reply.outcome is Outcome.FAILED and "nothing was drafted" in reply.text
