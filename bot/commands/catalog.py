@@ -12,7 +12,7 @@ from bot.commands.registry import CommandLimits, CommandRegistry
 from bot.commands.role import RoleCommand
 from bot.commands.severity import SeverityCommand
 from bot.commands.state import StateCommand
-from bot.commands.status import StatusCommand
+from bot.commands.status import StatusCommand, StatusDrafting
 from bot.commands.timeline import TimelineCommand
 from bot.ports.audit import AuditLog
 from bot.ports.slack import SlackGateway
@@ -29,10 +29,11 @@ def build_command_registry(
     submit_alert: SubmitAlert,
     command: str = "/marshal",
     limits: CommandLimits | None = None,
+    status_drafting: StatusDrafting | None = None,
 ) -> CommandRegistry:
     registry = CommandRegistry(store, audit, command=command, limits=limits)
     registry.register(HelpCommand(registry))
-    registry.register(StatusCommand())
+    registry.register(StatusCommand(status_drafting))
     registry.register(AckCommand(store, audit))
     registry.register(StateCommand(store, audit))
     registry.register(SeverityCommand(store, audit, permissions))

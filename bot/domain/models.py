@@ -213,10 +213,12 @@ class StatusPageDraft(BaseModel):
     public_status: PublicStatus = PublicStatus.INVESTIGATING
     status: DraftStatus = DraftStatus.PENDING
     drafted_by: str
+    edited_by: str | None = None  # the last editor also authored the text (two-person rule)
     approved_by: str | None = None
     approved_hash: str | None = None
     public_incident_id: str | None = None
     public_url: str | None = None
+    failure_note: str | None = None  # why the last publish attempt failed; cleared on success
     created_at: datetime = Field(default_factory=utcnow)
     updated_at: datetime = Field(default_factory=utcnow)
 

@@ -96,3 +96,6 @@ class SlackGateway(Protocol):
         """One message (top-level or thread reply) by its ts, or None when it is gone."""
 
     def archive(self, channel_id: str) -> None: ...
+
+    def open_view(self, trigger_id: str, view: dict[str, Any]) -> str:
+        """Opens a modal for the user whose interaction issued `trigger_id`; returns its id."""

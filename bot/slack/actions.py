@@ -9,11 +9,13 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from enum import StrEnum
+from typing import Any
 
 
 class ActionId(StrEnum):
     ACKNOWLEDGE = "marshal.incident.acknowledge"
     APPROVE_STATUS_DRAFT = "marshal.status_draft.approve"
+    EDIT_STATUS_DRAFT = "marshal.status_draft.edit"
     REJECT_STATUS_DRAFT = "marshal.status_draft.reject"
     TICK_CHECKLIST_ITEM = "marshal.checklist.tick"
 
@@ -27,6 +29,7 @@ class ActionInvocation:
     user_id: str
     channel_id: str | None
     message_ts: str | None
+    trigger_id: str | None = None  # lets a handler open a modal
 
 
 # Returns text to show the presser (ephemeral), or None for nothing.
@@ -37,3 +40,32 @@ ActionHandler = Callable[[ActionInvocation], str | None]
 class ActionRoute:
     action_id: ActionId
     handle: ActionHandler
+
+
+class ViewId(StrEnum):
+    """Modal callback ids; like action ids they outlive a restart."""
+
+    EDIT_STATUS_DRAFT = "marshal.status_draft.edit_view"
+
+
+@dataclass(frozen=True)
+class ViewSubmission:
+    """One modal submitted, in marshal's words: who, the modal's metadata, the input values."""
+
+    callback_id: str
+    user_id: str
+    private_metadata: str
+    values: dict[str, dict[str, dict[str, Any]]]
+
+    def text(self, block_id: str, action_id: str) -> str:
+        return str((self.values.get(block_id, {}).get(action_id) or {}).get("value") or "")
+
+
+# Returns input errors to show in the modal ({block_id: message}), or None to close it.
+ViewHandler = Callable[[ViewSubmission], dict[str, str] | None]
+
+
+@dataclass(frozen=True)
+class ViewRoute:
+    callback_id: ViewId
+    handle: ViewHandler

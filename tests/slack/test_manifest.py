@@ -25,6 +25,7 @@ METHOD_SCOPES: dict[str, set[str]] = {
     "conversations.archive": {"groups:write"},
     "chat.postMessage": {"chat:write"},
     "chat.update": {"chat:write"},
+    "views.open": set(),  # a modal needs only the trigger_id of the interaction
     "chat.postEphemeral": {"chat:write"},
     "chat.getPermalink": set(),  # needs no scope
     "pins.add": {"pins:write"},
