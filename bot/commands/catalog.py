@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from bot.commands.ack import AckCommand
+from bot.commands.assemble import AssembleCommand
+from bot.commands.checklist import ChecklistCommand
 from bot.commands.declare import DeclareCommand, SubmitAlert
 from bot.commands.help import HelpCommand
 from bot.commands.invite import InviteCommand
@@ -18,6 +20,8 @@ from bot.ports.audit import AuditLog
 from bot.ports.slack import SlackGateway
 from bot.ports.store import IncidentStore
 from bot.services.permissions import IncidentPermissions
+from bot.services.war_room.checklist import ChecklistService
+from bot.services.war_room.room_commands import Assembler
 
 
 def build_command_registry(
@@ -30,6 +34,8 @@ def build_command_registry(
     command: str = "/marshal",
     limits: CommandLimits | None = None,
     status_drafting: StatusDrafting | None = None,
+    assembler: Assembler | None = None,
+    checklist: ChecklistService | None = None,
 ) -> CommandRegistry:
     registry = CommandRegistry(store, audit, command=command, limits=limits)
     registry.register(HelpCommand(registry))
@@ -43,4 +49,8 @@ def build_command_registry(
     registry.register(InviteCommand(slack, audit))
     registry.register(ListCommand(store))
     registry.register(DeclareCommand(submit_alert))
+    if assembler is not None:  # the processor always has one; slim test registries may not
+        registry.register(AssembleCommand(assembler, store))
+    if checklist is not None:
+        registry.register(ChecklistCommand(checklist, store))
     return registry

@@ -18,6 +18,7 @@ class ActionId(StrEnum):
     EDIT_STATUS_DRAFT = "marshal.status_draft.edit"
     REJECT_STATUS_DRAFT = "marshal.status_draft.reject"
     TICK_CHECKLIST_ITEM = "marshal.checklist.tick"
+    UNTICK_CHECKLIST_ITEM = "marshal.checklist.untick"
 
 
 @dataclass(frozen=True)

@@ -16,11 +16,13 @@ from bot.events.registry import EventRegistry
 from bot.ports.queue import EventType
 from bot.services.intake import AlertIntake
 from bot.settings import Settings
+from bot.slack.gateway import WebClientSlackGateway, build_web_client
 from bot.slack.wiring import start_slack
 from bot.wiring.backends import Backends
 from bot.wiring.ingress import build_intake
 from bot.wiring.process import ProcessGroup
 from bot.wiring.slack_target import start_slack_target
+from bot.wiring.war_room import build_war_room
 
 
 @dataclass(frozen=True)
@@ -43,18 +45,23 @@ def start_processor(
     group: ProcessGroup, settings: Settings, backends: Backends
 ) -> RunningProcessor:
     target = start_slack_target(group, settings)
+    web_client = build_web_client(target.bot_token, target.api_url)
+    war_room = build_war_room(settings, backends, WebClientSlackGateway(web_client))
     slack = start_slack(
         settings,
         backends.store,
         backends.audit,
         declare_with(build_intake(settings, backends)),
-        bot_token=target.bot_token,
+        web_client=web_client,
         app_token=target.app_token,
-        api_url=target.api_url,
+        actions=war_room.actions,
+        assembler=war_room.assembler,
+        checklist=war_room.checklist,
     )
     group.started("slack", slack.stop)
 
     events = EventRegistry()
+    events.register(EventType.ALERT_RECEIVED, war_room.on_alert)
     events.register(
         EventType.ALERT_RESOLVED,
         AlertResolvedHandler(backends.store, slack.gateway, command=settings.marshal_command),
