@@ -115,6 +115,15 @@ class Incident(BaseModel):
     checklist_ts: str | None = Field(
         default=None, description="ts of the current checklist message; older ones are stale"
     )
+    # The resolve flow: which resolution this is (a reopen starts a new one), who asked for
+    # it and why, and its finished steps, so a retried flow resumes where it stopped.
+    resolution_id: str | None = None
+    resolved_by: str | None = None
+    resolution_summary: str | None = None
+    resolution: dict[str, AssemblyStep] = Field(default_factory=dict)
+    ratings: dict[str, int] = Field(
+        default_factory=dict, description="pulse rating 1-5 by Slack user id; a re-vote replaces"
+    )
 
     @property
     def commander(self) -> str | None:

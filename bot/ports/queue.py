@@ -21,6 +21,7 @@ from bot.domain.models import utcnow
 class EventType(StrEnum):
     ALERT_RECEIVED = "ALERT_RECEIVED"
     ALERT_RESOLVED = "ALERT_RESOLVED"
+    INCIDENT_RESOLVED = "INCIDENT_RESOLVED"  # run the resolve flow's slow steps
 
 
 class QueueMessage(BaseModel):
