@@ -1,0 +1,1 @@
+"""Anthropic adapter: Claude through the anthropic SDK (the API or Bedrock)."""

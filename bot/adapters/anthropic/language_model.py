@@ -1,0 +1,116 @@
+"""ClaudeLanguageModel: the LanguageModel port over the anthropic SDK's Messages API.
+
+`anthropic.Anthropic(api_key, base_url)` by default, `anthropic.AnthropicBedrock` when
+MARSHAL_LLM=bedrock. The SDK's own retries are off: its Retry-After handling has no upper
+bound, so retries are ours (tenacity), a bounded number, each waiting at most
+`max_retry_after`. The system prompt is sent as a cached block (cache_control), since it
+is the same for every postmortem.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from typing import Any
+
+import anthropic
+from tenacity import RetryCallState, Retrying, retry_if_exception, stop_after_attempt
+
+from bot.ports.llm import LanguageModelUnavailable
+
+_RETRYABLE_STATUS = frozenset({408, 409, 429})
+
+
+def _retryable(exc: BaseException) -> bool:
+    if isinstance(exc, anthropic.APIConnectionError):  # includes timeouts
+        return True
+    if isinstance(exc, anthropic.APIStatusError):
+        return exc.status_code in _RETRYABLE_STATUS or exc.status_code >= 500
+    return False
+
+
+class ClaudeLanguageModel:
+    def __init__(
+        self,
+        client: anthropic.Anthropic | anthropic.AnthropicBedrock,
+        model: str,
+        *,
+        max_attempts: int = 3,
+        backoff_seconds: float = 1.0,
+        max_retry_after: float = 20.0,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
+        self._client = client
+        self._model = model
+        self._max_attempts = max_attempts
+        self._backoff = backoff_seconds
+        self._max_retry_after = max_retry_after
+        self._sleep = sleep
+
+    @classmethod
+    def for_api(
+        cls, api_key: str, model: str, *, base_url: str | None = None, timeout: float = 60.0
+    ) -> ClaudeLanguageModel:
+        client = anthropic.Anthropic(
+            api_key=api_key, base_url=base_url, timeout=timeout, max_retries=0
+        )
+        return cls(client, model)
+
+    @classmethod
+    def for_bedrock(
+        cls, model: str, *, aws_region: str, timeout: float = 60.0
+    ) -> ClaudeLanguageModel:
+        client = anthropic.AnthropicBedrock(aws_region=aws_region, timeout=timeout, max_retries=0)
+        return cls(client, model)
+
+    @property
+    def model(self) -> str:
+        return self._model
+
+    def complete(self, *, system: str, prompt: str, max_tokens: int = 4096) -> str:
+        retrying = Retrying(
+            stop=stop_after_attempt(self._max_attempts),
+            retry=retry_if_exception(_retryable),
+            wait=self._wait,
+            sleep=self._sleep,
+            reraise=True,
+        )
+        try:
+            message = retrying(self._create, system, prompt, max_tokens)
+        except anthropic.APIStatusError as exc:
+            raise LanguageModelUnavailable(
+                f"HTTP {exc.status_code} from the model API"
+                + (" after retries" if _retryable(exc) else "")
+            ) from exc
+        except anthropic.APITimeoutError as exc:
+            raise LanguageModelUnavailable("the model API timed out") from exc
+        except anthropic.APIConnectionError as exc:
+            raise LanguageModelUnavailable("cannot reach the model API") from exc
+        except anthropic.AnthropicError as exc:
+            raise LanguageModelUnavailable(f"the model call failed ({type(exc).__name__})") from exc
+        text = "".join(
+            block.text for block in message.content if getattr(block, "type", "") == "text"
+        )
+        if not text.strip():
+            raise LanguageModelUnavailable("the model returned no text")
+        return text
+
+    def _create(self, system: str, prompt: str, max_tokens: int) -> Any:
+        return self._client.messages.create(
+            model=self._model,
+            max_tokens=max_tokens,
+            system=[{"type": "text", "text": system, "cache_control": {"type": "ephemeral"}}],
+            messages=[{"role": "user", "content": prompt}],
+        )
+
+    def _wait(self, state: RetryCallState) -> float:
+        failure = state.outcome.exception() if state.outcome else None
+        hinted: float | None = None
+        if isinstance(failure, anthropic.APIStatusError):
+            try:
+                hinted = float(failure.response.headers.get("retry-after", ""))
+            except ValueError:
+                hinted = None
+        if hinted is not None:
+            return min(max(0.0, hinted), self._max_retry_after)
+        return float(min(self._backoff * 2 ** (state.attempt_number - 1), self._max_retry_after))

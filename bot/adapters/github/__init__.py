@@ -1,0 +1,1 @@
+"""GitHub adapter: recent commits and deployments (the ChangeHistory port)."""

@@ -1,0 +1,95 @@
+"""GitHubChangeHistory: recent commits and deployments of a repository (GitHub REST v3).
+
+GET /repos/{repo}/commits?since&until and GET /repos/{repo}/deployments, one page each
+(bounded), with a timeout and bounded retries. A token is optional for public repositories.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from pydantic import SecretStr
+
+from bot.adapters.http.json_client import HttpCallFailed, JsonHttpClient
+from bot.ports.changes import ChangeHistoryUnavailable, CodeChange
+
+PER_PAGE = "30"
+
+
+def _iso(at: datetime) -> str:
+    return at.strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def _parse_time(value: Any) -> datetime | None:
+    try:
+        return datetime.fromisoformat(str(value).replace("Z", "+00:00"))
+    except ValueError:
+        return None
+
+
+class GitHubChangeHistory:
+    def __init__(
+        self,
+        api_url: str,
+        token: SecretStr | None,
+        *,
+        timeout: float = 10.0,
+        max_attempts: int = 3,
+    ) -> None:
+        headers = {"X-GitHub-Api-Version": "2022-11-28", "Accept": "application/vnd.github+json"}
+        if token is not None:
+            headers["Authorization"] = f"Bearer {token.get_secret_value()}"
+        self._client = JsonHttpClient(api_url, headers, timeout=timeout, max_attempts=max_attempts)
+
+    def recent_changes(self, repo: str, *, since: datetime, until: datetime) -> list[CodeChange]:
+        changes = self._commits(repo, since, until) + self._deploys(repo, since, until)
+        return sorted(changes, key=lambda c: c.at)
+
+    def _get(self, path: str, query: dict[str, str]) -> list[dict[str, Any]]:
+        try:
+            answer = self._client.request("GET", path, query=query)
+        except HttpCallFailed as exc:
+            raise ChangeHistoryUnavailable(f"GitHub {path}: {exc}") from exc
+        if not isinstance(answer, list):
+            raise ChangeHistoryUnavailable(f"GitHub {path}: unexpected answer")
+        return [item for item in answer if isinstance(item, dict)]
+
+    def _commits(self, repo: str, since: datetime, until: datetime) -> list[CodeChange]:
+        found = []
+        query = {"since": _iso(since), "until": _iso(until), "per_page": PER_PAGE}
+        for item in self._get(f"/repos/{repo}/commits", query):
+            commit = item.get("commit") or {}
+            at = _parse_time((commit.get("committer") or commit.get("author") or {}).get("date"))
+            if at is None:
+                continue
+            found.append(
+                CodeChange(
+                    kind="commit",
+                    repo=repo,
+                    ref=str(item.get("sha", ""))[:7],
+                    at=at,
+                    summary=str(commit.get("message", "")).split("\n", 1)[0][:200],
+                    url=item.get("html_url"),
+                )
+            )
+        return found
+
+    def _deploys(self, repo: str, since: datetime, until: datetime) -> list[CodeChange]:
+        found = []
+        for item in self._get(f"/repos/{repo}/deployments", {"per_page": PER_PAGE}):
+            at = _parse_time(item.get("created_at"))
+            if at is None or not since <= at <= until:
+                continue
+            found.append(
+                CodeChange(
+                    kind="deploy",
+                    repo=repo,
+                    ref=str(item.get("id", "")),
+                    at=at,
+                    summary=f"deploy of {str(item.get('ref', '?'))[:40]} to "
+                    f"{item.get('environment', '?')}",
+                    url=None,
+                )
+            )
+        return found

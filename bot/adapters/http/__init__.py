@@ -1,0 +1,1 @@
+"""Small HTTP building blocks shared by vendor adapters."""
