@@ -111,6 +111,9 @@ class Settings(BaseSettings):
         default_factory=lambda: {Severity.P1: 900, Severity.P2: 1800}
     )
     marshal_postmortem_dir: Path = Path("postmortems")
+    marshal_auto_resolve: bool = False
+    marshal_archive_on_resolve: bool = True
+    marshal_service_repos: Annotated[dict[str, str], NoDecode] = Field(default_factory=dict)
     marshal_log_level: str = "INFO"
 
     # Vendors
@@ -122,6 +125,23 @@ class Settings(BaseSettings):
     linear_team_id: str | None = None
     anthropic_api_key: SecretStr | None = None
     anthropic_base_url: str | None = None
+    marshal_llm: Literal["auto", "anthropic", "bedrock", "off"] = "auto"
+    marshal_llm_model: str = "claude-sonnet-4-5"
+    github_api_url: str = "https://api.github.com"
+    github_token: SecretStr | None = None
+
+    @field_validator("marshal_service_repos", mode="before")
+    @classmethod
+    def _repos(cls, value: object) -> object:
+        if not isinstance(value, str):
+            return value
+        repos: dict[str, str] = {}
+        for part in _csv(value):
+            service, _, repo = part.partition("=")
+            if not service.strip() or not re.fullmatch(r"[\w.-]+/[\w.-]+", repo.strip()):
+                raise ValueError(f"{part!r} should look like checkout-api=org/checkout")
+            repos[service.strip()] = repo.strip()
+        return repos
 
     @field_validator("marshal_approvers", mode="before")
     @classmethod

@@ -11,6 +11,8 @@ from bot.commands.invite import InviteCommand
 from bot.commands.list_incidents import ListCommand
 from bot.commands.note import NoteCommand
 from bot.commands.registry import CommandLimits, CommandRegistry
+from bot.commands.reopen import ReopenCommand
+from bot.commands.resolve import ResolveCommand
 from bot.commands.role import RoleCommand
 from bot.commands.severity import SeverityCommand
 from bot.commands.state import StateCommand
@@ -20,6 +22,7 @@ from bot.ports.audit import AuditLog
 from bot.ports.slack import SlackGateway
 from bot.ports.store import IncidentStore
 from bot.services.permissions import IncidentPermissions
+from bot.services.resolution.starter import ResolutionStarter
 from bot.services.war_room.checklist import ChecklistService
 from bot.services.war_room.room_commands import Assembler
 
@@ -36,6 +39,7 @@ def build_command_registry(
     status_drafting: StatusDrafting | None = None,
     assembler: Assembler | None = None,
     checklist: ChecklistService | None = None,
+    resolution: ResolutionStarter | None = None,
 ) -> CommandRegistry:
     registry = CommandRegistry(store, audit, command=command, limits=limits)
     registry.register(HelpCommand(registry))
@@ -53,4 +57,7 @@ def build_command_registry(
         registry.register(AssembleCommand(assembler, store))
     if checklist is not None:
         registry.register(ChecklistCommand(checklist, store))
+    if resolution is not None:
+        registry.register(ResolveCommand(resolution, permissions))
+        registry.register(ReopenCommand(resolution, permissions))
     return registry

@@ -1,40 +1,68 @@
-"""ALERT_RESOLVED: the monitoring tool says the alert cleared; tell the room, keep it open.
+"""ALERT_RESOLVED: the monitoring tool says the alert cleared.
 
-Resolving is a human decision (the resolve flow drafts the status-page resolution and the
-postmortem), so a cleared alert only informs the responders and the audit trail.
+By default resolving stays a human decision: the room is told and the IC is offered a
+"Resolve incident" button. With MARSHAL_AUTO_RESOLVE=true the incident is resolved at once
+(by "marshal") and the resolve flow runs as if someone had typed `/marshal resolve`.
 """
 
 from __future__ import annotations
 
 import logging
+from typing import Protocol
 
+from bot.domain.models import Incident
 from bot.ports.queue import QueueMessage
 from bot.ports.slack import SlackCallFailed, SlackGateway
 from bot.ports.store import IncidentStore
+from bot.services.resolution.buttons import resolve_prompt_blocks
 
 log = logging.getLogger(__name__)
 
 
+class Resolver(Protocol):
+    def resolve(self, incident: Incident, user_id: str, summary: str | None) -> object: ...
+
+
 class AlertResolvedHandler:
-    def __init__(self, store: IncidentStore, slack: SlackGateway, *, command: str) -> None:
+    def __init__(
+        self,
+        store: IncidentStore,
+        slack: SlackGateway,
+        *,
+        command: str,
+        resolver: Resolver | None = None,
+        auto_resolve: bool = False,
+    ) -> None:
         self._store = store
         self._slack = slack
         self._command = command
+        self._resolver = resolver
+        self._auto = auto_resolve and resolver is not None
 
     def __call__(self, message: QueueMessage) -> None:
         incident = self._store.get(message.incident_id)
         if incident is None:
             log.warning("resolved alert for unknown incident", extra={"event": message.event_id})
             return
-        if not incident.is_open or incident.channel_id is None:
+        if not incident.is_open:
             return
         source = message.payload.get("source", incident.source.value)
+        if self._auto and self._resolver is not None:
+            self._resolver.resolve(
+                incident, "marshal", f"The alert cleared at its source ({source})."
+            )
+            return
+        if incident.channel_id is None:
+            return
+        who = f"<@{incident.commander}>" if incident.commander else "Incident commander"
         text = (
-            f":large_green_circle: The alert cleared at its source ({source}). "
-            f"The incident stays open until someone resolves it with `{self._command} resolve`."
+            f":large_green_circle: The alert cleared at its source ({source}). {who}: "
+            f"resolve the incident with the button or `{self._command} resolve [summary]` "
+            "once you are sure it is over."
         )
+        blocks = resolve_prompt_blocks(incident.id, text) if self._resolver else None
         try:
-            self._slack.post_message(incident.channel_id, text)
+            self._slack.post_message(incident.channel_id, text, blocks=blocks)
         except SlackCallFailed as exc:
             # The audit already has ALERT_RESOLVED; a lost room notice must not block the queue.
             log.warning("could not tell the room the alert cleared", extra={"error": str(exc)})

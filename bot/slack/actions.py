@@ -19,6 +19,13 @@ class ActionId(StrEnum):
     REJECT_STATUS_DRAFT = "marshal.status_draft.reject"
     TICK_CHECKLIST_ITEM = "marshal.checklist.tick"
     UNTICK_CHECKLIST_ITEM = "marshal.checklist.untick"
+    RESOLVE_INCIDENT = "marshal.incident.resolve"
+    # one id per score: Slack wants distinct action ids within one actions block
+    RATE_1 = "marshal.incident.rate.1"
+    RATE_2 = "marshal.incident.rate.2"
+    RATE_3 = "marshal.incident.rate.3"
+    RATE_4 = "marshal.incident.rate.4"
+    RATE_5 = "marshal.incident.rate.5"
 
 
 @dataclass(frozen=True)

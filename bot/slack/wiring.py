@@ -22,6 +22,7 @@ from bot.domain.errors import ConfigurationError
 from bot.ports.audit import AuditLog
 from bot.ports.store import IncidentStore
 from bot.services.permissions import IncidentPermissions
+from bot.services.resolution.starter import ResolutionStarter
 from bot.services.timeline_capture import TimelineCapture
 from bot.services.war_room.checklist import ChecklistService
 from bot.services.war_room.room_commands import Assembler
@@ -62,6 +63,7 @@ def start_slack(
     actions: Sequence[ActionRoute] = (),
     assembler: Assembler | None = None,
     checklist: ChecklistService | None = None,
+    resolution: ResolutionStarter | None = None,
 ) -> RunningSlack:
     """Connect to Slack (or the sandbox: pass its tokens and api_url) and start listening.
     Pass `web_client` to share the one the war-room services already use."""
@@ -84,6 +86,7 @@ def start_slack(
         status_drafting=review,
         assembler=assembler,
         checklist=checklist,
+        resolution=resolution,
     )
     dedup = DeliveryDedup(store, owner=f"{socket.gethostname()}:{os.getpid()}")
     executor = ThreadPoolExecutor(max_workers=16, thread_name_prefix="marshal-command")

@@ -21,6 +21,7 @@ from bot.slack.wiring import start_slack
 from bot.wiring.backends import Backends
 from bot.wiring.ingress import build_intake
 from bot.wiring.process import ProcessGroup
+from bot.wiring.resolution import build_resolution
 from bot.wiring.slack_target import start_slack_target
 from bot.wiring.war_room import build_war_room
 
@@ -47,6 +48,7 @@ def start_processor(
     target = start_slack_target(group, settings)
     web_client = build_web_client(target.bot_token, target.api_url)
     war_room = build_war_room(settings, backends, WebClientSlackGateway(web_client))
+    resolution = build_resolution(settings, backends, web_client)
     slack = start_slack(
         settings,
         backends.store,
@@ -54,9 +56,10 @@ def start_processor(
         declare_with(build_intake(settings, backends)),
         web_client=web_client,
         app_token=target.app_token,
-        actions=war_room.actions,
+        actions=(*war_room.actions, *resolution.actions),
         assembler=war_room.assembler,
         checklist=war_room.checklist,
+        resolution=resolution.starter,
     )
     group.started("slack", slack.stop)
 
@@ -64,8 +67,15 @@ def start_processor(
     events.register(EventType.ALERT_RECEIVED, war_room.on_alert)
     events.register(
         EventType.ALERT_RESOLVED,
-        AlertResolvedHandler(backends.store, slack.gateway, command=settings.marshal_command),
+        AlertResolvedHandler(
+            backends.store,
+            slack.gateway,
+            command=settings.marshal_command,
+            resolver=resolution.starter,
+            auto_resolve=settings.marshal_auto_resolve,
+        ),
     )
+    events.register(EventType.INCIDENT_RESOLVED, resolution.on_resolved(slack.status_review))
     consumer = QueueConsumer(backends.queue, events)
     consumer.start()
     group.started("consumer", partial(consumer.stop, timeout=3.0))

@@ -1,0 +1,1 @@
+"""The resolve flow: start a resolution (command, button or cleared alert), run its steps."""

@@ -1,0 +1,273 @@
+"""ResolutionFlow: the slow steps after an incident is resolved, run off the command's ack
+by the INCIDENT_RESOLVED queue event.
+
+Steps, in order (each recorded on `Incident.resolution` the moment it finishes, and
+audited, so a redelivered event resumes at the first unfinished one):
+stop nudges; the status-page resolution draft (only when something was published);
+the announcement (announce channel and room); the pulse rating buttons; the postmortem
+written and filed (POSTMORTEM_DRAFTED, POSTMORTEM_FILED); its link posted in the room with
+which kind it is; the postmortem-due check scheduled; the room archived (optional, and
+only once everything before it is done). A failed step is named in the room and the run
+raises ResolutionIncomplete, so the queue retries the unfinished steps later.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable
+from datetime import datetime
+from typing import Any
+
+from bot.domain.audit import AuditAction
+from bot.domain.errors import MarshalError
+from bot.domain.lifecycle import IncidentStatus
+from bot.domain.models import AssemblyStep, Incident, Role, utcnow
+from bot.ports.audit import AuditLog
+from bot.ports.slack import SlackCallFailed, SlackGateway
+from bot.ports.store import IncidentStore
+from bot.ports.tracker import PostmortemFiling, Tracker
+from bot.services.incident_metrics import describe_seconds, response_times
+from bot.services.postmortem.writer import PostmortemWriter
+from bot.services.resolution.hooks import (
+    NudgeControl,
+    PeopleLookup,
+    PublicResolution,
+    SlaScheduler,
+)
+from bot.services.resolution.ratings import rating_blocks
+from bot.services.resolution.steps import ResolutionStep, required_steps
+from bot.services.war_room.context_message import escape_mrkdwn
+from bot.services.war_room.steps import IncidentLedger
+
+log = logging.getLogger(__name__)
+
+ACTOR = "marshal"
+S = ResolutionStep
+
+
+class ResolutionIncomplete(MarshalError):
+    """Some steps failed; the queue redelivers the event and the flow resumes."""
+
+
+class ResolutionFlow:
+    def __init__(
+        self,
+        store: IncidentStore,
+        audit: AuditLog,
+        slack: SlackGateway,
+        writer: PostmortemWriter,
+        tracker: Tracker,
+        *,
+        announce_channel: str | None,
+        archive_on_resolve: bool = True,
+        nudges: NudgeControl | None = None,
+        sla: SlaScheduler | None = None,
+        public: PublicResolution | None = None,
+        people: PeopleLookup | None = None,
+        clock: Callable[[], datetime] = utcnow,
+        after_step: Callable[[ResolutionStep], None] | None = None,
+    ) -> None:
+        """`after_step` runs after each step is recorded (tests use it to simulate a crash)."""
+        self._store = store
+        self._audit = audit
+        self._slack = slack
+        self._writer = writer
+        self._tracker = tracker
+        self._announce_channel = announce_channel
+        self._archive = archive_on_resolve
+        self._nudges = nudges
+        self._sla = sla
+        self._public = public
+        self._people = people
+        self._clock = clock
+        self._after_step = after_step
+
+    def run(self, incident_id: str, resolution_id: str | None) -> Incident | None:
+        """Run the unfinished steps; None when the event is stale (reopened, re-resolved)."""
+        incident = self._store.get(incident_id, consistent=True)
+        if incident is None or incident.status is not IncidentStatus.RESOLVED:
+            log.info("resolve flow skipped: incident not resolved", extra={"incident": incident_id})
+            return None
+        if resolution_id is not None and incident.resolution_id != resolution_id:
+            log.info("resolve flow skipped: stale resolution", extra={"incident": incident_id})
+            return None
+        ledger = IncidentLedger(self._store, incident)
+        problems: list[str] = []
+        for step in required_steps(archive=self._archive):
+            if step.value in ledger.incident.resolution:
+                continue
+            if step is S.ARCHIVE and problems:
+                break  # keep the room open while anything is left to redo in it
+            started = time.monotonic()
+            try:
+                detail = self._run_step(step, ledger.incident)
+            except (SlackCallFailed, MarshalError) as exc:
+                log.warning("resolve step %s failed for %s: %s", step, incident_id, exc)
+                problems.append(f"{step.value.replace('_', ' ')}: {exc}")
+                continue
+            self._record(ledger, step, started, detail)
+        if problems:
+            self._report(ledger.incident, problems)
+            raise ResolutionIncomplete(
+                f"incident {incident_id}: {len(problems)} resolve steps failed; retrying later"
+            )
+        return ledger.incident
+
+    # -- bookkeeping ---------------------------------------------------------------------
+
+    def _record(
+        self, ledger: IncidentLedger, step: ResolutionStep, started: float, detail: dict[str, Any]
+    ) -> None:
+        done = AssemblyStep(
+            done_at=self._clock(), seconds=round(time.monotonic() - started, 4), detail=detail
+        )
+
+        def change(current: Incident) -> Incident:
+            return current.model_copy(
+                update={"resolution": {**current.resolution, step.value: done}}
+            )
+
+        ledger.apply(change)
+        if self._after_step:
+            self._after_step(step)
+
+    def _report(self, incident: Incident, problems: list[str]) -> None:
+        if not incident.channel_id:
+            return
+        lines = "\n".join(f"• {p}" for p in problems)
+        text = (
+            f":warning: Some resolve steps did not finish; marshal retries them shortly:\n{lines}"
+        )
+        try:
+            self._slack.post_message(incident.channel_id, text)
+        except SlackCallFailed as exc:
+            log.warning("could not report resolve problems: %s", exc)
+
+    def _run_step(self, step: ResolutionStep, incident: Incident) -> dict[str, Any]:
+        handlers: dict[ResolutionStep, Callable[[Incident], dict[str, Any]]] = {
+            S.STOP_NUDGES: self._stop_nudges,
+            S.STATUS_PAGE: self._status_page,
+            S.ANNOUNCEMENT: self._announcement,
+            S.RATING: self._rating,
+            S.POSTMORTEM_FILED: self._postmortem,
+            S.POSTMORTEM_POSTED: self._postmortem_link,
+            S.SLA_SCHEDULED: self._schedule_sla,
+            S.ARCHIVE: self._archive_room,
+        }
+        return handlers[step](incident)
+
+    # -- the steps -----------------------------------------------------------------------
+
+    def _stop_nudges(self, incident: Incident) -> dict[str, Any]:
+        if self._nudges is None:
+            return {"skipped": "no nudge scheduler"}
+        self._nudges.stop(incident.id)
+        return {}
+
+    def _status_page(self, incident: Incident) -> dict[str, Any]:
+        if self._public is None:
+            return {"skipped": "no status page configured"}
+        draft = self._public.resolve_public_incident(incident, incident.resolved_by or ACTOR)
+        if draft is None:
+            return {"skipped": "nothing was published"}
+        return {"draft_id": draft.id}
+
+    def _announcement(self, incident: Incident) -> dict[str, Any]:
+        times = response_times(incident)
+        who = f"<@{incident.resolved_by}>" if incident.resolved_by else "marshal"
+        summary = (
+            f": {escape_mrkdwn(incident.resolution_summary)}" if incident.resolution_summary else ""
+        )
+        text = (
+            f":white_check_mark: {incident.severity.value} *{escape_mrkdwn(incident.title)}* "
+            f"resolved by {who}{summary} (time to resolve {describe_seconds(times.resolve)})."
+        )
+        posted: dict[str, Any] = {}
+        if self._announce_channel:
+            posted["announce_ts"] = self._slack.post_message(self._announce_channel, text)
+        if incident.channel_id:
+            posted["room_ts"] = self._slack.post_message(incident.channel_id, text)
+        self._audit.append(
+            incident.id,
+            actor=ACTOR,
+            action=AuditAction.ANNOUNCED,
+            details={"what": "resolved", **posted},
+            event_id=f"{incident.id}.{incident.resolution_id}.announced",
+        )
+        return posted
+
+    def _rating(self, incident: Incident) -> dict[str, Any]:
+        if not incident.channel_id:
+            return {"skipped": "no room"}
+        ts = self._slack.post_message(
+            incident.channel_id,
+            "How did this incident response go? Rate it 1-5.",
+            blocks=rating_blocks(incident),
+        )
+        return {"ts": ts}
+
+    def _postmortem(self, incident: Incident) -> dict[str, Any]:
+        postmortem = self._writer.write(incident)
+        self._audit.append(
+            incident.id,
+            actor=ACTOR,
+            action=AuditAction.POSTMORTEM_DRAFTED,
+            details={
+                "kind": postmortem.kind.value,
+                "model": postmortem.model,
+                "fallback_reason": postmortem.fallback_reason,
+                "dropped_claims": postmortem.dropped_claims,
+                "scrubbed": postmortem.scrubbed,
+            },
+        )
+        commander = incident.roles.get(Role.IC)
+        email = self._people.email_of(commander) if self._people and commander else None
+        filed = self._tracker.file(
+            PostmortemFiling(
+                incident_id=incident.id,
+                title=postmortem.title,
+                markdown=postmortem.markdown,
+                labels=["postmortem", incident.severity.value],
+                assignee_email=email,
+            )
+        )
+        detail = {
+            "tracker": filed.tracker,
+            "url": filed.url,
+            "ref": filed.ref,
+            "note": filed.note,
+            "kind": postmortem.kind.value,
+            "described": postmortem.describe(),
+        }
+        self._audit.append(
+            incident.id,
+            actor=ACTOR,
+            action=AuditAction.POSTMORTEM_FILED,
+            details=detail,
+            event_id=f"{incident.id}.{incident.resolution_id}.postmortem_filed",
+        )
+        return detail
+
+    def _postmortem_link(self, incident: Incident) -> dict[str, Any]:
+        filed = incident.resolution[S.POSTMORTEM_FILED.value].detail
+        if not incident.channel_id:
+            return {"skipped": "no room"}
+        note = f" ({filed['note']})" if filed.get("note") else ""
+        text = (
+            f":memo: Postmortem filed in {filed['tracker']}{note}: {filed['url']}\n"
+            f"It is {filed['described']}. Please review it and add the action items."
+        )
+        return {"ts": self._slack.post_message(incident.channel_id, text)}
+
+    def _schedule_sla(self, incident: Incident) -> dict[str, Any]:
+        if self._sla is None:
+            return {"skipped": "no scheduler"}
+        self._sla.schedule_postmortem_due(incident)
+        return {}
+
+    def _archive_room(self, incident: Incident) -> dict[str, Any]:
+        if not incident.channel_id:
+            return {"skipped": "no room"}
+        self._slack.archive(incident.channel_id)
+        return {"channel_id": incident.channel_id}

@@ -1,0 +1,118 @@
+"""The resolve flow's parts: starter (commands, buttons, cleared alerts), the flow behind
+INCIDENT_RESOLVED, the postmortem writer and its LLM, change history and tracker."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from slack_sdk import WebClient
+
+from bot.adapters.anthropic.language_model import ClaudeLanguageModel
+from bot.adapters.github.changes import GitHubChangeHistory
+from bot.adapters.tracker.fallback import FallbackTracker
+from bot.adapters.tracker.linear import LinearTracker
+from bot.adapters.tracker.markdown_file import MarkdownFileTracker
+from bot.domain.errors import ConfigurationError
+from bot.events.incident_resolved import IncidentResolvedHandler
+from bot.ports.llm import LanguageModel
+from bot.ports.tracker import Tracker
+from bot.services.permissions import IncidentPermissions
+from bot.services.postmortem.writer import PostmortemWriter
+from bot.services.resolution.flow import ResolutionFlow
+from bot.services.resolution.hooks import NudgeControl, PublicResolution, SlaScheduler
+from bot.services.resolution.ratings import RatingRecorder
+from bot.services.resolution.starter import ResolutionStarter
+from bot.settings import Settings
+from bot.slack.actions import ActionRoute
+from bot.slack.gateway import WebClientSlackGateway
+from bot.slack.people import SlackPeople
+from bot.slack.resolution_actions import ResolutionButtons
+from bot.wiring.backends import Backends
+
+
+def build_language_model(settings: Settings) -> LanguageModel | None:
+    key = settings.anthropic_api_key
+    if settings.marshal_llm == "off" or (settings.marshal_llm == "auto" and key is None):
+        return None
+    if settings.marshal_llm == "bedrock":
+        return ClaudeLanguageModel.for_bedrock(
+            settings.marshal_llm_model, aws_region=settings.aws_region
+        )
+    if key is None:
+        raise ConfigurationError("ANTHROPIC_API_KEY is required when MARSHAL_LLM=anthropic")
+    return ClaudeLanguageModel.for_api(
+        key.get_secret_value(), settings.marshal_llm_model, base_url=settings.anthropic_base_url
+    )
+
+
+def build_tracker(settings: Settings) -> Tracker:
+    files = MarkdownFileTracker(settings.marshal_postmortem_dir)
+    if settings.linear_api_key is None or not settings.linear_team_id:
+        return files
+    linear = LinearTracker(
+        settings.linear_api_url, settings.linear_api_key, settings.linear_team_id
+    )
+    return FallbackTracker(linear, files)
+
+
+@dataclass(frozen=True)
+class Resolution:
+    starter: ResolutionStarter
+    actions: tuple[ActionRoute, ...]
+    settings: Settings
+    backends: Backends
+    web_client: WebClient
+
+    def on_resolved(
+        self,
+        public: PublicResolution | None,
+        nudges: NudgeControl | None = None,
+        sla: SlaScheduler | None = None,
+    ) -> IncidentResolvedHandler:
+        """The INCIDENT_RESOLVED handler, once the Slack app (and its status review) runs."""
+        settings, backends = self.settings, self.backends
+        slack = WebClientSlackGateway(self.web_client)
+        changes = (
+            GitHubChangeHistory(settings.github_api_url, settings.github_token)
+            if settings.marshal_service_repos
+            else None
+        )
+        writer = PostmortemWriter(
+            backends.store,
+            backends.audit,
+            slack,
+            llm=build_language_model(settings),
+            changes=changes,
+            service_repos=settings.marshal_service_repos,
+        )
+        flow = ResolutionFlow(
+            backends.store,
+            backends.audit,
+            slack,
+            writer,
+            build_tracker(settings),
+            announce_channel=settings.marshal_announce_channel,
+            archive_on_resolve=settings.marshal_archive_on_resolve,
+            nudges=nudges,
+            sla=sla,
+            public=public,
+            people=SlackPeople(self.web_client),
+        )
+        return IncidentResolvedHandler(flow)
+
+
+def build_resolution(settings: Settings, backends: Backends, web_client: WebClient) -> Resolution:
+    starter = ResolutionStarter(
+        backends.store,
+        backends.audit,
+        backends.queue,
+        archive_on_resolve=settings.marshal_archive_on_resolve,
+    )
+    gateway = WebClientSlackGateway(web_client)
+    buttons = ResolutionButtons(
+        backends.store,
+        starter,
+        RatingRecorder(backends.store, backends.audit),
+        IncidentPermissions(settings.marshal_approvers, gateway),
+    )
+    return Resolution(starter, buttons.routes(), settings, backends, web_client)

@@ -1,0 +1,80 @@
+"""Resolve end to end through `marshal up` and its sandbox Slack: an alert opens a room,
+`/marshal resolve All good now` resolves it, the postmortem file (markdown fallback) is
+written and linked in the room, the room is archived after filing, the audit chain holds."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from bot.sandbox.control_client import SandboxControl
+from tests.e2e.conftest import MarshalProcess
+from tests.web.conftest import Ingress, fixture_body
+
+
+def _wait(condition: Callable[[], Any], timeout: float = 20.0) -> Any:
+    deadline = time.monotonic() + timeout
+    while True:
+        result = condition()
+        if result:
+            return result
+        assert time.monotonic() < deadline, "condition not met in time"
+        time.sleep(0.05)
+
+
+def _marshal(marshal: MarshalProcess, *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "bot", *args],
+        env=marshal.env,
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=30,
+    )
+
+
+def _show(marshal: MarshalProcess, incident_id: str) -> dict[str, Any]:
+    shown = _marshal(marshal, "incident", "show", incident_id, "--json")
+    assert shown.returncode == 0, shown.stderr
+    found: dict[str, Any] = json.loads(shown.stdout)
+    return found
+
+
+def test_resolve_files_the_postmortem_links_it_and_archives_the_room(
+    marshal_up: MarshalProcess, tmp_path: Path
+) -> None:
+    answer = Ingress(marshal_up.url, backends=None).post(  # type: ignore[arg-type]
+        "generic", fixture_body("generic_firing")
+    )
+    assert answer.status == 202
+    incident_id = str(answer.body["incident_id"])
+    room = _wait(lambda: _show(marshal_up, incident_id).get("channel_id"))
+    _wait(lambda: _show(marshal_up, incident_id)["status"] == "investigating")
+    slack = SandboxControl(marshal_up.sandbox_url)
+    assert slack.run_command("U0ALICE", room, "invite <@U0ALICE>").acked
+    slack.post_message("U0ALICE", room, "Failed over the replica; lag is back to 0s.")
+
+    delivered = slack.run_command("U0ALICE", room, "resolve All good now")
+    assert delivered.acked
+    assert "resolved the incident" in str((delivered.ack_payload or {}).get("text"))
+
+    postmortem = tmp_path / "postmortems" / f"{incident_id}.md"
+    _wait(postmortem.exists)
+    text = postmortem.read_text()
+    assert text.startswith("# Postmortem: Checkout DB replica lag above 30s")
+    assert "All good now" in text and "Failed over the replica" in text
+    assert "To be determined by the team." in text
+
+    channel = _wait(lambda: (c := slack.channel(room)).get("is_archived") and c)
+    posted = [str(m.get("text", "")) for m in channel["messages"]]
+    assert any(postmortem.resolve().as_uri() in m for m in posted)
+    assert any("standard postmortem" in m and "no LLM is configured" in m for m in posted)
+    assert _show(marshal_up, incident_id)["status"] == "resolved"
+
+    verified = _marshal(marshal_up, "audit", "verify", incident_id)
+    assert verified.returncode == 0, verified.stdout + verified.stderr
