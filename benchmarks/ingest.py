@@ -3,13 +3,12 @@
     .venv/bin/python benchmarks/ingest.py --requests 2000 --clients 8 --storm 10000 --groups 20
 
 Starts `marshal webhook` (uvicorn + Starlette on SQLite and the local durable queue, in a temp
-directory) as its own process and drives it over loopback with keep-alive HTTP clients.
-Three kinds of request are measured separately: fresh alerts (each a new notification of one of a few groups),
-duplicates (the same notification re-sent) and bad signatures. The storm fires Alertmanager
-notifications of `--groups` groups concurrently and checks that exactly that many incidents
-exist, that every 2xx answer's alert is counted on its incident, and that every accepted
-notification has its queue event: nothing accepted is lost.
-"""
+directory) as its own process and drives it over loopback with keep-alive HTTP clients. Three
+kinds of request are measured separately: fresh alerts (each a new notification of one of a few
+groups), duplicates (the same notification re-sent) and bad signatures. The storm fires
+Alertmanager notifications of `--groups` groups concurrently and checks that exactly that many
+incidents exist, that every 2xx answer's alert is counted on its incident, and that every
+accepted notification has its queue event: nothing accepted is lost."""
 
 from __future__ import annotations
 
