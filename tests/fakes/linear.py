@@ -1,0 +1,48 @@
+"""A fake of Linear's GraphQL endpoint: users by email, issue labels by name, issueCreate."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from tests.fakes.http_fake import Answer, FakeHttp
+
+API_KEY = "lin_api_test"
+
+
+@dataclass
+class FakeLinear(FakeHttp):
+    users: dict[str, str] = field(default_factory=lambda: {"alice@example.com": "user-alice"})
+    labels: dict[str, str] = field(default_factory=lambda: {"postmortem": "label-pm"})
+    issues: list[dict[str, Any]] = field(default_factory=list)
+
+    def route(self, method: str, path: str, headers: dict[str, str], body: Any) -> Answer:
+        if headers.get("authorization") != API_KEY:
+            return 401, {}, {"errors": [{"message": "Authentication required"}]}
+        query = str((body or {}).get("query", ""))
+        variables = (body or {}).get("variables") or {}
+        if "issueCreate" in query:
+            issue_input = variables["input"]
+            if not issue_input.get("teamId") or not issue_input.get("title"):
+                return 400, {}, {"errors": [{"message": "teamId and title are required"}]}
+            number = len(self.issues) + 1
+            issue = {
+                "id": f"issue-{number}",
+                "identifier": f"INC-{number}",
+                "url": f"https://linear.app/acme/issue/INC-{number}",
+                **issue_input,
+            }
+            self.issues.append(issue)
+            return 200, {}, {"data": {"issueCreate": {"success": True, "issue": issue}}}
+        if "users(" in query:
+            found = self.users.get(variables.get("email", ""))
+            nodes = [{"id": found, "email": variables["email"]}] if found else []
+            return 200, {}, {"data": {"users": {"nodes": nodes}}}
+        if "issueLabels" in query:
+            nodes = [
+                {"id": self.labels[n], "name": n}
+                for n in variables.get("names", [])
+                if n in self.labels
+            ]
+            return 200, {}, {"data": {"issueLabels": {"nodes": nodes}}}
+        return 400, {}, {"errors": [{"message": "unknown query"}]}
