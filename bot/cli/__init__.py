@@ -10,7 +10,7 @@ from typing import Protocol
 from pydantic import ValidationError
 
 from bot import __version__
-from bot.cli import audit, drill, incident, queue, serve
+from bot.cli import audit, drill, incident, queue, report, serve
 from bot.settings import Settings, describe_error, load_settings
 
 Handler = Callable[[argparse.Namespace, Settings], int]
@@ -27,6 +27,7 @@ def _groups() -> list[CommandGroup]:
         audit,
         queue,
         drill,
+        report,
     ]
 
 

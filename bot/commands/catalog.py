@@ -12,6 +12,7 @@ from bot.commands.list_incidents import ListCommand
 from bot.commands.note import NoteCommand
 from bot.commands.registry import CommandLimits, CommandRegistry
 from bot.commands.reopen import ReopenCommand
+from bot.commands.report import ReportCommand
 from bot.commands.resolve import ResolveCommand
 from bot.commands.role import RoleCommand
 from bot.commands.severity import SeverityCommand
@@ -53,6 +54,7 @@ def build_command_registry(
     registry.register(InviteCommand(slack, audit))
     registry.register(ListCommand(store))
     registry.register(DeclareCommand(submit_alert))
+    registry.register(ReportCommand(store))
     if assembler is not None:  # the processor always has one; slim test registries may not
         registry.register(AssembleCommand(assembler, store))
     if checklist is not None:

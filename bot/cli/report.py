@@ -1,0 +1,34 @@
+"""`marshal report [--days N] [--json]`: the same MTTA / MTTR report as `/marshal report`."""
+
+from __future__ import annotations
+
+import argparse
+
+from bot.domain.errors import BackendUnavailable
+from bot.services.incident_report import build_report, render_report
+from bot.settings import Settings
+from bot.wiring.stores import build_store
+
+
+def _days(text: str) -> int:
+    value = int(text.removesuffix("d"))
+    if not 1 <= value <= 365:
+        raise argparse.ArgumentTypeError("must be between 1 and 365")
+    return value
+
+
+def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    report = commands.add_parser("report", help="MTTA, MTTR and incident counts over a window")
+    report.add_argument("--days", type=_days, default=7, help="window in days (default 7)")
+    report.add_argument("--json", action="store_true", help="print JSON")
+    report.set_defaults(handler=run_report)
+
+
+def run_report(args: argparse.Namespace, settings: Settings) -> int:
+    try:
+        report = build_report(build_store(settings), args.days)
+    except BackendUnavailable as exc:
+        print(f"marshal: the store is unavailable: {exc}")
+        return 1
+    print(report.model_dump_json(indent=2) if args.json else render_report(report))
+    return 0

@@ -1,0 +1,36 @@
+"""`report [7d|30d]`: MTTA / MTTR and incident counts by severity and service, in the channel."""
+
+from __future__ import annotations
+
+import re
+
+from bot.commands.base import CommandContext, CommandReply
+from bot.ports.store import IncidentStore
+from bot.services.incident_report import build_report, render_report
+
+_WINDOW = re.compile(r"^(\d{1,3})d$")
+MAX_DAYS = 365
+
+
+class ReportCommand:
+    name = "report"
+    summary = "MTTA, MTTR and incident counts by severity and service (default 7d)."
+    usage = "[7d|30d]"
+    needs_incident = False
+    free_text = False
+
+    def __init__(self, store: IncidentStore) -> None:
+        self._store = store
+
+    def run(self, ctx: CommandContext) -> CommandReply:
+        if len(ctx.args) > 1:
+            return CommandReply.usage(f"Usage: {ctx.hint(f'report {self.usage}')}")
+        window = ctx.args[0].lower() if ctx.args else "7d"
+        match = _WINDOW.match(window)
+        if not match or not 1 <= int(match.group(1)) <= MAX_DAYS:
+            return CommandReply.usage(
+                f"`{window}` is not a window like 7d or 30d (1d to {MAX_DAYS}d). "
+                f"Usage: {ctx.hint(f'report {self.usage}')}"
+            )
+        report = build_report(self._store, int(match.group(1)))
+        return CommandReply(render_report(report), in_channel=True)
