@@ -102,6 +102,12 @@ class Incident(BaseModel):
     assembly: dict[str, AssemblyStep] = Field(default_factory=dict)
     assembly_seconds: float | None = None
     alert_count: int = 1
+    # Nudges: paused until `silenced_until`, or until resolve when `silenced_until_resolved`.
+    silenced_until: datetime | None = None
+    silenced_until_resolved: bool = False
+    silenced_by: str | None = None
+    last_status_update_at: datetime | None = None
+    postmortem_done_at: datetime | None = None
 
     @property
     def commander(self) -> str | None:
@@ -110,6 +116,11 @@ class Incident(BaseModel):
     @property
     def is_open(self) -> bool:
         return self.status.is_open
+
+    def nudges_silenced_at(self, at: datetime) -> bool:
+        if self.silenced_until_resolved:
+            return True
+        return self.silenced_until is not None and at < self.silenced_until
 
     @classmethod
     def from_alert(cls, alert: Alert) -> Incident:

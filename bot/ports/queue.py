@@ -21,6 +21,7 @@ from bot.domain.models import utcnow
 class EventType(StrEnum):
     ALERT_RECEIVED = "ALERT_RECEIVED"
     ALERT_RESOLVED = "ALERT_RESOLVED"
+    SLA_CHECK = "SLA_CHECK"  # a timed follow-up (e.g. postmortem due) the scheduler enqueues
 
 
 class QueueMessage(BaseModel):
