@@ -1,0 +1,94 @@
+"""NudgeInteractions: what the nudge's buttons and the "Post update" modal do, Slack-free.
+
+Bolt listeners (bot/slack/nudge_listeners.py) ack, parse the payload and call these; every
+answer the user sees comes back from here, including the honest "that did not work".
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from typing import Any
+
+from bot.domain.errors import MarshalError
+from bot.ports.slack import SlackCallFailed, SlackGateway
+from bot.ports.store import IncidentStore
+from bot.services.nudges.messages import (
+    SILENCE_BUTTON_SECONDS,
+    StatusUpdateField,
+    read_status_update,
+    status_update_modal,
+)
+from bot.services.nudges.silence import NudgeSilence, SilenceLength
+from bot.services.nudges.status_updates import StatusUpdateRecorder
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class SubmissionResult:
+    """`errors` (block_id -> message) keeps the modal open; else `notes` go to the user."""
+
+    errors: dict[str, str]
+    notes: list[str]
+
+
+class NudgeInteractions:
+    def __init__(
+        self,
+        store: IncidentStore,
+        slack: SlackGateway,
+        silence: NudgeSilence,
+        recorder: StatusUpdateRecorder,
+    ) -> None:
+        self._store = store
+        self._slack = slack
+        self._silence = silence
+        self._recorder = recorder
+
+    def status_update_view(self, incident_id: str) -> dict[str, Any] | None:
+        """The modal for "Post update", or None when the incident is gone."""
+        incident = self._store.get(incident_id)
+        if incident is None:
+            return None
+        return status_update_modal(incident, can_draft=self._recorder.can_draft)
+
+    def silence_pressed(self, incident_id: str, user_id: str, channel_id: str) -> None:
+        """The nudge's Silence button: pause 30 minutes and say so (or say why not)."""
+        length = SilenceLength(SILENCE_BUTTON_SECONDS)
+        try:
+            self._silence.silence(incident_id, user_id, length, via="button")
+        except MarshalError as exc:
+            self._tell(channel_id, user_id, f"Nudges are NOT paused: {exc}. Try again.")
+            return
+        try:
+            self._slack.post_message(
+                channel_id,
+                f"<@{user_id}> paused status-update nudges {length.describe()} "
+                "(resume with `unsilence`).",
+            )
+        except SlackCallFailed:
+            self._tell(channel_id, user_id, f"Nudges are paused {length.describe()}.")
+
+    def status_update_submitted(self, user_id: str, view: dict[str, Any]) -> SubmissionResult:
+        submission = read_status_update(view)
+        if not submission.text:
+            return SubmissionResult({StatusUpdateField.TEXT.value: "Write the update first."}, [])
+        try:
+            recorded = self._recorder.record(
+                submission.incident_id,
+                user_id,
+                submission.text,
+                start_draft=submission.start_draft,
+            )
+        except MarshalError as exc:
+            return SubmissionResult(
+                {StatusUpdateField.TEXT.value: f"Not saved: {exc}. Submit again."}, []
+            )
+        return SubmissionResult({}, recorded.notes)
+
+    def _tell(self, channel_id: str, user_id: str, text: str) -> None:
+        try:
+            self._slack.post_ephemeral(channel_id, user_id, text)
+        except SlackCallFailed as exc:
+            log.warning("could not answer the user", extra={"user": user_id, "error": exc.error})
