@@ -10,6 +10,7 @@ from typing import Protocol
 from pydantic import ValidationError
 
 from bot import __version__
+from bot.cli.queue import QueueCommands
 from bot.settings import Settings, describe_error, load_settings
 
 Handler = Callable[[argparse.Namespace, Settings], int]
@@ -20,7 +21,9 @@ class CommandGroup(Protocol):
 
 
 def _groups() -> list[CommandGroup]:
-    return []
+    return [
+        QueueCommands(),
+    ]
 
 
 def build_parser() -> argparse.ArgumentParser:

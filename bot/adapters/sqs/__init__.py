@@ -1,0 +1,1 @@
+"""Amazon SQS adapters: the FIFO event queue and its dead-letter queue."""

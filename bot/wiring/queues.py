@@ -1,0 +1,29 @@
+"""Build the event queue named by the settings: the local SQLite queue or SQS FIFO."""
+
+from __future__ import annotations
+
+from typing import Protocol
+
+from bot.adapters.sqlite.local_queue import LocalQueue
+from bot.adapters.sqs.queue import SqsQueue, build_sqs_client
+from bot.domain.errors import ConfigurationError
+from bot.ports.queue import Queue
+from bot.settings import Settings
+
+
+class ClosableQueue(Queue, Protocol):
+    def close(self) -> None:
+        """Release connections; entry points call it on shutdown."""
+
+
+def build_queue(settings: Settings) -> ClosableQueue:
+    if settings.marshal_queue == "sqs":
+        if not settings.marshal_queue_url:
+            raise ConfigurationError("MARSHAL_QUEUE_URL is required when MARSHAL_QUEUE=sqs")
+        return SqsQueue(build_sqs_client(settings.aws_region), settings.marshal_queue_url)
+    path = settings.marshal_db_path
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise ConfigurationError(f"MARSHAL_DB_PATH: cannot create {path.parent}: {exc}") from exc
+    return LocalQueue(path, max_receives=settings.marshal_queue_max_receives)
