@@ -30,3 +30,8 @@ class SlaCheckHandler:
             "sla check",
             extra={"incident": message.incident_id, "check": check, "outcome": outcome.value},
         )
+
+
+def sla_check(reminders: Reminders) -> SlaCheckHandler:
+    """The handler factory for `registry.register(EventType.SLA_CHECK, sla_check(reminders))`."""
+    return SlaCheckHandler(reminders)
