@@ -1,0 +1,62 @@
+"""AlertIntake: what the HTTP tier calls for `POST /webhooks/<name>` — verify, then parse.
+
+    intake = AlertIntake(EnvSecretSource(settings))
+    verdict = intake.verify(name, request.headers, body)   # UnknownSource -> 404
+    if not verdict.ok: answer 401 and log verdict.reason
+    alerts = intake.parse(name, body)                      # PayloadInvalid -> 400 naming .field
+    # [] means "understood, nothing to alert on" (e.g. PagerDuty's ping): answer 202
+
+Always verify before parsing: an unverified body is never looked at.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Mapping
+
+from bot.domain.models import Alert
+from bot.ingest.catalog import CATALOG, SourceEntry
+from bot.ingest.errors import UnknownSource
+from bot.ingest.secrets import SecretSource
+from bot.ingest.severity_map import DEFAULT_SEVERITY_MAP, SeverityMap
+from bot.ingest.signatures import Clock, SignatureVerifier, Verdict
+
+
+class AlertIntake:
+    def __init__(
+        self,
+        secrets: SecretSource,
+        severities: SeverityMap = DEFAULT_SEVERITY_MAP,
+        *,
+        clock: Clock = time.time,
+        catalog: Mapping[str, SourceEntry] = CATALOG,
+    ) -> None:
+        self._catalog = catalog
+        self._severities = severities
+        self._verifiers = {
+            name: SignatureVerifier(
+                entry.source,
+                entry.check,
+                secrets,
+                secret_required=entry.secret_required,
+                clock=clock,
+            )
+            for name, entry in catalog.items()
+        }
+
+    @property
+    def names(self) -> list[str]:
+        return list(self._catalog)
+
+    def entry(self, name: str) -> SourceEntry:
+        try:
+            return self._catalog[name]
+        except KeyError:
+            raise UnknownSource(name, self.names) from None
+
+    def verify(self, name: str, headers: Mapping[str, str], body: bytes) -> Verdict:
+        self.entry(name)
+        return self._verifiers[name].verify(headers, body)
+
+    def parse(self, name: str, body: bytes) -> list[Alert]:
+        return self.entry(name).parse(body, self._severities)
