@@ -28,12 +28,12 @@ SILENCE_BUTTON_SECONDS = 30 * 60
 
 
 class NudgeActionId(StrEnum):
-    POST_UPDATE = "nudge_post_update"
-    SILENCE = "nudge_silence"
+    POST_UPDATE = "marshal.nudge.post_update"
+    SILENCE = "marshal.nudge.silence"
 
 
 class NudgeViewId(StrEnum):
-    STATUS_UPDATE = "nudge_status_update"
+    STATUS_UPDATE = "marshal.nudge.status_update"
 
 
 class StatusUpdateField(StrEnum):

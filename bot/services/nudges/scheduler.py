@@ -249,10 +249,14 @@ class NudgeScheduler:
         with self._lock:
             key = (kind, incident_id)
             plan = self._plans.get(key)
-            if plan is None or plan.due.slot != slot:
-                return  # re-planned meanwhile; the newer plan stands
-            self._handled[key] = (slot, plan.anchor)
-            del self._plans[key]
+            if plan is None:
+                return
+            handled = self._handled.get(key)
+            if handled is None or handled[1] != plan.anchor or handled[0] < slot:
+                self._handled[key] = (slot, plan.anchor)
+            if plan.due.slot == slot:
+                del self._plans[key]
+            # else: re-planned meanwhile (e.g. a silence); the newer plan stands
 
     def _replan(self, incident_id: str) -> None:
         incident = self._store.get(incident_id)
