@@ -1,4 +1,5 @@
-"""Shared fixtures: isolated environment, and moto's server over real HTTP for AWS backends."""
+"""Shared fixtures: isolated environment, moto's server over real HTTP for AWS backends, and the
+sandbox Slack over real sockets."""
 
 from __future__ import annotations
 
@@ -9,6 +10,8 @@ from dataclasses import dataclass
 
 import pytest
 from moto.server import ThreadedMotoServer
+
+from bot.sandbox.server import SandboxSlack
 
 
 @pytest.fixture(autouse=True)
@@ -50,3 +53,21 @@ def aws(moto_server: AwsEndpoint, monkeypatch: pytest.MonkeyPatch) -> AwsEndpoin
     monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
     monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
     return moto_server
+
+
+@pytest.fixture(scope="module")
+def sandbox() -> Iterator[SandboxSlack]:
+    """A running sandbox Slack on a random port, one per test module (state persists across the
+    module's tests: use fresh channel names, or call `sandbox.reset()`)."""
+    slack = SandboxSlack().start()
+    yield slack
+    slack.stop()
+
+
+@pytest.fixture
+def sandbox_env(sandbox: SandboxSlack, monkeypatch: pytest.MonkeyPatch) -> SandboxSlack:
+    """The module's sandbox, with SLACK_BOT_TOKEN, SLACK_APP_TOKEN and SLACK_API_URL set to it."""
+    monkeypatch.setenv("SLACK_BOT_TOKEN", sandbox.bot_token)
+    monkeypatch.setenv("SLACK_APP_TOKEN", sandbox.app_token)
+    monkeypatch.setenv("SLACK_API_URL", sandbox.api_url)
+    return sandbox

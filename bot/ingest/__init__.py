@@ -1,4 +1,4 @@
 """Alert ingestion: signature checks, per-source payload parsing and normalisation to `Alert`.
 
-Pure code with no web server: the HTTP tier calls `AlertIntake` (bot/ingest/intake.py).
+Pure code with no web server: the HTTP tier calls `AlertReception` (bot/ingest/intake.py).
 """

@@ -8,15 +8,16 @@ retry (or the OutboxRelay) delivers the very same event, never a "duplicate igno
 
 from __future__ import annotations
 
-import json
 import logging
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import Any
 
 from bot.domain.audit import AuditAction
 from bot.domain.ids import new_id
 from bot.domain.models import Alert, AlertStatus, Incident, utcnow
+from bot.ingest.errors import PayloadInvalid
+from bot.ingest.reception import AlertReception
 from bot.observability.metrics import Metrics
 from bot.ports.audit import AuditLog
 from bot.ports.queue import EventType, Queue
@@ -35,28 +36,6 @@ class WebhookReply:
     headers: dict[str, str] = field(default_factory=dict)
 
 
-class InvalidPayload(Exception):
-    """Raised by a source parser; `field` names what was wrong for the 400 answer."""
-
-    def __init__(self, field: str, message: str) -> None:
-        self.field = field
-        self.message = message
-        super().__init__(f"{field}: {message}" if field else message)
-
-
-@dataclass(frozen=True)
-class Verdict:
-    ok: bool
-    reason: str = ""
-
-
-class AlertSourceAdapter(Protocol):
-    def verify(self, body: bytes, headers: Mapping[str, str]) -> Verdict: ...
-
-    def parse(self, payload: Any) -> list[Alert]:
-        """Normalise a decoded JSON payload; raises InvalidPayload."""
-
-
 @dataclass(frozen=True)
 class Accepted:
     incident: Incident
@@ -71,37 +50,32 @@ class AlertIntake:
         queue: Queue,
         audit: AuditLog,
         metrics: Metrics,
-        sources: Mapping[str, AlertSourceAdapter],
+        reception: AlertReception,
     ) -> None:
         self._store = store
         self._queue = queue
         self._audit = audit
         self._metrics = metrics
-        self._sources = dict(sources)
+        self._reception = reception
 
     def sources(self) -> frozenset[str]:
-        return frozenset(self._sources)
+        return frozenset(self._reception.names)
 
     def accept(self, source: str, body: bytes, headers: Mapping[str, str]) -> WebhookReply:
-        adapter = self._sources[source]
-        verdict = adapter.verify(body, headers)
+        verdict = self._reception.verify(source, headers, body)
         if not verdict.ok:
             log.info(
                 "webhook signature refused", extra={"source": source, "reason": verdict.reason}
             )
             return WebhookReply(401, {"error": f"signature check failed: {verdict.reason}"})
         try:
-            payload = json.loads(body)
-        except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-            return WebhookReply(400, {"error": f"body is not valid JSON: {exc}", "field": ""})
-        try:
-            alerts = adapter.parse(payload)
-        except InvalidPayload as exc:
-            return WebhookReply(400, {"error": exc.message, "field": exc.field})
+            alerts = self._reception.parse(source, body)
+        except PayloadInvalid as exc:
+            return WebhookReply(400, {"error": str(exc), "field": exc.field})
         if not alerts:
-            return WebhookReply(400, {"error": "payload holds no alert", "field": ""})
-        results = [self.submit(alert) for alert in alerts]
-        return _reply(results)
+            # understood, nothing to alert on (a PagerDuty ping, a note)
+            return WebhookReply(202, {"status": "ignored", "incident_id": None, "incident_ids": []})
+        return _reply([self.submit(alert) for alert in alerts])
 
     def submit(self, alert: Alert) -> Accepted:
         """Persist and enqueue one alert (webhooks and `/marshal declare` both come here)."""

@@ -1,9 +1,9 @@
-"""AlertIntake: what the HTTP tier calls for `POST /webhooks/<name>` — verify, then parse.
+"""AlertReception: what the HTTP tier calls for `POST /webhooks/<name>` — verify, then parse.
 
-    intake = AlertIntake(EnvSecretSource(settings))
-    verdict = intake.verify(name, request.headers, body)   # UnknownSource -> 404
+    reception = AlertReception(EnvSecretSource(settings))
+    verdict = reception.verify(name, request.headers, body)   # UnknownSource -> 404
     if not verdict.ok: answer 401 and log verdict.reason
-    alerts = intake.parse(name, body)                      # PayloadInvalid -> 400 naming .field
+    alerts = reception.parse(name, body)                      # PayloadInvalid -> 400 naming .field
     # [] means "understood, nothing to alert on" (e.g. PagerDuty's ping): answer 202
 
 Always verify before parsing: an unverified body is never looked at.
@@ -22,7 +22,7 @@ from bot.ingest.severity_map import DEFAULT_SEVERITY_MAP, SeverityMap
 from bot.ingest.signatures import Clock, SignatureVerifier, Verdict
 
 
-class AlertIntake:
+class AlertReception:
     def __init__(
         self,
         secrets: SecretSource,

@@ -6,7 +6,7 @@ from pydantic import SecretStr
 from bot.domain.models import AlertSource, AlertStatus
 from bot.ingest.catalog import CATALOG
 from bot.ingest.errors import PayloadInvalid, UnknownSource
-from bot.ingest.intake import AlertIntake
+from bot.ingest.reception import AlertReception
 from bot.ingest.secrets import EnvSecretSource
 from bot.ingest.signatures import VerdictCode
 from bot.settings import Settings
@@ -42,7 +42,7 @@ def test_catalog_names_are_the_webhook_sources() -> None:
 
 @pytest.mark.parametrize("name", list(CATALOG))
 def test_drill_signed_request_verifies_and_parses(name: str) -> None:
-    intake = AlertIntake(EnvSecretSource(all_secrets()), clock=lambda: NOW)
+    intake = AlertReception(EnvSecretSource(all_secrets()), clock=lambda: NOW)
     body = fixture_bytes(FIXTURE[name])
     headers = intake.entry(name).sign(f"{name}-key", body, NOW)
     assert intake.verify(name, headers, body).code is VerdictCode.VALID
@@ -54,7 +54,7 @@ def test_drill_signed_request_verifies_and_parses(name: str) -> None:
 
 
 def test_no_secrets_means_every_required_source_answers_401() -> None:
-    intake = AlertIntake(EnvSecretSource(Settings(_env_file=None)))  # type: ignore[call-arg]
+    intake = AlertReception(EnvSecretSource(Settings(_env_file=None)))  # type: ignore[call-arg]
     verdicts = {name: intake.verify(name, {}, b"{}") for name in CATALOG}
     assert {n: v.code for n, v in verdicts.items()} == {
         "grafana-oncall": VerdictCode.DISABLED,
@@ -67,7 +67,7 @@ def test_no_secrets_means_every_required_source_answers_401() -> None:
 
 
 def test_unknown_source_and_bad_payload() -> None:
-    intake = AlertIntake(EnvSecretSource(all_secrets()))
+    intake = AlertReception(EnvSecretSource(all_secrets()))
     with pytest.raises(UnknownSource) as caught:
         intake.verify("slack", {}, b"{}")
     assert "grafana-oncall" in str(caught.value)

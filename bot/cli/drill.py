@@ -1,0 +1,117 @@
+"""`marshal drill`: fire a signed synthetic alert at a running marshal and time the war room.
+
+It signs exactly as the real sender would, then follows the incident in the store and prints
+each assembly step with the time since the alert was sent, until the room is assembled.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import secrets
+import time
+import urllib.error
+import urllib.request
+from typing import Any
+
+from bot.domain.lifecycle import IncidentStatus
+from bot.domain.models import Incident
+from bot.domain.severity import Severity
+from bot.ingest.catalog import CATALOG
+from bot.ingest.drill_payloads import drill_payload
+from bot.ingest.secrets import EnvSecretSource
+from bot.ports.store import IncidentStore
+from bot.settings import Settings
+from bot.wiring.stores import build_store
+
+
+class DrillCommands:
+    def register(self, commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+        drill = commands.add_parser(
+            "drill", help="fire a signed synthetic alert and time each war-room step"
+        )
+        drill.add_argument("--source", choices=sorted(CATALOG), default="generic")
+        drill.add_argument("--severity", type=Severity.parse, default=Severity.P2)
+        drill.add_argument("--title", default="Drill: synthetic outage")
+        drill.add_argument("--url", help="marshal's base URL (default from MARSHAL_HTTP_HOST/PORT)")
+        drill.add_argument("--timeout", type=float, default=60.0, help="seconds to wait")
+        drill.set_defaults(handler=run_drill)
+
+
+def _post(url: str, body: bytes, headers: dict[str, str]) -> tuple[int, dict[str, Any]]:
+    request = urllib.request.Request(
+        url, data=body, method="POST", headers={"Content-Type": "application/json", **headers}
+    )
+    try:
+        with urllib.request.urlopen(request, timeout=10) as response:
+            return response.status, json.loads(response.read() or b"{}")
+    except urllib.error.HTTPError as exc:
+        return exc.code, json.loads(exc.read() or b"{}")
+
+
+def _done(incident: Incident) -> bool:
+    return incident.assembled_at is not None or incident.status in {
+        IncidentStatus.ASSEMBLY_FAILED,
+        IncidentStatus.RESOLVED,
+        IncidentStatus.CLOSED,
+    }
+
+
+def follow(store: IncidentStore, incident_id: str, started: float, timeout: float) -> int:
+    """Print each assembly step as it lands; 0 when the room is assembled."""
+    seen: set[str] = set()
+    deadline = started + timeout
+    incident = store.get(incident_id)
+    while time.monotonic() < deadline:
+        incident = store.get(incident_id)
+        if incident is not None:
+            steps = sorted(incident.assembly.items(), key=lambda item: item[1].done_at)
+            for name, step in steps:
+                if name not in seen:
+                    seen.add(name)
+                    elapsed = time.monotonic() - started
+                    print(f"  {elapsed * 1000:8.0f} ms  {name}  ({step.seconds * 1000:.0f} ms)")
+            if _done(incident):
+                break
+        time.sleep(0.05)
+    if incident is None or not _done(incident):
+        print(f"drill: timed out after {timeout:.0f} s; the room is not assembled yet")
+        return 1
+    if incident.status is IncidentStatus.ASSEMBLY_FAILED:
+        print(f"drill: assembly FAILED for {incident.id}; see the announcements channel")
+        return 1
+    total = time.monotonic() - started
+    print(f"drill: war room #{incident.channel_name} ({incident.channel_id}) ready in {total:.2f} s")
+    if incident.assembly_seconds is not None:
+        print(f"drill: marshal's own measure, alert to assembled: {incident.assembly_seconds:.2f} s")
+    return 0
+
+
+def run_drill(args: argparse.Namespace, settings: Settings) -> int:
+    source: str = args.source
+    entry = CATALOG[source]
+    secret = EnvSecretSource(settings).secret_for(entry.source)
+    if secret is None and entry.secret_required:
+        env = f"MARSHAL_SECRET_{source.replace('-', '_').upper()}"
+        print(f"drill: {env} is not set; set it to the same value the server uses")
+        return 2
+    run_id = secrets.token_hex(8)
+    body = json.dumps(drill_payload(source, args.severity, run_id, args.title)).encode()
+    headers = entry.sign(secret, body, time.time()) if secret else {}
+    base = args.url or f"http://{settings.marshal_http_host}:{settings.marshal_http_port}"
+    url = f"{base.rstrip('/')}/webhooks/{source}"
+
+    print(f"drill: firing a {args.severity} {source} alert at {url}")
+    started = time.monotonic()
+    try:
+        status, reply = _post(url, body, headers)
+    except (urllib.error.URLError, OSError) as exc:
+        print(f"drill: cannot reach marshal at {base}: {exc}")
+        return 1
+    accepted_ms = (time.monotonic() - started) * 1000
+    incident_id = reply.get("incident_id")
+    if status not in (200, 202) or not isinstance(incident_id, str):
+        print(f"drill: marshal answered {status}: {reply.get('error', reply)}")
+        return 1
+    print(f"  {accepted_ms:8.0f} ms  webhook accepted ({status}) -> incident {incident_id}")
+    return follow(build_store(settings), incident_id, started, args.timeout)
