@@ -83,4 +83,7 @@ class SlackGateway(Protocol):
 
     def history(self, channel_id: str, *, limit: int = 200) -> list[dict[str, Any]]: ...
 
+    def open_view(self, trigger_id: str, view: dict[str, Any]) -> str:
+        """views.open: show a modal to whoever pressed the button; returns the view id."""
+
     def archive(self, channel_id: str) -> None: ...

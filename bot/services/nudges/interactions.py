@@ -40,7 +40,10 @@ class NudgeInteractions:
         slack: SlackGateway,
         silence: NudgeSilence,
         recorder: StatusUpdateRecorder,
+        *,
+        command: str = "/marshal",
     ) -> None:
+        self._command = command
         self._store = store
         self._slack = slack
         self._silence = silence
@@ -65,7 +68,7 @@ class NudgeInteractions:
             self._slack.post_message(
                 channel_id,
                 f"<@{user_id}> paused status-update nudges {length.describe()} "
-                "(resume with `unsilence`).",
+                f"(resume with `{self._command} unsilence`).",
             )
         except SlackCallFailed:
             self._tell(channel_id, user_id, f"Nudges are paused {length.describe()}.")
@@ -85,7 +88,24 @@ class NudgeInteractions:
             return SubmissionResult(
                 {StatusUpdateField.TEXT.value: f"Not saved: {exc}. Submit again."}, []
             )
+        incident = self._store.get(submission.incident_id)
+        if incident is not None and incident.channel_id:
+            for note in recorded.notes:
+                self._tell(incident.channel_id, user_id, note)
         return SubmissionResult({}, recorded.notes)
+
+    def post_update_pressed(self, incident_id: str, trigger_id: str | None) -> str | None:
+        """Opens the modal; returns a sentence for the presser only when that failed."""
+        view = self.status_update_view(incident_id)
+        if view is None:
+            return f"Incident {incident_id} no longer exists; there is nothing to update."
+        if not trigger_id:
+            return "Slack sent no trigger id with the button press, so the form cannot open."
+        try:
+            self._slack.open_view(trigger_id, view)
+        except SlackCallFailed as exc:
+            return f"The update form did not open ({exc.error}); try `{self._command} note <text>`."
+        return None
 
     def _tell(self, channel_id: str, user_id: str, text: str) -> None:
         try:
