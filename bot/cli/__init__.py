@@ -10,7 +10,7 @@ from typing import Protocol
 from pydantic import ValidationError
 
 from bot import __version__
-from bot.cli.queue import QueueCommands
+from bot.cli import audit, drill, incident, queue
 from bot.settings import Settings, describe_error, load_settings
 
 Handler = Callable[[argparse.Namespace, Settings], int]
@@ -22,7 +22,10 @@ class CommandGroup(Protocol):
 
 def _groups() -> list[CommandGroup]:
     return [
-        QueueCommands(),
+        incident,
+        audit,
+        queue,
+        drill,
     ]
 
 

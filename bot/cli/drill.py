@@ -25,25 +25,26 @@ from bot.settings import Settings
 from bot.wiring.stores import build_store
 
 
-class DrillCommands:
-    def register(self, commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-        drill = commands.add_parser(
-            "drill", help="fire a signed synthetic alert and time each war-room step"
-        )
-        drill.add_argument("--source", choices=sorted(CATALOG), default="generic")
-        drill.add_argument("--severity", type=Severity.parse, default=Severity.P2)
-        drill.add_argument("--title", default="Drill: synthetic outage")
-        drill.add_argument("--url", help="marshal's base URL (default from MARSHAL_HTTP_HOST/PORT)")
-        drill.add_argument("--timeout", type=float, default=60.0, help="seconds to wait")
-        drill.set_defaults(handler=run_drill)
+def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    drill = commands.add_parser(
+        "drill", help="fire a signed synthetic alert and time each war-room step"
+    )
+    drill.add_argument("--source", choices=sorted(CATALOG), default="generic")
+    drill.add_argument("--severity", type=Severity.parse, default=Severity.P2)
+    drill.add_argument("--title", default="Drill: synthetic outage")
+    drill.add_argument("--url", help="marshal's base URL (default from MARSHAL_HTTP_HOST/PORT)")
+    drill.add_argument("--timeout", type=float, default=60.0, help="seconds to wait")
+    drill.set_defaults(handler=run_drill)
 
 
 def _post(url: str, body: bytes, headers: dict[str, str]) -> tuple[int, dict[str, Any]]:
-    request = urllib.request.Request(
+    if not url.startswith(("http://", "https://")):
+        raise ValueError(f"--url must be http(s), got {url!r}")
+    request = urllib.request.Request(  # noqa: S310 - scheme checked above
         url, data=body, method="POST", headers={"Content-Type": "application/json", **headers}
     )
     try:
-        with urllib.request.urlopen(request, timeout=10) as response:
+        with urllib.request.urlopen(request, timeout=10) as response:  # noqa: S310
             return response.status, json.loads(response.read() or b"{}")
     except urllib.error.HTTPError as exc:
         return exc.code, json.loads(exc.read() or b"{}")
@@ -81,9 +82,13 @@ def follow(store: IncidentStore, incident_id: str, started: float, timeout: floa
         print(f"drill: assembly FAILED for {incident.id}; see the announcements channel")
         return 1
     total = time.monotonic() - started
-    print(f"drill: war room #{incident.channel_name} ({incident.channel_id}) ready in {total:.2f} s")
+    print(
+        f"drill: war room #{incident.channel_name} ({incident.channel_id}) ready in {total:.2f} s"
+    )
     if incident.assembly_seconds is not None:
-        print(f"drill: marshal's own measure, alert to assembled: {incident.assembly_seconds:.2f} s")
+        print(
+            f"drill: marshal's own measure, alert to assembled: {incident.assembly_seconds:.2f} s"
+        )
     return 0
 
 
@@ -97,7 +102,7 @@ def run_drill(args: argparse.Namespace, settings: Settings) -> int:
         return 2
     run_id = secrets.token_hex(8)
     body = json.dumps(drill_payload(source, args.severity, run_id, args.title)).encode()
-    headers = entry.sign(secret, body, time.time()) if secret else {}
+    headers = entry.sign(secret, body, int(time.time())) if secret else {}
     base = args.url or f"http://{settings.marshal_http_host}:{settings.marshal_http_port}"
     url = f"{base.rstrip('/')}/webhooks/{source}"
 
@@ -105,7 +110,7 @@ def run_drill(args: argparse.Namespace, settings: Settings) -> int:
     started = time.monotonic()
     try:
         status, reply = _post(url, body, headers)
-    except (urllib.error.URLError, OSError) as exc:
+    except (urllib.error.URLError, OSError, ValueError) as exc:
         print(f"drill: cannot reach marshal at {base}: {exc}")
         return 1
     accepted_ms = (time.monotonic() - started) * 1000

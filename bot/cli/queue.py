@@ -15,18 +15,15 @@ from bot.settings import Settings
 from bot.wiring.queues import build_queue
 
 
-class QueueCommands:
-    def register(self, commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-        group = commands.add_parser("queue", help="inspect the event queue")
-        actions = group.add_subparsers(dest="queue_command", metavar="SUBCOMMAND", required=True)
-        dead = actions.add_parser(
-            "dead-letters", help="list events parked in the dead-letter queue, newest first"
-        )
-        dead.add_argument("--json", action="store_true", help="print a JSON array")
-        dead.add_argument(
-            "--limit", type=_positive, default=100, help="show at most N (default 100)"
-        )
-        dead.set_defaults(handler=dead_letters)
+def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    group = commands.add_parser("queue", help="inspect the event queue")
+    actions = group.add_subparsers(dest="queue_command", metavar="SUBCOMMAND", required=True)
+    dead = actions.add_parser(
+        "dead-letters", help="list events parked in the dead-letter queue, newest first"
+    )
+    dead.add_argument("--json", action="store_true", help="print a JSON array")
+    dead.add_argument("--limit", type=_positive, default=100, help="show at most N (default 100)")
+    dead.set_defaults(handler=dead_letters)
 
 
 def dead_letters(args: argparse.Namespace, settings: Settings) -> int:

@@ -83,6 +83,9 @@ class SlackGateway(Protocol):
 
     def history(self, channel_id: str, *, limit: int = 200) -> list[dict[str, Any]]: ...
 
+    def message(self, channel_id: str, ts: str) -> dict[str, Any] | None:
+        """One message (top-level or thread reply) by its ts, or None when it is gone."""
+
     def open_view(self, trigger_id: str, view: dict[str, Any]) -> str:
         """views.open: show a modal to whoever pressed the button; returns the view id."""
 

@@ -10,7 +10,7 @@ from typing import Generic, Protocol, TypeVar
 
 from pydantic import BaseModel
 
-from bot.domain.models import Alert, Incident, TimelineEntry
+from bot.domain.models import Alert, AlertStatus, Incident, TimelineEntry
 
 T = TypeVar("T")
 
@@ -52,16 +52,27 @@ class Intake(BaseModel):
     outbox: OutboxEvent  # the event to enqueue (pending unless already sent)
 
 
+def is_recurrence(alert: Alert, known_incident: Incident) -> bool:
+    """A firing notification identical to one whose incident is over is a new occurrence
+    (Alertmanager re-sends the same groupKey and fingerprints when a problem comes back),
+    not a re-send: swallowing it as a duplicate would lose the page."""
+    return alert.status is AlertStatus.FIRING and not known_incident.is_open
+
+
 class IncidentStore(Protocol):
     def ping(self) -> None:
         """Raise BackendUnavailable when the store cannot serve requests."""
 
-    def ingest(self, alert: Alert, new_incident: Incident, event: OutboxEvent) -> Intake:
+    def ingest(
+        self, alert: Alert, new_incident: Incident | None, event: OutboxEvent
+    ) -> Intake | None:
         """Atomically: dedup the notification, attach it to the open incident of its group
         (or create `new_incident` when the group has none), and write `event` to the outbox.
+        With `new_incident` None and no open incident of the group, write nothing, return None.
 
         A re-sent notification (same source, external id and status) returns the original
-        incident and outbox event with duplicate=True and writes nothing.
+        incident and outbox event with duplicate=True and writes nothing, unless it is a
+        recurrence (see `is_recurrence`), which is ingested afresh.
         """
 
     def create_if_absent(self, incident: Incident) -> tuple[Incident, bool]:

@@ -77,14 +77,12 @@ class AlertIntake:
             return WebhookReply(202, {"status": "ignored", "incident_id": None, "incident_ids": []})
         return _reply([self.submit(alert) for alert in alerts])
 
-    def submit(self, alert: Alert) -> Accepted:
-        """Persist and enqueue one alert (webhooks and `/marshal declare` both come here)."""
+    def submit(self, alert: Alert) -> Accepted | None:
+        """Persist and enqueue one alert (webhooks and `/marshal declare` both come here).
+        None: a resolved alert for a group with no open incident, so there is nothing to do."""
         candidate = Incident.from_alert(alert)
-        event_type = (
-            EventType.ALERT_RECEIVED
-            if alert.status is AlertStatus.FIRING
-            else EventType.ALERT_RESOLVED
-        )
+        firing = alert.status is AlertStatus.FIRING
+        event_type = EventType.ALERT_RECEIVED if firing else EventType.ALERT_RESOLVED
         event = OutboxEvent(
             event_id=new_id("evt"),
             incident_id=candidate.id,
@@ -92,7 +90,10 @@ class AlertIntake:
             payload={"source": alert.source.value, "external_id": alert.external_id},
             created_at=utcnow(),
         )
-        intake = self._store.ingest(alert, candidate, event)
+        intake = self._store.ingest(alert, candidate if firing else None, event)
+        if intake is None:
+            log.info("resolved alert with no open incident", extra={"group": alert.group_key})
+            return None
         if intake.outbox.sent_at is None:
             deliver(self._store, self._queue, intake.outbox)
         if not intake.duplicate:
@@ -123,7 +124,12 @@ class AlertIntake:
             ).inc()
 
 
-def _reply(results: list[Accepted]) -> WebhookReply:
+def _reply(outcomes: list[Accepted | None]) -> WebhookReply:
+    results = [r for r in outcomes if r is not None]
+    if not results:
+        return WebhookReply(
+            202, {"status": "no_open_incident", "incident_id": None, "incident_ids": []}
+        )
     ids = list(dict.fromkeys(r.incident.id for r in results))
     duplicate = all(r.duplicate for r in results)
     body: dict[str, Any] = {

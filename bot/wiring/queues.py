@@ -9,6 +9,7 @@ from bot.adapters.sqs.queue import SqsQueue, build_sqs_client
 from bot.domain.errors import ConfigurationError
 from bot.ports.queue import Queue
 from bot.settings import Settings
+from bot.wiring.stores import sqlite_database
 
 
 class ClosableQueue(Queue, Protocol):
@@ -21,9 +22,5 @@ def build_queue(settings: Settings) -> ClosableQueue:
         if not settings.marshal_queue_url:
             raise ConfigurationError("MARSHAL_QUEUE_URL is required when MARSHAL_QUEUE=sqs")
         return SqsQueue(build_sqs_client(settings.aws_region), settings.marshal_queue_url)
-    path = settings.marshal_db_path
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        raise ConfigurationError(f"MARSHAL_DB_PATH: cannot create {path.parent}: {exc}") from exc
-    return LocalQueue(path, max_receives=settings.marshal_queue_max_receives)
+    # The same SqliteDatabase as the store: one set of connections to one file.
+    return LocalQueue(sqlite_database(settings), max_receives=settings.marshal_queue_max_receives)

@@ -19,6 +19,12 @@ from bot.ports.queue import Delivery, EventType, Queue, QueueMessage
 MAX_RECEIVES = 2
 
 
+def _not_a_database(tmp_path: Path) -> Path:
+    path = tmp_path / "garbage.db"
+    path.write_bytes(b"this is not an SQLite database" * 100)
+    return path
+
+
 @dataclass
 class Backend:
     name: str
@@ -36,7 +42,7 @@ def _closed_port() -> int:
 def backend(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Backend]:
     if request.param == "local":
         local = LocalQueue(tmp_path / "marshal.db", max_receives=MAX_RECEIVES, poll_interval=0.05)
-        yield Backend("local", local, lambda: LocalQueue(tmp_path / "no-such-dir" / "marshal.db"))
+        yield Backend("local", local, lambda: LocalQueue(_not_a_database(tmp_path)))
         local.close()
         return
     request.getfixturevalue("aws")
@@ -197,12 +203,11 @@ def test_ping_passes_on_a_working_backend(backend: Backend) -> None:
 
 
 def test_ping_raises_backend_unavailable_when_unreachable(backend: Backend) -> None:
-    queue = backend.unreachable()
+    # the local queue already refuses when it opens an unusable file; SQS when it is asked
     with pytest.raises(BackendUnavailable):
-        queue.ping()
+        backend.unreachable().ping()
 
 
 def test_send_raises_backend_unavailable_when_unreachable(backend: Backend) -> None:
-    queue = backend.unreachable()
     with pytest.raises(BackendUnavailable):
-        queue.send(message("e1"))
+        backend.unreachable().send(message("e1"))

@@ -1,1 +1,1 @@
-"""SQLite adapters for the embedded deployment: one database file, WAL mode."""
+"""SQLite adapters: the embedded, one-machine backends sharing one database file (WAL)."""

@@ -16,42 +16,12 @@ import sqlite3
 import threading
 import time
 import uuid
-from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 
-from bot.domain.errors import BackendUnavailable
+from bot.adapters.sqlite.database import SqliteDatabase
 from bot.ports.queue import DeadLetter, Delivery, QueueMessage
-
-_SCHEMA: tuple[str, ...] = (
-    """CREATE TABLE IF NOT EXISTS queue_messages (
-        seq INTEGER PRIMARY KEY AUTOINCREMENT,
-        event_id TEXT NOT NULL UNIQUE,
-        incident_id TEXT NOT NULL,
-        event_type TEXT NOT NULL,
-        body TEXT NOT NULL,
-        sent_at REAL NOT NULL,
-        visible_at REAL NOT NULL,
-        receive_count INTEGER NOT NULL DEFAULT 0,
-        receipt TEXT UNIQUE,
-        acked_at REAL
-    )""",
-    """CREATE INDEX IF NOT EXISTS queue_messages_pending
-        ON queue_messages (incident_id, seq) WHERE acked_at IS NULL""",
-    """CREATE INDEX IF NOT EXISTS queue_messages_acked
-        ON queue_messages (acked_at) WHERE acked_at IS NOT NULL""",
-    """CREATE TABLE IF NOT EXISTS queue_dead_letters (
-        seq INTEGER PRIMARY KEY AUTOINCREMENT,
-        event_id TEXT NOT NULL UNIQUE,
-        incident_id TEXT NOT NULL,
-        event_type TEXT NOT NULL,
-        body TEXT NOT NULL,
-        receive_count INTEGER NOT NULL,
-        reason TEXT NOT NULL,
-        dead_at REAL NOT NULL
-    )""",
-)
 
 # A head is the oldest unacked message of its incident; only heads that are due are delivered.
 _DUE_HEADS = """
@@ -66,89 +36,12 @@ _DUE_HEADS = """
 DEFAULT_DEDUP_SECONDS = 24 * 3600
 
 
-class SqliteConnections:
-    """One connection per thread to one SQLite file: WAL, a busy timeout, IMMEDIATE transactions.
-
-    sqlite3 errors that mean "the database cannot be used now" (locked past the busy timeout,
-    missing directory, not a database) become `BackendUnavailable`; programming errors do not.
-    """
-
-    def __init__(
-        self, path: Path, schema: Sequence[str] = (), *, busy_timeout_ms: int = 5000
-    ) -> None:
-        self.path = path
-        self._schema = tuple(schema)
-        self._busy_timeout_ms = busy_timeout_ms
-        self._local = threading.local()
-        self._opened: list[sqlite3.Connection] = []
-        self._lock = threading.Lock()
-
-    @contextmanager
-    def transaction(self) -> Iterator[sqlite3.Connection]:
-        """`BEGIN IMMEDIATE` takes the write lock up front, so read-then-update cannot race."""
-        with self._translated_errors():
-            connection = self._connection()
-            connection.execute("BEGIN IMMEDIATE")
-            try:
-                yield connection
-                connection.commit()
-            except BaseException:
-                # Also after a failed COMMIT: the next BEGIN on this thread must start clean.
-                if connection.in_transaction:
-                    connection.rollback()
-                raise
-
-    def close(self) -> None:
-        with self._lock:
-            opened, self._opened = self._opened, []
-        for connection in opened:
-            connection.close()
-        self._local = threading.local()
-
-    def _connection(self) -> sqlite3.Connection:
-        connection: sqlite3.Connection | None = getattr(self._local, "connection", None)
-        if connection is None:
-            connection = self._open()
-            self._local.connection = connection
-        return connection
-
-    def _open(self) -> sqlite3.Connection:
-        connection = sqlite3.connect(
-            self.path,
-            timeout=self._busy_timeout_ms / 1000,
-            isolation_level=None,  # we issue BEGIN/COMMIT ourselves
-            check_same_thread=False,  # each thread uses its own; close() may run on another
-        )
-        try:
-            connection.execute(f"PRAGMA busy_timeout = {int(self._busy_timeout_ms)}")
-            connection.execute("PRAGMA journal_mode = WAL")
-            # FULL: an accepted message must survive a power cut, not only a process crash.
-            connection.execute("PRAGMA synchronous = FULL")
-            for statement in self._schema:
-                connection.execute(statement)
-        except BaseException:
-            connection.close()
-            raise
-        with self._lock:
-            self._opened.append(connection)
-        return connection
-
-    @contextmanager
-    def _translated_errors(self) -> Iterator[None]:
-        try:
-            yield
-        except (sqlite3.IntegrityError, sqlite3.ProgrammingError, sqlite3.InterfaceError):
-            raise
-        except sqlite3.DatabaseError as exc:
-            raise BackendUnavailable(f"local queue database {self.path}: {exc}") from exc
-
-
 class LocalQueue:
     """The `Queue` port on SQLite. Safe across threads and processes sharing the file."""
 
     def __init__(
         self,
-        path: Path,
+        database: SqliteDatabase | Path,
         *,
         max_receives: int = 5,
         poll_interval: float = 0.1,
@@ -157,7 +50,7 @@ class LocalQueue:
     ) -> None:
         if max_receives < 1:
             raise ValueError("max_receives must be at least 1")
-        self._db = SqliteConnections(Path(path), _SCHEMA)
+        self._db = database if isinstance(database, SqliteDatabase) else SqliteDatabase(database)
         self._max_receives = max_receives
         self._poll_interval = poll_interval
         self._dedup_seconds = dedup_seconds

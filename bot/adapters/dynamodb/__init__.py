@@ -1,0 +1,1 @@
+"""DynamoDB adapters: the AWS backends for incidents and the audit log."""

@@ -1,0 +1,1 @@
+"""Slash subcommands, one per module, dispatched through `CommandRegistry`."""

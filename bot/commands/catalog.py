@@ -1,0 +1,45 @@
+"""build_command_registry: the one list of subcommands, one `register` line each."""
+
+from __future__ import annotations
+
+from bot.commands.ack import AckCommand
+from bot.commands.declare import DeclareCommand, SubmitAlert
+from bot.commands.help import HelpCommand
+from bot.commands.invite import InviteCommand
+from bot.commands.list_incidents import ListCommand
+from bot.commands.note import NoteCommand
+from bot.commands.registry import CommandLimits, CommandRegistry
+from bot.commands.role import RoleCommand
+from bot.commands.severity import SeverityCommand
+from bot.commands.state import StateCommand
+from bot.commands.status import StatusCommand
+from bot.commands.timeline import TimelineCommand
+from bot.ports.audit import AuditLog
+from bot.ports.slack import SlackGateway
+from bot.ports.store import IncidentStore
+from bot.services.permissions import IncidentPermissions
+
+
+def build_command_registry(
+    *,
+    store: IncidentStore,
+    audit: AuditLog,
+    slack: SlackGateway,
+    permissions: IncidentPermissions,
+    submit_alert: SubmitAlert,
+    command: str = "/marshal",
+    limits: CommandLimits | None = None,
+) -> CommandRegistry:
+    registry = CommandRegistry(store, audit, command=command, limits=limits)
+    registry.register(HelpCommand(registry))
+    registry.register(StatusCommand())
+    registry.register(AckCommand(store, audit))
+    registry.register(StateCommand(store, audit))
+    registry.register(SeverityCommand(store, audit, permissions))
+    registry.register(RoleCommand(store, audit, slack, permissions))
+    registry.register(NoteCommand(store, audit))
+    registry.register(TimelineCommand(store))
+    registry.register(InviteCommand(slack, audit))
+    registry.register(ListCommand(store))
+    registry.register(DeclareCommand(submit_alert))
+    return registry

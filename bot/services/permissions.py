@@ -1,0 +1,107 @@
+"""IncidentPermissions: who may resolve, change severity, hand over command or approve.
+
+Allowed: the incident's IC, the users in MARSHAL_APPROVERS (U…/W… ids) and the members of
+the user groups listed there (S… ids, expanded through Slack and cached briefly). When an
+incident has neither an IC nor any approver, anyone in the room may act; otherwise nobody
+could, and an incident nobody may steer is worse than an open door.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from bot.domain.errors import MarshalError
+from bot.domain.models import Incident
+from bot.ports.slack import SlackCallFailed, SlackGateway
+
+log = logging.getLogger(__name__)
+
+GROUP_CACHE_SECONDS = 60.0
+
+
+@dataclass(frozen=True)
+class Decision:
+    allowed: bool
+    reason: str
+
+
+class PermissionRefused(MarshalError):
+    """A user asked for something they may not do; `reason` says why, for the reply and audit."""
+
+    def __init__(self, user_id: str, action: str, reason: str) -> None:
+        self.user_id = user_id
+        self.action = action
+        self.reason = reason
+        super().__init__(f"<@{user_id}> may not {action}: {reason}")
+
+
+class IncidentPermissions:
+    def __init__(
+        self,
+        approvers: list[str],
+        slack: SlackGateway,
+        *,
+        cache_seconds: float = GROUP_CACHE_SECONDS,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self._users = frozenset(a for a in approvers if a[:1] in {"U", "W"})
+        self._groups = tuple(a for a in approvers if a[:1] == "S")
+        self._slack = slack
+        self._cache_seconds = cache_seconds
+        self._clock = clock
+        self._lock = threading.Lock()
+        self._cache: dict[str, tuple[float, frozenset[str]]] = {}
+
+    def may_resolve(self, user_id: str, incident: Incident) -> Decision:
+        return self._decide(user_id, incident, "resolve this incident")
+
+    def may_change_severity(self, user_id: str, incident: Incident) -> Decision:
+        return self._decide(user_id, incident, "change the severity")
+
+    def may_hand_over(self, user_id: str, incident: Incident) -> Decision:
+        """Reassigning a held IC role: the IC hands over, or an approver takes over."""
+        return self._decide(user_id, incident, "reassign the incident commander")
+
+    def may_approve(self, user_id: str, incident: Incident) -> Decision:
+        return self._decide(user_id, incident, "approve status-page posts")
+
+    def require(self, decision: Decision, user_id: str, action: str) -> None:
+        if not decision.allowed:
+            raise PermissionRefused(user_id, action, decision.reason)
+
+    def _decide(self, user_id: str, incident: Incident, action: str) -> Decision:
+        commander = incident.commander
+        if commander == user_id:
+            return Decision(True, "you are the incident commander")
+        if user_id in self._users:
+            return Decision(True, "you are listed in MARSHAL_APPROVERS")
+        for group in self._groups:
+            if user_id in self._members(group):
+                return Decision(True, f"you are in approver group {group}")
+        if commander is None and not self._users and not self._groups:
+            return Decision(True, "no incident commander or approvers are set, so anyone may")
+        who = f"the incident commander (<@{commander}>)" if commander else "no incident commander"
+        return Decision(
+            False,
+            f"only the incident commander or an approver may {action}; this incident has {who}",
+        )
+
+    def _members(self, group: str) -> frozenset[str]:
+        now = self._clock()
+        with self._lock:
+            cached = self._cache.get(group)
+            if cached and now - cached[0] < self._cache_seconds:
+                return cached[1]
+        try:
+            members = frozenset(self._slack.usergroup_members(group))
+        except SlackCallFailed as exc:
+            # An unreadable group grants nothing; the refusal reason still names the rule.
+            log.warning("approver group lookup failed", extra={"group": group, "error": exc.error})
+            return frozenset()
+        with self._lock:
+            self._cache[group] = (now, members)
+        return members

@@ -1,0 +1,1 @@
+"""The Slack edge: the Web API gateway adapter, the Bolt app factory and socket-mode runner."""

@@ -1,0 +1,93 @@
+"""start_slack: build the gateway, commands and Bolt app from settings and connect them.
+
+The one call `marshal up` / `marshal processor` make; returns a RunningSlack to stop later.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+
+from pydantic import SecretStr
+from slack_bolt import App
+
+from bot.commands.catalog import build_command_registry
+from bot.commands.declare import SubmitAlert
+from bot.commands.registry import CommandRegistry
+from bot.domain.errors import ConfigurationError
+from bot.ports.audit import AuditLog
+from bot.ports.store import IncidentStore
+from bot.services.permissions import IncidentPermissions
+from bot.services.timeline_capture import TimelineCapture
+from bot.settings import Settings
+from bot.slack.actions import ActionRoute
+from bot.slack.app import SlackAppDependencies, build_bolt_app
+from bot.slack.dedup import DeliveryDedup
+from bot.slack.gateway import WebClientSlackGateway, build_web_client
+from bot.slack.socket import SocketModeRunner
+
+
+@dataclass
+class RunningSlack:
+    gateway: WebClientSlackGateway
+    app: App
+    registry: CommandRegistry
+    runner: SocketModeRunner
+    _executor: ThreadPoolExecutor
+
+    def stop(self) -> None:
+        self.runner.stop()
+        self._executor.shutdown(wait=False, cancel_futures=True)
+
+
+def start_slack(
+    settings: Settings,
+    store: IncidentStore,
+    audit: AuditLog,
+    submit_alert: SubmitAlert,
+    *,
+    bot_token: str | None = None,
+    app_token: str | None = None,
+    api_url: str | None = None,
+    actions: Sequence[ActionRoute] = (),
+) -> RunningSlack:
+    """Connect to Slack (or the sandbox: pass its tokens and api_url) and start listening."""
+    bot = bot_token or _secret(settings.slack_bot_token, "SLACK_BOT_TOKEN")
+    app_level = app_token or _secret(settings.slack_app_token, "SLACK_APP_TOKEN")
+    web_client = build_web_client(bot, api_url or settings.slack_api_url)
+    gateway = WebClientSlackGateway(web_client)
+    registry = build_command_registry(
+        store=store,
+        audit=audit,
+        slack=gateway,
+        permissions=IncidentPermissions(settings.marshal_approvers, gateway),
+        submit_alert=submit_alert,
+        command=settings.marshal_command,
+    )
+    dedup = DeliveryDedup(store, owner=f"{socket.gethostname()}:{os.getpid()}")
+    executor = ThreadPoolExecutor(max_workers=16, thread_name_prefix="marshal-command")
+    app = build_bolt_app(
+        SlackAppDependencies(
+            command=settings.marshal_command,
+            web_client=web_client,
+            registry=registry,
+            timeline_capture=TimelineCapture(
+                store, audit, gateway, reaction=settings.marshal_timeline_reaction
+            ),
+            dedup=dedup,
+            command_executor=executor,
+            actions=actions,
+        )
+    )
+    runner = SocketModeRunner(app, app_level, web_client=web_client, dedup=dedup)
+    runner.start()
+    return RunningSlack(gateway, app, registry, runner, executor)
+
+
+def _secret(value: SecretStr | None, name: str) -> str:
+    if value is None or not value.get_secret_value():
+        raise ConfigurationError(f"{name} is required to connect to Slack")
+    return value.get_secret_value()

@@ -1,0 +1,39 @@
+"""Ingress: the webhook server and the outbox relay that backs its never-lost promise."""
+
+from __future__ import annotations
+
+from bot.ingest.reception import AlertReception
+from bot.ingest.secrets import EnvSecretSource
+from bot.services.intake import AlertIntake
+from bot.services.outbox_relay import OutboxRelay
+from bot.settings import Settings
+from bot.web.app import WebDependencies, build_web_app
+from bot.web.server import WebServer
+from bot.wiring.backends import Backends
+from bot.wiring.process import ProcessGroup
+
+
+def build_intake(settings: Settings, backends: Backends) -> AlertIntake:
+    reception = AlertReception(EnvSecretSource(settings))
+    return AlertIntake(backends.store, backends.queue, backends.audit, backends.metrics, reception)
+
+
+def start_outbox_relay(group: ProcessGroup, backends: Backends) -> None:
+    relay = OutboxRelay(backends.store, backends.queue)
+    relay.start()
+    group.started("outbox-relay", relay.stop)
+
+
+def start_web(group: ProcessGroup, settings: Settings, backends: Backends) -> WebServer:
+    app = build_web_app(
+        WebDependencies(
+            metrics=backends.metrics,
+            readiness=backends.readiness(),
+            intake=build_intake(settings, backends),
+            max_body_bytes=settings.marshal_max_body_bytes,
+        )
+    )
+    server = WebServer(app, settings.marshal_http_host, settings.marshal_http_port)
+    server.start()
+    group.started("web", server.stop)
+    return server

@@ -1,0 +1,36 @@
+"""Which Slack the processor talks to: the real one (tokens set) or the local sandbox."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+
+from bot.domain.errors import ConfigurationError
+from bot.sandbox.server import SandboxSlack
+from bot.settings import Settings
+from bot.wiring.process import ProcessGroup
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class SlackTarget:
+    bot_token: str
+    app_token: str
+    api_url: str
+    sandbox_url: str | None = None
+
+
+def start_slack_target(group: ProcessGroup, settings: Settings) -> SlackTarget:
+    if not settings.uses_sandbox:
+        if settings.slack_bot_token is None or settings.slack_app_token is None:
+            raise ConfigurationError("SLACK_BOT_TOKEN and SLACK_APP_TOKEN are required")
+        return SlackTarget(
+            settings.slack_bot_token.get_secret_value(),
+            settings.slack_app_token.get_secret_value(),
+            settings.slack_api_url,
+        )
+    sandbox = SandboxSlack(settings.marshal_sandbox_host, settings.marshal_sandbox_port).start()
+    group.started("sandbox-slack", sandbox.stop)
+    log.info("sandbox Slack started", extra={"url": sandbox.url})
+    return SlackTarget(sandbox.bot_token, sandbox.app_token, sandbox.api_url, sandbox.url)

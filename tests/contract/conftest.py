@@ -1,0 +1,249 @@
+"""The contract suite's backends: every test taking `backend` runs once per store adapter.
+
+DynamoDB runs over HTTP against moto's server. moto applies one DynamoDB request at a
+time only if we ask it to: its transactions snapshot and restore whole tables, so two
+requests interleaving inside moto would lose writes that real DynamoDB keeps. The
+`moto_server` here serialises request handling, which is the per-item atomicity real
+DynamoDB gives; the clients' own read/condition/retry races still interleave freely.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any, Protocol
+
+import boto3
+import pytest
+from moto.server import DomainDispatcherApplication, MotoRequestHandler, create_backend_app
+from mypy_boto3_dynamodb import DynamoDBClient
+from werkzeug.serving import make_server
+
+from bot.adapters.dynamodb.audit_log import DynamoAuditLog
+from bot.adapters.dynamodb.incident_store import DynamoIncidentStore
+from bot.adapters.dynamodb.tables import TableNames, create_tables
+from bot.adapters.sqlite.audit_log import SqliteAuditLog
+from bot.adapters.sqlite.database import SqliteDatabase
+from bot.adapters.sqlite.incident_store import SqliteIncidentStore
+from bot.domain.audit import AuditEvent
+from bot.domain.ids import new_id
+from bot.domain.models import Alert, AlertSource, AlertStatus, Incident
+from bot.domain.severity import Severity
+from bot.ports.audit import AuditLog
+from bot.ports.store import IncidentStore, OutboxEvent
+from tests.conftest import AwsEndpoint
+
+BACKENDS = ["sqlite", "dynamodb"]
+T0 = datetime(2024, 5, 1, 12, 0, tzinfo=UTC)
+
+
+class _OneRequestAtATime:
+    def __init__(self, app: Callable[..., Iterable[bytes]]) -> None:
+        self._app = app
+        self._lock = threading.Lock()
+
+    def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> list[bytes]:
+        with self._lock:
+            body = self._app(environ, start_response)
+            try:
+                return list(body)
+            finally:
+                close = getattr(body, "close", None)
+                if close is not None:
+                    close()
+
+
+@pytest.fixture(scope="session")
+def moto_server() -> Iterator[AwsEndpoint]:
+    app = _OneRequestAtATime(DomainDispatcherApplication(create_backend_app))
+    server = make_server("127.0.0.1", 0, app, threaded=True, request_handler=MotoRequestHandler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield AwsEndpoint(url=f"http://127.0.0.1:{server.server_port}")
+    server.shutdown()
+    thread.join()
+
+
+class FakeClock:
+    """A clock tests move by hand, so TTL expiry needs no sleeping."""
+
+    def __init__(self, start: datetime = T0) -> None:
+        self.now = start
+
+    def __call__(self) -> datetime:
+        return self.now
+
+    def advance(self, seconds: float) -> None:
+        self.now += timedelta(seconds=seconds)
+
+
+class Tamper(Protocol):
+    """Direct edits to stored audit events, behind the adapter's back."""
+
+    def edit(self, incident_id: str, seq: int, **changes: Any) -> None: ...
+
+    def remove(self, incident_id: str, seq: int) -> None: ...
+
+    def swap(self, incident_id: str, seq_a: int, seq_b: int) -> None: ...
+
+
+@dataclass
+class SqliteTamper:
+    database: SqliteDatabase
+
+    def _data(self, incident_id: str, seq: int) -> str:
+        row = (
+            self.database.connect()
+            .execute(
+                "SELECT data FROM audit_events WHERE incident_id = ? AND seq = ?",
+                (incident_id, seq),
+            )
+            .fetchone()
+        )
+        return str(row[0])
+
+    def _set(self, incident_id: str, seq: int, data: str) -> None:
+        self.database.connect().execute(
+            "UPDATE audit_events SET data = ? WHERE incident_id = ? AND seq = ?",
+            (data, incident_id, seq),
+        )
+
+    def edit(self, incident_id: str, seq: int, **changes: Any) -> None:
+        event = AuditEvent.model_validate_json(self._data(incident_id, seq))
+        self._set(incident_id, seq, event.model_copy(update=changes).model_dump_json())
+
+    def remove(self, incident_id: str, seq: int) -> None:
+        self.database.connect().execute(
+            "DELETE FROM audit_events WHERE incident_id = ? AND seq = ?", (incident_id, seq)
+        )
+
+    def swap(self, incident_id: str, seq_a: int, seq_b: int) -> None:
+        a, b = self._data(incident_id, seq_a), self._data(incident_id, seq_b)
+        self._set(incident_id, seq_a, b)
+        self._set(incident_id, seq_b, a)
+
+
+@dataclass
+class DynamoTamper:
+    client: DynamoDBClient
+    table: str
+
+    def _key(self, incident_id: str, seq: int) -> dict[str, Any]:
+        return {"incident_id": {"S": incident_id}, "seq": {"N": str(seq)}}
+
+    def _data(self, incident_id: str, seq: int) -> str:
+        item = self.client.get_item(
+            TableName=self.table, Key=self._key(incident_id, seq), ConsistentRead=True
+        )["Item"]
+        return item["data"]["S"]
+
+    def _set(self, incident_id: str, seq: int, data: str) -> None:
+        self.client.update_item(
+            TableName=self.table,
+            Key=self._key(incident_id, seq),
+            UpdateExpression="SET #d = :d",
+            ExpressionAttributeNames={"#d": "data"},
+            ExpressionAttributeValues={":d": {"S": data}},
+        )
+
+    def edit(self, incident_id: str, seq: int, **changes: Any) -> None:
+        event = AuditEvent.model_validate_json(self._data(incident_id, seq))
+        self._set(incident_id, seq, event.model_copy(update=changes).model_dump_json())
+
+    def remove(self, incident_id: str, seq: int) -> None:
+        self.client.delete_item(TableName=self.table, Key=self._key(incident_id, seq))
+
+    def swap(self, incident_id: str, seq_a: int, seq_b: int) -> None:
+        a, b = self._data(incident_id, seq_a), self._data(incident_id, seq_b)
+        self._set(incident_id, seq_a, b)
+        self._set(incident_id, seq_b, a)
+
+
+@dataclass
+class Backend:
+    name: str
+    store: IncidentStore
+    audit: AuditLog
+    clock: FakeClock
+    tamper: Tamper
+    closers: list[Callable[[], None]] = field(default_factory=list)
+
+
+def sqlite_backend(path: Path) -> Backend:
+    clock = FakeClock()
+    database = SqliteDatabase(path)
+    return Backend(
+        name="sqlite",
+        store=SqliteIncidentStore(database, clock=clock),
+        audit=SqliteAuditLog(database, clock=clock),
+        clock=clock,
+        tamper=SqliteTamper(database),
+        closers=[database.close],
+    )
+
+
+def dynamodb_backend(client: DynamoDBClient, prefix: str) -> Backend:
+    """A backend on tables that already exist (made by create_tables or CloudFormation)."""
+    clock = FakeClock()
+    return Backend(
+        name="dynamodb",
+        store=DynamoIncidentStore(client, prefix, clock=clock),
+        audit=DynamoAuditLog(client, prefix, clock=clock),
+        clock=clock,
+        tamper=DynamoTamper(client, TableNames.for_prefix(prefix).audit),
+    )
+
+
+def dynamodb_client() -> DynamoDBClient:
+    return boto3.client("dynamodb", region_name="us-east-1")
+
+
+@pytest.fixture(params=BACKENDS)
+def backend(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Backend]:
+    if request.param == "sqlite":
+        made = sqlite_backend(tmp_path / "nested" / "marshal.db")
+    else:
+        request.getfixturevalue("aws")
+        client = dynamodb_client()
+        create_tables(client, "test-")
+        made = dynamodb_backend(client, "test-")
+    yield made
+    for close in made.closers:
+        close()
+
+
+def make_alert(
+    group_key: str = "grp-1",
+    *,
+    external_id: str | None = None,
+    status: AlertStatus = AlertStatus.FIRING,
+    received_at: datetime = T0,
+    title: str = "API error rate above 5%",
+) -> Alert:
+    return Alert(
+        source=AlertSource.GENERIC,
+        external_id=external_id or new_id("ext"),
+        group_key=group_key,
+        status=status,
+        title=title,
+        severity=Severity.P2,
+        service="api",
+        received_at=received_at,
+    )
+
+
+def make_event(incident_id: str = "pending", *, created_at: datetime = T0) -> OutboxEvent:
+    return OutboxEvent(
+        event_id=new_id("ob"),
+        incident_id=incident_id,
+        event_type="incident.triggered",
+        payload={"why": "test"},
+        created_at=created_at,
+    )
+
+
+def ingest(store: IncidentStore, alert: Alert) -> Any:
+    return store.ingest(alert, Incident.from_alert(alert), make_event())

@@ -1,0 +1,97 @@
+"""A running ingress (real uvicorn server, real SQLite store and local queue) per test."""
+
+from __future__ import annotations
+
+import json
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from bot.ingest.catalog import CATALOG
+from bot.settings import Settings
+from bot.wiring.backends import Backends, open_backends
+from bot.wiring.ingress import start_web
+from bot.wiring.process import ProcessGroup
+
+FIXTURES = Path(__file__).parent.parent / "fixtures" / "webhooks"
+SECRETS = {
+    "grafana-oncall": "oncall-secret",
+    "alertmanager": "am-secret",
+    "grafana": "grafana-secret",
+    "pagerduty": "pd-secret",
+    "generic": "generic-secret",
+}
+
+
+@dataclass
+class Answer:
+    status: int
+    body: dict[str, Any]
+    headers: dict[str, str]
+
+
+@dataclass
+class Ingress:
+    url: str
+    backends: Backends
+
+    def request(
+        self, path: str, body: bytes | None = None, headers: dict[str, str] | None = None
+    ) -> Answer:
+        request = urllib.request.Request(
+            self.url + path,
+            data=body,
+            method="POST" if body is not None else "GET",
+            headers=headers or {},
+        )
+        try:
+            with urllib.request.urlopen(request, timeout=10) as response:
+                raw = response.read()
+                status, got = response.status, {k.lower(): v for k, v in response.headers.items()}
+        except urllib.error.HTTPError as exc:
+            raw, status, got = exc.read(), exc.code, dict(exc.headers)
+        got = {k.lower(): v for k, v in got.items()}
+        try:
+            parsed = json.loads(raw) if raw else {}
+        except json.JSONDecodeError:
+            parsed = {"text": raw.decode()}
+        return Answer(status, parsed, got)
+
+    def post(self, source: str, body: bytes, *, signed: bool = True, **extra: str) -> Answer:
+        headers = {"Content-Type": "application/json", **extra}
+        if signed:
+            headers.update(CATALOG[source].sign(SECRETS[source], body, int(time.time())))
+        return self.request(f"/webhooks/{source}", body, headers)
+
+
+def fixture_body(name: str) -> bytes:
+    return (FIXTURES / f"{name}.json").read_bytes()
+
+
+def ingress_settings(tmp_path: Path, **overrides: Any) -> Settings:
+    values: dict[str, Any] = {
+        "marshal_db_path": tmp_path / "marshal.db",
+        "marshal_http_port": 0,
+        **{f"marshal_secret_{k.replace('-', '_')}": v for k, v in SECRETS.items()},
+        **overrides,
+    }
+    return Settings(_env_file=None, **values)  # type: ignore[call-arg]
+
+
+@pytest.fixture
+def ingress(tmp_path: Path) -> Iterator[Ingress]:
+    settings = ingress_settings(tmp_path)
+    group = ProcessGroup()
+    backends = open_backends(settings)
+    group.started("backends", backends.close)
+    try:
+        server = start_web(group, settings, backends)
+        yield Ingress(server.url, backends)
+    finally:
+        group.stop()
