@@ -11,12 +11,15 @@ from bot.commands.note import NoteCommand
 from bot.commands.registry import CommandLimits, CommandRegistry
 from bot.commands.role import RoleCommand
 from bot.commands.severity import SeverityCommand
+from bot.commands.silence import SilenceCommand
 from bot.commands.state import StateCommand
 from bot.commands.status import StatusCommand
 from bot.commands.timeline import TimelineCommand
+from bot.commands.unsilence import UnsilenceCommand
 from bot.ports.audit import AuditLog
 from bot.ports.slack import SlackGateway
 from bot.ports.store import IncidentStore
+from bot.services.nudges.silence import NudgeSilence
 from bot.services.permissions import IncidentPermissions
 
 
@@ -29,7 +32,11 @@ def build_command_registry(
     submit_alert: SubmitAlert,
     command: str = "/marshal",
     limits: CommandLimits | None = None,
+    silence: NudgeSilence | None = None,
 ) -> CommandRegistry:
+    # Without the scheduler's hook a silence still holds at once (each nudge re-reads it);
+    # the plan itself catches up on the scheduler's next reconcile.
+    nudge_silence = silence or NudgeSilence(store, audit)
     registry = CommandRegistry(store, audit, command=command, limits=limits)
     registry.register(HelpCommand(registry))
     registry.register(StatusCommand())
@@ -42,4 +49,6 @@ def build_command_registry(
     registry.register(InviteCommand(slack, audit))
     registry.register(ListCommand(store))
     registry.register(DeclareCommand(submit_alert))
+    registry.register(SilenceCommand(nudge_silence))
+    registry.register(UnsilenceCommand(nudge_silence))
     return registry
