@@ -15,9 +15,14 @@ from slack_sdk import WebClient
 
 from bot.commands.registry import CommandRegistry
 from bot.services.timeline_capture import TimelineCapture
-from bot.slack.actions import ActionId, ActionInvocation, ActionRoute
+from bot.slack.actions import ActionId, ActionInvocation, ActionRoute, ViewRoute
 from bot.slack.dedup import DeliveryDedup, EventDedupMiddleware
-from bot.slack.listeners import ActionListener, ReactionListener, SlashCommandListener
+from bot.slack.listeners import (
+    ActionListener,
+    ReactionListener,
+    SlashCommandListener,
+    ViewListener,
+)
 
 
 @dataclass(frozen=True)
@@ -29,6 +34,7 @@ class SlackAppDependencies:
     dedup: DeliveryDedup
     command_executor: Executor
     actions: Sequence[ActionRoute] = field(default_factory=tuple)
+    views: Sequence[ViewRoute] = field(default_factory=tuple)
     token_verification: bool = True
     ack_wait_seconds: float = 2.0
 
@@ -59,6 +65,9 @@ def build_bolt_app(deps: SlackAppDependencies) -> App:
 
     for route in (acknowledge_route(deps.registry), *deps.actions):
         app.action(route.action_id.value)(ActionListener(route).handle)
+
+    for view_route in deps.views:
+        app.view(view_route.callback_id)(ViewListener(view_route).handle)
 
     reactions = ReactionListener(deps.timeline_capture)
     app.event("reaction_added")(reactions.added)

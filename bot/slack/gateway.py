@@ -228,6 +228,11 @@ class WebClientSlackGateway:
             raise
         return _with_ts(replies.get("messages", []), ts)
 
+    def open_view(self, trigger_id: str, view: dict[str, Any]) -> str:
+        with _failures("views.open"):
+            response = self._client.views_open(trigger_id=trigger_id, view=view)
+        return str((response.get("view") or {}).get("id", ""))
+
     def archive(self, channel_id: str) -> None:
         try:
             with _failures("conversations.archive"):

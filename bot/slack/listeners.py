@@ -18,7 +18,7 @@ from bot.commands.base import CommandReply
 from bot.commands.registry import CommandRegistry
 from bot.domain.errors import MarshalError
 from bot.services.timeline_capture import Reaction, TimelineCapture
-from bot.slack.actions import ActionInvocation, ActionRoute
+from bot.slack.actions import ActionInvocation, ActionRoute, ViewRoute, ViewSubmission
 
 log = logging.getLogger(__name__)
 
@@ -84,10 +84,30 @@ class ActionListener:
             user_id=str((body.get("user") or {}).get("id", "")),
             channel_id=(body.get("channel") or {}).get("id"),
             message_ts=(body.get("message") or {}).get("ts"),
+            trigger_id=body.get("trigger_id"),
         )
         reply = self._route.handle(invocation)
         if reply:
             respond(text=reply, response_type="ephemeral", replace_original=False)
+
+
+class ViewListener:
+    """Acks a modal submission with the handler's errors (modal stays open) or plainly."""
+
+    def __init__(self, route: ViewRoute) -> None:
+        self._route = route
+
+    def handle(self, ack: Ack, body: dict[str, Any], view: dict[str, Any]) -> None:
+        submission = ViewSubmission(
+            callback_id=str(view.get("callback_id", "")),
+            user_id=str((body.get("user") or {}).get("id", "")),
+            view=view,
+        )
+        errors = self._route.handle(submission)
+        if errors:
+            ack(response_action="errors", errors=errors)
+        else:
+            ack()
 
 
 class ReactionListener:

@@ -20,10 +20,11 @@ from bot.commands.registry import CommandRegistry
 from bot.domain.errors import ConfigurationError
 from bot.ports.audit import AuditLog
 from bot.ports.store import IncidentStore
+from bot.services.nudges.silence import NudgeSilence
 from bot.services.permissions import IncidentPermissions
 from bot.services.timeline_capture import TimelineCapture
 from bot.settings import Settings
-from bot.slack.actions import ActionRoute
+from bot.slack.actions import ActionRoute, ViewRoute
 from bot.slack.app import SlackAppDependencies, build_bolt_app
 from bot.slack.dedup import DeliveryDedup
 from bot.slack.gateway import WebClientSlackGateway, build_web_client
@@ -53,6 +54,8 @@ def start_slack(
     app_token: str | None = None,
     api_url: str | None = None,
     actions: Sequence[ActionRoute] = (),
+    views: Sequence[ViewRoute] = (),
+    silence: NudgeSilence | None = None,
 ) -> RunningSlack:
     """Connect to Slack (or the sandbox: pass its tokens and api_url) and start listening."""
     bot = bot_token or _secret(settings.slack_bot_token, "SLACK_BOT_TOKEN")
@@ -66,6 +69,7 @@ def start_slack(
         permissions=IncidentPermissions(settings.marshal_approvers, gateway),
         submit_alert=submit_alert,
         command=settings.marshal_command,
+        silence=silence,
     )
     dedup = DeliveryDedup(store, owner=f"{socket.gethostname()}:{os.getpid()}")
     executor = ThreadPoolExecutor(max_workers=16, thread_name_prefix="marshal-command")
@@ -80,6 +84,7 @@ def start_slack(
             dedup=dedup,
             command_executor=executor,
             actions=actions,
+            views=views,
         )
     )
     runner = SocketModeRunner(app, app_level, web_client=web_client, dedup=dedup)

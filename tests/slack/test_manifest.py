@@ -31,6 +31,7 @@ METHOD_SCOPES: dict[str, set[str]] = {
     "bookmarks.add": {"bookmarks:write"},
     "users.lookupByEmail": {"users:read.email"},
     "usergroups.users.list": {"usergroups:read"},
+    "views.open": set(),  # a trigger_id from the user's click is the permission
 }
 # conversations.list asks for both channel types, so it needs both read scopes.
 ALL_OF: dict[str, set[str]] = {"conversations.list": {"channels:read", "groups:read"}}
