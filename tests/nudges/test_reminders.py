@@ -10,6 +10,7 @@ from bot.domain.models import Role, TimelineEntry
 from bot.events.sla_check import SlaCheckHandler
 from bot.ports.queue import EventType
 from bot.services.nudges.reminders import ReminderKind, ReminderOutcome
+from bot.services.nudges.scheduler import JobKind
 from tests.nudges.conftest import Rig, settings
 from tests.nudges.test_scheduler import eventually
 
@@ -70,7 +71,7 @@ def test_postmortem_due_goes_through_the_queue_until_done(rig: Rig) -> None:
     )
     scheduler = rig.scheduler()
     scheduler.rebuild()
-    [plan] = [p for (kind, _), p in scheduler.planned().items() if kind.value == "postmortem"]
+    [plan] = [p for (kind, _), p in scheduler.planned().items() if kind is JobKind.POSTMORTEM]
     assert plan.due.slot == 1
     scheduler.run_postmortem_check(rig.incident.id, 1)
     scheduler.run_postmortem_check(rig.incident.id, 1)  # a second replica: the queue dedups
@@ -82,9 +83,9 @@ def test_postmortem_due_goes_through_the_queue_until_done(rig: Rig) -> None:
     handler(deliveries[0].message)  # redelivered: still one reminder
     assert rig.bot_texts() == [f"<@U0CAROL>: postmortem for {rig.incident.id} is 2d late"]
     [sent] = rig.actions(AuditAction.REMINDER_SENT)
-    assert sent["kind"] == ReminderKind.POSTMORTEM_DUE.value
+    assert sent["kind"] == ReminderKind.POSTMORTEM_DUE.value and sent["delivered"] is True
 
     set_incident(rig, postmortem_done_at=rig.clock())
     assert scheduler.reminders.postmortem_due(rig.incident.id, 2) is ReminderOutcome.NOT_DUE
     scheduler.rebuild()
-    assert not [k for k in scheduler.planned() if k[0].value == "postmortem"]
+    assert not [k for k in scheduler.planned() if k[0] is JobKind.POSTMORTEM]

@@ -139,3 +139,14 @@ def test_an_old_update_does_not_cover_the_next_window(rig: Rig) -> None:
     scheduler = rig.scheduler()
     rig.clock.now = due(rig, 2)
     assert scheduler.run_nudge(rig.incident.id, 2) is NudgeOutcome.SENT
+
+
+def test_a_nudge_slack_refused_is_audited_as_skipped_with_the_error(rig: Rig) -> None:
+    assert rig.incident.channel_id
+    rig.slack.archive(rig.incident.channel_id)
+    scheduler = rig.scheduler()
+    rig.clock.now = due(rig, 1)
+    assert scheduler.run_nudge(rig.incident.id, 1) is NudgeOutcome.SKIPPED
+    [skipped] = rig.actions(AuditAction.NUDGE_SKIPPED)
+    assert skipped["reason"].startswith("posting the nudge failed: ")
+    assert planned_slot(scheduler, rig) == 2

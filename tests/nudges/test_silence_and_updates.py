@@ -7,6 +7,10 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from bot.adapters.sqlite.database import SqliteDatabase
+from bot.adapters.sqlite.incident_store import SqliteIncidentStore
+from bot.commands.base import CommandContext, Outcome
+from bot.commands.silence import SilenceCommand
 from bot.domain.audit import AuditAction
 from bot.domain.models import Incident, TimelineKind
 from bot.services.nudges.interactions import NudgeInteractions
@@ -127,3 +131,40 @@ def test_an_empty_update_keeps_the_modal_open(rig: Rig) -> None:
     )
     assert StatusUpdateField.TEXT.value in result.errors
     assert rig.store.list_timeline(rig.incident.id) == []
+
+
+class RacingStore(SqliteIncidentStore):
+    """A real SQLite store where another writer always changes the incident first."""
+
+    def __init__(self, database: SqliteDatabase, rival: SqliteIncidentStore) -> None:
+        super().__init__(database)
+        self._rival = rival
+
+    def update(self, incident: Incident, *, expected_version: int) -> Incident:
+        current = self._rival.get(incident.id)
+        assert current is not None
+        self._rival.update(
+            current.model_copy(update={"description": f"edit {current.version}"}),
+            expected_version=current.version,
+        )
+        return super().update(incident, expected_version=expected_version)
+
+
+def test_a_silence_that_keeps_losing_the_write_says_it_did_not_pause(rig: Rig) -> None:
+    racing = RacingStore(SqliteDatabase(rig.path), rig.store)
+    command = SilenceCommand(NudgeSilence(racing, rig.audit, clock=rig.clock))
+    assert rig.incident.channel_id
+    reply = command.run(
+        CommandContext(
+            user_id="U0BOB",
+            channel_id=rig.incident.channel_id,
+            command="/marshal",
+            name="silence",
+            args=["2h"],
+            incident=rig.incident,
+        )
+    )
+    assert reply.outcome is Outcome.FAILED
+    assert reply.text.startswith("Nudges are NOT paused: ")
+    assert rig.reload().silenced_until is None
+    assert rig.actions(AuditAction.NUDGES_SILENCED) == []

@@ -161,6 +161,7 @@ class Reminders:
             log.warning("reminder not posted", extra={"incident": incident.id, "kind": kind})
             details["error"] = exc.error
             outcome = ReminderOutcome.FAILED
+        details["delivered"] = outcome is ReminderOutcome.SENT
         self._audit.append(
             incident.id,
             actor="marshal",

@@ -245,16 +245,20 @@ class NudgeScheduler:
                 return
             cursor = page.next_cursor
 
-    def _done(self, kind: JobKind, incident_id: str, slot: int) -> None:
+    def _done(
+        self, kind: JobKind, incident_id: str, slot: int, anchor: datetime | None = None
+    ) -> None:
+        """Remember the slot just run (in the series of `anchor`, else of the current plan)."""
         with self._lock:
             key = (kind, incident_id)
             plan = self._plans.get(key)
-            if plan is None:
+            series = anchor or (plan.anchor if plan else None)
+            if series is None:
                 return
             handled = self._handled.get(key)
-            if handled is None or handled[1] != plan.anchor or handled[0] < slot:
-                self._handled[key] = (slot, plan.anchor)
-            if plan.due.slot == slot:
+            if handled is None or handled[1] != series or handled[0] < slot:
+                self._handled[key] = (slot, series)
+            if plan and plan.due.slot == slot:
                 del self._plans[key]
             # else: re-planned meanwhile (e.g. a silence); the newer plan stands
 
@@ -267,14 +271,15 @@ class NudgeScheduler:
 
     def run_nudge(self, incident_id: str, slot: int) -> NudgeOutcome:
         """The job body for nudge slot `slot`; safe to call from several processes at once."""
+        incident = self._store.get(incident_id)
         try:
-            return self._nudge(incident_id, slot)
+            return self._nudge(incident_id, incident, slot)
         finally:
-            self._done(JobKind.NUDGE, incident_id, slot)
+            anchor = nudge_anchor(incident) if incident else None
+            self._done(JobKind.NUDGE, incident_id, slot, anchor)
             self._replan(incident_id)
 
-    def _nudge(self, incident_id: str, slot: int) -> NudgeOutcome:
-        incident = self._store.get(incident_id)
+    def _nudge(self, incident_id: str, incident: Incident | None, slot: int) -> NudgeOutcome:
         cadence = (
             nudge_cadence(incident, self._settings.marshal_nudge_interval) if incident else None
         )
