@@ -10,7 +10,7 @@ from typing import Protocol
 from pydantic import ValidationError
 
 from bot import __version__
-from bot.cli import audit, drill, incident, queue
+from bot.cli import audit, drill, incident, queue, serve
 from bot.settings import Settings, describe_error, load_settings
 
 Handler = Callable[[argparse.Namespace, Settings], int]
@@ -22,6 +22,7 @@ class CommandGroup(Protocol):
 
 def _groups() -> list[CommandGroup]:
     return [
+        serve,
         incident,
         audit,
         queue,

@@ -21,7 +21,7 @@ log = logging.getLogger(__name__)
 @dataclass(frozen=True)
 class Part:
     name: str
-    stop: Callable[[], None]
+    stop: Callable[[], object]
 
 
 class ProcessGroup:
@@ -30,7 +30,7 @@ class ProcessGroup:
         self._deadline = stop_deadline_seconds
         self._stopping = threading.Event()
 
-    def started(self, name: str, stop: Callable[[], None]) -> None:
+    def started(self, name: str, stop: Callable[[], object]) -> None:
         """Record a part that is now running; `stop` undoes it."""
         self._started.append(Part(name, stop))
         log.info("started", extra={"part": name})

@@ -1,0 +1,59 @@
+"""`marshal up`, `marshal webhook`, `marshal processor`: the long-running entry points.
+
+Each builds its parts in order, says where they listen, and runs until SIGINT/SIGTERM, then
+stops within 5 seconds: the web server first, so nothing new is accepted while it drains.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+
+from bot.domain.errors import BackendUnavailable, ConfigurationError
+from bot.observability.logs import configure_logging
+from bot.settings import Settings
+from bot.wiring.backends import open_backends
+from bot.wiring.ingress import start_outbox_relay, start_web
+from bot.wiring.process import ProcessGroup
+from bot.wiring.processor import start_processor
+
+log = logging.getLogger("marshal")
+
+
+def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    for name, summary in (
+        ("up", "everything in one process: web server, consumer, scheduler, Slack app"),
+        ("webhook", "the ingress web server alone"),
+        ("processor", "the Slack app, queue consumer and scheduler alone"),
+    ):
+        commands.add_parser(name, help=summary).set_defaults(handler=serve, parts=name)
+
+
+def serve(args: argparse.Namespace, settings: Settings) -> int:
+    configure_logging(settings.marshal_log_level)
+    group = ProcessGroup()
+    group.catch_signals()
+    try:
+        backends = open_backends(settings)
+        group.started("backends", backends.close)
+        if args.parts in ("up", "processor"):
+            processor = start_processor(group, settings, backends)
+            if processor.sandbox_url:
+                print(f"marshal: sandbox Slack at {processor.sandbox_url} (open it in a browser)")
+        if args.parts in ("up", "webhook"):
+            start_outbox_relay(group, backends)
+            web = start_web(group, settings, backends)
+            print(f"marshal: listening on {web.url} (webhooks at {web.url}/webhooks/<source>)")
+        print(f"marshal: {args.parts} is running; Ctrl-C to stop", flush=True)
+        group.wait()
+    except (ConfigurationError, BackendUnavailable) as exc:
+        print(f"marshal: {exc}", file=sys.stderr)
+        return 2
+    except OSError as exc:
+        print(f"marshal: cannot start: {exc}", file=sys.stderr)
+        return 2
+    finally:
+        group.stop()
+    print("marshal: stopped", flush=True)
+    return 0

@@ -1,0 +1,65 @@
+"""The processor: Slack app (Socket Mode), queue consumer and its event handlers.
+
+Reading top to bottom is following an alert: the consumer takes ALERT_RECEIVED off the queue
+and the war-room assembler turns it into a room in the Slack this process is connected to.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import partial
+
+from bot.domain.models import Alert, Incident
+from bot.events.alert_resolved import AlertResolvedHandler
+from bot.events.consumer import QueueConsumer
+from bot.events.registry import EventRegistry
+from bot.ports.queue import EventType
+from bot.services.intake import AlertIntake
+from bot.settings import Settings
+from bot.slack.wiring import start_slack
+from bot.wiring.backends import Backends
+from bot.wiring.ingress import build_intake
+from bot.wiring.process import ProcessGroup
+from bot.wiring.slack_target import start_slack_target
+
+
+@dataclass(frozen=True)
+class RunningProcessor:
+    sandbox_url: str | None
+
+
+def declare_with(intake: AlertIntake) -> partial[Incident]:
+    """`/marshal declare` goes through the same intake as a webhook alert."""
+    return partial(_declare, intake)
+
+
+def _declare(intake: AlertIntake, alert: Alert) -> Incident:
+    accepted = intake.submit(alert)
+    assert accepted is not None, "a firing alert always lands on an incident"
+    return accepted.incident
+
+
+def start_processor(
+    group: ProcessGroup, settings: Settings, backends: Backends
+) -> RunningProcessor:
+    target = start_slack_target(group, settings)
+    slack = start_slack(
+        settings,
+        backends.store,
+        backends.audit,
+        declare_with(build_intake(settings, backends)),
+        bot_token=target.bot_token,
+        app_token=target.app_token,
+        api_url=target.api_url,
+    )
+    group.started("slack", slack.stop)
+
+    events = EventRegistry()
+    events.register(
+        EventType.ALERT_RESOLVED,
+        AlertResolvedHandler(backends.store, slack.gateway, command=settings.marshal_command),
+    )
+    consumer = QueueConsumer(backends.queue, events)
+    consumer.start()
+    group.started("consumer", partial(consumer.stop, timeout=3.0))
+    return RunningProcessor(sandbox_url=target.sandbox_url)

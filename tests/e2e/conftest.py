@@ -1,0 +1,87 @@
+"""`marshal up` as a real subprocess, driven only through its external contract."""
+
+from __future__ import annotations
+
+import os
+import re
+import signal
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pytest
+
+from tests.web.conftest import SECRETS
+
+_LISTENING = re.compile(r"listening on (http://\S+)")
+_SANDBOX = re.compile(r"sandbox Slack at (http://\S+)")
+
+
+@dataclass
+class MarshalProcess:
+    process: subprocess.Popen[str]
+    env: dict[str, str]
+    lines: list[str] = field(default_factory=list)
+    url: str = ""
+    sandbox_url: str = ""
+
+    def stop(self, timeout: float = 10.0) -> tuple[int, float]:
+        started = time.monotonic()
+        self.process.send_signal(signal.SIGTERM)
+        code = self.process.wait(timeout)
+        return code, time.monotonic() - started
+
+
+def _pump(marshal: MarshalProcess, ready: threading.Event) -> None:
+    assert marshal.process.stdout is not None
+    for line in marshal.process.stdout:
+        marshal.lines.append(line)
+        if found := _LISTENING.search(line):
+            marshal.url = found.group(1)
+        if found := _SANDBOX.search(line):
+            marshal.sandbox_url = found.group(1)
+        if "is running" in line:
+            ready.set()
+    ready.set()
+
+
+def start_marshal(tmp_path: Path, *args: str, **env: str) -> MarshalProcess:
+    full_env = {
+        **{k: v for k, v in os.environ.items() if not k.startswith(("MARSHAL_", "SLACK_"))},
+        "MARSHAL_DB_PATH": str(tmp_path / "marshal.db"),
+        "MARSHAL_HTTP_PORT": "0",
+        "MARSHAL_SANDBOX_PORT": "0",
+        "MARSHAL_POSTMORTEM_DIR": str(tmp_path / "postmortems"),
+        **{f"MARSHAL_SECRET_{k.replace('-', '_').upper()}": v for k, v in SECRETS.items()},
+        **env,
+    }
+    process = subprocess.Popen(
+        [sys.executable, "-m", "bot", *(args or ("up",))],
+        env=full_env,
+        cwd=tmp_path,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
+    )
+    marshal = MarshalProcess(process, full_env)
+    ready = threading.Event()
+    threading.Thread(target=_pump, args=(marshal, ready), daemon=True).start()
+    if not ready.wait(30) or process.poll() is not None:
+        process.kill()
+        raise AssertionError(f"marshal did not start: {''.join(marshal.lines)}")
+    return marshal
+
+
+@pytest.fixture
+def marshal_up(tmp_path: Path) -> Iterator[MarshalProcess]:
+    marshal = start_marshal(tmp_path)
+    yield marshal
+    if marshal.process.poll() is None:
+        marshal.process.kill()
+        marshal.process.wait(5)
+    if marshal.process.stdout is not None:
+        marshal.process.stdout.close()
