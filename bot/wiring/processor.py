@@ -13,12 +13,16 @@ from bot.domain.models import Alert, Incident
 from bot.events.alert_resolved import AlertResolvedHandler
 from bot.events.consumer import QueueConsumer
 from bot.events.registry import EventRegistry
+from bot.events.sla_check import sla_check
 from bot.ports.queue import EventType
 from bot.services.intake import AlertIntake
 from bot.settings import Settings
+from bot.slack.gateway import WebClientSlackGateway, build_web_client
+from bot.slack.nudge_routes import NudgeRoutes
 from bot.slack.wiring import start_slack
 from bot.wiring.backends import Backends
 from bot.wiring.ingress import build_intake
+from bot.wiring.nudges import build_nudges
 from bot.wiring.process import ProcessGroup
 from bot.wiring.slack_target import start_slack_target
 
@@ -43,6 +47,14 @@ def start_processor(
     group: ProcessGroup, settings: Settings, backends: Backends
 ) -> RunningProcessor:
     target = start_slack_target(group, settings)
+    nudges = build_nudges(
+        settings,
+        backends.store,
+        backends.audit,
+        WebClientSlackGateway(build_web_client(target.bot_token, target.api_url)),
+        backends.queue,
+    )
+    nudge_routes = NudgeRoutes(nudges.interactions)
     slack = start_slack(
         settings,
         backends.store,
@@ -51,6 +63,9 @@ def start_processor(
         bot_token=target.bot_token,
         app_token=target.app_token,
         api_url=target.api_url,
+        actions=nudge_routes.actions(),
+        views=nudge_routes.views(),
+        silence=nudges.silence,
     )
     group.started("slack", slack.stop)
 
@@ -59,7 +74,10 @@ def start_processor(
         EventType.ALERT_RESOLVED,
         AlertResolvedHandler(backends.store, slack.gateway, command=settings.marshal_command),
     )
+    events.register(EventType.SLA_CHECK, sla_check(nudges.scheduler.reminders))
     consumer = QueueConsumer(backends.queue, events)
     consumer.start()
     group.started("consumer", partial(consumer.stop, timeout=3.0))
+    nudges.scheduler.start()  # rebuilds every nudge and reminder from the store
+    group.started("nudges", nudges.scheduler.stop)
     return RunningProcessor(sandbox_url=target.sandbox_url)
