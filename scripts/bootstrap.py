@@ -3,7 +3,7 @@
 
     python3 scripts/bootstrap.py up            # venv + install, then `marshal up`
     python3 scripts/bootstrap.py marshal ARGS  # any marshal subcommand
-    python3 scripts/bootstrap.py test          # venv + install, then ruff, mypy, pytest
+    python3 scripts/bootstrap.py test          # venv + install, ruff, mypy, pytest, coverage
 
 The virtualenv lives in `.venv/` and is reinstalled only when pyproject.toml changes,
 so the second run starts in a second.
@@ -47,7 +47,26 @@ def run_checks() -> int:
         [BIN / "ruff", "check", "."],
         [BIN / "ruff", "format", "--check", "."],
         [BIN / "mypy"],
-        [BIN / "python", "-m", "pytest", "-q", "-p", "no:cacheprovider", *sys.argv[2:]],
+        [
+            BIN / "python",
+            "-m",
+            "pytest",
+            "-q",
+            "-p",
+            "no:cacheprovider",
+            "--cov=bot",
+            "--cov-branch",
+            "--cov-report=",
+            *sys.argv[2:],
+        ],
+        # the approval gate is the one path to the public status page: every branch is tested
+        [
+            BIN / "coverage",
+            "report",
+            "--include=bot/gates/*",
+            "--fail-under=100",
+            "--show-missing",
+        ],
     ]
     for step in steps:
         print(

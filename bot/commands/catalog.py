@@ -13,7 +13,7 @@ from bot.commands.role import RoleCommand
 from bot.commands.severity import SeverityCommand
 from bot.commands.silence import SilenceCommand
 from bot.commands.state import StateCommand
-from bot.commands.status import StatusCommand
+from bot.commands.status import StatusCommand, StatusDrafting
 from bot.commands.timeline import TimelineCommand
 from bot.commands.unsilence import UnsilenceCommand
 from bot.ports.audit import AuditLog
@@ -32,6 +32,7 @@ def build_command_registry(
     submit_alert: SubmitAlert,
     command: str = "/marshal",
     limits: CommandLimits | None = None,
+    status_drafting: StatusDrafting | None = None,
     silence: NudgeSilence | None = None,
 ) -> CommandRegistry:
     # Without the scheduler's hook a silence still holds at once (each nudge re-reads it);
@@ -39,7 +40,7 @@ def build_command_registry(
     nudge_silence = silence or NudgeSilence(store, audit)
     registry = CommandRegistry(store, audit, command=command, limits=limits)
     registry.register(HelpCommand(registry))
-    registry.register(StatusCommand())
+    registry.register(StatusCommand(status_drafting))
     registry.register(AckCommand(store, audit))
     registry.register(StateCommand(store, audit))
     registry.register(SeverityCommand(store, audit, permissions))

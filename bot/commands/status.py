@@ -1,13 +1,31 @@
-"""`status`: the incident's summary — title, severity, state, roles, times and channel."""
+"""`status`: the incident's summary — title, severity, state, roles, times and channel.
+
+`status draft [investigating|identified|monitoring|resolved] [text]` hands over to the
+status-page approval gate's room side (one branch; the gate owns everything else).
+"""
 
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Protocol
 
 from slack_sdk.models.blocks import HeaderBlock, MarkdownTextObject, SectionBlock
 
 from bot.commands.base import CommandContext, CommandReply, mention
-from bot.domain.models import Incident, Role
+from bot.domain.models import Incident, PublicStatus, Role, StatusPageDraft
+
+
+class StatusDrafting(Protocol):
+    """The status-page review (bot/slack/status_review.py) as this command needs it."""
+
+    def post_draft(
+        self,
+        incident: Incident,
+        user_id: str,
+        channel_id: str,
+        text: str | None = None,
+        public_status: PublicStatus = PublicStatus.INVESTIGATING,
+    ) -> StatusPageDraft: ...
 
 
 def _when(at: datetime | None) -> str:
@@ -33,13 +51,21 @@ def summary_lines(incident: Incident) -> list[str]:
 
 class StatusCommand:
     name = "status"
-    summary = "Show this incident's title, severity, state, roles, times and channel."
-    usage = ""
+    summary = (
+        "Show this incident's summary; `status draft [state] [text]` drafts a status-page "
+        "post for approval."
+    )
+    usage = "[draft [investigating|identified|monitoring|resolved] [text]]"
     needs_incident = True
-    free_text = False
+    free_text = True  # draft text keeps its apostrophes
+
+    def __init__(self, drafting: StatusDrafting | None = None) -> None:
+        self._drafting = drafting
 
     def run(self, ctx: CommandContext) -> CommandReply:
         incident = ctx.require_incident()
+        if ctx.args[:1] == ["draft"]:
+            return self._draft(ctx, incident)
         lines = summary_lines(incident)
         text = f"*{incident.title}*\n" + "\n".join(lines)
         blocks = [
@@ -49,3 +75,21 @@ class StatusCommand:
             ).to_dict(),
         ]
         return CommandReply(text, blocks=blocks)
+
+    def _draft(self, ctx: CommandContext, incident: Incident) -> CommandReply:
+        if self._drafting is None:
+            return CommandReply.failed(
+                "Status-page drafting is not set up in this marshal; nothing was drafted."
+            )
+        rest = ctx.rest.split(None, 1)[1] if len(ctx.args) > 1 else ""
+        head, _, tail = rest.partition(" ")
+        status = PublicStatus.INVESTIGATING
+        if head.lower() in set(PublicStatus):
+            status, rest = PublicStatus(head.lower()), tail
+        self._drafting.post_draft(
+            incident, ctx.user_id, ctx.channel_id, rest.strip() or None, status
+        )
+        return CommandReply(
+            "Status-page draft posted below for review. Nothing is public until someone "
+            "who may approve presses Approve & Publish."
+        )

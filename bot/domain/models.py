@@ -73,6 +73,13 @@ class AssemblyStep(BaseModel):
     detail: dict[str, Any] = Field(default_factory=dict)
 
 
+class ChecklistTick(BaseModel):
+    """Who ticked a war-room checklist item, and when."""
+
+    by: str
+    at: datetime
+
+
 class Incident(BaseModel):
     id: str = Field(default_factory=new_incident_id)
     version: int = 0
@@ -102,6 +109,12 @@ class Incident(BaseModel):
     assembly: dict[str, AssemblyStep] = Field(default_factory=dict)
     assembly_seconds: float | None = None
     alert_count: int = 1
+    checklist: dict[str, ChecklistTick] = Field(
+        default_factory=dict, description="ticked checklist items by item key"
+    )
+    checklist_ts: str | None = Field(
+        default=None, description="ts of the current checklist message; older ones are stale"
+    )
     # Nudges: paused until `silenced_until`, or until resolve when `silenced_until_resolved`.
     silenced_until: datetime | None = None
     silenced_until_resolved: bool = False
@@ -211,10 +224,12 @@ class StatusPageDraft(BaseModel):
     public_status: PublicStatus = PublicStatus.INVESTIGATING
     status: DraftStatus = DraftStatus.PENDING
     drafted_by: str
+    edited_by: str | None = None  # the last editor also authored the text (two-person rule)
     approved_by: str | None = None
     approved_hash: str | None = None
     public_incident_id: str | None = None
     public_url: str | None = None
+    failure_note: str | None = None  # why the last publish attempt failed; cleared on success
     created_at: datetime = Field(default_factory=utcnow)
     updated_at: datetime = Field(default_factory=utcnow)
 

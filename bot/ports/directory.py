@@ -4,6 +4,12 @@ from __future__ import annotations
 
 from typing import Protocol
 
+from bot.domain.errors import MarshalError
+
+
+class DirectoryUnavailable(MarshalError):
+    """The directory source cannot be read right now; a war room goes ahead without it."""
+
 
 class Directory(Protocol):
     def members(self, team: str) -> list[str]:

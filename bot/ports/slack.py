@@ -30,6 +30,12 @@ class InviteResult(BaseModel):
     failed: dict[str, str] = Field(default_factory=dict)  # user id -> Slack error
 
 
+class Usergroup(BaseModel):
+    id: str
+    handle: str
+    name: str = ""
+
+
 class SlackGateway(Protocol):
     def create_private_channel(self, name: str) -> Channel:
         """Raises SlackCallFailed('conversations.create', 'name_taken') when taken."""
@@ -79,6 +85,9 @@ class SlackGateway(Protocol):
 
     def usergroup_members(self, usergroup_id: str) -> list[str]: ...
 
+    def list_usergroups(self) -> list[Usergroup]:
+        """usergroups.list: the workspace's user groups (id, handle, name)."""
+
     def permalink(self, channel_id: str, ts: str) -> str: ...
 
     def history(self, channel_id: str, *, limit: int = 200) -> list[dict[str, Any]]: ...
@@ -86,7 +95,7 @@ class SlackGateway(Protocol):
     def message(self, channel_id: str, ts: str) -> dict[str, Any] | None:
         """One message (top-level or thread reply) by its ts, or None when it is gone."""
 
-    def open_view(self, trigger_id: str, view: dict[str, Any]) -> str:
-        """views.open: show a modal to whoever pressed the button; returns the view id."""
-
     def archive(self, channel_id: str) -> None: ...
+
+    def open_view(self, trigger_id: str, view: dict[str, Any]) -> str:
+        """Opens a modal for the user whose interaction issued `trigger_id`; returns its id."""

@@ -15,6 +15,7 @@ from typing import Any
 class ActionId(StrEnum):
     ACKNOWLEDGE = "marshal.incident.acknowledge"
     APPROVE_STATUS_DRAFT = "marshal.status_draft.approve"
+    EDIT_STATUS_DRAFT = "marshal.status_draft.edit"
     REJECT_STATUS_DRAFT = "marshal.status_draft.reject"
     TICK_CHECKLIST_ITEM = "marshal.checklist.tick"
     NUDGE_POST_UPDATE = "marshal.nudge.post_update"
@@ -30,7 +31,7 @@ class ActionInvocation:
     user_id: str
     channel_id: str | None
     message_ts: str | None
-    trigger_id: str | None = None  # lets a handler open a modal (views.open) for the presser
+    trigger_id: str | None = None  # lets a handler open a modal
 
 
 # Returns text to show the presser (ephemeral), or None for nothing.
@@ -43,20 +44,31 @@ class ActionRoute:
     handle: ActionHandler
 
 
+class ViewId(StrEnum):
+    """Modal callback ids; like action ids they outlive a restart."""
+
+    EDIT_STATUS_DRAFT = "marshal.status_draft.edit_view"
+    NUDGE_STATUS_UPDATE = "marshal.nudge.status_update"
+
+
 @dataclass(frozen=True)
 class ViewSubmission:
-    """One submitted modal, in marshal's words."""
+    """One modal submitted, in marshal's words: who, the modal's metadata, the input values."""
 
     callback_id: str
     user_id: str
-    view: dict[str, Any]
+    private_metadata: str
+    values: dict[str, dict[str, dict[str, Any]]]
+
+    def text(self, block_id: str, action_id: str) -> str:
+        return str((self.values.get(block_id, {}).get(action_id) or {}).get("value") or "")
 
 
-# Returns errors by input block id (the modal stays open and shows them), or None to close it.
+# Returns input errors to show in the modal ({block_id: message}), or None to close it.
 ViewHandler = Callable[[ViewSubmission], dict[str, str] | None]
 
 
 @dataclass(frozen=True)
 class ViewRoute:
-    callback_id: str
+    callback_id: ViewId
     handle: ViewHandler

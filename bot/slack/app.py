@@ -65,9 +65,8 @@ def build_bolt_app(deps: SlackAppDependencies) -> App:
 
     for route in (acknowledge_route(deps.registry), *deps.actions):
         app.action(route.action_id.value)(ActionListener(route).handle)
-
-    for view_route in deps.views:
-        app.view(view_route.callback_id)(ViewListener(view_route).handle)
+    for view in deps.views:
+        app.view(view.callback_id.value)(ViewListener(view).handle)
 
     reactions = ReactionListener(deps.timeline_capture)
     app.event("reaction_added")(reactions.added)

@@ -18,7 +18,7 @@ from slack_sdk.http_retry.builtin_handlers import (
     ServerErrorRetryHandler,
 )
 
-from bot.ports.slack import Channel, InviteResult, SlackCallFailed
+from bot.ports.slack import Channel, InviteResult, SlackCallFailed, Usergroup
 
 # conversations.invite takes "1-1000 users" per call (docs.slack.dev/reference/methods).
 INVITE_BATCH_LIMIT = 1000
@@ -200,6 +200,15 @@ class WebClientSlackGateway:
         users: list[str] = response.get("users", [])
         return [str(u) for u in users]
 
+    def list_usergroups(self) -> list[Usergroup]:
+        with _failures("usergroups.list"):
+            response = self._client.usergroups_list()
+        groups: list[dict[str, Any]] = response.get("usergroups", [])
+        return [
+            Usergroup(id=str(g["id"]), handle=str(g.get("handle", "")), name=str(g.get("name", "")))
+            for g in groups
+        ]
+
     def permalink(self, channel_id: str, ts: str) -> str:
         with _failures("chat.getPermalink"):
             response = self._client.chat_getPermalink(channel=channel_id, message_ts=ts)
@@ -231,7 +240,7 @@ class WebClientSlackGateway:
     def open_view(self, trigger_id: str, view: dict[str, Any]) -> str:
         with _failures("views.open"):
             response = self._client.views_open(trigger_id=trigger_id, view=view)
-        return str((response.get("view") or {}).get("id", ""))
+        return str(response["view"]["id"])
 
     def archive(self, channel_id: str) -> None:
         try:

@@ -92,8 +92,6 @@ class ActionListener:
 
 
 class ViewListener:
-    """Acks a modal submission with the handler's errors (modal stays open) or plainly."""
-
     def __init__(self, route: ViewRoute) -> None:
         self._route = route
 
@@ -101,7 +99,8 @@ class ViewListener:
         submission = ViewSubmission(
             callback_id=str(view.get("callback_id", "")),
             user_id=str((body.get("user") or {}).get("id", "")),
-            view=view,
+            private_metadata=str(view.get("private_metadata") or ""),
+            values=(view.get("state") or {}).get("values") or {},
         )
         errors = self._route.handle(submission)
         if errors:

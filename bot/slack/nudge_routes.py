@@ -6,9 +6,19 @@ and the store, so a button pressed after a restart works the same.
 
 from __future__ import annotations
 
+from bot.commands.status import StatusDrafting
+from bot.domain.errors import MarshalError
+from bot.domain.models import Incident
 from bot.services.nudges.interactions import NudgeInteractions
 from bot.services.nudges.messages import NudgeActionId, NudgeViewId
-from bot.slack.actions import ActionId, ActionInvocation, ActionRoute, ViewRoute, ViewSubmission
+from bot.slack.actions import (
+    ActionId,
+    ActionInvocation,
+    ActionRoute,
+    ViewId,
+    ViewRoute,
+    ViewSubmission,
+)
 
 
 class NudgeRoutes:
@@ -22,7 +32,7 @@ class NudgeRoutes:
         ]
 
     def views(self) -> list[ViewRoute]:
-        return [ViewRoute(NudgeViewId.STATUS_UPDATE.value, self.status_update_submitted)]
+        return [ViewRoute(ViewId(NudgeViewId.STATUS_UPDATE.value), self.status_update_submitted)]
 
     def post_update(self, action: ActionInvocation) -> str | None:
         return self._interactions.post_update_pressed(action.value, action.trigger_id)
@@ -34,5 +44,21 @@ class NudgeRoutes:
         return None
 
     def status_update_submitted(self, submission: ViewSubmission) -> dict[str, str] | None:
-        result = self._interactions.status_update_submitted(submission.user_id, submission.view)
+        result = self._interactions.status_update_submitted(
+            submission.user_id, submission.private_metadata, submission.values
+        )
         return result.errors or None
+
+
+class ReviewDraftStarter:
+    """The modal's "start a status-page draft": a draft posted in the room for approval,
+    through the status-page review (the approval gate's room side). Never publishes."""
+
+    def __init__(self, review: StatusDrafting) -> None:
+        self._review = review
+
+    def __call__(self, incident: Incident, text: str, user_id: str) -> str:
+        if not incident.channel_id:
+            raise MarshalError("the incident has no war room to post the draft in")
+        draft = self._review.post_draft(incident, user_id, incident.channel_id, text)
+        return f"Status-page draft `{draft.id}` is in the room, waiting for an approver."

@@ -29,6 +29,8 @@ from bot.slack.app import SlackAppDependencies, build_bolt_app
 from bot.slack.dedup import DeliveryDedup
 from bot.slack.gateway import WebClientSlackGateway, build_web_client
 from bot.slack.socket import SocketModeRunner
+from bot.slack.status_review import StatusPageReview
+from bot.wiring.status_page import build_status_page_gate
 
 
 @dataclass
@@ -38,6 +40,7 @@ class RunningSlack:
     registry: CommandRegistry
     runner: SocketModeRunner
     _executor: ThreadPoolExecutor
+    status_review: StatusPageReview | None = None  # the resolve flow drafts through it
 
     def stop(self) -> None:
         self.runner.stop()
@@ -62,13 +65,18 @@ def start_slack(
     app_level = app_token or _secret(settings.slack_app_token, "SLACK_APP_TOKEN")
     web_client = build_web_client(bot, api_url or settings.slack_api_url)
     gateway = WebClientSlackGateway(web_client)
+    permissions = IncidentPermissions(settings.marshal_approvers, gateway)
+    gate = build_status_page_gate(settings, store, audit, permissions.may_approve)
+    review = StatusPageReview(gate, gateway)
+    review_actions, review_views = review.routes()
     registry = build_command_registry(
         store=store,
         audit=audit,
         slack=gateway,
-        permissions=IncidentPermissions(settings.marshal_approvers, gateway),
+        permissions=permissions,
         submit_alert=submit_alert,
         command=settings.marshal_command,
+        status_drafting=review,
         silence=silence,
     )
     dedup = DeliveryDedup(store, owner=f"{socket.gethostname()}:{os.getpid()}")
@@ -83,13 +91,13 @@ def start_slack(
             ),
             dedup=dedup,
             command_executor=executor,
-            actions=actions,
-            views=views,
+            actions=(*actions, *review_actions),
+            views=(*views, *review_views),
         )
     )
     runner = SocketModeRunner(app, app_level, web_client=web_client, dedup=dedup)
     runner.start()
-    return RunningSlack(gateway, app, registry, runner, executor)
+    return RunningSlack(gateway, app, registry, runner, executor, review)
 
 
 def _secret(value: SecretStr | None, name: str) -> str:

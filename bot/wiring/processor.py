@@ -18,7 +18,7 @@ from bot.ports.queue import EventType
 from bot.services.intake import AlertIntake
 from bot.settings import Settings
 from bot.slack.gateway import WebClientSlackGateway, build_web_client
-from bot.slack.nudge_routes import NudgeRoutes
+from bot.slack.nudge_routes import NudgeRoutes, ReviewDraftStarter
 from bot.slack.wiring import start_slack
 from bot.wiring.backends import Backends
 from bot.wiring.ingress import build_intake
@@ -68,6 +68,8 @@ def start_processor(
         silence=nudges.silence,
     )
     group.started("slack", slack.stop)
+    if slack.status_review is not None:
+        nudges.recorder.connect_drafts(ReviewDraftStarter(slack.status_review))
 
     events = EventRegistry()
     events.register(

@@ -97,8 +97,12 @@ def test_stack_tables_match_create_tables(aws: AwsEndpoint) -> None:
     client = dynamodb_client()
     create_tables(client, "made-")
 
-    assert outputs == {"IncidentsTableName": "stack-incidents", "AuditTableName": "stack-audit"}
-    for suffix in ("incidents", "audit"):
+    assert outputs == {
+        "IncidentsTableName": "stack-incidents",
+        "AuditTableName": "stack-audit",
+        "DraftsTableName": "stack-drafts",
+    }
+    for suffix in ("incidents", "audit", "drafts"):
         from_stack = client.describe_table(TableName=f"stack-{suffix}")["Table"]
         made = client.describe_table(TableName=f"made-{suffix}")["Table"]
         assert _shape(dict(from_stack)) == _shape(dict(made))

@@ -81,7 +81,7 @@ def test_modal_round_trip() -> None:
             }
         },
     }
-    parsed = read_status_update(submitted)
+    parsed = read_status_update(submitted["private_metadata"], submitted["state"]["values"])
     assert (parsed.incident_id, parsed.text, parsed.start_draft) == (incident.id, "fixed", True)
     without = status_update_modal(incident, can_draft=False)
     assert [b["block_id"] for b in without["blocks"]] == [StatusUpdateField.TEXT.value]

@@ -90,20 +90,18 @@ def test_post_update_modal_records_a_status_update(rig: Rig) -> None:
     interactions = NudgeInteractions(rig.store, rig.slack, silence_for(rig, scheduler), recorder)
     view = interactions.status_update_view(rig.incident.id)
     assert view is not None
-    view["state"] = {
-        "values": {
-            StatusUpdateField.TEXT.value: {
-                StatusUpdateField.TEXT.value: {"type": "plain_text_input", "value": "Failed over"}
-            },
+    values = {
+        StatusUpdateField.TEXT.value: {
+            StatusUpdateField.TEXT.value: {"type": "plain_text_input", "value": "Failed over"}
+        },
+        StatusUpdateField.DRAFT.value: {
             StatusUpdateField.DRAFT.value: {
-                StatusUpdateField.DRAFT.value: {
-                    "type": "checkboxes",
-                    "selected_options": [{"value": DRAFT_OPTION}],
-                }
-            },
-        }
+                "type": "checkboxes",
+                "selected_options": [{"value": DRAFT_OPTION}],
+            }
+        },
     }
-    result = interactions.status_update_submitted("U0ALICE", view)
+    result = interactions.status_update_submitted("U0ALICE", view["private_metadata"], values)
     assert result.errors == {}
     assert result.notes == [f"Draft started for {rig.incident.id}; it needs an approver."]
     [entry] = rig.store.list_timeline(rig.incident.id)
@@ -126,9 +124,7 @@ def test_an_empty_update_keeps_the_modal_open(rig: Rig) -> None:
     scheduler = rig.scheduler()
     recorder = StatusUpdateRecorder(rig.store, rig.audit, rig.slack, clock=rig.clock)
     interactions = NudgeInteractions(rig.store, rig.slack, silence_for(rig, scheduler), recorder)
-    result = interactions.status_update_submitted(
-        "U0ALICE", {"private_metadata": rig.incident.id, "state": {"values": {}}}
-    )
+    result = interactions.status_update_submitted("U0ALICE", rig.incident.id, {})
     assert StatusUpdateField.TEXT.value in result.errors
     assert rig.store.list_timeline(rig.incident.id) == []
 

@@ -25,13 +25,14 @@ METHOD_SCOPES: dict[str, set[str]] = {
     "conversations.archive": {"groups:write"},
     "chat.postMessage": {"chat:write"},
     "chat.update": {"chat:write"},
+    "views.open": set(),  # a modal needs only the trigger_id of the interaction
     "chat.postEphemeral": {"chat:write"},
     "chat.getPermalink": set(),  # needs no scope
     "pins.add": {"pins:write"},
     "bookmarks.add": {"bookmarks:write"},
     "users.lookupByEmail": {"users:read.email"},
+    "usergroups.list": {"usergroups:read"},
     "usergroups.users.list": {"usergroups:read"},
-    "views.open": set(),  # a trigger_id from the user's click is the permission
 }
 # conversations.list asks for both channel types, so it needs both read scopes.
 ALL_OF: dict[str, set[str]] = {"conversations.list": {"channels:read", "groups:read"}}

@@ -11,6 +11,8 @@ incidents table (pk, sk), one item type per `pk` prefix:
   CLAIM#<key>  / CLAIM          a create-if-absent claim, `expires_at` for TTL
 audit table (incident_id, seq): one item per event; `event#<event id>` / seq 0 marks an
 event id as used, for idempotent appends.
+drafts table (id): one item per status-page draft (GSI: by incident, oldest first); see
+bot/adapters/dynamodb/draft_store.py.
 """
 
 from __future__ import annotations
@@ -33,16 +35,18 @@ CHANNEL_INDEX = "by-channel"
 ALL_INDEX = "all-by-triggered"
 OPEN_INDEX = "open-by-triggered"
 PENDING_OUTBOX_INDEX = "pending-outbox"
+DRAFTS_BY_INCIDENT_INDEX = "drafts-by-incident"
 
 
 @dataclass(frozen=True)
 class TableNames:
     incidents: str
     audit: str
+    drafts: str
 
     @classmethod
     def for_prefix(cls, prefix: str) -> TableNames:
-        return cls(incidents=f"{prefix}incidents", audit=f"{prefix}audit")
+        return cls(incidents=f"{prefix}incidents", audit=f"{prefix}audit", drafts=f"{prefix}drafts")
 
 
 def _key(hash_key: str, range_key: str | None = None) -> list[KeySchemaElementTypeDef]:
@@ -95,6 +99,14 @@ def table_definitions(prefix: str) -> list[dict[str, Any]]:
                 {"AttributeName": "seq", "AttributeType": "N"},
             ],
             "KeySchema": _key("incident_id", "seq"),
+        },
+        {
+            "TableName": names.drafts,
+            "AttributeDefinitions": _strings("id", "incident_id", "created_key"),
+            "KeySchema": _key("id"),
+            "GlobalSecondaryIndexes": [
+                _index(DRAFTS_BY_INCIDENT_INDEX, "incident_id", "created_key"),
+            ],
         },
     ]
 

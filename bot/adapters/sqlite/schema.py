@@ -91,4 +91,17 @@ MIGRATIONS: tuple[str, ...] = (
         dead_at REAL NOT NULL
     );
     """,
+    # 3: status-page drafts (the approval gate's conditional writes)
+    """
+    CREATE TABLE IF NOT EXISTS status_page_drafts (
+        id TEXT PRIMARY KEY,
+        incident_id TEXT NOT NULL,
+        created_key TEXT NOT NULL,
+        version INTEGER NOT NULL,
+        status TEXT NOT NULL,
+        data TEXT NOT NULL
+    );
+    CREATE INDEX IF NOT EXISTS drafts_by_incident
+        ON status_page_drafts (incident_id, created_key);
+    """,
 )

@@ -73,8 +73,13 @@ class NudgeInteractions:
         except SlackCallFailed:
             self._tell(channel_id, user_id, f"Nudges are paused {length.describe()}.")
 
-    def status_update_submitted(self, user_id: str, view: dict[str, Any]) -> SubmissionResult:
-        submission = read_status_update(view)
+    def status_update_submitted(
+        self,
+        user_id: str,
+        private_metadata: str,
+        values: dict[str, dict[str, dict[str, Any]]],
+    ) -> SubmissionResult:
+        submission = read_status_update(private_metadata, values)
         if not submission.text:
             return SubmissionResult({StatusUpdateField.TEXT.value: "Write the update first."}, [])
         try:

@@ -160,16 +160,17 @@ class StatusUpdateSubmission:
     start_draft: bool
 
 
-def read_status_update(view: dict[str, Any]) -> StatusUpdateSubmission:
-    """Parse a view_submission payload's `view` of the modal above."""
-    values: dict[str, Any] = view.get("state", {}).get("values", {})
+def read_status_update(
+    private_metadata: str, values: dict[str, dict[str, dict[str, Any]]]
+) -> StatusUpdateSubmission:
+    """Parse the submitted modal above: its metadata and `view.state.values`."""
     text_field = values.get(StatusUpdateField.TEXT.value, {}).get(StatusUpdateField.TEXT.value, {})
     draft_field = values.get(StatusUpdateField.DRAFT.value, {}).get(
         StatusUpdateField.DRAFT.value, {}
     )
     chosen = {o.get("value") for o in draft_field.get("selected_options") or []}
     return StatusUpdateSubmission(
-        incident_id=str(view.get("private_metadata", "")),
+        incident_id=private_metadata,
         text=str(text_field.get("value") or "").strip(),
         start_draft=DRAFT_OPTION in chosen,
     )

@@ -116,6 +116,7 @@ class NudgeScheduler:
         # (kind, incident) -> (last slot run here, the anchor of its series)
         self._handled: dict[tuple[JobKind, str], tuple[int, datetime]] = {}
         self._lock = threading.RLock()
+        self._stopping = threading.Event()
 
     @property
     def reminders(self) -> Reminders:
@@ -125,6 +126,7 @@ class NudgeScheduler:
 
     def start(self) -> None:
         """Rebuild the plan from the store, then start firing jobs."""
+        self._stopping.clear()
         self._scheduler.start()
         self.rebuild()
         self._scheduler.add_job(
@@ -139,6 +141,11 @@ class NudgeScheduler:
         )
 
     def stop(self) -> None:
+        # APScheduler's shutdown(wait=True) holds its job-store lock while it waits for running
+        # jobs; a job that re-plans would then block on that lock forever. So first make
+        # planning a no-op (under our lock, which every planning step holds), then shut down.
+        with self._lock:
+            self._stopping.set()
         if self._scheduler.running:
             self._scheduler.shutdown(wait=True)
 
@@ -207,6 +214,8 @@ class NudgeScheduler:
         key = (kind, incident_id)
         job_id = f"{kind.value}:{incident_id}:{due.slot}:{int(anchor.timestamp())}" if due else None
         with self._lock:
+            if self._stopping.is_set():
+                return
             current = self._plans.get(key)
             if current and current.job_id == job_id and self._scheduler.get_job(job_id):
                 return

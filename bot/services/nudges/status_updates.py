@@ -50,6 +50,10 @@ class StatusUpdateRecorder:
         self._start_draft = start_draft
         self._clock = clock
 
+    def connect_drafts(self, start_draft: StatusDraftStarter) -> None:
+        """Plug in the approval gate's drafting once the Slack side that owns it is up."""
+        self._start_draft = start_draft
+
     @property
     def can_draft(self) -> bool:
         return self._start_draft is not None

@@ -1,0 +1,76 @@
+"""The checklist buttons' handler: wire it to ChecklistAction.TICK and ChecklistAction.UNTICK.
+
+The Bolt listener acks and hands the click over; the handler returns the text to show the
+clicker alone (a refusal: a superseded message, another incident's checklist, an item no
+longer listed), or None when the tick was stored and the message re-rendered.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from bot.domain.errors import NotFound
+from bot.ports.slack import SlackCallFailed
+from bot.ports.store import IncidentStore
+from bot.services.war_room.checklist import (
+    ChecklistAction,
+    ChecklistService,
+    StaleChecklistAction,
+    parse_button_value,
+)
+
+log = logging.getLogger(__name__)
+
+
+class ChecklistActionHandler:
+    def __init__(self, service: ChecklistService, store: IncidentStore) -> None:
+        self._service = service
+        self._store = store
+
+    def handle(
+        self,
+        *,
+        action_id: str,
+        value: str,
+        user_id: str,
+        channel_id: str | None,
+        message_ts: str | None,
+    ) -> str | None:
+        """Act on one click; returns the refusal for the clicker, or None when done."""
+        try:
+            incident_id, item_key = parse_button_value(value)
+            self._check_room(incident_id, channel_id)
+            self._service.tick(
+                incident_id,
+                item_key,
+                user_id,
+                done=action_id != ChecklistAction.UNTICK.value,
+                message_ts=message_ts,
+            )
+        except (StaleChecklistAction, NotFound) as refusal:
+            return f"Nothing changed: {refusal}."
+        except SlackCallFailed as exc:
+            log.warning("checklist re-render failed", extra={"error": str(exc)})
+            return f"Saved, but the checklist message could not be refreshed ({exc.error})."
+        return None
+
+    def __call__(self, body: dict[str, Any]) -> str | None:
+        """The same, from a raw Bolt action body."""
+        action = (body.get("actions") or [{}])[0]
+        container = body.get("container") or {}
+        return self.handle(
+            action_id=str(action.get("action_id", "")),
+            value=str(action.get("value", "")),
+            user_id=str((body.get("user") or {}).get("id", "")),
+            channel_id=container.get("channel_id") or (body.get("channel") or {}).get("id"),
+            message_ts=container.get("message_ts") or (body.get("message") or {}).get("ts"),
+        )
+
+    def _check_room(self, incident_id: str, channel_id: str | None) -> None:
+        room_incident = self._store.find_by_channel(channel_id) if channel_id else None
+        if room_incident is not None and room_incident.id != incident_id:
+            raise StaleChecklistAction(
+                f"this checklist belongs to incident {incident_id}, "
+                f"not this room's incident {room_incident.id}"
+            )

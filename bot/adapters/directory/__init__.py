@@ -1,0 +1,1 @@
+"""Directory adapters: a YAML file, Slack user groups, WorkOS Directory Sync."""

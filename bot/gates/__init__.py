@@ -1,0 +1,1 @@
+"""The status-page approval gate: the only code that may write to the public status page."""

@@ -1,0 +1,254 @@
+"""The war-room checklist: items per severity, its Block Kit message, and ticking items.
+
+Each item is a button whose value carries the incident id and item key, so a click still
+means the same thing after a restart. Ticks live on the incident (`Incident.checklist`);
+the message is only a rendering of them. A click on a superseded checklist message, on an
+item that is no longer listed, or on another incident's checklist is refused with a reason.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from datetime import datetime
+from enum import StrEnum
+from typing import Any
+
+from pydantic import BaseModel, Field
+from slack_sdk.models.blocks import (
+    ButtonElement,
+    ContextBlock,
+    MarkdownTextObject,
+    SectionBlock,
+)
+
+from bot.domain.audit import AuditAction
+from bot.domain.errors import MarshalError, NotFound
+from bot.domain.models import ChecklistTick, Incident, utcnow
+from bot.domain.severity import Severity
+from bot.ports.audit import AuditLog
+from bot.ports.slack import SlackGateway
+from bot.ports.store import IncidentStore
+from bot.services.war_room.steps import IncidentLedger
+
+
+class ChecklistAction(StrEnum):
+    """Block Kit action ids of the checklist buttons (wire these to the action handler)."""
+
+    TICK = "marshal.checklist.tick"
+    UNTICK = "marshal.checklist.untick"
+
+
+class ChecklistItem(BaseModel):
+    key: str = Field(pattern=r"^[a-z0-9_]{1,40}$")
+    label: str = Field(min_length=1, max_length=150)
+
+
+DEFAULT_ITEMS: tuple[ChecklistItem, ...] = tuple(
+    ChecklistItem(key=key, label=label)
+    for key, label in (
+        ("war_room_assembled", "War room assembled"),
+        ("ic_confirmed", "Incident commander confirmed"),
+        ("responders_joined", "Responders joined"),
+        ("severity_assessed", "Severity assessed"),
+        ("customer_impact", "Customer impact identified"),
+        ("status_draft", "Status-page draft created"),
+        ("status_published", "Status page approved and published"),
+        ("mitigated", "Mitigated"),
+        ("all_clear", "All-clear confirmed"),
+        ("postmortem_drafted", "Postmortem drafted"),
+        ("postmortem_reviewed", "Postmortem reviewed"),
+    )
+)
+
+
+class ChecklistConfig(BaseModel):
+    """Items for every severity, unless `by_severity` lists that severity's own items."""
+
+    default: list[ChecklistItem] = Field(default_factory=lambda: list(DEFAULT_ITEMS))
+    by_severity: dict[Severity, list[ChecklistItem]] = Field(default_factory=dict)
+
+    def items_for(self, severity: Severity) -> list[ChecklistItem]:
+        return self.by_severity.get(severity, self.default)
+
+    @classmethod
+    def from_mapping(cls, data: Mapping[str, Sequence[Mapping[str, str]]]) -> ChecklistConfig:
+        """`{"default": [{key, label}, ...], "P1": [...]}` as read from YAML or JSON."""
+        default = [ChecklistItem(**item) for item in data.get("default", [])] or list(DEFAULT_ITEMS)
+        by_severity = {
+            Severity.parse(name): [ChecklistItem(**item) for item in items]
+            for name, items in data.items()
+            if name != "default"
+        }
+        return cls(default=default, by_severity=by_severity)
+
+
+class StaleChecklistAction(MarshalError):
+    """A click that must not act: the message, item or incident it names is not current."""
+
+
+def button_value(incident_id: str, item_key: str) -> str:
+    return f"{incident_id}|{item_key}"
+
+
+def parse_button_value(value: str) -> tuple[str, str]:
+    incident_id, sep, item_key = value.partition("|")
+    if not sep or not incident_id or not item_key:
+        raise StaleChecklistAction(f"this button's value {value!r} is not a checklist item")
+    return incident_id, item_key
+
+
+def checklist_text(incident: Incident, items: Sequence[ChecklistItem]) -> str:
+    done = sum(1 for item in items if item.key in incident.checklist)
+    return f"Checklist for {incident.title}: {done}/{len(items)} done"
+
+
+def render_checklist(incident: Incident, items: Sequence[ChecklistItem]) -> list[dict[str, Any]]:
+    blocks: list[dict[str, Any]] = [
+        SectionBlock(text=MarkdownTextObject(text=f"*{checklist_text(incident, items)}*")).to_dict()
+    ]
+    for item in items:
+        tick = incident.checklist.get(item.key)
+        if tick:
+            text = f":white_check_mark: ~{item.label}~  <@{tick.by}> {tick.at:%H:%M} UTC"
+            button = ButtonElement(
+                text="Undo",
+                action_id=ChecklistAction.UNTICK.value,
+                value=button_value(incident.id, item.key),
+            )
+        else:
+            text = f":white_large_square: {item.label}"
+            button = ButtonElement(
+                text="Done",
+                action_id=ChecklistAction.TICK.value,
+                value=button_value(incident.id, item.key),
+                style="primary",
+            )
+        blocks.append(
+            SectionBlock(
+                block_id=f"checklist.{item.key}",
+                text=MarkdownTextObject(text=text),
+                accessory=button,
+            ).to_dict()
+        )
+    blocks.append(
+        ContextBlock(
+            elements=[
+                MarkdownTextObject(text=f"Incident `{incident.id}` · buttons survive restarts")
+            ]
+        ).to_dict()
+    )
+    return blocks
+
+
+class ChecklistService:
+    """Ticks items, re-renders the pinned message, and re-posts it on request."""
+
+    def __init__(
+        self,
+        store: IncidentStore,
+        audit: AuditLog,
+        slack: SlackGateway,
+        config: ChecklistConfig,
+        *,
+        clock: Callable[[], datetime] = utcnow,
+    ) -> None:
+        self._store = store
+        self._audit = audit
+        self._slack = slack
+        self._config = config
+        self._clock = clock
+
+    def items_for(self, incident: Incident) -> list[ChecklistItem]:
+        return self._config.items_for(incident.severity)
+
+    def tick(
+        self,
+        incident_id: str,
+        item_key: str,
+        user_id: str,
+        *,
+        done: bool = True,
+        message_ts: str | None = None,
+    ) -> list[dict[str, Any]]:
+        """Tick (or with done=False untick) one item; returns the re-rendered blocks."""
+        incident = self._load(incident_id)
+        if message_ts and incident.checklist_ts and message_ts != incident.checklist_ts:
+            raise StaleChecklistAction(
+                "this checklist message was replaced by a newer one; use the pinned checklist"
+            )
+        items = self.items_for(incident)
+        if item_key not in {item.key for item in items}:
+            raise StaleChecklistAction(f"'{item_key}' is no longer on this incident's checklist")
+        at = self._clock()
+
+        def change(current: Incident) -> Incident:
+            ticks = dict(current.checklist)
+            if done:
+                ticks.setdefault(item_key, ChecklistTick(by=user_id, at=at))
+            else:
+                ticks.pop(item_key, None)
+            return current.model_copy(update={"checklist": ticks, "updated_at": at})
+
+        updated = IncidentLedger(self._store, incident).apply(change)
+        self._audit.append(
+            incident_id,
+            actor=user_id,
+            action=AuditAction.CHECKLIST_ITEM_TICKED,
+            details={"item": item_key, "done": done},
+        )
+        blocks = render_checklist(updated, items)
+        if updated.channel_id and updated.checklist_ts:
+            self._slack.update_message(
+                updated.channel_id,
+                updated.checklist_ts,
+                checklist_text(updated, items),
+                blocks=blocks,
+            )
+        return blocks
+
+    def repost(self, incident_id: str, *, actor: str) -> Incident:
+        """Post a fresh checklist message, pin it, and make it the current one."""
+        incident = self._load(incident_id)
+        if not incident.channel_id:
+            raise StaleChecklistAction(f"incident {incident_id} has no war room yet")
+        return post_and_pin_checklist(
+            self._slack,
+            self._audit,
+            IncidentLedger(self._store, incident),
+            self.items_for(incident),
+            actor=actor,
+        )
+
+    def _load(self, incident_id: str) -> Incident:
+        incident = self._store.get(incident_id, consistent=True)
+        if incident is None:
+            raise NotFound(f"no incident {incident_id}")
+        return incident
+
+
+def post_and_pin_checklist(
+    slack: SlackGateway,
+    audit: AuditLog,
+    ledger: IncidentLedger,
+    items: Sequence[ChecklistItem],
+    *,
+    actor: str,
+    event_id: str | None = None,
+) -> Incident:
+    """Post, pin, and record the message ts on the incident (so older copies go stale)."""
+    incident = ledger.incident
+    assert incident.channel_id, "the checklist needs the war-room channel"
+    channel_id = incident.channel_id
+    ts = slack.post_message(
+        channel_id, checklist_text(incident, items), blocks=render_checklist(incident, items)
+    )
+    slack.pin(channel_id, ts)
+    updated = ledger.apply(lambda current: current.model_copy(update={"checklist_ts": ts}))
+    audit.append(
+        incident.id,
+        actor=actor,
+        action=AuditAction.CHECKLIST_PINNED,
+        details={"channel_id": channel_id, "ts": ts, "items": len(items)},
+        event_id=event_id,
+    )
+    return updated

@@ -1,0 +1,102 @@
+"""Who to invite: the alert's on-call people plus the team from the Directory, as Slack ids.
+
+Entries are emails or Slack user ids. Ids pass through as they are; emails are looked up
+with users.lookupByEmail, concurrently under a bound so a 25-person team costs a few round
+trips, not 25. Nothing here raises for one bad entry or a dead directory: the result says
+who could not be resolved and why, and the room tells its people.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+
+from bot.domain.models import Incident
+from bot.ports.directory import Directory, DirectoryUnavailable
+from bot.ports.slack import SlackCallFailed, SlackGateway
+
+log = logging.getLogger(__name__)
+
+_SLACK_USER_ID = re.compile(r"^[UW][A-Z0-9]{2,}$")
+_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+
+
+@dataclass(frozen=True)
+class Responders:
+    user_ids: list[str] = field(default_factory=list)
+    unresolved: dict[str, str] = field(default_factory=dict)  # entry -> why
+    directory_error: str | None = None
+    team: str | None = None
+
+
+def is_slack_user_id(entry: str) -> bool:
+    return bool(_SLACK_USER_ID.match(entry))
+
+
+def _unique(entries: list[str]) -> list[str]:
+    seen: dict[str, None] = {}
+    for entry in entries:
+        cleaned = entry.strip()
+        key = cleaned.lower() if "@" in cleaned else cleaned
+        if cleaned and key not in seen:
+            seen[key] = None
+    return list(seen)
+
+
+class ResponderResolver:
+    def __init__(
+        self, slack: SlackGateway, directory: Directory, *, max_lookup_concurrency: int = 8
+    ) -> None:
+        if max_lookup_concurrency < 1:
+            raise ValueError("max_lookup_concurrency must be at least 1")
+        self._slack = slack
+        self._directory = directory
+        self._bound = max_lookup_concurrency
+
+    def resolve(self, incident: Incident) -> Responders:
+        team = incident.team or incident.service
+        entries = list(incident.oncall)
+        directory_error: str | None = None
+        if team:
+            try:
+                entries.extend(self._directory.members(team))
+            except DirectoryUnavailable as exc:
+                log.warning("directory unavailable for team %s: %s", team, exc)
+                directory_error = str(exc)
+        user_ids: list[str] = []
+        unresolved: dict[str, str] = {}
+        emails: list[str] = []
+        for entry in _unique(entries):
+            if is_slack_user_id(entry):
+                user_ids.append(entry)
+            elif _EMAIL.match(entry):
+                emails.append(entry)
+            else:
+                unresolved[entry] = "neither an email nor a Slack user id"
+        for email, (user_id, why) in zip(emails, self._lookup_all(emails), strict=True):
+            if user_id:
+                user_ids.append(user_id)
+            else:
+                unresolved[email] = why
+        return Responders(
+            user_ids=_unique(user_ids),
+            unresolved=unresolved,
+            directory_error=directory_error,
+            team=team,
+        )
+
+    def _lookup_all(self, emails: list[str]) -> list[tuple[str | None, str]]:
+        if not emails:
+            return []
+        workers = min(self._bound, len(emails))
+        with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="lookup") as pool:
+            return list(pool.map(self._lookup, emails))
+
+    def _lookup(self, email: str) -> tuple[str | None, str]:
+        try:
+            user_id = self._slack.lookup_user_by_email(email)
+        except SlackCallFailed as exc:
+            return None, f"lookup failed ({exc.error})"
+        return (user_id, "") if user_id else (None, "no Slack user with this email")

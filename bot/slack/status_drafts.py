@@ -1,0 +1,158 @@
+"""Block Kit for status-page drafts: the review message, its buttons, and the edit modal.
+
+Every button carries a DraftRef (draft id, version, body hash) in its value, so a press on
+a message whose draft has since changed is recognised from the store alone, even after
+a restart: nothing about a posted draft is kept in memory.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Any
+
+from slack_sdk.models.blocks import (
+    ActionsBlock,
+    ButtonElement,
+    ConfirmObject,
+    ContextBlock,
+    InputBlock,
+    MarkdownTextObject,
+    PlainTextInputElement,
+    PlainTextObject,
+    SectionBlock,
+)
+from slack_sdk.models.views import View
+
+from bot.domain.models import StatusPageDraft
+from bot.gates.status_page import MAX_BODY_CHARS
+from bot.slack.actions import ActionId, ViewId
+
+EDIT_BLOCK = "status_draft_text"
+EDIT_INPUT = "text"
+
+
+@dataclass(frozen=True)
+class DraftRef:
+    draft_id: str
+    version: int
+    body_sha256: str
+
+    @classmethod
+    def of(cls, draft: StatusPageDraft) -> DraftRef:
+        return cls(draft.id, draft.version, draft.body_sha256)
+
+    def encode(self) -> str:
+        return f"{self.draft_id}:{self.version}:{self.body_sha256}"
+
+    @classmethod
+    def parse(cls, value: str) -> DraftRef | None:
+        parts = value.split(":")
+        if len(parts) != 3 or not parts[1].isdigit() or len(parts[2]) != 64:
+            return None
+        return cls(parts[0], int(parts[1]), parts[2])
+
+
+@dataclass(frozen=True)
+class EditContext:
+    """What the edit modal must remember: the draft it edits and the message it came from."""
+
+    ref: DraftRef
+    channel_id: str
+    message_ts: str
+
+    def encode(self) -> str:
+        return json.dumps({"ref": self.ref.encode(), "c": self.channel_id, "ts": self.message_ts})
+
+    @classmethod
+    def parse(cls, text: str) -> EditContext | None:
+        try:
+            raw = json.loads(text)
+            ref = DraftRef.parse(str(raw["ref"]))
+            channel_id, ts = str(raw["c"]), str(raw["ts"])
+        except (ValueError, KeyError, TypeError):
+            return None
+        return cls(ref, channel_id, ts) if ref else None
+
+
+def _quote(body: str) -> str:
+    return "\n".join(f">{line}" for line in body.splitlines() or [""])
+
+
+def _summary(draft: StatusPageDraft) -> SectionBlock:
+    return SectionBlock(
+        text=MarkdownTextObject(
+            text=f"*Status page draft* — _{draft.public_status.value}_ — *{draft.title}*\n"
+            f"{_quote(draft.body)}"
+        )
+    )
+
+
+def review_blocks(draft: StatusPageDraft, note: str | None = None) -> list[dict[str, Any]]:
+    """The draft with Approve & Publish (confirmed), Edit and Reject buttons."""
+    value = DraftRef.of(draft).encode()
+    context = f"Drafted by <@{draft.drafted_by}>"
+    if draft.edited_by:
+        context += f", edited by <@{draft.edited_by}>"
+    context += f" · version {draft.version}. Nothing is public until someone approves."
+    blocks = [_summary(draft), ContextBlock(elements=[MarkdownTextObject(text=context)])]
+    if note:
+        blocks.append(SectionBlock(text=MarkdownTextObject(text=f":warning: {note}")))
+    blocks.append(
+        ActionsBlock(
+            block_id="status_draft_actions",
+            elements=[
+                ButtonElement(
+                    text="Approve & Publish",
+                    action_id=ActionId.APPROVE_STATUS_DRAFT.value,
+                    value=value,
+                    style="primary",
+                    confirm=ConfirmObject(
+                        title="Publish to the status page?",
+                        text="This text goes public on the status page, exactly as shown.",
+                        confirm="Publish",
+                        deny="Cancel",
+                    ),
+                ),
+                ButtonElement(text="Edit", action_id=ActionId.EDIT_STATUS_DRAFT.value, value=value),
+                ButtonElement(
+                    text="Reject",
+                    action_id=ActionId.REJECT_STATUS_DRAFT.value,
+                    value=value,
+                    style="danger",
+                ),
+            ],
+        )
+    )
+    return [b.to_dict() for b in blocks]
+
+
+def closed_blocks(draft: StatusPageDraft, outcome: str) -> list[dict[str, Any]]:
+    """The draft as it stands once no more review is possible: no buttons."""
+    blocks = [_summary(draft), ContextBlock(elements=[MarkdownTextObject(text=outcome)])]
+    return [b.to_dict() for b in blocks]
+
+
+def edit_view(draft: StatusPageDraft, context: EditContext) -> dict[str, Any]:
+    view = View(
+        type="modal",
+        callback_id=ViewId.EDIT_STATUS_DRAFT.value,
+        private_metadata=context.encode(),
+        title=PlainTextObject(text="Edit status draft"),
+        submit=PlainTextObject(text="Post for review"),
+        close=PlainTextObject(text="Cancel"),
+        blocks=[
+            InputBlock(
+                block_id=EDIT_BLOCK,
+                label="Public text",
+                element=PlainTextInputElement(
+                    action_id=EDIT_INPUT,
+                    multiline=True,
+                    initial_value=draft.body,
+                    max_length=MAX_BODY_CHARS,
+                ),
+                hint="The edited text is posted in the room for a fresh approval.",
+            )
+        ],
+    )
+    return view.to_dict()

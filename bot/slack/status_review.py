@@ -1,0 +1,231 @@
+"""StatusPageReview: the room side of the approval gate — post drafts, answer their buttons.
+
+Handlers ack-and-delegate: every decision (who may approve, is this button current, has
+it been published) is the gate's, read from the store; this module only turns outcomes
+into Slack messages. A refused or stale press is answered privately, never silently.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+
+from bot.domain.errors import MarshalError, NotFound
+from bot.domain.models import Incident, PublicStatus, StatusPageDraft
+from bot.gates.errors import (
+    ApprovalRefused,
+    AutoPublishNotPermitted,
+    DraftClosed,
+    DraftInvalid,
+    DraftSuperseded,
+    PublishFailed,
+)
+from bot.gates.status_page import StatusPageApprovalGate
+from bot.ports.slack import SlackCallFailed, SlackGateway
+from bot.slack.actions import (
+    ActionId,
+    ActionInvocation,
+    ActionRoute,
+    ViewId,
+    ViewRoute,
+    ViewSubmission,
+)
+from bot.slack.status_drafts import (
+    EDIT_BLOCK,
+    EDIT_INPUT,
+    DraftRef,
+    EditContext,
+    closed_blocks,
+    edit_view,
+    review_blocks,
+)
+
+log = logging.getLogger(__name__)
+
+STALE = "This draft has changed since that message was posted; use the newest draft message."
+MALFORMED = "That button does not name a status-page draft marshal knows."
+
+
+def _fallback(draft: StatusPageDraft) -> str:
+    return f"Status page draft ({draft.public_status.value}): {draft.title} — {draft.body}"
+
+
+class StatusPageReview:
+    def __init__(self, gate: StatusPageApprovalGate, slack: SlackGateway) -> None:
+        self._gate = gate
+        self._slack = slack
+
+    def routes(self) -> tuple[list[ActionRoute], list[ViewRoute]]:
+        return (
+            [
+                ActionRoute(ActionId.APPROVE_STATUS_DRAFT, self.approve),
+                ActionRoute(ActionId.EDIT_STATUS_DRAFT, self.open_edit),
+                ActionRoute(ActionId.REJECT_STATUS_DRAFT, self.reject),
+            ],
+            [ViewRoute(ViewId.EDIT_STATUS_DRAFT, self.submit_edit)],
+        )
+
+    # entry points
+
+    def post_draft(
+        self,
+        incident: Incident,
+        user_id: str,
+        channel_id: str,
+        text: str | None = None,
+        public_status: PublicStatus = PublicStatus.INVESTIGATING,
+    ) -> StatusPageDraft:
+        """Draft a post through the gate and put it up for review in the room."""
+        draft = self._gate.draft(incident, user_id, text, public_status)
+        self._slack.post_message(channel_id, _fallback(draft), blocks=review_blocks(draft))
+        return draft
+
+    def resolve_public_incident(self, incident: Incident, user_id: str) -> StatusPageDraft | None:
+        """For the resolve flow: draft the public incident's resolution for approval in the
+        incident's room; None (and nothing posted) when nothing was ever published."""
+        draft = self._gate.resolve_public_incident(incident, user_id)
+        if draft is not None and incident.channel_id:
+            self._slack.post_message(
+                incident.channel_id, _fallback(draft), blocks=review_blocks(draft)
+            )
+        return draft
+
+    # buttons
+
+    def approve(self, action: ActionInvocation) -> str | None:
+        ref = DraftRef.parse(action.value)
+        if ref is None:
+            return MALFORMED
+        try:
+            published = self._gate.approve(ref.draft_id, action.user_id, ref.body_sha256)
+        except PublishFailed as exc:
+            self._show(action, exc.draft, note=f"Publishing failed: {exc.reason}")
+            return (
+                f"The status page did not take the post ({exc.reason}). Nothing new is "
+                "public; press Approve & Publish again to retry."
+            )
+        except (ApprovalRefused, AutoPublishNotPermitted, DraftClosed, DraftSuperseded) as exc:
+            return self._explain(exc)
+        except MarshalError as exc:
+            return f"marshal could not publish that draft: {exc}"
+        outcome = (
+            f":white_check_mark: Published by <@{action.user_id}>: "
+            f"{published.public_url or published.public_incident_id}"
+        )
+        self._close(action, published, outcome)
+        if action.channel_id:
+            self._say(action.channel_id, f"Status page updated. {outcome}")
+        return None
+
+    def reject(self, action: ActionInvocation) -> str | None:
+        ref = DraftRef.parse(action.value)
+        if ref is None:
+            return MALFORMED
+        try:
+            rejected = self._gate.reject(
+                ref.draft_id,
+                action.user_id,
+                "rejected from Slack",
+                expected_hash=ref.body_sha256,
+            )
+        except (ApprovalRefused, DraftClosed, DraftSuperseded) as exc:
+            return self._explain(exc)
+        except MarshalError as exc:
+            return f"marshal could not reject that draft: {exc}"
+        self._close(action, rejected, f":no_entry: Rejected by <@{action.user_id}>.")
+        return None
+
+    def open_edit(self, action: ActionInvocation) -> str | None:
+        ref = DraftRef.parse(action.value)
+        if ref is None or not action.channel_id or not action.message_ts:
+            return MALFORMED
+        if not action.trigger_id:
+            return "Slack did not send what is needed to open the editor; try again."
+        try:
+            draft = self._gate.get(ref.draft_id)
+        except NotFound:
+            return MALFORMED
+        if draft.body_sha256 != ref.body_sha256:
+            return STALE
+        context = EditContext(DraftRef.of(draft), action.channel_id, action.message_ts)
+        try:
+            self._slack.open_view(action.trigger_id, edit_view(draft, context))
+        except SlackCallFailed as exc:
+            return f"Could not open the editor: {exc.error}"
+        return None
+
+    def submit_edit(self, submission: ViewSubmission) -> dict[str, str] | None:
+        context = EditContext.parse(submission.private_metadata)
+        if context is None:
+            return {EDIT_BLOCK: MALFORMED}
+        try:
+            edited = self._gate.edit(
+                context.ref.draft_id,
+                submission.user_id,
+                submission.text(EDIT_BLOCK, EDIT_INPUT),
+                expected_hash=context.ref.body_sha256,
+            )
+        except DraftInvalid as exc:
+            return {EDIT_BLOCK: str(exc)}
+        except (DraftClosed, DraftSuperseded) as exc:
+            return {EDIT_BLOCK: self._explain(exc)}
+        except MarshalError as exc:
+            return {EDIT_BLOCK: f"marshal could not save the edit: {exc}"}
+        self._update(
+            context.channel_id,
+            context.message_ts,
+            edited,
+            f":pencil2: Edited by <@{submission.user_id}>; the new text is below for review.",
+        )
+        self._slack.post_message(
+            context.channel_id, _fallback(edited), blocks=review_blocks(edited)
+        )
+        return None
+
+    # messages
+
+    @staticmethod
+    def _explain(exc: MarshalError) -> str:
+        if isinstance(exc, ApprovalRefused):
+            return f"You may not do that: {exc.reason}."
+        if isinstance(exc, AutoPublishNotPermitted):
+            return f"Not published: {exc.reason}. Nothing was sent to the status page."
+        if isinstance(exc, DraftClosed):
+            current = exc.current
+            who = f" by <@{current.approved_by}>" if current.approved_by else ""
+            return f"This draft is already {current.status.value}{who}; nothing more to do."
+        return STALE
+
+    def _show(self, action: ActionInvocation, draft: StatusPageDraft, *, note: str) -> None:
+        if action.channel_id and action.message_ts:
+            self._post_safely(
+                lambda: self._slack.update_message(
+                    action.channel_id or "",
+                    action.message_ts or "",
+                    _fallback(draft),
+                    blocks=review_blocks(draft, note=note),
+                )
+            )
+
+    def _close(self, action: ActionInvocation, draft: StatusPageDraft, outcome: str) -> None:
+        if action.channel_id and action.message_ts:
+            self._update(action.channel_id, action.message_ts, draft, outcome)
+
+    def _update(self, channel_id: str, ts: str, draft: StatusPageDraft, outcome: str) -> None:
+        self._post_safely(
+            lambda: self._slack.update_message(
+                channel_id, ts, _fallback(draft), blocks=closed_blocks(draft, outcome)
+            )
+        )
+
+    def _say(self, channel_id: str, text: str) -> None:
+        self._post_safely(lambda: self._slack.post_message(channel_id, text))
+
+    @staticmethod
+    def _post_safely(call: Callable[[], object]) -> None:
+        # the gate's outcome is already stored and audited; a failed room message must not
+        # turn a publish into an error, but it is logged so the gap is visible
+        try:
+            call()
+        except SlackCallFailed as exc:
+            log.warning("status draft message not updated", extra={"error": exc.error})

@@ -1,0 +1,1 @@
+"""Local fakes of third-party HTTP services, served over real sockets on random ports."""

@@ -1,0 +1,45 @@
+"""The context message carries the incident's facts, escapes alert text, and fits Block Kit."""
+
+from __future__ import annotations
+
+import json
+
+from bot.domain.models import AlertSource, Incident, Link, Role
+from bot.domain.severity import Severity
+from bot.services.war_room.assembler import purpose_for, topic_for
+from bot.services.war_room.context_message import render_context
+
+
+def _incident() -> Incident:
+    return Incident(
+        source=AlertSource.ALERTMANAGER,
+        group_key="g",
+        title="<!channel> checkout 5xx",
+        severity=Severity.P1,
+        service="checkout",
+        team="payments",
+        description="error rate " + "x" * 5000,
+        links=[Link(title="Runbook", url="https://runbooks.example/checkout")],
+        alert_count=3,
+        roles={Role.IC: "U123"},
+    )
+
+
+def test_facts_links_and_counts_are_shown() -> None:
+    text = json.dumps(render_context(_incident()))
+    for fact in ("P1", "checkout", "payments", "alertmanager", "*Alerts*\\n3", "<@U123>"):
+        assert fact in text
+    assert "<https://runbooks.example/checkout|Runbook>" in text
+
+
+def test_alert_text_cannot_mention_channel_and_sections_fit_the_limit() -> None:
+    blocks = render_context(_incident())
+    sections = [b["text"]["text"] for b in blocks if b["type"] == "section" and "text" in b]
+    assert all(len(t) <= 3000 for t in sections)
+    assert "<!channel>" not in json.dumps(blocks[1:])
+
+
+def test_topic_and_purpose_stay_under_slacks_250_characters() -> None:
+    incident = _incident().model_copy(update={"title": "t" * 400})
+    assert len(topic_for(incident)) <= 250 and len(purpose_for(incident)) <= 250
+    assert topic_for(_incident()).startswith("P1 · checkout · IC: <@U123>")

@@ -1,0 +1,240 @@
+"""`/marshal status draft` and its buttons, end to end: the real Bolt app over the sandbox
+Slack, a temp SQLite store, and the fake Statuspage server as the public status page."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+
+from bot.commands.base import CommandContext, Outcome
+from bot.commands.status import StatusCommand
+from bot.domain.models import Alert, AlertSource, Incident
+from bot.domain.severity import Severity
+from bot.sandbox.control_client import SandboxControl
+from bot.sandbox.server import SandboxSlack
+from bot.settings import Settings
+from bot.slack.actions import ActionId
+from bot.slack.status_drafts import EDIT_BLOCK, EDIT_INPUT, DraftRef
+from bot.slack.status_review import STALE
+from bot.slack.wiring import start_slack
+from bot.wiring.stores import build_audit_log, build_store
+from tests.fakes.statuspage import FakeStatuspage, running_statuspage
+from tests.slack.conftest import Harness, wait_for
+
+DRAFTER, APPROVER, BYSTANDER = "U0DAVE", "U0CAROL", "U0BOB"
+
+
+@pytest.fixture(scope="module")
+def public_page() -> Iterator[FakeStatuspage]:
+    with running_statuspage() as fake:
+        yield fake
+
+
+@pytest.fixture(scope="module")
+def harness(
+    sandbox: SandboxSlack,
+    public_page: FakeStatuspage,
+    tmp_path_factory: pytest.TempPathFactory,
+) -> Iterator[Harness]:
+    settings = Settings(
+        marshal_db_path=tmp_path_factory.mktemp("status") / "marshal.db",
+        marshal_approvers=[DRAFTER, APPROVER],
+        statuspage_api_url=public_page.url,
+        statuspage_api_key=public_page.api_key,
+        statuspage_page_id=public_page.page_id,
+    )
+    store, audit = build_store(settings), build_audit_log(settings)
+
+    def submit_alert(alert: Alert) -> Incident:
+        raise AssertionError("not used here")
+
+    running = start_slack(
+        settings,
+        store,
+        audit,
+        submit_alert,
+        bot_token=sandbox.bot_token,
+        app_token=sandbox.app_token,
+        api_url=sandbox.api_url,
+    )
+    wait_for(lambda: sandbox.hub.connection_count > 0)
+    yield Harness(sandbox, SandboxControl(sandbox.url), store, audit, running)
+    running.stop()
+
+
+def p1_room(harness: Harness, title: str) -> Incident:
+    room = harness.war_room(title=title)
+    return harness.store.update(
+        room.model_copy(update={"severity": Severity.P1}), expected_version=room.version
+    )
+
+
+def draft_messages(harness: Harness, channel: str) -> list[dict[str, Any]]:
+    return [
+        m
+        for m in harness.control.channel(channel)["messages"]
+        if str(m.get("text", "")).startswith("Status page draft")
+    ]
+
+
+def button_value(message: dict[str, Any], action_id: ActionId) -> str:
+    for block in message.get("blocks") or []:
+        for element in block.get("elements") or []:
+            if element.get("action_id") == action_id.value:
+                return str(element["value"])
+    raise AssertionError(f"no {action_id} button on the message")
+
+
+def has_buttons(message: dict[str, Any]) -> bool:
+    return any(b.get("type") == "actions" for b in message.get("blocks") or [])
+
+
+def press(
+    harness: Harness,
+    user: str,
+    channel: str,
+    message: dict[str, Any],
+    action: ActionId,
+    value: str | None = None,
+) -> None:
+    delivered = harness.control.press_button(
+        user, channel, str(message["ts"]), action.value, value=value
+    )
+    assert delivered.acked
+
+
+def test_draft_approve_publish_with_the_two_person_rule(
+    harness: Harness, public_page: FakeStatuspage
+) -> None:
+    room = p1_room(harness, "payments failing")
+    channel = str(room.channel_id)
+    reply = harness.reply_text(DRAFTER, channel, "status draft We're looking into failed payments.")
+    assert "posted below for review" in reply
+    [message] = draft_messages(harness, channel)
+    approve = button_value(message, ActionId.APPROVE_STATUS_DRAFT)
+    ref = DraftRef.parse(approve)
+    assert ref is not None and ref.version == 0
+    confirm = next(e for b in message["blocks"] if b["type"] == "actions" for e in b["elements"])[
+        "confirm"
+    ]
+    assert confirm["confirm"]["text"] == "Publish"
+
+    press(harness, DRAFTER, channel, message, ActionId.APPROVE_STATUS_DRAFT)
+    wait_for(lambda: any("two-person rule" in t for t in harness.ephemerals(channel, DRAFTER)))
+    press(harness, BYSTANDER, channel, message, ActionId.APPROVE_STATUS_DRAFT)
+    wait_for(lambda: any("may not" in t for t in harness.ephemerals(channel, BYSTANDER)))
+    assert public_page.incidents() == []
+
+    press(harness, APPROVER, channel, message, ActionId.APPROVE_STATUS_DRAFT)
+    said = wait_for(
+        lambda: [
+            m["text"]
+            for m in harness.control.channel(channel)["messages"]
+            if str(m.get("text", "")).startswith("Status page updated")
+        ]
+    )
+    [public] = [i for i in public_page.incidents() if i["name"] == "payments failing"]
+    assert public["shortlink"] in said[0]
+    assert public["incident_updates"][0]["body"] == "We're looking into failed payments."
+    [closed] = draft_messages(harness, channel)
+    assert not has_buttons(closed)
+
+
+def test_edit_reposts_for_review_and_old_buttons_say_superseded(harness: Harness) -> None:
+    room = p1_room(harness, "search slow")
+    channel = str(room.channel_id)
+    harness.run(DRAFTER, channel, "status draft identified Search is slow for some users.")
+    [first] = draft_messages(harness, channel)
+    assert "_identified_" in first["blocks"][0]["text"]["text"]
+    old_value = button_value(first, ActionId.APPROVE_STATUS_DRAFT)
+
+    views_before = len(harness.control.state()["views"])
+    press(harness, BYSTANDER, channel, first, ActionId.EDIT_STATUS_DRAFT)
+    views = wait_for(lambda: harness.control.state()["views"][views_before:])
+    view = views[-1]
+    assert view["callback_id"] == "marshal.status_draft.edit_view"
+    submitted = harness.control.submit_view(
+        BYSTANDER,
+        view["id"],
+        {EDIT_BLOCK: {EDIT_INPUT: {"type": "plain_text_input", "value": "Search is slow."}}},
+    )
+    assert submitted.acked and not submitted.raw.get("errors")
+
+    messages = wait_for(lambda: m if len(m := draft_messages(harness, channel)) == 2 else None)
+    old, new = messages
+    assert not has_buttons(old) and "Edited by" in str(old["blocks"])
+    new_ref = DraftRef.parse(button_value(new, ActionId.APPROVE_STATUS_DRAFT))
+    assert new_ref is not None and new_ref.version == 1
+
+    press(harness, APPROVER, channel, new, ActionId.APPROVE_STATUS_DRAFT, value=old_value)
+    wait_for(lambda: STALE in harness.ephemerals(channel, APPROVER))
+
+
+def test_reject_closes_the_draft(harness: Harness, public_page: FakeStatuspage) -> None:
+    room = p1_room(harness, "email delayed")
+    channel = str(room.channel_id)
+    harness.run(DRAFTER, channel, "status draft")
+    [message] = draft_messages(harness, channel)
+    assert "major outage" in message["text"]
+    press(harness, DRAFTER, channel, message, ActionId.REJECT_STATUS_DRAFT)
+    wait_for(lambda: "Rejected by" in str(draft_messages(harness, channel)[0]["blocks"]))
+    assert not [i for i in public_page.incidents() if i["name"] == "email delayed"]
+
+
+def test_an_empty_edit_is_refused_in_the_modal(harness: Harness) -> None:
+    room = p1_room(harness, "login errors")
+    channel = str(room.channel_id)
+    harness.run(DRAFTER, channel, "status draft Logins fail.")
+    [message] = draft_messages(harness, channel)
+    views_before = len(harness.control.state()["views"])
+    press(harness, BYSTANDER, channel, message, ActionId.EDIT_STATUS_DRAFT)
+    view = wait_for(lambda: harness.control.state()["views"][views_before:])[-1]
+    submitted = harness.control.submit_view(
+        BYSTANDER,
+        view["id"],
+        {EDIT_BLOCK: {EDIT_INPUT: {"type": "plain_text_input", "value": " "}}},
+    )
+    assert submitted.raw.get("errors") == {EDIT_BLOCK: "a status-page post needs some text"}
+    assert len(draft_messages(harness, channel)) == 1
+
+
+def test_the_resolve_flow_resolves_the_same_public_incident(
+    harness: Harness, public_page: FakeStatuspage
+) -> None:
+    review = harness.slack.status_review
+    assert review is not None
+    room = p1_room(harness, "api down")
+    channel = str(room.channel_id)
+    assert review.resolve_public_incident(room, DRAFTER) is None
+    assert draft_messages(harness, channel) == []
+
+    harness.run(DRAFTER, channel, "status draft The API is down.")
+    [first] = draft_messages(harness, channel)
+    press(harness, APPROVER, channel, first, ActionId.APPROVE_STATUS_DRAFT)
+    wait_for(lambda: not has_buttons(draft_messages(harness, channel)[0]))
+
+    resolution = review.resolve_public_incident(room, DRAFTER)
+    assert resolution is not None
+    second = draft_messages(harness, channel)[-1]
+    assert "_resolved_" in second["blocks"][0]["text"]["text"]
+    press(harness, APPROVER, channel, second, ActionId.APPROVE_STATUS_DRAFT)
+    wait_for(lambda: not has_buttons(draft_messages(harness, channel)[-1]))
+    [public] = [i for i in public_page.incidents() if i["name"] == "api down"]
+    assert public["status"] == "resolved" and len(public["incident_updates"]) == 2
+
+
+def test_status_draft_without_a_gate_says_nothing_was_drafted() -> None:
+    incident = Incident(source=AlertSource.GENERIC, group_key="g", title="t", severity=Severity.P2)
+    ctx = CommandContext(
+        user_id=DRAFTER,
+        channel_id="C1",
+        command="/marshal",
+        name="status",
+        args=["draft", "hello"],
+        rest="draft hello",
+        incident=incident,
+    )
+    reply = StatusCommand().run(ctx)
+    assert reply.outcome is Outcome.FAILED and "nothing was drafted" in reply.text
