@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from bot.commands.ack import AckCommand
+from bot.commands.assemble import AssembleCommand
+from bot.commands.checklist import ChecklistCommand
 from bot.commands.declare import DeclareCommand, SubmitAlert
 from bot.commands.help import HelpCommand
 from bot.commands.invite import InviteCommand
@@ -21,6 +23,8 @@ from bot.ports.slack import SlackGateway
 from bot.ports.store import IncidentStore
 from bot.services.nudges.silence import NudgeSilence
 from bot.services.permissions import IncidentPermissions
+from bot.services.war_room.checklist import ChecklistService
+from bot.services.war_room.room_commands import Assembler
 
 
 def build_command_registry(
@@ -34,6 +38,8 @@ def build_command_registry(
     limits: CommandLimits | None = None,
     status_drafting: StatusDrafting | None = None,
     silence: NudgeSilence | None = None,
+    assembler: Assembler | None = None,
+    checklist: ChecklistService | None = None,
 ) -> CommandRegistry:
     # Without the scheduler's hook a silence still holds at once (each nudge re-reads it);
     # the plan itself catches up on the scheduler's next reconcile.
@@ -52,4 +58,8 @@ def build_command_registry(
     registry.register(DeclareCommand(submit_alert))
     registry.register(SilenceCommand(nudge_silence))
     registry.register(UnsilenceCommand(nudge_silence))
+    if assembler is not None:  # the processor always has one; slim test registries may not
+        registry.register(AssembleCommand(assembler, store))
+    if checklist is not None:
+        registry.register(ChecklistCommand(checklist, store))
     return registry

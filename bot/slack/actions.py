@@ -20,6 +20,7 @@ class ActionId(StrEnum):
     TICK_CHECKLIST_ITEM = "marshal.checklist.tick"
     NUDGE_POST_UPDATE = "marshal.nudge.post_update"
     NUDGE_SILENCE = "marshal.nudge.silence"
+    UNTICK_CHECKLIST_ITEM = "marshal.checklist.untick"
 
 
 @dataclass(frozen=True)

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 from pydantic import SecretStr
 from slack_bolt import App
+from slack_sdk import WebClient
 
 from bot.commands.catalog import build_command_registry
 from bot.commands.declare import SubmitAlert
@@ -23,6 +24,8 @@ from bot.ports.store import IncidentStore
 from bot.services.nudges.silence import NudgeSilence
 from bot.services.permissions import IncidentPermissions
 from bot.services.timeline_capture import TimelineCapture
+from bot.services.war_room.checklist import ChecklistService
+from bot.services.war_room.room_commands import Assembler
 from bot.settings import Settings
 from bot.slack.actions import ActionRoute, ViewRoute
 from bot.slack.app import SlackAppDependencies, build_bolt_app
@@ -56,14 +59,19 @@ def start_slack(
     bot_token: str | None = None,
     app_token: str | None = None,
     api_url: str | None = None,
+    web_client: WebClient | None = None,
     actions: Sequence[ActionRoute] = (),
     views: Sequence[ViewRoute] = (),
     silence: NudgeSilence | None = None,
+    assembler: Assembler | None = None,
+    checklist: ChecklistService | None = None,
 ) -> RunningSlack:
-    """Connect to Slack (or the sandbox: pass its tokens and api_url) and start listening."""
-    bot = bot_token or _secret(settings.slack_bot_token, "SLACK_BOT_TOKEN")
+    """Connect to Slack (or the sandbox: pass its tokens and api_url) and start listening.
+    Pass `web_client` to share the one the war-room services already use."""
     app_level = app_token or _secret(settings.slack_app_token, "SLACK_APP_TOKEN")
-    web_client = build_web_client(bot, api_url or settings.slack_api_url)
+    if web_client is None:
+        bot = bot_token or _secret(settings.slack_bot_token, "SLACK_BOT_TOKEN")
+        web_client = build_web_client(bot, api_url or settings.slack_api_url)
     gateway = WebClientSlackGateway(web_client)
     permissions = IncidentPermissions(settings.marshal_approvers, gateway)
     gate = build_status_page_gate(settings, store, audit, permissions.may_approve)
@@ -78,6 +86,8 @@ def start_slack(
         command=settings.marshal_command,
         status_drafting=review,
         silence=silence,
+        assembler=assembler,
+        checklist=checklist,
     )
     dedup = DeliveryDedup(store, owner=f"{socket.gethostname()}:{os.getpid()}")
     executor = ThreadPoolExecutor(max_workers=16, thread_name_prefix="marshal-command")

@@ -25,6 +25,7 @@ from bot.wiring.ingress import build_intake
 from bot.wiring.nudges import build_nudges
 from bot.wiring.process import ProcessGroup
 from bot.wiring.slack_target import start_slack_target
+from bot.wiring.war_room import build_war_room
 
 
 @dataclass(frozen=True)
@@ -47,24 +48,24 @@ def start_processor(
     group: ProcessGroup, settings: Settings, backends: Backends
 ) -> RunningProcessor:
     target = start_slack_target(group, settings)
-    nudges = build_nudges(
-        settings,
-        backends.store,
-        backends.audit,
-        WebClientSlackGateway(build_web_client(target.bot_token, target.api_url)),
-        backends.queue,
-    )
+    web_client = build_web_client(target.bot_token, target.api_url)
+    gateway = WebClientSlackGateway(web_client)
+    nudges = build_nudges(settings, backends.store, backends.audit, gateway, backends.queue)
     nudge_routes = NudgeRoutes(nudges.interactions)
+    war_room = build_war_room(
+        settings, backends, gateway, on_assembled=nudges.scheduler.schedule_incident
+    )
     slack = start_slack(
         settings,
         backends.store,
         backends.audit,
         declare_with(build_intake(settings, backends)),
-        bot_token=target.bot_token,
+        web_client=web_client,
         app_token=target.app_token,
-        api_url=target.api_url,
-        actions=nudge_routes.actions(),
+        actions=(*war_room.actions, *nudge_routes.actions()),
         views=nudge_routes.views(),
+        assembler=war_room.assembler,
+        checklist=war_room.checklist,
         silence=nudges.silence,
     )
     group.started("slack", slack.stop)
@@ -72,6 +73,7 @@ def start_processor(
         nudges.recorder.connect_drafts(ReviewDraftStarter(slack.status_review))
 
     events = EventRegistry()
+    events.register(EventType.ALERT_RECEIVED, war_room.on_alert)
     events.register(
         EventType.ALERT_RESOLVED,
         AlertResolvedHandler(backends.store, slack.gateway, command=settings.marshal_command),

@@ -5,10 +5,18 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+import time
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any, TypeVar
 
+import pytest
+
+from bot.sandbox.control_client import SandboxControl
 from tests.e2e.conftest import MarshalProcess
 from tests.web.conftest import Ingress, fixture_body
+
+T = TypeVar("T")
 
 
 def test_up_serves_health_accepts_an_alert_and_stops_within_five_seconds(
@@ -74,3 +82,63 @@ def test_a_taken_port_is_one_clear_line(tmp_path: Path, marshal_up: MarshalProce
     assert result.returncode == 2
     assert "marshal: cannot start:" in result.stderr and "in use" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def _wait_for(predicate: Callable[[], T | None], timeout: float = 20.0) -> T:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        found = predicate()
+        if found:
+            return found
+        time.sleep(0.1)
+    raise AssertionError("condition not met in time")
+
+
+@pytest.mark.parametrize(
+    ("source", "fixture"),
+    [("alertmanager", "alertmanager_firing"), ("pagerduty", "pagerduty_incident_triggered")],
+)
+def test_an_alert_becomes_exactly_one_war_room_in_the_sandbox(
+    marshal_up: MarshalProcess, source: str, fixture: str
+) -> None:
+    ingress = Ingress(marshal_up.url, backends=None)  # type: ignore[arg-type]
+    body = fixture_body(fixture)
+    first = ingress.post(source, body)
+    again = ingress.post(source, body)  # the sender retries: still one incident, one room
+    assert (first.status, again.status) == (202, 200)
+    incident_id = first.body["incident_id"]
+    slack = SandboxControl(marshal_up.sandbox_url)
+
+    def rooms() -> list[dict[str, Any]]:
+        return [
+            c
+            for c in slack.state()["channels"]
+            if c.get("is_private") and incident_id[-6:] in c["name"]
+        ]
+
+    room = _wait_for(lambda: rooms() or None)[0]
+    assert room["name"].startswith("inc-")
+    pinned = _wait_for(lambda: slack.channel(room["id"]).get("pins") or None)
+    assert pinned
+    shown = subprocess.run(
+        [sys.executable, "-m", "bot", "incident", "show", incident_id, "--json"],
+        env=marshal_up.env,
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=30,
+    )
+    incident = json.loads(shown.stdout)
+    assert incident["channel_id"] == room["id"]
+    assert incident["status"] == "investigating"
+    time.sleep(0.5)
+    assert len(rooms()) == 1
+    verify = subprocess.run(
+        [sys.executable, "-m", "bot", "audit", "verify", incident_id],
+        env=marshal_up.env,
+        capture_output=True,
+        text=True,
+        timeout=30,
+        check=False,
+    )
+    assert verify.returncode == 0, verify.stdout + verify.stderr

@@ -16,6 +16,7 @@ other step that fails is named in the room and left for `/marshal assemble` to r
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import time
 from collections.abc import Callable
@@ -382,23 +383,28 @@ class WarRoomAssembler:
         )
         failed = {u: e for u, e in result.failed.items() if e not in _ALREADY_MEMBER}
         invited = [u for u in responders.user_ids if u not in failed]
-        for user_id in invited:
+        # One event per outcome, not per user: 25 sequential audit writes would sit on the
+        # room's critical path. The id is derived from the set so a resumed step dedups.
+        if invited:
             self._audit.append(
                 incident.id,
                 actor=ACTOR,
                 action=AuditAction.RESPONDER_INVITED,
-                details={"user_id": user_id, "channel_id": room.channel_id},
-                event_id=f"{incident.id}.invited.{user_id}",
+                details={"user_ids": invited, "channel_id": room.channel_id},
+                event_id=f"{incident.id}.invited.{_digest(invited)}",
             )
         not_invited = {**responders.unresolved, **failed}
-        for who, why in not_invited.items():
+        if not_invited:
             self._audit.append(
                 incident.id,
                 actor=ACTOR,
                 action=AuditAction.RESPONDER_INVITE_FAILED,
-                details={"who": who, "reason": why},
+                details={"failures": not_invited},
+                event_id=f"{incident.id}.invite-failed.{_digest(sorted(not_invited))}",
             )
-            room.problems.append(f"could not invite {escape_mrkdwn(who)}: {why}")
+        room.problems.extend(
+            f"could not invite {escape_mrkdwn(who)}: {why}" for who, why in not_invited.items()
+        )
         if responders.directory_error:
             room.problems.append(
                 f"the directory for team {escape_mrkdwn(responders.team or '?')} was unavailable "
@@ -471,3 +477,7 @@ class WarRoomAssembler:
             {"channel": self._announce_channel, "ts": ts},
             audit=AuditAction.ANNOUNCED,
         )
+
+
+def _digest(values: list[str]) -> str:
+    return hashlib.sha256("\n".join(sorted(values)).encode()).hexdigest()[:16]

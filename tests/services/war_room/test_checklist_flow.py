@@ -4,10 +4,8 @@ from __future__ import annotations
 
 import threading
 
-from bot.actions.checklist import ChecklistActionHandler
 from bot.domain.audit import AuditAction
 from bot.domain.models import Incident
-from bot.sandbox.payloads import block_actions
 from bot.services.war_room.checklist import (
     ChecklistAction,
     ChecklistConfig,
@@ -15,6 +13,8 @@ from bot.services.war_room.checklist import (
     button_value,
 )
 from bot.services.war_room.room_commands import repost_checklist
+from bot.slack.actions import ActionInvocation
+from bot.slack.checklist_actions import ChecklistActionHandler
 from tests.services.war_room.conftest import WarRoomKit
 
 
@@ -24,9 +24,10 @@ def _room(kit: WarRoomKit) -> tuple[Incident, ChecklistService, ChecklistActionH
     return incident, service, ChecklistActionHandler(service, kit.store)
 
 
-def _click(kit: WarRoomKit, incident: Incident, item: str, *, ts: str | None = None) -> dict:  # type: ignore[type-arg]
-    return block_actions(
-        kit.sandbox.workspace,
+def _click(
+    kit: WarRoomKit, incident: Incident, item: str, *, ts: str | None = None
+) -> ActionInvocation:
+    return ActionInvocation(
         user_id="U0ALICE",
         channel_id=incident.channel_id or "",
         message_ts=ts or incident.checklist_ts or "",

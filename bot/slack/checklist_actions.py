@@ -8,7 +8,6 @@ longer listed), or None when the tick was stored and the message re-rendered.
 from __future__ import annotations
 
 import logging
-from typing import Any
 
 from bot.domain.errors import NotFound
 from bot.ports.slack import SlackCallFailed
@@ -19,6 +18,7 @@ from bot.services.war_room.checklist import (
     StaleChecklistAction,
     parse_button_value,
 )
+from bot.slack.actions import ActionInvocation
 
 log = logging.getLogger(__name__)
 
@@ -55,16 +55,14 @@ class ChecklistActionHandler:
             return f"Saved, but the checklist message could not be refreshed ({exc.error})."
         return None
 
-    def __call__(self, body: dict[str, Any]) -> str | None:
-        """The same, from a raw Bolt action body."""
-        action = (body.get("actions") or [{}])[0]
-        container = body.get("container") or {}
+    def __call__(self, action: ActionInvocation) -> str | None:
+        """The ActionRoute entry point (see bot/slack/actions.py)."""
         return self.handle(
-            action_id=str(action.get("action_id", "")),
-            value=str(action.get("value", "")),
-            user_id=str((body.get("user") or {}).get("id", "")),
-            channel_id=container.get("channel_id") or (body.get("channel") or {}).get("id"),
-            message_ts=container.get("message_ts") or (body.get("message") or {}).get("ts"),
+            action_id=action.action_id,
+            value=action.value,
+            user_id=action.user_id,
+            channel_id=action.channel_id,
+            message_ts=action.message_ts,
         )
 
     def _check_room(self, incident_id: str, channel_id: str | None) -> None:

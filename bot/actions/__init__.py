@@ -1,1 +1,0 @@
-"""Block Kit action handlers: parse the click, delegate to a service, answer the clicker."""

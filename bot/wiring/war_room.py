@@ -1,0 +1,64 @@
+"""The war room's parts: directory, assembler, checklist and their Slack entry points."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from bot.adapters.directory.static_file import StaticFileDirectory
+from bot.domain.models import Incident
+from bot.events.alert_received import AlertReceivedHandler
+from bot.ports.slack import SlackGateway
+from bot.services.war_room.assembler import WarRoomAssembler
+from bot.services.war_room.checklist import ChecklistConfig, ChecklistService
+from bot.settings import Settings
+from bot.slack.actions import ActionId, ActionRoute
+from bot.slack.checklist_actions import ChecklistActionHandler
+from bot.wiring.backends import Backends
+
+
+@dataclass(frozen=True)
+class WarRoom:
+    assembler: WarRoomAssembler
+    checklist: ChecklistService
+    on_alert: AlertReceivedHandler
+    actions: tuple[ActionRoute, ...]
+
+
+def build_war_room(
+    settings: Settings,
+    backends: Backends,
+    slack: SlackGateway,
+    *,
+    on_assembled: Callable[[Incident], None] | None = None,
+) -> WarRoom:
+    directory = (
+        StaticFileDirectory.load(settings.marshal_directory_file)
+        if settings.marshal_directory_file
+        else StaticFileDirectory({})
+    )
+    config = ChecklistConfig()
+    assembler = WarRoomAssembler(
+        backends.store,
+        backends.audit,
+        slack,
+        directory,
+        backends.metrics,
+        announce_channel=settings.marshal_announce_channel,
+        checklist_config=config,
+        on_assembled=on_assembled,  # the NudgeScheduler plans the room's nudges right away
+    )
+    checklist = ChecklistService(backends.store, backends.audit, slack, config)
+    ticks = ChecklistActionHandler(checklist, backends.store)
+    on_alert = AlertReceivedHandler(
+        assembler,
+        backends.store,
+        slack,
+        war_room_threshold=settings.marshal_war_room_threshold,
+        triage_channel=settings.marshal_triage_channel,
+    )
+    actions = (
+        ActionRoute(ActionId.TICK_CHECKLIST_ITEM, ticks),
+        ActionRoute(ActionId.UNTICK_CHECKLIST_ITEM, ticks),
+    )
+    return WarRoom(assembler, checklist, on_alert, actions)
