@@ -41,6 +41,10 @@ def parse_severity_durations(text: str) -> dict[Severity, int]:
     return result
 
 
+# What reminder texts may refer to; anything else in braces is refused at start-up.
+REMINDER_PLACEHOLDERS = frozenset({"who", "title", "id", "age", "command"})
+
+
 def _csv(value: object) -> list[str]:
     if isinstance(value, str):
         return [v.strip() for v in value.split(",") if v.strip()]
@@ -110,6 +114,22 @@ class Settings(BaseSettings):
     marshal_nudge_interval: Annotated[dict[Severity, int], NoDecode] = Field(
         default_factory=lambda: {Severity.P1: 900, Severity.P2: 1800}
     )
+    # Reminder delays in seconds, written as durations (5m, 48h) like the nudge interval.
+    marshal_reminder_ic_unclaimed: int = Field(default=300, gt=0)
+    marshal_reminder_postmortem_due: int = Field(default=48 * 3600, gt=0)
+    marshal_reminder_inactive: int = Field(default=24 * 3600, gt=0)
+    marshal_reminder_ic_unclaimed_text: str = (
+        "No incident commander yet, {age} after the war room opened. {who}: one of you, "
+        "claim it with `{command} role ic`."
+    )
+    marshal_reminder_postmortem_due_text: str = (
+        "The postmortem for *{title}* was due {age} after resolve and is not marked done. "
+        "{who}: please finish it."
+    )
+    marshal_reminder_inactive_text: str = (
+        "*{title}* is still open but nothing happened here for {age}. {who}: post an update, "
+        "or resolve it with `{command} resolve` if it is over."
+    )
     marshal_postmortem_dir: Path = Path("postmortems")
     marshal_auto_resolve: bool = False
     marshal_archive_on_resolve: bool = True
@@ -164,6 +184,29 @@ class Settings(BaseSettings):
     @classmethod
     def _nudges(cls, value: object) -> object:
         return parse_severity_durations(value) if isinstance(value, str) else value
+
+    @field_validator(
+        "marshal_reminder_ic_unclaimed",
+        "marshal_reminder_postmortem_due",
+        "marshal_reminder_inactive",
+        mode="before",
+    )
+    @classmethod
+    def _reminder_duration(cls, value: object) -> object:
+        return parse_duration(value) if isinstance(value, str) else value
+
+    @field_validator(
+        "marshal_reminder_ic_unclaimed_text",
+        "marshal_reminder_postmortem_due_text",
+        "marshal_reminder_inactive_text",
+    )
+    @classmethod
+    def _reminder_text(cls, value: str) -> str:
+        unknown = set(re.findall(r"{(\w*)}", value)) - REMINDER_PLACEHOLDERS
+        if unknown:
+            names = ", ".join(f"{{{n}}}" for n in sorted(REMINDER_PLACEHOLDERS))
+            raise ValueError(f"unknown placeholder {{{sorted(unknown)[0]}}}; use {names}")
+        return value
 
     @field_validator("marshal_war_room_threshold", mode="before")
     @classmethod

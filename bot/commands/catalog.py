@@ -16,12 +16,15 @@ from bot.commands.report import ReportCommand
 from bot.commands.resolve import ResolveCommand
 from bot.commands.role import RoleCommand
 from bot.commands.severity import SeverityCommand
+from bot.commands.silence import SilenceCommand
 from bot.commands.state import StateCommand
 from bot.commands.status import StatusCommand, StatusDrafting
 from bot.commands.timeline import TimelineCommand
+from bot.commands.unsilence import UnsilenceCommand
 from bot.ports.audit import AuditLog
 from bot.ports.slack import SlackGateway
 from bot.ports.store import IncidentStore
+from bot.services.nudges.silence import NudgeSilence
 from bot.services.permissions import IncidentPermissions
 from bot.services.resolution.starter import ResolutionStarter
 from bot.services.war_room.checklist import ChecklistService
@@ -38,10 +41,14 @@ def build_command_registry(
     command: str = "/marshal",
     limits: CommandLimits | None = None,
     status_drafting: StatusDrafting | None = None,
+    silence: NudgeSilence | None = None,
     assembler: Assembler | None = None,
     checklist: ChecklistService | None = None,
     resolution: ResolutionStarter | None = None,
 ) -> CommandRegistry:
+    # Without the scheduler's hook a silence still holds at once (each nudge re-reads it);
+    # the plan itself catches up on the scheduler's next reconcile.
+    nudge_silence = silence or NudgeSilence(store, audit)
     registry = CommandRegistry(store, audit, command=command, limits=limits)
     registry.register(HelpCommand(registry))
     registry.register(StatusCommand(status_drafting))
@@ -55,6 +62,8 @@ def build_command_registry(
     registry.register(ListCommand(store))
     registry.register(DeclareCommand(submit_alert))
     registry.register(ReportCommand(store))
+    registry.register(SilenceCommand(nudge_silence))
+    registry.register(UnsilenceCommand(nudge_silence))
     if assembler is not None:  # the processor always has one; slim test registries may not
         registry.register(AssembleCommand(assembler, store))
     if checklist is not None:

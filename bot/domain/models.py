@@ -124,6 +124,12 @@ class Incident(BaseModel):
     ratings: dict[str, int] = Field(
         default_factory=dict, description="pulse rating 1-5 by Slack user id; a re-vote replaces"
     )
+    # Nudges: paused until `silenced_until`, or until resolve when `silenced_until_resolved`.
+    silenced_until: datetime | None = None
+    silenced_until_resolved: bool = False
+    silenced_by: str | None = None
+    last_status_update_at: datetime | None = None
+    postmortem_done_at: datetime | None = None
 
     @property
     def commander(self) -> str | None:
@@ -132,6 +138,11 @@ class Incident(BaseModel):
     @property
     def is_open(self) -> bool:
         return self.status.is_open
+
+    def nudges_silenced_at(self, at: datetime) -> bool:
+        if self.silenced_until_resolved:
+            return True
+        return self.silenced_until is not None and at < self.silenced_until
 
     @classmethod
     def from_alert(cls, alert: Alert) -> Incident:

@@ -22,6 +22,7 @@ class EventType(StrEnum):
     ALERT_RECEIVED = "ALERT_RECEIVED"
     ALERT_RESOLVED = "ALERT_RESOLVED"
     INCIDENT_RESOLVED = "INCIDENT_RESOLVED"  # run the resolve flow's slow steps
+    SLA_CHECK = "SLA_CHECK"  # a timed follow-up (e.g. postmortem due) the scheduler enqueues
 
 
 class QueueMessage(BaseModel):

@@ -18,6 +18,8 @@ class ActionId(StrEnum):
     EDIT_STATUS_DRAFT = "marshal.status_draft.edit"
     REJECT_STATUS_DRAFT = "marshal.status_draft.reject"
     TICK_CHECKLIST_ITEM = "marshal.checklist.tick"
+    NUDGE_POST_UPDATE = "marshal.nudge.post_update"
+    NUDGE_SILENCE = "marshal.nudge.silence"
     UNTICK_CHECKLIST_ITEM = "marshal.checklist.untick"
     RESOLVE_INCIDENT = "marshal.incident.resolve"
     # one id per score: Slack wants distinct action ids within one actions block
@@ -54,6 +56,7 @@ class ViewId(StrEnum):
     """Modal callback ids; like action ids they outlive a restart."""
 
     EDIT_STATUS_DRAFT = "marshal.status_draft.edit_view"
+    NUDGE_STATUS_UPDATE = "marshal.nudge.status_update"
 
 
 @dataclass(frozen=True)

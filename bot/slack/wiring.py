@@ -21,13 +21,14 @@ from bot.commands.registry import CommandRegistry
 from bot.domain.errors import ConfigurationError
 from bot.ports.audit import AuditLog
 from bot.ports.store import IncidentStore
+from bot.services.nudges.silence import NudgeSilence
 from bot.services.permissions import IncidentPermissions
 from bot.services.resolution.starter import ResolutionStarter
 from bot.services.timeline_capture import TimelineCapture
 from bot.services.war_room.checklist import ChecklistService
 from bot.services.war_room.room_commands import Assembler
 from bot.settings import Settings
-from bot.slack.actions import ActionRoute
+from bot.slack.actions import ActionRoute, ViewRoute
 from bot.slack.app import SlackAppDependencies, build_bolt_app
 from bot.slack.dedup import DeliveryDedup
 from bot.slack.gateway import WebClientSlackGateway, build_web_client
@@ -61,6 +62,8 @@ def start_slack(
     api_url: str | None = None,
     web_client: WebClient | None = None,
     actions: Sequence[ActionRoute] = (),
+    views: Sequence[ViewRoute] = (),
+    silence: NudgeSilence | None = None,
     assembler: Assembler | None = None,
     checklist: ChecklistService | None = None,
     resolution: ResolutionStarter | None = None,
@@ -84,6 +87,7 @@ def start_slack(
         submit_alert=submit_alert,
         command=settings.marshal_command,
         status_drafting=review,
+        silence=silence,
         assembler=assembler,
         checklist=checklist,
         resolution=resolution,
@@ -101,7 +105,7 @@ def start_slack(
             dedup=dedup,
             command_executor=executor,
             actions=(*actions, *review_actions),
-            views=review_views,
+            views=(*views, *review_views),
         )
     )
     runner = SocketModeRunner(app, app_level, web_client=web_client, dedup=dedup)

@@ -13,13 +13,16 @@ from bot.domain.models import Alert, Incident
 from bot.events.alert_resolved import AlertResolvedHandler
 from bot.events.consumer import QueueConsumer
 from bot.events.registry import EventRegistry
+from bot.events.sla_check import sla_check
 from bot.ports.queue import EventType
 from bot.services.intake import AlertIntake
 from bot.settings import Settings
 from bot.slack.gateway import WebClientSlackGateway, build_web_client
+from bot.slack.nudge_routes import NudgeRoutes, ReviewDraftStarter
 from bot.slack.wiring import start_slack
 from bot.wiring.backends import Backends
 from bot.wiring.ingress import build_intake
+from bot.wiring.nudges import build_nudges
 from bot.wiring.process import ProcessGroup
 from bot.wiring.resolution import build_resolution
 from bot.wiring.slack_target import start_slack_target
@@ -47,7 +50,12 @@ def start_processor(
 ) -> RunningProcessor:
     target = start_slack_target(group, settings)
     web_client = build_web_client(target.bot_token, target.api_url)
-    war_room = build_war_room(settings, backends, WebClientSlackGateway(web_client))
+    gateway = WebClientSlackGateway(web_client)
+    nudges = build_nudges(settings, backends.store, backends.audit, gateway, backends.queue)
+    nudge_routes = NudgeRoutes(nudges.interactions)
+    war_room = build_war_room(
+        settings, backends, gateway, on_assembled=nudges.scheduler.schedule_incident
+    )
     resolution = build_resolution(settings, backends, web_client)
     slack = start_slack(
         settings,
@@ -56,12 +64,16 @@ def start_processor(
         declare_with(build_intake(settings, backends)),
         web_client=web_client,
         app_token=target.app_token,
-        actions=(*war_room.actions, *resolution.actions),
+        actions=(*war_room.actions, *resolution.actions, *nudge_routes.actions()),
+        views=nudge_routes.views(),
         assembler=war_room.assembler,
         checklist=war_room.checklist,
         resolution=resolution.starter,
+        silence=nudges.silence,
     )
     group.started("slack", slack.stop)
+    if slack.status_review is not None:
+        nudges.recorder.connect_drafts(ReviewDraftStarter(slack.status_review))
 
     events = EventRegistry()
     events.register(EventType.ALERT_RECEIVED, war_room.on_alert)
@@ -75,8 +87,14 @@ def start_processor(
             auto_resolve=settings.marshal_auto_resolve,
         ),
     )
-    events.register(EventType.INCIDENT_RESOLVED, resolution.on_resolved(slack.status_review))
+    events.register(
+        EventType.INCIDENT_RESOLVED,
+        resolution.on_resolved(slack.status_review, nudges.scheduler, nudges.scheduler),
+    )
+    events.register(EventType.SLA_CHECK, sla_check(nudges.scheduler.reminders))
     consumer = QueueConsumer(backends.queue, events)
     consumer.start()
     group.started("consumer", partial(consumer.stop, timeout=3.0))
+    nudges.scheduler.start()  # rebuilds every nudge and reminder from the store
+    group.started("nudges", nudges.scheduler.stop)
     return RunningProcessor(sandbox_url=target.sandbox_url)

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from bot.adapters.directory.static_file import StaticFileDirectory
+from bot.domain.models import Incident
 from bot.events.alert_received import AlertReceivedHandler
 from bot.ports.slack import SlackGateway
 from bot.services.war_room.assembler import WarRoomAssembler
@@ -23,7 +25,13 @@ class WarRoom:
     actions: tuple[ActionRoute, ...]
 
 
-def build_war_room(settings: Settings, backends: Backends, slack: SlackGateway) -> WarRoom:
+def build_war_room(
+    settings: Settings,
+    backends: Backends,
+    slack: SlackGateway,
+    *,
+    on_assembled: Callable[[Incident], None] | None = None,
+) -> WarRoom:
     directory = (
         StaticFileDirectory.load(settings.marshal_directory_file)
         if settings.marshal_directory_file
@@ -38,6 +46,7 @@ def build_war_room(settings: Settings, backends: Backends, slack: SlackGateway) 
         backends.metrics,
         announce_channel=settings.marshal_announce_channel,
         checklist_config=config,
+        on_assembled=on_assembled,  # the NudgeScheduler plans the room's nudges right away
     )
     checklist = ChecklistService(backends.store, backends.audit, slack, config)
     ticks = ChecklistActionHandler(checklist, backends.store)

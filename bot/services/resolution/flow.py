@@ -162,7 +162,7 @@ class ResolutionFlow:
     def _stop_nudges(self, incident: Incident) -> dict[str, Any]:
         if self._nudges is None:
             return {"skipped": "no nudge scheduler"}
-        self._nudges.stop(incident.id)
+        self._nudges.stop_nudges(incident.id)
         return {}
 
     def _status_page(self, incident: Incident) -> dict[str, Any]:

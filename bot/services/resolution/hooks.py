@@ -10,7 +10,7 @@ from bot.domain.models import Incident, StatusPageDraft
 
 
 class NudgeControl(Protocol):
-    def stop(self, incident_id: str) -> None:
+    def stop_nudges(self, incident_id: str) -> None:
         """No more status-update nudges for this incident."""
 
 

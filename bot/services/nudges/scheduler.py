@@ -1,0 +1,407 @@
+"""NudgeScheduler: runs status-update nudges and reminders on an APScheduler 3 BackgroundScheduler.
+
+The plan is derived from the store: `rebuild()` (at start, and every `reconcile_seconds`)
+computes each incident's next nudge slot, IC-unclaimed reminder, inactivity check and
+postmortem check, and replaces the one-shot job for each. A job's run re-reads the incident,
+claims its slot (`nudge:{incident_id}:{slot}`) so that replicas never post twice, acts, and
+plans the next slot. A slot missed while no process ran is due at once on rebuild and fires
+once; older missed slots coalesce into it.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import os
+import socket
+import threading
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from enum import StrEnum
+from typing import Any
+
+from apscheduler.jobstores.base import JobLookupError
+from apscheduler.schedulers.background import BackgroundScheduler
+from apscheduler.triggers.date import DateTrigger
+
+from bot.domain.audit import AuditAction
+from bot.domain.ids import new_id
+from bot.domain.models import Incident, utcnow
+from bot.ports.audit import AuditLog
+from bot.ports.queue import EventType, Queue, QueueMessage
+from bot.ports.slack import SlackCallFailed, SlackGateway
+from bot.ports.store import IncidentStore
+from bot.services.nudges.classifier import (
+    HeuristicStatusUpdateClassifier,
+    StatusUpdateClassifier,
+    UpdateEvidence,
+    find_status_update,
+)
+from bot.services.nudges.messages import commander_or_hint, nudge_message
+from bot.services.nudges.reminders import Reminders
+from bot.services.nudges.schedule import (
+    Due,
+    describe_seconds,
+    ic_unclaimed_due,
+    next_inactive_check,
+    next_nudge,
+    next_postmortem_check,
+    nudge_anchor,
+    nudge_cadence,
+    nudge_window,
+)
+from bot.settings import Settings
+
+log = logging.getLogger(__name__)
+
+SYSTEM_ACTOR = "marshal"
+DEFAULT_MISFIRE_GRACE_SECONDS = 300
+
+
+class JobKind(StrEnum):
+    NUDGE = "nudge"
+    IC_UNCLAIMED = "ic"
+    INACTIVE = "inactive"
+    POSTMORTEM = "postmortem"
+
+
+class NudgeOutcome(StrEnum):
+    SENT = "sent"
+    SKIPPED = "skipped"  # audited NUDGE_SKIPPED with the reason
+    CLAIMED_ELSEWHERE = "claimed_elsewhere"  # another process (or run) owns this slot
+    NOT_APPLICABLE = "not_applicable"  # resolved, no room, no interval for the severity
+
+
+@dataclass(frozen=True)
+class PlannedJob:
+    job_id: str
+    due: Due
+    anchor: datetime  # slots count from here; a new anchor starts a new series
+
+
+def default_owner() -> str:
+    """Who holds a claim: host, pid and a random tail so two schedulers in one process differ."""
+    return f"{socket.gethostname()}:{os.getpid()}:{new_id('sched')}"
+
+
+class NudgeScheduler:
+    def __init__(
+        self,
+        store: IncidentStore,
+        audit: AuditLog,
+        slack: SlackGateway,
+        queue: Queue,
+        settings: Settings,
+        *,
+        classifier: StatusUpdateClassifier | None = None,
+        owner: str | None = None,
+        clock: Callable[[], datetime] = utcnow,
+        reconcile_seconds: int = 60,
+        misfire_grace_seconds: int = DEFAULT_MISFIRE_GRACE_SECONDS,
+    ) -> None:
+        self._store = store
+        self._audit = audit
+        self._slack = slack
+        self._queue = queue
+        self._settings = settings
+        self._classifier = classifier or HeuristicStatusUpdateClassifier()
+        self._owner = owner or default_owner()
+        self._clock = clock
+        self._reconcile_seconds = reconcile_seconds
+        self._grace = misfire_grace_seconds
+        self._reminders = Reminders(store, audit, slack, settings, owner=self._owner, clock=clock)
+        self._scheduler = BackgroundScheduler(timezone=UTC)
+        self._plans: dict[tuple[JobKind, str], PlannedJob] = {}
+        # (kind, incident) -> (last slot run here, the anchor of its series)
+        self._handled: dict[tuple[JobKind, str], tuple[int, datetime]] = {}
+        self._lock = threading.RLock()
+        self._stopping = threading.Event()
+
+    @property
+    def reminders(self) -> Reminders:
+        return self._reminders
+
+    # --- life cycle -------------------------------------------------------------------
+
+    def start(self) -> None:
+        """Rebuild the plan from the store, then start firing jobs."""
+        self._stopping.clear()
+        self._scheduler.start()
+        self.rebuild()
+        self._scheduler.add_job(
+            self.rebuild,
+            "interval",
+            seconds=self._reconcile_seconds,
+            id="nudges:reconcile",
+            replace_existing=True,
+            coalesce=True,
+            max_instances=1,
+            misfire_grace_time=self._reconcile_seconds,
+        )
+
+    def stop(self) -> None:
+        # APScheduler's shutdown(wait=True) holds its job-store lock while it waits for running
+        # jobs; a job that re-plans would then block on that lock forever. So first make
+        # planning a no-op (under our lock, which every planning step holds), then shut down.
+        with self._lock:
+            self._stopping.set()
+        if self._scheduler.running:
+            self._scheduler.shutdown(wait=True)
+
+    def planned(self) -> dict[tuple[JobKind, str], PlannedJob]:
+        """What is scheduled now, by (kind, incident id); for `marshal` tools and tests."""
+        with self._lock:
+            return dict(self._plans)
+
+    # --- planning -----------------------------------------------------------------------
+
+    def rebuild(self) -> None:
+        """Re-plan every incident the store holds that may need a nudge or reminder."""
+        for incident in self._all_incidents():
+            self.schedule_incident(incident)
+
+    def stop_nudges(self, incident_id: str) -> None:
+        """The resolve flow's NudgeControl: re-plan from the stored, resolved incident, which
+        has no nudges left (only the postmortem-due check)."""
+        incident = self._store.get(incident_id)
+        if incident is not None:
+            self.schedule_incident(incident)
+
+    def schedule_postmortem_due(self, incident: Incident) -> None:
+        """The resolve flow's SlaScheduler: the postmortem-due check is planned from the
+        resolved incident like any other job."""
+        self.schedule_incident(incident)
+
+    def schedule_incident(self, incident: Incident) -> None:
+        """Plan (or re-plan) one incident's jobs; the war room's `on_assembled` hook."""
+        now = self._clock()
+        settings = self._settings
+        anchor = nudge_anchor(incident)
+        nudge = next_nudge(
+            incident,
+            settings.marshal_nudge_interval,
+            now,
+            after_slot=self._after(JobKind.NUDGE, incident.id, anchor),
+        )
+        self._plan(JobKind.NUDGE, incident.id, nudge, anchor, self.run_nudge)
+        ic_due = ic_unclaimed_due(incident, settings.marshal_reminder_ic_unclaimed)
+        ic_done = self._after(JobKind.IC_UNCLAIMED, incident.id, anchor) is not None
+        ic_plan = Due(1, ic_due) if ic_due and not ic_done else None
+        self._plan(JobKind.IC_UNCLAIMED, incident.id, ic_plan, anchor, self.run_ic_reminder)
+        inactive: Due | None = None
+        quiet_since = anchor
+        if incident.is_open and incident.channel_id:
+            quiet_since = self._reminders.last_activity(incident)
+            inactive = next_inactive_check(
+                quiet_since,
+                settings.marshal_reminder_inactive,
+                now,
+                after_slot=self._after(JobKind.INACTIVE, incident.id, quiet_since),
+            )
+        self._plan(JobKind.INACTIVE, incident.id, inactive, quiet_since, self.run_inactive_check)
+        resolved = incident.resolved_at or anchor
+        postmortem = next_postmortem_check(
+            incident,
+            settings.marshal_reminder_postmortem_due,
+            now,
+            after_slot=self._after(JobKind.POSTMORTEM, incident.id, resolved),
+        )
+        self._plan(JobKind.POSTMORTEM, incident.id, postmortem, resolved, self.run_postmortem_check)
+
+    def _after(self, kind: JobKind, incident_id: str, anchor: datetime) -> int | None:
+        """The last slot this process handled in the same series (same anchor), if any."""
+        with self._lock:
+            handled = self._handled.get((kind, incident_id))
+        return handled[0] if handled and handled[1] == anchor else None
+
+    def _plan(
+        self,
+        kind: JobKind,
+        incident_id: str,
+        due: Due | None,
+        anchor: datetime,
+        run: Callable[[str, int], Any],
+    ) -> None:
+        key = (kind, incident_id)
+        job_id = f"{kind.value}:{incident_id}:{due.slot}:{int(anchor.timestamp())}" if due else None
+        with self._lock:
+            if self._stopping.is_set():
+                return
+            current = self._plans.get(key)
+            if current and current.job_id == job_id and self._scheduler.get_job(job_id):
+                return
+            if current:
+                self._remove_job(current.job_id)
+                del self._plans[key]
+            if due is None or job_id is None:
+                return
+            self._scheduler.add_job(
+                run,
+                trigger=DateTrigger(run_date=self._wall_time(due.at), timezone=UTC),
+                args=[incident_id, due.slot],
+                id=job_id,
+                replace_existing=True,
+                misfire_grace_time=self._grace,
+                coalesce=True,
+                max_instances=1,
+            )
+            self._plans[key] = PlannedJob(job_id, due, anchor)
+
+    def _wall_time(self, due: datetime) -> datetime:
+        # Jobs fire on the real clock; keep the delay the injected clock implies.
+        return datetime.now(UTC) + max(due - self._clock(), timedelta(0))
+
+    def _remove_job(self, job_id: str) -> None:
+        # Gone already when it ran or was never started: nothing left to cancel.
+        with contextlib.suppress(JobLookupError):
+            self._scheduler.remove_job(job_id)
+
+    def _all_incidents(self) -> Iterator[Incident]:
+        cursor: str | None = None
+        while True:
+            page = self._store.list_incidents(open_only=False, limit=100, cursor=cursor)
+            yield from page.items
+            if not page.next_cursor:
+                return
+            cursor = page.next_cursor
+
+    def _done(
+        self, kind: JobKind, incident_id: str, slot: int, anchor: datetime | None = None
+    ) -> None:
+        """Remember the slot just run (in the series of `anchor`, else of the current plan)."""
+        with self._lock:
+            key = (kind, incident_id)
+            plan = self._plans.get(key)
+            series = anchor or (plan.anchor if plan else None)
+            if series is None:
+                return
+            handled = self._handled.get(key)
+            if handled is None or handled[1] != series or handled[0] < slot:
+                self._handled[key] = (slot, series)
+            if plan and plan.due.slot == slot:
+                del self._plans[key]
+            # else: re-planned meanwhile (e.g. a silence); the newer plan stands
+
+    def _replan(self, incident_id: str) -> None:
+        incident = self._store.get(incident_id)
+        if incident is not None:
+            self.schedule_incident(incident)
+
+    # --- firing -------------------------------------------------------------------------
+
+    def run_nudge(self, incident_id: str, slot: int) -> NudgeOutcome:
+        """The job body for nudge slot `slot`; safe to call from several processes at once."""
+        incident = self._store.get(incident_id)
+        try:
+            return self._nudge(incident_id, incident, slot)
+        finally:
+            anchor = nudge_anchor(incident) if incident else None
+            self._done(JobKind.NUDGE, incident_id, slot, anchor)
+            self._replan(incident_id)
+
+    def _nudge(self, incident_id: str, incident: Incident | None, slot: int) -> NudgeOutcome:
+        cadence = (
+            nudge_cadence(incident, self._settings.marshal_nudge_interval) if incident else None
+        )
+        if incident is None or cadence is None:
+            return NudgeOutcome.NOT_APPLICABLE
+        ttl = cadence.every_seconds * 2 + 86400
+        if not self._store.claim(f"nudge:{incident_id}:{slot}", self._owner, ttl_seconds=ttl):
+            return NudgeOutcome.CLAIMED_ELSEWHERE
+        start, end = nudge_window(cadence, slot)
+        now = self._clock()
+        reason = self._skip_reason(incident, start, max(end, now))
+        details: dict[str, Any] = {
+            "slot": slot,
+            "due": end.isoformat(),
+            "window_start": start.isoformat(),
+        }
+        if reason is None:
+            message = nudge_message(
+                incident,
+                every=describe_seconds(cadence.every_seconds),
+                command=self._settings.marshal_command,
+            )
+            try:
+                details["ts"] = self._slack.post_message(
+                    str(incident.channel_id), message.text, blocks=message.blocks
+                )
+            except SlackCallFailed as exc:
+                reason = f"posting the nudge failed: {exc.error}"
+        if reason is not None:
+            details["reason"] = reason
+            self._audit_nudge(incident_id, AuditAction.NUDGE_SKIPPED, slot, details)
+            return NudgeOutcome.SKIPPED
+        details["who"] = commander_or_hint(incident, self._settings.marshal_command)
+        self._audit_nudge(incident_id, AuditAction.NUDGE_SENT, slot, details)
+        return NudgeOutcome.SENT
+
+    def _skip_reason(self, incident: Incident, start: datetime, end: datetime) -> str | None:
+        if incident.nudges_silenced_at(end):
+            until = (
+                "resolve"
+                if incident.silenced_until_resolved
+                else str(incident.silenced_until and incident.silenced_until.isoformat())
+            )
+            return f"silenced by {incident.silenced_by or 'someone'} until {until}"
+        try:
+            evidence: UpdateEvidence | None = find_status_update(
+                incident,
+                start,
+                end,
+                store=self._store,
+                slack=self._slack,
+                classifier=self._classifier,
+            )
+        except SlackCallFailed as exc:
+            # Better one nudge too many than a silent room: read failures mean "no update".
+            log.warning("channel history unreadable", extra={"error": exc.error})
+            evidence = None
+        return f"update already posted: {evidence.reason}" if evidence else None
+
+    def _audit_nudge(
+        self, incident_id: str, action: AuditAction, slot: int, details: dict[str, Any]
+    ) -> None:
+        self._audit.append(
+            incident_id,
+            actor=SYSTEM_ACTOR,
+            action=action,
+            details=details,
+            event_id=f"ev-nudge-{incident_id}-{slot}",
+        )
+
+    def run_ic_reminder(self, incident_id: str, slot: int) -> None:
+        try:
+            self._reminders.ic_unclaimed(incident_id)
+        finally:
+            self._done(JobKind.IC_UNCLAIMED, incident_id, slot)
+
+    def run_inactive_check(self, incident_id: str, slot: int) -> None:
+        try:
+            self._reminders.inactive(incident_id)
+        finally:
+            self._done(JobKind.INACTIVE, incident_id, slot)
+            self._replan(incident_id)
+
+    def run_postmortem_check(self, incident_id: str, slot: int) -> None:
+        """Hands the check to the queue (SLA_CHECK), whose consumer posts the reminder;
+        the event id is per slot, so replicas enqueue it once."""
+        try:
+            self._queue.send(sla_check_message(incident_id, slot))
+        finally:
+            self._done(JobKind.POSTMORTEM, incident_id, slot)
+            self._replan(incident_id)
+
+
+class SlaCheck(StrEnum):
+    POSTMORTEM_DUE = "postmortem_due"
+
+
+def sla_check_message(incident_id: str, slot: int) -> QueueMessage:
+    return QueueMessage(
+        event_id=f"sla-{SlaCheck.POSTMORTEM_DUE.value}-{incident_id}-{slot}",
+        event_type=EventType.SLA_CHECK.value,
+        incident_id=incident_id,
+        payload={"check": SlaCheck.POSTMORTEM_DUE.value, "slot": slot},
+    )

@@ -1,0 +1,55 @@
+"""build_nudges: the NudgeScheduler and its companions, wired from settings and ports.
+
+`marshal up` / `marshal processor` start `scheduler` in their ProcessGroup, pass
+`silence` to the command catalog, the nudge routes (bot/slack/nudge_routes.py over
+`interactions`) to the Bolt app, `scheduler.schedule_incident` to the WarRoomAssembler's
+`on_assembled`, and `scheduler.reminders` to the SLA_CHECK handler.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+
+from bot.domain.models import utcnow
+from bot.ports.audit import AuditLog
+from bot.ports.queue import Queue
+from bot.ports.slack import SlackGateway
+from bot.ports.store import IncidentStore
+from bot.services.nudges.classifier import StatusUpdateClassifier
+from bot.services.nudges.interactions import NudgeInteractions
+from bot.services.nudges.scheduler import NudgeScheduler
+from bot.services.nudges.silence import NudgeSilence
+from bot.services.nudges.status_updates import StatusDraftStarter, StatusUpdateRecorder
+from bot.settings import Settings
+
+
+@dataclass(frozen=True)
+class NudgeStack:
+    scheduler: NudgeScheduler
+    silence: NudgeSilence
+    recorder: StatusUpdateRecorder
+    interactions: NudgeInteractions
+
+
+def build_nudges(
+    settings: Settings,
+    store: IncidentStore,
+    audit: AuditLog,
+    slack: SlackGateway,
+    queue: Queue,
+    *,
+    start_draft: StatusDraftStarter | None = None,
+    classifier: StatusUpdateClassifier | None = None,
+    clock: Callable[[], datetime] = utcnow,
+) -> NudgeStack:
+    scheduler = NudgeScheduler(
+        store, audit, slack, queue, settings, classifier=classifier, clock=clock
+    )
+    silence = NudgeSilence(store, audit, on_change=scheduler.schedule_incident, clock=clock)
+    recorder = StatusUpdateRecorder(store, audit, slack, start_draft=start_draft, clock=clock)
+    interactions = NudgeInteractions(
+        store, slack, silence, recorder, command=settings.marshal_command
+    )
+    return NudgeStack(scheduler, silence, recorder, interactions)

@@ -1,0 +1,95 @@
+"""The heuristic update classifier and the Block Kit round trip of the Post update modal."""
+
+import pytest
+
+from bot.domain.lifecycle import IncidentStatus
+from bot.domain.models import AlertSource, Incident, Role
+from bot.domain.severity import Severity
+from bot.services.nudges.classifier import HeuristicStatusUpdateClassifier
+from bot.services.nudges.messages import (
+    DRAFT_OPTION,
+    NudgeActionId,
+    NudgeViewId,
+    StatusUpdateField,
+    nudge_message,
+    read_status_update,
+    status_update_modal,
+)
+from bot.services.nudges.silence import SilenceLength
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Update: we rolled back the 14:02 deploy, error rate falling", True),
+        ("Mitigated by failing over to the secondary region.", True),
+        ("Root cause looks like the cert expiry on the LB", True),
+        ("ETA for the fix is about 20 minutes from now", True),
+        ("update?", False),  # too short to be one
+        ("anyone around who knows the billing service well?", False),
+        ("I'll grab a coffee and be back in five minutes or so", False),
+    ],
+)
+def test_heuristic_classifier(text: str, expected: bool) -> None:
+    assert HeuristicStatusUpdateClassifier().is_status_update(text) is expected
+
+
+def room(**changes: object) -> Incident:
+    base = Incident(
+        source=AlertSource.GENERIC,
+        group_key="g",
+        title="API down",
+        severity=Severity.P1,
+        status=IncidentStatus.INVESTIGATING,
+        channel_id="C1",
+        oncall=["U1", "ops@example.com"],
+    )
+    return base.model_copy(update=changes)
+
+
+def test_nudge_names_the_ic_or_asks_for_one() -> None:
+    no_ic = nudge_message(room(), every="15m", command="/marshal")
+    assert "no IC yet — claim it with `/marshal role ic`" in no_ic.text
+    incident = room(roles={Role.IC: "U9"})
+    with_ic = nudge_message(incident, every="15m", command="/marshal")
+    assert "<@U9>" in with_ic.text
+    buttons = [e for b in with_ic.blocks if b["type"] == "actions" for e in b["elements"]]
+    assert [(b["action_id"], b["value"]) for b in buttons] == [
+        (NudgeActionId.POST_UPDATE.value, incident.id),
+        (NudgeActionId.SILENCE.value, incident.id),
+    ]
+
+
+def test_modal_round_trip() -> None:
+    incident = room()
+    view = status_update_modal(incident, can_draft=True)
+    assert view["callback_id"] == NudgeViewId.STATUS_UPDATE.value
+    assert view["private_metadata"] == incident.id
+    submitted = {
+        "private_metadata": incident.id,
+        "state": {
+            "values": {
+                StatusUpdateField.TEXT.value: {
+                    StatusUpdateField.TEXT.value: {"type": "plain_text_input", "value": " fixed "}
+                },
+                StatusUpdateField.DRAFT.value: {
+                    StatusUpdateField.DRAFT.value: {
+                        "type": "checkboxes",
+                        "selected_options": [{"value": DRAFT_OPTION}],
+                    }
+                },
+            }
+        },
+    }
+    parsed = read_status_update(submitted["private_metadata"], submitted["state"]["values"])
+    assert (parsed.incident_id, parsed.text, parsed.start_draft) == (incident.id, "fixed", True)
+    without = status_update_modal(incident, can_draft=False)
+    assert [b["block_id"] for b in without["blocks"]] == [StatusUpdateField.TEXT.value]
+
+
+def test_silence_lengths() -> None:
+    assert SilenceLength.parse("30m").seconds == 1800
+    assert SilenceLength.parse("2h").seconds == 7200
+    assert SilenceLength.parse("until-resolved").seconds is None
+    with pytest.raises(ValueError, match="not a duration"):
+        SilenceLength.parse("forever")
