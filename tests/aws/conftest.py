@@ -7,6 +7,7 @@ from several processes must not hold each other up.
 
 from __future__ import annotations
 
+import itertools
 import json
 import time
 import urllib.error
@@ -57,9 +58,10 @@ def aws_env(stack: Stack, **extra: str) -> dict[str, str]:
 def launch(tmp_path: Path) -> Iterator[Callable[..., MarshalProcess]]:
     """Start `marshal <part>` subprocesses; every one still running is killed at teardown."""
     started: list[MarshalProcess] = []
+    numbers = itertools.count()
 
     def start(part: str, **env: str) -> MarshalProcess:
-        workdir = tmp_path / f"{part}-{len(started)}"
+        workdir = tmp_path / f"{part}-{next(numbers)}"  # count() is safe across threads
         workdir.mkdir()
         process = start_marshal(workdir, part, **env)
         started.append(process)
