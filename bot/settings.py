@@ -93,7 +93,9 @@ class Settings(BaseSettings):
     marshal_http_port: int = Field(default=8080, ge=0, le=65535)
     marshal_max_body_bytes: int = Field(default=1024 * 1024, ge=1024)
 
-    # Webhook secrets
+    # Webhook secrets (and, with MARSHAL_SECRETS=secretsmanager, the Slack tokens too)
+    marshal_secrets: Literal["env", "secretsmanager"] = "env"
+    marshal_secrets_prefix: str = "marshal/"
     marshal_secret_grafana_oncall: SecretStr | None = None
     marshal_secret_grafana: SecretStr | None = None
     marshal_secret_alertmanager: SecretStr | None = None
@@ -234,7 +236,7 @@ class Settings(BaseSettings):
             self.marshal_slack_mode is SlackMode.AUTO
             and (self.slack_bot_token is not None or self.slack_app_token is not None)
         )
-        if wants_real:
+        if wants_real and not self.slack_tokens_from_secrets_manager:
             for name in ("slack_bot_token", "slack_app_token"):
                 if getattr(self, name) is None:
                     raise ValueError(
@@ -246,10 +248,26 @@ class Settings(BaseSettings):
         return self
 
     @property
+    def slack_tokens_from_secrets_manager(self) -> bool:
+        """Real Slack with tokens read from Secrets Manager: MARSHAL_SECRETS=secretsmanager and
+        the tokens not set in the environment (tokens set there win)."""
+        return (
+            self.marshal_secrets == "secretsmanager"
+            and self.marshal_slack_mode is not SlackMode.SANDBOX
+            and self.slack_bot_token is None
+            and self.slack_app_token is None
+        )
+
+    @property
     def uses_sandbox(self) -> bool:
         if self.marshal_slack_mode is SlackMode.SANDBOX:
             return True
-        return self.marshal_slack_mode is SlackMode.AUTO and self.slack_bot_token is None
+        # With secrets in Secrets Manager, a deployment never falls back to the sandbox.
+        return (
+            self.marshal_slack_mode is SlackMode.AUTO
+            and self.slack_bot_token is None
+            and self.marshal_secrets != "secretsmanager"
+        )
 
     def nudge_seconds(self, severity: Severity) -> int | None:
         return self.marshal_nudge_interval.get(severity)

@@ -19,9 +19,9 @@ from bot.domain.models import Incident
 from bot.domain.severity import Severity
 from bot.ingest.catalog import CATALOG
 from bot.ingest.drill_payloads import drill_payload
-from bot.ingest.secrets import EnvSecretSource
 from bot.ports.store import IncidentStore
 from bot.settings import Settings
+from bot.wiring.secrets import build_secret_source
 from bot.wiring.stores import build_store
 
 
@@ -95,10 +95,14 @@ def follow(store: IncidentStore, incident_id: str, started: float, timeout: floa
 def run_drill(args: argparse.Namespace, settings: Settings) -> int:
     source: str = args.source
     entry = CATALOG[source]
-    secret = EnvSecretSource(settings).secret_for(entry.source)
+    secret = build_secret_source(settings).secret_for(entry.source)
     if secret is None and entry.secret_required:
-        env = f"MARSHAL_SECRET_{source.replace('-', '_').upper()}"
-        print(f"drill: {env} is not set; set it to the same value the server uses")
+        where = (
+            f"secret {settings.marshal_secrets_prefix}webhook/{source} in Secrets Manager"
+            if settings.marshal_secrets == "secretsmanager"
+            else f"MARSHAL_SECRET_{source.replace('-', '_').upper()}"
+        )
+        print(f"drill: {where} is not set; set it to the same value the server uses")
         return 2
     run_id = secrets.token_hex(8)
     body = json.dumps(drill_payload(source, args.severity, run_id, args.title)).encode()

@@ -151,6 +151,7 @@ class QueueConsumer:
             outcome = Outcome.RETRY_LATER
         else:
             outcome = Outcome.ACKED
+            self._log.info("event %s (%s) handled", message.event_id, message.event_type)
         finally:
             with self._lock:
                 self._in_flight.pop(delivery.receipt, None)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from bot.ingest.reception import AlertReception
-from bot.ingest.secrets import EnvSecretSource
 from bot.services.intake import AlertIntake
 from bot.services.outbox_relay import OutboxRelay
 from bot.settings import Settings
@@ -11,10 +10,11 @@ from bot.web.app import WebDependencies, build_web_app
 from bot.web.server import WebServer
 from bot.wiring.backends import Backends
 from bot.wiring.process import ProcessGroup
+from bot.wiring.secrets import build_secret_source
 
 
 def build_intake(settings: Settings, backends: Backends) -> AlertIntake:
-    reception = AlertReception(EnvSecretSource(settings))
+    reception = AlertReception(build_secret_source(settings))
     return AlertIntake(backends.store, backends.queue, backends.audit, backends.metrics, reception)
 
 

@@ -1,4 +1,5 @@
-"""Which Slack the processor talks to: the real one (tokens set) or the local sandbox."""
+"""Which Slack the processor talks to: the real one (tokens from the environment or Secrets
+Manager) or the local sandbox."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from bot.domain.errors import ConfigurationError
 from bot.sandbox.server import SandboxSlack
 from bot.settings import Settings
 from bot.wiring.process import ProcessGroup
+from bot.wiring.secrets import slack_tokens_from_secrets_manager
 
 log = logging.getLogger(__name__)
 
@@ -22,6 +24,9 @@ class SlackTarget:
 
 
 def start_slack_target(group: ProcessGroup, settings: Settings) -> SlackTarget:
+    if settings.slack_tokens_from_secrets_manager:
+        tokens = slack_tokens_from_secrets_manager(settings)
+        return SlackTarget(tokens.bot_token, tokens.app_token, settings.slack_api_url)
     if not settings.uses_sandbox:
         if settings.slack_bot_token is None or settings.slack_app_token is None:
             raise ConfigurationError("SLACK_BOT_TOKEN and SLACK_APP_TOKEN are required")

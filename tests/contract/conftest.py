@@ -1,16 +1,12 @@
 """The contract suite's backends: every test taking `backend` runs once per store adapter.
 
-DynamoDB runs over HTTP against moto's server. moto applies one DynamoDB request at a
-time only if we ask it to: its transactions snapshot and restore whole tables, so two
-requests interleaving inside moto would lose writes that real DynamoDB keeps. The
-`moto_server` here serialises request handling, which is the per-item atomicity real
-DynamoDB gives; the clients' own read/condition/retry races still interleave freely.
+DynamoDB runs over HTTP against moto's server, one request at a time (see
+tests/fakes/moto.py for why).
 """
 
 from __future__ import annotations
 
-import threading
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -18,9 +14,7 @@ from typing import Any, Protocol
 
 import boto3
 import pytest
-from moto.server import DomainDispatcherApplication, MotoRequestHandler, create_backend_app
 from mypy_boto3_dynamodb import DynamoDBClient
-from werkzeug.serving import make_server
 
 from bot.adapters.dynamodb.audit_log import DynamoAuditLog
 from bot.adapters.dynamodb.incident_store import DynamoIncidentStore
@@ -35,36 +29,16 @@ from bot.domain.severity import Severity
 from bot.ports.audit import AuditLog
 from bot.ports.store import IncidentStore, OutboxEvent
 from tests.conftest import AwsEndpoint
+from tests.fakes.moto import serialised_moto
 
 BACKENDS = ["sqlite", "dynamodb"]
 T0 = datetime(2024, 5, 1, 12, 0, tzinfo=UTC)
 
 
-class _OneRequestAtATime:
-    def __init__(self, app: Callable[..., Iterable[bytes]]) -> None:
-        self._app = app
-        self._lock = threading.Lock()
-
-    def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> list[bytes]:
-        with self._lock:
-            body = self._app(environ, start_response)
-            try:
-                return list(body)
-            finally:
-                close = getattr(body, "close", None)
-                if close is not None:
-                    close()
-
-
 @pytest.fixture(scope="session")
 def moto_server() -> Iterator[AwsEndpoint]:
-    app = _OneRequestAtATime(DomainDispatcherApplication(create_backend_app))
-    server = make_server("127.0.0.1", 0, app, threaded=True, request_handler=MotoRequestHandler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield AwsEndpoint(url=f"http://127.0.0.1:{server.server_port}")
-    server.shutdown()
-    thread.join()
+    with serialised_moto() as url:
+        yield AwsEndpoint(url=url)
 
 
 class FakeClock:

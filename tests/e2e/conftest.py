@@ -25,6 +25,7 @@ _SANDBOX = re.compile(r"sandbox Slack at (http://\S+)")
 class MarshalProcess:
     process: subprocess.Popen[str]
     env: dict[str, str]
+    stderr_path: Path | None = None  # its log lines (JSON), for assertions and post-mortems
     lines: list[str] = field(default_factory=list)
     url: str = ""
     sandbox_url: str = ""
@@ -59,20 +60,24 @@ def start_marshal(tmp_path: Path, *args: str, **env: str) -> MarshalProcess:
         **{f"MARSHAL_SECRET_{k.replace('-', '_').upper()}": v for k, v in SECRETS.items()},
         **env,
     }
-    process = subprocess.Popen(
-        [sys.executable, "-m", "bot", *(args or ("up",))],
-        env=full_env,
-        cwd=tmp_path,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.DEVNULL,
-        text=True,
-    )
-    marshal = MarshalProcess(process, full_env)
+    stderr_path = tmp_path / "stderr.log"
+    with stderr_path.open("w") as stderr:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "bot", *(args or ("up",))],
+            env=full_env,
+            cwd=tmp_path,
+            stdout=subprocess.PIPE,
+            stderr=stderr,
+            text=True,
+        )
+    marshal = MarshalProcess(process, full_env, stderr_path)
     ready = threading.Event()
     threading.Thread(target=_pump, args=(marshal, ready), daemon=True).start()
     if not ready.wait(30) or process.poll() is not None:
         process.kill()
-        raise AssertionError(f"marshal did not start: {''.join(marshal.lines)}")
+        raise AssertionError(
+            f"marshal did not start: {''.join(marshal.lines)}{stderr_path.read_text()[-2000:]}"
+        )
     return marshal
 
 
