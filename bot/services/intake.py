@@ -87,7 +87,13 @@ class AlertIntake:
             event_id=new_id("evt"),
             incident_id=candidate.id,
             event_type=event_type.value,
-            payload={"source": alert.source.value, "external_id": alert.external_id},
+            # The incident this alert creates takes the candidate's id; a re-send reads it
+            # back from the stored event to tell "created" from "attached" (see _record).
+            payload={
+                "source": alert.source.value,
+                "external_id": alert.external_id,
+                "candidate_id": candidate.id,
+            },
             created_at=utcnow(),
         )
         intake = self._store.ingest(alert, candidate if firing else None, event)
@@ -96,13 +102,20 @@ class AlertIntake:
             return None
         if intake.outbox.sent_at is None:
             deliver(self._store, self._queue, intake.outbox)
-        if not intake.duplicate:
-            self._record(alert, intake)
+        # Re-sends record too: a process killed between the store write and this audit
+        # append answered no 2xx, and the sender's retry is then a duplicate. The append is
+        # idempotent on its event id, so a re-send of an audited alert writes nothing.
+        self._record(alert, intake)
+        if intake.created:
+            self._metrics.incidents_opened.labels(
+                intake.incident.source.value, intake.incident.severity.value
+            ).inc()
         return Accepted(intake.incident, intake.created, intake.duplicate)
 
     def _record(self, alert: Alert, intake: Intake) -> None:
         incident = intake.incident
-        action = AuditAction.INCIDENT_CREATED if intake.created else AuditAction.ALERT_ATTACHED
+        created = intake.created or intake.outbox.payload.get("candidate_id") == incident.id
+        action = AuditAction.INCIDENT_CREATED if created else AuditAction.ALERT_ATTACHED
         if alert.status is AlertStatus.RESOLVED:
             action = AuditAction.ALERT_RESOLVED
         self._audit.append(
@@ -118,10 +131,6 @@ class AlertIntake:
             },
             event_id=f"{intake.outbox.event_id}.audit",
         )
-        if intake.created:
-            self._metrics.incidents_opened.labels(
-                incident.source.value, incident.severity.value
-            ).inc()
 
 
 def _reply(outcomes: list[Accepted | None]) -> WebhookReply:

@@ -144,3 +144,35 @@ def test_processes_sharing_the_file_never_get_the_same_message(tmp_path: Path) -
         theirs += out.split()
     assert sorted(mine + theirs) == sorted(sent)
     queue.close()
+
+
+_RECEIVE_AND_EXIT = """
+import sys
+from bot.adapters.sqlite.local_queue import LocalQueue
+queue = LocalQueue(sys.argv[1])
+assert len(queue.receive(wait_seconds=0, visibility_seconds=600)) == 1
+"""
+
+
+def test_a_message_held_by_a_dead_process_comes_back_at_once(tmp_path: Path) -> None:
+    queue = LocalQueue(tmp_path / "q.db")
+    queue.send(message("e1"))
+    queue.send(message("e2"))  # same incident: waits behind e1
+    holder = subprocess.run(
+        [sys.executable, "-c", _RECEIVE_AND_EXIT, str(tmp_path / "q.db")],
+        capture_output=True,
+        text=True,
+        timeout=30,
+        check=False,
+    )
+    assert holder.returncode == 0, holder.stderr
+    [again] = queue.receive(wait_seconds=0, visibility_seconds=600)
+    assert (again.message.event_id, again.receive_count) == ("e1", 2)
+
+
+def test_a_message_held_by_a_live_process_stays_hidden(tmp_path: Path) -> None:
+    holder = LocalQueue(tmp_path / "q.db")
+    other = LocalQueue(tmp_path / "q.db")  # this process: alive, so its hold is respected
+    holder.send(message("e1"))
+    assert len(holder.receive(wait_seconds=0, visibility_seconds=600)) == 1
+    assert other.receive(wait_seconds=0) == []

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import multiprocessing
+import os
 import sqlite3
+import threading
 from pathlib import Path
 
 import pytest
@@ -99,3 +101,24 @@ def test_two_processes_append_to_one_chain(tmp_path: Path) -> None:
     assert len(events) == 50
     assert {e.actor for e in events} == {"proc-0", "proc-1"}
     assert verify_chain("inc-shared", events) is None
+
+
+def _open_fds() -> int:
+    return len(os.listdir("/proc/self/fd"))
+
+
+@pytest.mark.skipif(not os.path.isdir("/proc/self/fd"), reason="counts fds through /proc")
+def test_connections_of_ended_threads_are_closed_not_kept(tmp_path: Path) -> None:
+    database = SqliteDatabase(tmp_path / "m.db")
+    database.ping()
+    before = _open_fds()
+    for _ in range(30):  # like the pools a war room or a request spins up and lets go
+        worker = threading.Thread(target=database.ping)
+        worker.start()
+        worker.join()
+    last = threading.Thread(target=database.ping)
+    last.start()
+    last.join()
+    # at most the last thread's connection (its db, wal and shm files); kept, it was ~60
+    assert _open_fds() - before <= 3
+    database.close()

@@ -29,12 +29,26 @@ class MarshalProcess:
     lines: list[str] = field(default_factory=list)
     url: str = ""
     sandbox_url: str = ""
+    pump: threading.Thread | None = None
 
     def stop(self, timeout: float = 10.0) -> tuple[int, float]:
         started = time.monotonic()
         self.process.send_signal(signal.SIGTERM)
         code = self.process.wait(timeout)
         return code, time.monotonic() - started
+
+    def kill(self) -> None:
+        """SIGKILL (no clean-up runs, as in an OOM kill or a power cut), then reap."""
+        self.process.send_signal(signal.SIGKILL)
+        self.process.wait(10)
+        self.close()
+
+    def close(self) -> None:
+        """Once the process has exited: let the reader drain its output, then close the pipe."""
+        if self.pump is not None:
+            self.pump.join(10)
+        if self.process.stdout is not None:
+            self.process.stdout.close()
 
 
 def _pump(marshal: MarshalProcess, ready: threading.Event) -> None:
@@ -72,7 +86,8 @@ def start_marshal(tmp_path: Path, *args: str, **env: str) -> MarshalProcess:
         )
     marshal = MarshalProcess(process, full_env, stderr_path)
     ready = threading.Event()
-    threading.Thread(target=_pump, args=(marshal, ready), daemon=True).start()
+    marshal.pump = threading.Thread(target=_pump, args=(marshal, ready), daemon=True)
+    marshal.pump.start()
     if not ready.wait(30) or process.poll() is not None:
         process.kill()
         raise AssertionError(

@@ -3,6 +3,7 @@ Slack, a temp SQLite store, and the fake Statuspage server as the public status 
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from typing import Any
 
@@ -20,7 +21,7 @@ from bot.slack.status_drafts import EDIT_BLOCK, EDIT_INPUT, DraftRef
 from bot.slack.status_review import STALE
 from bot.slack.wiring import start_slack
 from bot.wiring.stores import build_audit_log, build_store
-from tests.fakes.statuspage import FakeStatuspage, running_statuspage
+from tests.fakes.statuspage import FakeStatuspage, Fault, running_statuspage
 from tests.slack.conftest import Harness, wait_for
 
 DRAFTER, APPROVER, BYSTANDER = "U0DAVE", "U0CAROL", "U0BOB"
@@ -238,3 +239,35 @@ def test_status_draft_without_a_gate_says_nothing_was_drafted() -> None:
     )
     reply = StatusCommand().run(ctx)
     assert reply.outcome is Outcome.FAILED and "nothing was drafted" in reply.text
+
+
+def test_a_dead_status_page_fails_the_approval_visibly_and_it_stays_retryable(
+    harness: Harness, public_page: FakeStatuspage
+) -> None:
+    room = p1_room(harness, "status page outage drill")
+    channel = str(room.channel_id)
+    harness.reply_text(DRAFTER, channel, "status draft We are investigating.")
+    [message] = draft_messages(harness, channel)
+    # every attempt the client makes (4) gets a 503: the status page is down
+    public_page.fail_next(*[Fault(status=503, retry_after=1, method="POST") for _ in range(4)])
+
+    press(harness, APPROVER, channel, message, ActionId.APPROVE_STATUS_DRAFT)
+    told = wait_for(
+        lambda: [t for t in harness.ephemerals(channel, APPROVER) if "did not take" in t],
+        timeout=60,
+    )
+    assert "press Approve & Publish again to retry" in told[0]
+    assert [i for i in public_page.incidents() if i["name"] == room.title] == []
+    [shown] = draft_messages(harness, channel)
+    assert has_buttons(shown)  # still open for approval, not closed as failed
+    assert "Publishing failed" in json.dumps(shown["blocks"])
+
+    press(harness, APPROVER, channel, shown, ActionId.APPROVE_STATUS_DRAFT)
+    wait_for(
+        lambda: any(
+            str(m.get("text", "")).startswith("Status page updated")
+            for m in harness.control.channel(channel)["messages"]
+        ),
+        timeout=30,
+    )
+    assert len([i for i in public_page.incidents() if i["name"] == room.title]) == 1

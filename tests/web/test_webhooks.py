@@ -194,6 +194,18 @@ def test_enqueue_failure_is_503_and_the_retry_delivers_the_same_event(
     assert retried.status == 200  # the same notification: a duplicate, but now enqueued
     messages = drain(ingress)
     assert [m.incident_id for m in messages] == [retried.body["incident_id"]]
+    # The request that died before its audit append is audited by the retry, once.
+    actions = [e.action for e in ingress.backends.audit.events(retried.body["incident_id"])]
+    assert actions == [AuditAction.INCIDENT_CREATED]
+
+
+def test_re_sends_of_an_audited_alert_audit_nothing_new(ingress: Ingress) -> None:
+    body = fixture_body("alertmanager_firing")
+    first = ingress.post("alertmanager", body)
+    again = [ingress.post("alertmanager", body).status for _ in range(3)]
+    assert (first.status, again) == (202, [200, 200, 200])
+    actions = [e.action for e in ingress.backends.audit.events(first.body["incident_id"])]
+    assert actions == [AuditAction.INCIDENT_CREATED]
 
 
 def test_store_down_is_503_never_500(ingress: Ingress, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -26,7 +26,9 @@ class SqliteDatabase:
     def __init__(self, path: Path | str, *, migrations: Sequence[str] = MIGRATIONS) -> None:
         self.path = Path(path)
         self._local = threading.local()
-        self._connections: list[sqlite3.Connection] = []
+        # Each connection with the thread that owns it: a thread that has ended can no longer
+        # use it, and short-lived threads (pools per war room, per request) come and go.
+        self._connections: list[tuple[threading.Thread, sqlite3.Connection]] = []
         self._lock = threading.Lock()
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
@@ -54,9 +56,21 @@ class SqliteDatabase:
             except sqlite3.Error as exc:
                 raise BackendUnavailable(f"cannot open SQLite database {self.path}: {exc}") from exc
             self._local.conn = conn
-            with self._lock:
-                self._connections.append(conn)
+            self._keep(conn)
         return conn
+
+    def _keep(self, conn: sqlite3.Connection) -> None:
+        """Remember this thread's new connection; close those of threads that have ended.
+
+        Without this every thread that ever touched the database left its connection (and two
+        file descriptors) open until close(): a long-running process ran out of fds.
+        """
+        with self._lock:
+            self._connections.append((threading.current_thread(), conn))
+            ended = [c for thread, c in self._connections if not thread.is_alive()]
+            self._connections = [(t, c) for t, c in self._connections if t.is_alive()]
+        for finished in ended:
+            finished.close()
 
     @contextmanager
     def transaction(self) -> Iterator[sqlite3.Connection]:
@@ -89,7 +103,7 @@ class SqliteDatabase:
         """Close every connection this object opened (from any thread)."""
         with self._lock:
             connections, self._connections = self._connections, []
-        for conn in connections:
+        for _, conn in connections:
             conn.close()
         self._local = threading.local()
 

@@ -8,10 +8,18 @@ transaction, so threads and processes can share one file.
 Per-incident FIFO: only the oldest unacked message of an incident (its head) can be
 delivered. While the head is in flight, or waits out a `retry_later` delay, the rest of
 that incident waits; other incidents are not blocked. This mirrors an SQS FIFO message group.
+
+A receipt names the process holding the message (`host:pid:random`). A process that died
+holding messages (SIGKILL, OOM, power cut of a container) would otherwise block them, and
+every later message of their incidents, for the whole visibility timeout; receivers give such
+messages back at once. WAL needs shared memory, so every process on the file runs on this
+host and a pid check is meaningful; a reused pid only means waiting out the timeout as before.
 """
 
 from __future__ import annotations
 
+import os
+import socket
 import sqlite3
 import threading
 import time
@@ -31,6 +39,14 @@ _DUE_HEADS = """
                    WHERE h.incident_id = m.incident_id AND h.acked_at IS NULL)
     ORDER BY m.seq LIMIT ?
 """
+
+# Messages held by this host's processes; the dead holders among them are found by pid.
+_HELD = """
+    SELECT seq, receipt FROM queue_messages
+    WHERE acked_at IS NULL AND receipt IS NOT NULL AND visible_at > ?
+"""
+# How often a receiver looks for messages held by dead processes.
+ORPHAN_CHECK_SECONDS = 1.0
 
 # Like SQS FIFO's five-minute deduplication interval, but longer: acked ids are cheap to keep.
 DEFAULT_DEDUP_SECONDS = 24 * 3600
@@ -58,6 +74,8 @@ class LocalQueue:
         # Same-process senders wake waiting receivers at once; other processes are polled.
         self._arrivals = threading.Condition()
         self._sent_generation = 0
+        self._holder = f"{socket.gethostname()}:{os.getpid()}"
+        self._next_orphan_check = 0.0
 
     @property
     def path(self) -> Path:
@@ -174,6 +192,7 @@ class LocalQueue:
         deliveries: list[Delivery] = []
         taken: set[int] = set()
         with self._db.transaction() as db:
+            self._release_orphans(db)
             # Moving a worn-out head to the dead letters uncovers the next message of its
             # incident, so look again until the batch is full or nothing more moved.
             moved = True
@@ -192,7 +211,7 @@ class LocalQueue:
                         self._move_to_dead_letters(db, (seq, body, receive_count), reason)
                         moved = True
                         continue
-                    receipt = uuid.uuid4().hex
+                    receipt = f"{self._holder}:{uuid.uuid4().hex}"
                     db.execute(
                         "UPDATE queue_messages SET receipt = ?, visible_at = ?,"
                         " receive_count = receive_count + 1 WHERE seq = ?",
@@ -207,6 +226,20 @@ class LocalQueue:
                         )
                     )
         return deliveries
+
+    def _release_orphans(self, db: sqlite3.Connection) -> None:
+        """Make messages held by dead processes on this host visible again, at most once a
+        second (the scan reads every in-flight message)."""
+        if time.monotonic() < self._next_orphan_check:
+            return
+        self._next_orphan_check = time.monotonic() + ORPHAN_CHECK_SECONDS
+        now = self._clock()
+        for seq, receipt in db.execute(_HELD, (now,)).fetchall():
+            if _held_by_dead_process(receipt, self._holder):
+                db.execute(
+                    "UPDATE queue_messages SET visible_at = ?, receipt = NULL WHERE seq = ?",
+                    (now, seq),
+                )
 
     def _move_to_dead_letters(
         self, db: sqlite3.Connection, row: tuple[int, str, int], reason: str
@@ -228,3 +261,19 @@ class LocalQueue:
             ),
         )
         db.execute("DELETE FROM queue_messages WHERE seq = ?", (seq,))
+
+
+def _held_by_dead_process(receipt: str, holder: str) -> bool:
+    host, _, pid_text = receipt.rsplit(":", 1)[0].rpartition(":")
+    if host != holder.rpartition(":")[0] or not pid_text.isdigit():
+        return False  # another host's receipt, or one from before receipts named their holder
+    pid = int(pid_text)
+    if pid == os.getpid():
+        return False
+    try:
+        os.kill(pid, 0)  # signal 0: only asks whether the process exists
+    except ProcessLookupError:
+        return True
+    except PermissionError:
+        return False  # it exists, under another user
+    return False

@@ -34,7 +34,11 @@ from bot.ports.directory import Directory
 from bot.ports.slack import Channel, InviteResult, SlackCallFailed, SlackGateway
 from bot.ports.store import IncidentStore
 from bot.services.war_room.channel_name import channel_name
-from bot.services.war_room.checklist import ChecklistConfig, post_and_pin_checklist
+from bot.services.war_room.checklist import (
+    ChecklistConfig,
+    pin_checklist,
+    post_and_pin_checklist,
+)
 from bot.services.war_room.context_message import context_text, escape_mrkdwn, render_context
 from bot.services.war_room.responders import ResponderResolver, Responders
 from bot.services.war_room.steps import ROOM_STEPS, IncidentLedger, StepName
@@ -435,14 +439,17 @@ class WarRoomAssembler:
         )
 
     def _checklist_step(self, room: _Room, started: float) -> None:
-        if room.ledger.incident.checklist_ts is None:
+        incident = room.ledger.incident
+        items = self._checklist.items_for(incident.severity)
+        event_id = f"{incident.id}.assembly.{StepName.CHECKLIST.value}"
+        if incident.checklist_ts is None:
             post_and_pin_checklist(
-                self._slack,
-                self._audit,
-                room.ledger,
-                self._checklist.items_for(room.ledger.incident.severity),
-                actor=ACTOR,
-                event_id=f"{room.ledger.incident.id}.assembly.{StepName.CHECKLIST.value}",
+                self._slack, self._audit, room.ledger, items, actor=ACTOR, event_id=event_id
+            )
+        else:
+            # An earlier run recorded the checklist and may have died before pinning it.
+            pin_checklist(
+                self._slack, self._audit, incident, items=len(items), actor=ACTOR, event_id=event_id
             )
         self._done(room, StepName.CHECKLIST, started, {"ts": room.ledger.incident.checklist_ts})
 

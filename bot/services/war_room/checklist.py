@@ -235,20 +235,40 @@ def post_and_pin_checklist(
     actor: str,
     event_id: str | None = None,
 ) -> Incident:
-    """Post, pin, and record the message ts on the incident (so older copies go stale)."""
+    """Post, record the message ts on the incident (so older copies go stale), then pin.
+
+    Recording before pinning means a crash in between leaves a recorded, unpinned checklist
+    that `pin_checklist` finishes, rather than a pinned one nobody recorded, which a retry
+    would pin a second copy beside.
+    """
     incident = ledger.incident
     assert incident.channel_id, "the checklist needs the war-room channel"
-    channel_id = incident.channel_id
     ts = slack.post_message(
-        channel_id, checklist_text(incident, items), blocks=render_checklist(incident, items)
+        incident.channel_id,
+        checklist_text(incident, items),
+        blocks=render_checklist(incident, items),
     )
-    slack.pin(channel_id, ts)
     updated = ledger.apply(lambda current: current.model_copy(update={"checklist_ts": ts}))
+    pin_checklist(slack, audit, updated, items=len(items), actor=actor, event_id=event_id)
+    return updated
+
+
+def pin_checklist(
+    slack: SlackGateway,
+    audit: AuditLog,
+    incident: Incident,
+    *,
+    items: int,
+    actor: str,
+    event_id: str | None = None,
+) -> None:
+    """Pin the incident's recorded checklist and audit it; pinning twice is harmless."""
+    assert incident.channel_id and incident.checklist_ts, "no recorded checklist to pin"
+    slack.pin(incident.channel_id, incident.checklist_ts)
     audit.append(
         incident.id,
         actor=actor,
         action=AuditAction.CHECKLIST_PINNED,
-        details={"channel_id": channel_id, "ts": ts, "items": len(items)},
+        details={"channel_id": incident.channel_id, "ts": incident.checklist_ts, "items": items},
         event_id=event_id,
     )
-    return updated

@@ -218,3 +218,23 @@ def test_a_dead_directory_still_opens_the_room_and_says_so(kit: WarRoomKit) -> N
     assert {"U0ALICE", "U0BOB"} <= set(channel.members)  # the alert's own on-call people
     report = next(m.text for m in channel.messages if "could not be set up" in m.text)
     assert "directory for team payments was unavailable" in report
+
+
+def test_a_checklist_posted_but_not_pinned_is_pinned_on_retry_not_posted_again(
+    kit: WarRoomKit,
+) -> None:
+    incident = kit.new_incident()
+    kit.sandbox.faults.server_error("pins.add", times=10)  # beyond the client's own retries
+    first = kit.assembler().assemble(incident.id)
+    kit.sandbox.faults.clear()
+    assert StepName.CHECKLIST.value not in first.assembly
+    assert first.checklist_ts  # recorded before the pin, so the retry knows the message
+
+    room = kit.assembler().assemble(incident.id)
+
+    channel = kit.sandbox.workspace.channel(room.channel_id or "")
+    checklists = [m.ts for m in channel.messages if m.text.startswith("Checklist for ")]
+    assert checklists == [first.checklist_ts] == [room.checklist_ts]
+    assert [p.ts for p in channel.pins] == checklists
+    assert StepName.CHECKLIST.value in room.assembly
+    assert kit.actions(incident.id).count(AuditAction.CHECKLIST_PINNED) == 1
