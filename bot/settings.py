@@ -110,6 +110,7 @@ class Settings(BaseSettings):
     marshal_announce_channel: str | None = None
     marshal_triage_channel: str | None = None
     marshal_war_room_threshold: Severity = Severity.P2
+    marshal_severity_map: str = ""
     marshal_directory_file: Path | None = None
 
     # Rhythm and outputs
@@ -214,6 +215,16 @@ class Settings(BaseSettings):
     @classmethod
     def _threshold(cls, value: object) -> object:
         return Severity.parse(value) if isinstance(value, str) else value
+
+    @field_validator("marshal_severity_map")
+    @classmethod
+    def _severity_map(cls, value: str) -> str:
+        for part in filter(None, (p.strip() for p in value.split(","))):
+            word, sep, severity = part.partition("=")
+            if not sep or not word.strip():
+                raise ValueError(f"{part!r} should look like critical=P1")
+            Severity.parse(severity)
+        return value
 
     @field_validator("marshal_command")
     @classmethod

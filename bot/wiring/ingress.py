@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from bot.ingest.reception import AlertReception
+from bot.ingest.severity_map import SeverityMap
 from bot.services.intake import AlertIntake
 from bot.services.outbox_relay import OutboxRelay
 from bot.settings import Settings
@@ -14,7 +15,8 @@ from bot.wiring.secrets import build_secret_source
 
 
 def build_intake(settings: Settings, backends: Backends) -> AlertIntake:
-    reception = AlertReception(build_secret_source(settings))
+    severities = SeverityMap.from_text(settings.marshal_severity_map)
+    reception = AlertReception(build_secret_source(settings), severities)
     return AlertIntake(backends.store, backends.queue, backends.audit, backends.metrics, reception)
 
 

@@ -6,13 +6,17 @@ import contextlib
 import http.client
 import json
 import socket
+from pathlib import Path
 
 import pytest
 
 from bot.domain.audit import AuditAction
 from bot.domain.errors import BackendUnavailable
 from bot.ports.queue import EventType, QueueMessage
-from tests.web.conftest import SECRETS, Ingress, fixture_body
+from bot.wiring.backends import open_backends
+from bot.wiring.ingress import start_web
+from bot.wiring.process import ProcessGroup
+from tests.web.conftest import SECRETS, Ingress, fixture_body, ingress_settings
 
 FIRING = {
     "grafana-oncall": "grafana_oncall_firing",
@@ -226,3 +230,22 @@ def test_a_resolved_alert_with_no_open_incident_opens_nothing(ingress: Ingress) 
     assert answer.body == {"status": "no_open_incident", "incident_id": None, "incident_ids": []}
     assert ingress.backends.store.list_incidents(open_only=False).items == []
     assert drain(ingress) == []
+
+
+def test_the_severity_map_setting_maps_a_senders_own_words(tmp_path: Path) -> None:
+    settings = ingress_settings(tmp_path, marshal_severity_map="sev-a=P1,noisy=P5")
+    group = ProcessGroup()
+    backends = open_backends(settings)
+    group.started("backends", backends.close)
+    try:
+        server = start_web(group, settings, backends)
+        ingress = Ingress(server.url, backends)
+        body = json.loads(fixture_body("alertmanager_firing"))
+        body["commonLabels"]["severity"] = "sev-a"
+        for alert in body["alerts"]:
+            alert["labels"]["severity"] = "sev-a"
+        answer = ingress.post("alertmanager", json.dumps(body).encode())
+        incident = backends.store.get(answer.body["incident_id"])
+        assert incident is not None and incident.severity.value == "P1"
+    finally:
+        group.stop()
