@@ -7,18 +7,22 @@ from __future__ import annotations
 
 import os
 import socket
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass
+from urllib.error import URLError
 
 from pydantic import SecretStr
 from slack_bolt import App
+from slack_bolt.error import BoltError
 from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
 
 from bot.commands.catalog import build_command_registry
 from bot.commands.declare import SubmitAlert
 from bot.commands.registry import CommandRegistry
-from bot.domain.errors import ConfigurationError
+from bot.domain.errors import BackendUnavailable, ConfigurationError
 from bot.ports.audit import AuditLog
 from bot.ports.store import IncidentStore
 from bot.services.nudges.silence import NudgeSilence
@@ -94,23 +98,41 @@ def start_slack(
     )
     dedup = DeliveryDedup(store, owner=f"{socket.gethostname()}:{os.getpid()}")
     executor = ThreadPoolExecutor(max_workers=16, thread_name_prefix="marshal-command")
-    app = build_bolt_app(
-        SlackAppDependencies(
-            command=settings.marshal_command,
-            web_client=web_client,
-            registry=registry,
-            timeline_capture=TimelineCapture(
-                store, audit, gateway, reaction=settings.marshal_timeline_reaction
-            ),
-            dedup=dedup,
-            command_executor=executor,
-            actions=(*actions, *review_actions),
-            views=(*views, *review_views),
+    with _slack_refusals(web_client.base_url, "SLACK_BOT_TOKEN", executor):
+        app = build_bolt_app(
+            SlackAppDependencies(
+                command=settings.marshal_command,
+                web_client=web_client,
+                registry=registry,
+                timeline_capture=TimelineCapture(
+                    store, audit, gateway, reaction=settings.marshal_timeline_reaction
+                ),
+                dedup=dedup,
+                command_executor=executor,
+                actions=(*actions, *review_actions),
+                views=(*views, *review_views),
+            )
         )
-    )
     runner = SocketModeRunner(app, app_level, web_client=web_client, dedup=dedup)
-    runner.start()
+    with _slack_refusals(web_client.base_url, "SLACK_APP_TOKEN", executor):
+        runner.start()
     return RunningSlack(gateway, app, registry, runner, executor, review)
+
+
+@contextmanager
+def _slack_refusals(api_url: str, token_name: str, executor: ThreadPoolExecutor) -> Iterator[None]:
+    """Start-up failures become one line naming what to fix, not a Bolt traceback."""
+    try:
+        yield
+    except (BoltError, SlackApiError) as exc:
+        executor.shutdown(wait=False)
+        error = exc.response.get("error") if isinstance(exc, SlackApiError) else str(exc)
+        raise ConfigurationError(
+            f"{token_name} was refused by Slack at {api_url}: {error}"
+        ) from exc
+    except (URLError, OSError) as exc:
+        executor.shutdown(wait=False)
+        raise BackendUnavailable(f"cannot reach Slack at {api_url} (SLACK_API_URL): {exc}") from exc
 
 
 def _secret(value: SecretStr | None, name: str) -> str:

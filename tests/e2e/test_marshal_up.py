@@ -13,6 +13,7 @@ from typing import Any, TypeVar
 import pytest
 
 from bot.sandbox.control_client import SandboxControl
+from bot.sandbox.server import SandboxSlack
 from tests.e2e.conftest import MarshalProcess
 from tests.web.conftest import Ingress, fixture_body
 
@@ -142,3 +143,58 @@ def test_an_alert_becomes_exactly_one_war_room_in_the_sandbox(
         check=False,
     )
     assert verify.returncode == 0, verify.stdout + verify.stderr
+
+
+@pytest.mark.parametrize(
+    ("bot_token", "app_token", "named"),
+    [("xoxb-wrong", None, "SLACK_BOT_TOKEN"), (None, "xapp-wrong", "SLACK_APP_TOKEN")],
+)
+def test_a_token_slack_refuses_is_one_line_naming_it(
+    tmp_path: Path,
+    sandbox: SandboxSlack,
+    bot_token: str | None,
+    app_token: str | None,
+    named: str,
+) -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "bot", "processor"],
+        env={
+            "PATH": "/usr/bin:/bin",
+            "HOME": str(tmp_path),
+            "MARSHAL_DB_PATH": str(tmp_path / "m.db"),
+            "SLACK_BOT_TOKEN": bot_token or sandbox.bot_token,
+            "SLACK_APP_TOKEN": app_token or sandbox.app_token,
+            "SLACK_API_URL": sandbox.api_url,
+        },
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert result.returncode == 2
+    assert "Traceback" not in result.stderr
+    refusal = [line for line in result.stderr.splitlines() if line.startswith("marshal:")]
+    assert len(refusal) == 1 and named in refusal[0] and "refused by Slack" in refusal[0]
+
+
+def test_an_unreachable_slack_is_one_line(tmp_path: Path) -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "bot", "processor"],
+        env={
+            "PATH": "/usr/bin:/bin",
+            "HOME": str(tmp_path),
+            "MARSHAL_DB_PATH": str(tmp_path / "m.db"),
+            "SLACK_BOT_TOKEN": "xoxb-1",
+            "SLACK_APP_TOKEN": "xapp-1",
+            "SLACK_API_URL": "http://127.0.0.1:1/api/",
+        },
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert result.returncode == 2
+    assert "Traceback" not in result.stderr
+    assert "cannot reach Slack at http://127.0.0.1:1/api/ (SLACK_API_URL)" in result.stderr
