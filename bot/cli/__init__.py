@@ -11,6 +11,7 @@ from pydantic import ValidationError
 
 from bot import __version__
 from bot.cli import audit, drill, incident, queue, report, serve
+from bot.domain.errors import ConfigurationError, MarshalError
 from bot.settings import Settings, describe_error, load_settings
 
 Handler = Callable[[argparse.Namespace, Settings], int]
@@ -54,4 +55,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     except ValidationError as exc:
         print(f"marshal: configuration error: {describe_error(exc)}", file=sys.stderr)
         return 2
-    return handler(args, settings)
+    try:
+        return handler(args, settings)
+    except ConfigurationError as exc:
+        print(f"marshal: configuration error: {exc}", file=sys.stderr)
+        return 2
+    except MarshalError as exc:  # e.g. the store is unreachable: say so in one line
+        print(f"marshal: {exc}", file=sys.stderr)
+        return 1
