@@ -353,3 +353,30 @@ def test_postmortem_done_by_id_from_outside_an_archived_room(rig: ResolveRig) ->
     assert "done; no more postmortem reminders" in done
     assert rig.incident(room.id).postmortem_done_at is not None
     assert rig.actions(room.id).count(AuditAction.POSTMORTEM_DONE) == 1
+
+
+def test_the_postmortem_reminder_goes_to_the_ic_by_dm_once_the_room_is_archived(
+    rig: ResolveRig,
+) -> None:
+    room = rig.room()
+    channel = room.channel_id
+    assert channel
+    rig.run(IC, channel, "resolve")
+    assert rig.drain() == 1
+    rig.slack.gateway.archive(channel)  # as the flow does when MARSHAL_ARCHIVE_ON_RESOLVE
+    resolved_at = rig.incident(room.id).resolved_at
+    assert resolved_at is not None
+    clock = Clock(resolved_at + timedelta(seconds=rig.settings.marshal_reminder_postmortem_due))
+    reminders = Reminders(
+        rig.store, rig.audit, rig.slack.gateway, rig.settings, owner="test", clock=clock
+    )
+    assert reminders.postmortem_due(room.id, 1) is ReminderOutcome.SENT
+    assert not [m for m in rig.messages(channel) if "not marked done" in str(m.get("text"))]
+    dms = [
+        c
+        for c in rig.control.calls("chat.postMessage")
+        if f"postmortem done {room.id}" in str(c) and channel not in str(c)
+    ]
+    assert len(dms) == 1
+    [sent] = [e for e in rig.audit.events(room.id) if e.action is AuditAction.REMINDER_SENT]
+    assert sent.details["delivered"] is True and sent.details["dm_to"] == [IC]
