@@ -127,7 +127,7 @@ class Settings(BaseSettings):
     )
     marshal_reminder_postmortem_due_text: str = (
         "The postmortem for *{title}* was due {age} after resolve and is not marked done. "
-        "{who}: please finish it."
+        "{who}: please finish it, then mark it with `{command} postmortem done {id}`."
     )
     marshal_reminder_inactive_text: str = (
         "*{title}* is still open but nothing happened here for {age}. {who}: post an update, "

@@ -10,6 +10,7 @@ from bot.commands.help import HelpCommand
 from bot.commands.invite import InviteCommand
 from bot.commands.list_incidents import ListCommand
 from bot.commands.note import NoteCommand
+from bot.commands.postmortem import PostmortemCommand
 from bot.commands.registry import CommandLimits, CommandRegistry
 from bot.commands.reopen import ReopenCommand
 from bot.commands.report import ReportCommand
@@ -62,6 +63,7 @@ def build_command_registry(
     registry.register(ListCommand(store))
     registry.register(DeclareCommand(submit_alert))
     registry.register(ReportCommand(store))
+    registry.register(PostmortemCommand(store, audit, permissions))
     registry.register(SilenceCommand(nudge_silence))
     registry.register(UnsilenceCommand(nudge_silence))
     if assembler is not None:  # the processor always has one; slim test registries may not

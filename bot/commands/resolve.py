@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from bot.commands.base import CommandContext, CommandReply, mention
 from bot.services.permissions import IncidentPermissions
-from bot.services.resolution.starter import ResolutionStarter, Started
+from bot.services.resolution.starter import ResolutionStarter, Started, describe_resolver
 
 
 class ResolveCommand:
@@ -35,7 +35,7 @@ class ResolveCommand:
             return CommandReply(f"Already resolved; resuming the unfinished resolve steps{later}.")
         if started.outcome is Started.ALREADY_DONE:
             return CommandReply(
-                f"Already resolved by {mention(incident.resolved_by)} and every resolve step "
-                f"is done. Use {ctx.hint('reopen')} if it came back."
+                f"Already resolved by {describe_resolver(incident.resolved_by)} and every "
+                f"resolve step is done. Use {ctx.hint('reopen')} if it came back."
             )
         return CommandReply.usage("This incident is closed; it cannot be resolved again.")

@@ -15,6 +15,7 @@ from bot.ports.queue import QueueMessage
 from bot.ports.slack import SlackCallFailed, SlackGateway
 from bot.ports.store import IncidentStore
 from bot.services.resolution.buttons import resolve_prompt_blocks
+from bot.services.resolution.starter import MARSHAL
 
 log = logging.getLogger(__name__)
 
@@ -49,7 +50,7 @@ class AlertResolvedHandler:
         source = message.payload.get("source", incident.source.value)
         if self._auto and self._resolver is not None:
             self._resolver.resolve(
-                incident, "marshal", f"The alert cleared at its source ({source})."
+                incident, MARSHAL, f"The alert cleared at its source ({source})."
             )
             return
         if incident.channel_id is None:

@@ -24,6 +24,7 @@ class Fault:
     retry_after: str | None = None
     delay: float = 0.0  # sleep, then answer normally (the client should time out first)
     body: Any = None
+    headers: dict[str, str] = field(default_factory=dict)  # e.g. x-ratelimit-reset
 
 
 @dataclass
@@ -74,6 +75,7 @@ class FakeHttp:
                     fault = None
                 if fault is not None:
                     extra = {"Retry-After": fault.retry_after} if fault.retry_after else {}
+                    extra.update(fault.headers)
                     answer: Answer = (fault.status, extra, fault.body or {"error": "fault"})
                 else:
                     answer = fake.route(self.command, self.path, headers, body)

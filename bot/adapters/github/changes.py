@@ -1,11 +1,15 @@
 """GitHubChangeHistory: recent commits and deployments of a repository (GitHub REST v3).
 
 GET /repos/{repo}/commits?since&until and GET /repos/{repo}/deployments, one page each
-(bounded), with a timeout and bounded retries. A token is optional for public repositories.
+(bounded), with a timeout and bounded retries; GitHub's rate limits (403/429 with
+Retry-After or x-ratelimit-reset) are waited out when short. A token is optional for
+public repositories.
 """
 
 from __future__ import annotations
 
+import time
+from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
@@ -36,11 +40,24 @@ class GitHubChangeHistory:
         *,
         timeout: float = 10.0,
         max_attempts: int = 3,
+        max_retry_after: float = 10.0,
+        sleep: Callable[[float], None] = time.sleep,
+        wall_clock: Callable[[], float] = time.time,
     ) -> None:
+        """A rate limit lifting within `max_retry_after` seconds is waited out (`sleep`);
+        a longer one fails the call at once, and the postmortem goes without changes."""
         headers = {"X-GitHub-Api-Version": "2022-11-28", "Accept": "application/vnd.github+json"}
         if token is not None:
             headers["Authorization"] = f"Bearer {token.get_secret_value()}"
-        self._client = JsonHttpClient(api_url, headers, timeout=timeout, max_attempts=max_attempts)
+        self._client = JsonHttpClient(
+            api_url,
+            headers,
+            timeout=timeout,
+            max_attempts=max_attempts,
+            max_retry_after=max_retry_after,
+            sleep=sleep,
+            wall_clock=wall_clock,
+        )
 
     def recent_changes(self, repo: str, *, since: datetime, until: datetime) -> list[CodeChange]:
         changes = self._commits(repo, since, until) + self._deploys(repo, since, until)

@@ -1,8 +1,12 @@
 """JsonHttpClient: JSON over HTTP with a timeout on every request and bounded retries.
 
 Retried: 429 (honouring Retry-After up to a cap), 5xx, timeouts and connection errors.
-Not retried: other 4xx, which mean the request itself is wrong. Failures surface as
-HttpCallFailed with the status, so adapters turn them into their port's error.
+A 403 that says it is a rate limit (GitHub's style: x-ratelimit-remaining 0, or a
+Retry-After) counts as a 429; a limit lifting at x-ratelimit-reset is waited for too.
+A rate limit that lifts later than `max_retry_after` fails at once: waiting the cap and
+asking again would only be refused again. Not retried: other 4xx, which mean the request
+itself is wrong. Failures surface as HttpCallFailed with the status, so adapters turn them
+into their port's error.
 """
 
 from __future__ import annotations
@@ -42,7 +46,9 @@ class JsonHttpClient:
         backoff_seconds: float = 0.5,
         max_retry_after: float = 10.0,
         sleep: Callable[[float], None] = time.sleep,
+        wall_clock: Callable[[], float] = time.time,
     ) -> None:
+        """`wall_clock` (epoch seconds) turns an x-ratelimit-reset time into a wait."""
         self._base = base_url.rstrip("/")
         self._headers = dict(headers)
         self._timeout = timeout
@@ -50,6 +56,7 @@ class JsonHttpClient:
         self._backoff = backoff_seconds
         self._max_retry_after = max_retry_after
         self._sleep = sleep
+        self._wall_clock = wall_clock
 
     def request(
         self,
@@ -93,14 +100,19 @@ class JsonHttpClient:
             with urllib.request.urlopen(request, timeout=self._timeout) as response:  # noqa: S310
                 raw = response.read()
         except urllib.error.HTTPError as exc:
-            text = exc.read().decode("utf-8", "replace")[:200]
-            if exc.code == 429 or exc.code >= 500:
-                raise _Transient(
-                    text or exc.reason,
-                    status=exc.code,
-                    retry_after=_seconds(exc.headers.get("Retry-After")),
-                ) from exc
-            raise HttpCallFailed(text or str(exc.reason), status=exc.code) from exc
+            text = exc.read().decode("utf-8", "replace")[:200] or str(exc.reason)
+            headers = {name.lower(): value for name, value in exc.headers.items()}
+            limited = _rate_limited(exc.code, headers)
+            if limited or exc.code >= 500:
+                retry_after = _retry_after(headers, self._wall_clock())
+                if limited and retry_after is not None and retry_after > self._max_retry_after:
+                    raise HttpCallFailed(
+                        f"rate limited for {retry_after:.0f}s more, longer than the "
+                        f"{self._max_retry_after:.0f}s marshal waits: {text}",
+                        status=exc.code,
+                    ) from exc
+                raise _Transient(text, status=exc.code, retry_after=retry_after) from exc
+            raise HttpCallFailed(text, status=exc.code) from exc
         except TimeoutError as exc:
             raise _Transient("timed out", status=None, retry_after=None) from exc
         except urllib.error.URLError as exc:
@@ -113,6 +125,24 @@ class JsonHttpClient:
             return json.loads(raw)
         except ValueError as exc:
             raise HttpCallFailed("the answer is not JSON") from exc
+
+
+def _rate_limited(status: int, headers: Mapping[str, str]) -> bool:
+    """`headers` with lower-case names, as every helper here takes them."""
+    if status == 429:
+        return True
+    return status == 403 and (
+        headers.get("x-ratelimit-remaining") == "0" or headers.get("retry-after") is not None
+    )
+
+
+def _retry_after(headers: Mapping[str, str], now: float) -> float | None:
+    """Retry-After (seconds) first; else the wait until x-ratelimit-reset (epoch seconds)."""
+    hinted = _seconds(headers.get("retry-after"))
+    if hinted is not None or headers.get("x-ratelimit-remaining") != "0":
+        return hinted
+    reset = _seconds(headers.get("x-ratelimit-reset"))
+    return None if reset is None else max(0.0, reset - now)
 
 
 def _seconds(value: str | None) -> float | None:

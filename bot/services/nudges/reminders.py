@@ -1,8 +1,9 @@
 """Reminders beside the nudges: IC unclaimed, incident inactive, postmortem due.
 
 Each reminder re-reads the incident, checks it still applies, claims its slot in the store
-(so replicas post it once), posts in the war room naming who should act, and audits
-REMINDER_SENT. Texts and delays come from settings (MARSHAL_REMINDER_*).
+(so replicas post it once), posts in the war room naming who should act (by DM once the
+room is archived), and audits REMINDER_SENT. Texts and delays come from settings
+(MARSHAL_REMINDER_*).
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from bot.domain.models import Incident, utcnow
 from bot.ports.audit import AuditLog
 from bot.ports.slack import SlackCallFailed, SlackGateway
 from bot.ports.store import IncidentStore
-from bot.services.nudges.messages import mention, reminder_message, responders
+from bot.services.nudges.messages import SlackMessage, mention, reminder_message, responders
 from bot.services.nudges.schedule import (
     describe_seconds,
     ic_unclaimed_due,
@@ -142,6 +143,21 @@ class Reminders:
             command=self._settings.marshal_command,
         )
 
+    def _deliver(
+        self, incident: Incident, channel_id: str, message: SlackMessage
+    ) -> dict[str, object]:
+        """Post in the war room. The resolve flow archives it, so a postmortem reminder then
+        goes to the IC's DMs (or the on-call's when nobody held the role)."""
+        try:
+            return {"ts": self._slack.post_message(channel_id, message.text, blocks=message.blocks)}
+        except SlackCallFailed as exc:
+            people = [incident.commander] if incident.commander else incident.oncall
+            recipients = [p for p in people if p and mention(p) != p]  # Slack ids only
+            if exc.error != "is_archived" or not recipients:
+                raise
+        stamps = [self._slack.send_dm(p, message.text, blocks=message.blocks) for p in recipients]
+        return {"ts": stamps[0], "dm_to": recipients}
+
     def _send(
         self, incident: Incident, kind: ReminderKind, slot: int | str, text: str
     ) -> ReminderOutcome:
@@ -154,9 +170,7 @@ class Reminders:
         details: dict[str, object] = {"kind": kind.value, "slot": str(slot), "text": text}
         outcome = ReminderOutcome.SENT
         try:
-            details["ts"] = self._slack.post_message(
-                incident.channel_id, message.text, blocks=message.blocks
-            )
+            details.update(self._deliver(incident, incident.channel_id, message))
         except SlackCallFailed as exc:
             log.warning("reminder not posted", extra={"incident": incident.id, "kind": kind})
             details["error"] = exc.error

@@ -36,6 +36,7 @@ from bot.services.resolution.hooks import (
     SlaScheduler,
 )
 from bot.services.resolution.ratings import rating_blocks
+from bot.services.resolution.starter import describe_resolver
 from bot.services.resolution.steps import ResolutionStep, required_steps
 from bot.services.war_room.context_message import escape_mrkdwn
 from bot.services.war_room.steps import IncidentLedger
@@ -175,7 +176,7 @@ class ResolutionFlow:
 
     def _announcement(self, incident: Incident) -> dict[str, Any]:
         times = response_times(incident)
-        who = f"<@{incident.resolved_by}>" if incident.resolved_by else "marshal"
+        who = describe_resolver(incident.resolved_by)
         summary = (
             f": {escape_mrkdwn(incident.resolution_summary)}" if incident.resolution_summary else ""
         )

@@ -28,6 +28,13 @@ from bot.services.resolution.steps import is_complete
 
 log = logging.getLogger(__name__)
 
+MARSHAL = "marshal"  # `resolved_by` when marshal itself resolved (MARSHAL_AUTO_RESOLVE)
+
+
+def describe_resolver(user_id: str | None) -> str:
+    """Who resolved it, as Slack text: a mention, except marshal, which is no Slack user."""
+    return f"<@{user_id}>" if user_id and user_id != MARSHAL else MARSHAL
+
 
 class Started(StrEnum):
     RESOLVED = "resolved"
