@@ -111,6 +111,7 @@ class Settings(BaseSettings):
     marshal_triage_channel: str | None = None
     marshal_war_room_threshold: Severity = Severity.P2
     marshal_directory_file: Path | None = None
+    marshal_context_file: Path | None = None
 
     # Rhythm and outputs
     marshal_nudge_interval: Annotated[dict[Severity, int], NoDecode] = Field(
