@@ -379,9 +379,9 @@ class WarRoomAssembler:
                 self._context_snapshot(room, started)
         except SlackCallFailed as exc:
             log.warning("incident %s: step %s failed: %s", room.ledger.incident.id, step, exc)
-            room.problems.append(
-                f"{step.value.replace('_', ' ')}: {exc} (retry with `/marshal assemble`)"
-            )
+            # An optional step is not redone by `assemble` once the room counts as assembled.
+            retry = "" if step in OPTIONAL_ROOM_STEPS else " (retry with `/marshal assemble`)"
+            room.problems.append(f"{step.value.replace('_', ' ')}: {exc}{retry}")
 
     def _topic(self, room: _Room, started: float) -> None:
         incident = room.ledger.incident
