@@ -182,7 +182,8 @@ def test_a_slow_source_is_cut_at_its_timeout(
 
     assert room.status is IncidentStatus.INVESTIGATING and is_assembled(room)
     text = _block_text(_snapshot_message(kit, room.channel_id))
-    assert "*Recent traces*: _unavailable (timed out after 0.3s)_" in text
+    # Cut by the socket timeout or by the snapshot's deadline, whichever fires first.
+    assert "*Recent traces*: _unavailable (timed out" in text
     assert "error rate 5.00% now" in text and "payment declined" in text
     # The room was finished while Tempo was still holding the request: nobody waited for it.
     assert len(stalled.seen) == 1 and stalled.answered == 0
