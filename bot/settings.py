@@ -112,6 +112,7 @@ class Settings(BaseSettings):
     marshal_war_room_threshold: Severity = Severity.P2
     marshal_severity_map: str = ""
     marshal_directory_file: Path | None = None
+    marshal_context_file: Path | None = None
 
     # Rhythm and outputs
     marshal_nudge_interval: Annotated[dict[Severity, int], NoDecode] = Field(

@@ -5,12 +5,14 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from bot.adapters.context.config_file import ContextFile
 from bot.adapters.directory.static_file import StaticFileDirectory
 from bot.domain.models import Incident
 from bot.events.alert_received import AlertReceivedHandler
 from bot.ports.slack import SlackGateway
 from bot.services.war_room.assembler import WarRoomAssembler
 from bot.services.war_room.checklist import ChecklistConfig, ChecklistService
+from bot.services.war_room.context_snapshot import ContextSnapshotter
 from bot.settings import Settings
 from bot.slack.actions import ActionId, ActionRoute
 from bot.slack.checklist_actions import ChecklistActionHandler
@@ -37,6 +39,11 @@ def build_war_room(
         if settings.marshal_directory_file
         else StaticFileDirectory({})
     )
+    snapshot = (
+        ContextSnapshotter(ContextFile.load(settings.marshal_context_file))
+        if settings.marshal_context_file
+        else None
+    )
     config = ChecklistConfig()
     assembler = WarRoomAssembler(
         backends.store,
@@ -47,6 +54,7 @@ def build_war_room(
         announce_channel=settings.marshal_announce_channel,
         checklist_config=config,
         on_assembled=on_assembled,  # the NudgeScheduler plans the room's nudges right away
+        context_snapshot=snapshot,
     )
     checklist = ChecklistService(backends.store, backends.audit, slack, config)
     ticks = ChecklistActionHandler(checklist, backends.store)

@@ -13,6 +13,7 @@ that step; never more, and exactly one checklist stays pinned (the one the incid
 
 from __future__ import annotations
 
+import http.client
 import json
 import os
 import random
@@ -131,7 +132,7 @@ def _send_until_accepted(marshal: Marshal, alert: Alert, deadline: float) -> Sen
             with urllib.request.urlopen(request, timeout=5) as response:
                 answer = json.loads(response.read())
                 return Sent(alert, response.status, answer["incident_id"], attempts)
-        except (urllib.error.URLError, OSError, ValueError):
+        except (urllib.error.URLError, OSError, ValueError, http.client.HTTPException):
             pass  # refused, reset, a 5xx/4xx or a torn answer: the sender tries again
         time.sleep(0.05)
     raise AssertionError(f"{alert.group} was never accepted after {attempts} attempts")

@@ -4,7 +4,8 @@ Order of work:
 1. status -> assembling;
 2. the channel (responders are resolved at the same time, on another thread);
 3. side by side, the steps that only need the channel: topic/purpose, invites, context
-   message, pinned checklist, bookmarks, announcement;
+   message, pinned checklist, bookmarks, announcement, and (when configured, never
+   required) the live context snapshot;
 4. status -> investigating, timings recorded, the nudge hook called.
 
 Every finished step is written to `Incident.assembly` at once, so a retry after a crash
@@ -40,8 +41,18 @@ from bot.services.war_room.checklist import (
     post_and_pin_checklist,
 )
 from bot.services.war_room.context_message import context_text, escape_mrkdwn, render_context
+from bot.services.war_room.context_snapshot import (
+    ContextSnapshotter,
+    render_snapshot,
+    snapshot_text,
+)
 from bot.services.war_room.responders import ResponderResolver, Responders
-from bot.services.war_room.steps import ROOM_STEPS, IncidentLedger, StepName
+from bot.services.war_room.steps import (
+    OPTIONAL_ROOM_STEPS,
+    ROOM_STEPS,
+    IncidentLedger,
+    StepName,
+)
 
 log = logging.getLogger(__name__)
 
@@ -103,6 +114,7 @@ class WarRoomAssembler:
         on_assembled: Callable[[Incident], None] | None = None,
         after_step: StepHook | None = None,
         max_name_attempts: int = 5,
+        context_snapshot: ContextSnapshotter | None = None,
     ) -> None:
         """`after_step` runs after each step is recorded (tests use it to simulate a crash)."""
         self._store = store
@@ -118,6 +130,8 @@ class WarRoomAssembler:
         self._on_assembled = on_assembled
         self._after_step = after_step
         self._max_name_attempts = max_name_attempts
+        self._snapshot = context_snapshot
+        self._steps = ROOM_STEPS + (OPTIONAL_ROOM_STEPS if context_snapshot else ())
 
     # -- the run -----------------------------------------------------------------------
 
@@ -137,8 +151,10 @@ class WarRoomAssembler:
             return incident
         room = _Room(IncidentLedger(self._store, incident))
         self._start(room)
-        pending = [step for step in ROOM_STEPS if step.value not in incident.assembly]
-        with ThreadPoolExecutor(max_workers=len(ROOM_STEPS) + 1, thread_name_prefix="room") as pool:
+        pending = [step for step in self._steps if step.value not in incident.assembly]
+        with ThreadPoolExecutor(
+            max_workers=len(self._steps) + 1, thread_name_prefix="room"
+        ) as pool:
             responders = (
                 pool.submit(self._resolver.resolve, incident)
                 if StepName.INVITES in pending
@@ -359,11 +375,13 @@ class WarRoomAssembler:
                 self._bookmarks(room, started)
             elif step is StepName.ANNOUNCEMENT:
                 self._announcement(room, started)
+            elif step is StepName.CONTEXT_SNAPSHOT:
+                self._context_snapshot(room, started)
         except SlackCallFailed as exc:
             log.warning("incident %s: step %s failed: %s", room.ledger.incident.id, step, exc)
-            room.problems.append(
-                f"{step.value.replace('_', ' ')}: {exc} (retry with `/marshal assemble`)"
-            )
+            # An optional step is not redone by `assemble` once the room counts as assembled.
+            retry = "" if step in OPTIONAL_ROOM_STEPS else " (retry with `/marshal assemble`)"
+            room.problems.append(f"{step.value.replace('_', ' ')}: {exc}{retry}")
 
     def _topic(self, room: _Room, started: float) -> None:
         incident = room.ledger.incident
@@ -483,6 +501,29 @@ class WarRoomAssembler:
             started,
             {"channel": self._announce_channel, "ts": ts},
             audit=AuditAction.ANNOUNCED,
+        )
+
+    def _context_snapshot(self, room: _Room, started: float) -> None:
+        assert self._snapshot is not None, "the step is planned only with a snapshotter"
+        incident = room.ledger.incident
+        snapshot = self._snapshot.take(incident)
+        if snapshot is None:
+            self._done(room, StepName.CONTEXT_SNAPSHOT, started, {"skipped": "not configured"})
+            return
+        ts = self._slack.post_message(
+            room.channel_id, snapshot_text(incident, snapshot), blocks=render_snapshot(snapshot)
+        )
+        self._done(
+            room,
+            StepName.CONTEXT_SNAPSHOT,
+            started,
+            {
+                "ts": ts,
+                "configured_for": snapshot.name,
+                "sections": [s.title for s in snapshot.sections],
+                "unavailable": snapshot.unavailable,
+            },
+            audit=AuditAction.CONTEXT_SNAPSHOT_ATTACHED,
         )
 
 

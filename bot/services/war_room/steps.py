@@ -27,6 +27,7 @@ class StepName(StrEnum):
     BOOKMARKS = "bookmarks"
     ANNOUNCEMENT = "announcement"
     TRIAGE_ANNOUNCEMENT = "triage_announcement"
+    CONTEXT_SNAPSHOT = "context_snapshot"
 
 
 # The steps that need only the channel; they run side by side once it exists.
@@ -38,6 +39,10 @@ ROOM_STEPS: tuple[StepName, ...] = (
     StepName.BOOKMARKS,
     StepName.ANNOUNCEMENT,
 )
+
+# Run beside the room steps when configured, but never needed for the room to count as
+# assembled: live figures are a help, not a precondition.
+OPTIONAL_ROOM_STEPS: tuple[StepName, ...] = (StepName.CONTEXT_SNAPSHOT,)
 
 Change = Callable[[Incident], Incident]
 _MAX_MERGE_ATTEMPTS = 20
