@@ -54,6 +54,8 @@ def run_checks() -> int:
             "-q",
             "-p",
             "no:cacheprovider",
+            "-n",
+            "2",
             "--cov=bot",
             "--cov-branch",
             "--cov-report=",
