@@ -20,6 +20,24 @@ from tests.web.conftest import Ingress, fixture_body
 T = TypeVar("T")
 
 
+def run_isolated(tmp_path: Path, *args: str, **env: str) -> subprocess.CompletedProcess[str]:
+    """`marshal ARGS` in its own process with only `env` set: no developer settings leak in."""
+    return subprocess.run(
+        [sys.executable, "-m", "bot", *args],
+        env={
+            "PATH": "/usr/bin:/bin",
+            "HOME": str(tmp_path),
+            "MARSHAL_DB_PATH": str(tmp_path / "m.db"),
+            **env,
+        },
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+
+
 def test_up_serves_health_accepts_an_alert_and_stops_within_five_seconds(
     marshal_up: MarshalProcess,
 ) -> None:
@@ -47,15 +65,7 @@ def test_up_serves_health_accepts_an_alert_and_stops_within_five_seconds(
 
 
 def test_a_wrong_setting_stops_start_up_with_one_line(tmp_path: Path) -> None:
-    result = subprocess.run(
-        [sys.executable, "-m", "bot", "up"],
-        env={"PATH": "/usr/bin:/bin", "MARSHAL_HTTP_PORT": "eighty", "HOME": str(tmp_path)},
-        cwd=tmp_path,
-        capture_output=True,
-        text=True,
-        timeout=30,
-        check=False,
-    )
+    result = run_isolated(tmp_path, "up", MARSHAL_HTTP_PORT="eighty")
     assert result.returncode == 2
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 1
@@ -156,21 +166,12 @@ def test_a_token_slack_refuses_is_one_line_naming_it(
     app_token: str | None,
     named: str,
 ) -> None:
-    result = subprocess.run(
-        [sys.executable, "-m", "bot", "processor"],
-        env={
-            "PATH": "/usr/bin:/bin",
-            "HOME": str(tmp_path),
-            "MARSHAL_DB_PATH": str(tmp_path / "m.db"),
-            "SLACK_BOT_TOKEN": bot_token or sandbox.bot_token,
-            "SLACK_APP_TOKEN": app_token or sandbox.app_token,
-            "SLACK_API_URL": sandbox.api_url,
-        },
-        cwd=tmp_path,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
+    result = run_isolated(
+        tmp_path,
+        "processor",
+        SLACK_BOT_TOKEN=bot_token or sandbox.bot_token,
+        SLACK_APP_TOKEN=app_token or sandbox.app_token,
+        SLACK_API_URL=sandbox.api_url,
     )
     assert result.returncode == 2
     assert "Traceback" not in result.stderr
@@ -179,21 +180,12 @@ def test_a_token_slack_refuses_is_one_line_naming_it(
 
 
 def test_an_unreachable_slack_is_one_line(tmp_path: Path) -> None:
-    result = subprocess.run(
-        [sys.executable, "-m", "bot", "processor"],
-        env={
-            "PATH": "/usr/bin:/bin",
-            "HOME": str(tmp_path),
-            "MARSHAL_DB_PATH": str(tmp_path / "m.db"),
-            "SLACK_BOT_TOKEN": "xoxb-1",
-            "SLACK_APP_TOKEN": "xapp-1",
-            "SLACK_API_URL": "http://127.0.0.1:1/api/",
-        },
-        cwd=tmp_path,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
+    result = run_isolated(
+        tmp_path,
+        "processor",
+        SLACK_BOT_TOKEN="xoxb-1",
+        SLACK_APP_TOKEN="xapp-1",
+        SLACK_API_URL="http://127.0.0.1:1/api/",
     )
     assert result.returncode == 2
     assert "Traceback" not in result.stderr
@@ -201,22 +193,15 @@ def test_an_unreachable_slack_is_one_line(tmp_path: Path) -> None:
 
 
 def test_a_cli_command_on_an_unreachable_store_is_one_line(tmp_path: Path) -> None:
-    result = subprocess.run(
-        [sys.executable, "-m", "bot", "incident", "list"],
-        env={
-            "PATH": "/usr/bin:/bin",
-            "HOME": str(tmp_path),
-            "MARSHAL_STORE": "dynamodb",
-            "AWS_ENDPOINT_URL": "http://127.0.0.1:1",
-            "AWS_ACCESS_KEY_ID": "x",
-            "AWS_SECRET_ACCESS_KEY": "x",
-            "AWS_MAX_ATTEMPTS": "1",
-        },
-        cwd=tmp_path,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
+    result = run_isolated(
+        tmp_path,
+        "incident",
+        "list",
+        MARSHAL_STORE="dynamodb",
+        AWS_ENDPOINT_URL="http://127.0.0.1:1",
+        AWS_ACCESS_KEY_ID="x",
+        AWS_SECRET_ACCESS_KEY="x",
+        AWS_MAX_ATTEMPTS="1",
     )
     assert result.returncode == 1
     assert "Traceback" not in result.stderr
