@@ -401,23 +401,8 @@ class DynamoIncidentStore:
     ) -> TransactWriteItemTypeDef:
         item = _group_key(group_key)
         item["incident_id"] = s(incident_id)
-        if replacing is None:
-            return {
-                "Put": {
-                    "TableName": self.table,
-                    "Item": item,
-                    "ConditionExpression": "attribute_not_exists(pk)",
-                }
-            }
-        # the holder is closed or gone: take the group over, unless someone else just did
-        return {
-            "Put": {
-                "TableName": self.table,
-                "Item": item,
-                "ConditionExpression": "incident_id = :old",
-                "ExpressionAttributeValues": {":old": s(replacing)},
-            }
-        }
+        # replacing: the holder is closed or gone; take the group over, unless someone just did
+        return self._put_new_or_replace(item, "incident_id", replacing)
 
     def _release_group(self, group_key: str, incident_id: str) -> TransactWriteItemTypeDef:
         return {
@@ -438,6 +423,13 @@ class DynamoIncidentStore:
         item["incident_id"] = s(record.incident_id)
         item["outbox_event_id"] = s(outbox_event_id)
         item["data"] = s(record.model_dump_json())
+        return self._put_new_or_replace(item, "outbox_event_id", replacing)
+
+    def _put_new_or_replace(
+        self, item: Item, attribute: str, replacing: str | None
+    ) -> TransactWriteItemTypeDef:
+        """Create `item`; or, with `replacing`, overwrite it only while `attribute` still
+        holds that value, so of two writers taking over the same record one wins."""
         if replacing is None:
             return {
                 "Put": {
@@ -450,7 +442,7 @@ class DynamoIncidentStore:
             "Put": {
                 "TableName": self.table,
                 "Item": item,
-                "ConditionExpression": "outbox_event_id = :replacing",
+                "ConditionExpression": f"{attribute} = :replacing",
                 "ExpressionAttributeValues": {":replacing": s(replacing)},
             }
         }
