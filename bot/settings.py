@@ -150,6 +150,7 @@ class Settings(BaseSettings):
     anthropic_api_key: SecretStr | None = None
     anthropic_base_url: str | None = None
     marshal_llm: Literal["auto", "anthropic", "bedrock", "off"] = "auto"
+    marshal_llm_light_model: str = "claude-haiku-4-5"
     marshal_llm_model: str = "claude-sonnet-4-6"
     github_api_url: str = "https://api.github.com"
     github_token: SecretStr | None = None

@@ -17,12 +17,16 @@ from bot.ports.audit import AuditLog
 from bot.ports.queue import Queue
 from bot.ports.slack import SlackGateway
 from bot.ports.store import IncidentStore
-from bot.services.nudges.classifier import StatusUpdateClassifier
+from bot.services.nudges.classifier import (
+    LanguageModelStatusUpdateClassifier,
+    StatusUpdateClassifier,
+)
 from bot.services.nudges.interactions import NudgeInteractions
 from bot.services.nudges.scheduler import NudgeScheduler
 from bot.services.nudges.silence import NudgeSilence
 from bot.services.nudges.status_updates import StatusDraftStarter, StatusUpdateRecorder
 from bot.settings import Settings
+from bot.wiring.resolution import build_language_model
 
 
 @dataclass(frozen=True)
@@ -44,6 +48,9 @@ def build_nudges(
     classifier: StatusUpdateClassifier | None = None,
     clock: Callable[[], datetime] = utcnow,
 ) -> NudgeStack:
+    if classifier is None:
+        light = build_language_model(settings, settings.marshal_llm_light_model)
+        classifier = LanguageModelStatusUpdateClassifier(light) if light else None
     scheduler = NudgeScheduler(
         store, audit, slack, queue, settings, classifier=classifier, clock=clock
     )

@@ -30,18 +30,18 @@ from bot.slack.resolution_actions import ResolutionButtons
 from bot.wiring.backends import Backends
 
 
-def build_language_model(settings: Settings) -> LanguageModel | None:
+def build_language_model(settings: Settings, model: str | None = None) -> LanguageModel | None:
+    """The configured Claude (API or Bedrock), or None; `model` overrides MARSHAL_LLM_MODEL."""
+    name = model or settings.marshal_llm_model
     key = settings.anthropic_api_key
     if settings.marshal_llm == "off" or (settings.marshal_llm == "auto" and key is None):
         return None
     if settings.marshal_llm == "bedrock":
-        return ClaudeLanguageModel.for_bedrock(
-            settings.marshal_llm_model, aws_region=settings.aws_region
-        )
+        return ClaudeLanguageModel.for_bedrock(name, aws_region=settings.aws_region)
     if key is None:
         raise ConfigurationError("ANTHROPIC_API_KEY is required when MARSHAL_LLM=anthropic")
     return ClaudeLanguageModel.for_api(
-        key.get_secret_value(), settings.marshal_llm_model, base_url=settings.anthropic_base_url
+        key.get_secret_value(), name, base_url=settings.anthropic_base_url
     )
 
 
