@@ -133,8 +133,9 @@ def chain_event(
     }
     if event_id:
         fields["event_id"] = event_id
-    if at:
-        fields["at"] = at
+    when = at or utcnow()
+    # The chain's timestamps never go backwards, even when the writer's clock lags a replica's.
+    fields["at"] = max(when, previous.at) if previous else when
     return AuditEvent(**fields).sealed()
 
 

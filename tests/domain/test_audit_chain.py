@@ -102,3 +102,13 @@ def test_publish_without_matching_approval_is_a_violation() -> None:
         update={"details": {"draft_id": "d1", "body_sha256": "aaa"}}
     )
     assert verify_publishes("i", [approve, publish_same]) is None
+
+
+def test_a_lagging_clock_never_moves_the_chain_backwards() -> None:
+    first = chain_event(None, incident_id="i", actor="a", action=AuditAction.COMMAND_RUN)
+    behind = first.at - timedelta(seconds=30)
+    second = chain_event(
+        first, incident_id="i", actor="a", action=AuditAction.COMMAND_RUN, at=behind
+    )
+    assert second.at == first.at
+    assert verify_chain("i", [first, second]) is None

@@ -15,12 +15,12 @@ from collections.abc import Mapping, Sequence
 from datetime import timedelta
 from pathlib import Path
 
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from bot.adapters.context.loki import LokiQuery, LokiSource
 from bot.adapters.context.prometheus import PrometheusQueries, PrometheusSource
 from bot.adapters.context.tempo import TempoQuery, TempoSource
+from bot.adapters.settings_file import load_yaml_setting
 from bot.domain.errors import ConfigurationError
 from bot.ports.context import ContextSource
 from bot.settings import parse_duration
@@ -91,17 +91,7 @@ class ContextFile:
 
     @classmethod
     def load(cls, path: Path, *, timeout: float = 2.0) -> ContextFile:
-        try:
-            text = path.read_text(encoding="utf-8")
-        except OSError as exc:
-            raise ConfigurationError(
-                f"{_VARIABLE}: cannot read {path} ({exc.strerror or exc})"
-            ) from exc
-        try:
-            data = yaml.safe_load(text)
-        except yaml.YAMLError as exc:
-            problem = str(exc).replace("\n", " ")
-            raise ConfigurationError(f"{_VARIABLE}: {path} is not valid YAML ({problem})") from exc
+        data = load_yaml_setting(path, _VARIABLE)
         if data is None:
             return cls({})
         if not isinstance(data, dict):

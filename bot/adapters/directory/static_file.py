@@ -9,8 +9,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from pathlib import Path
 
-import yaml
-
+from bot.adapters.settings_file import load_yaml_setting
 from bot.domain.errors import ConfigurationError
 
 _VARIABLE = "MARSHAL_DIRECTORY_FILE"
@@ -22,17 +21,7 @@ class StaticFileDirectory:
 
     @classmethod
     def load(cls, path: Path) -> StaticFileDirectory:
-        try:
-            text = path.read_text(encoding="utf-8")
-        except OSError as exc:
-            raise ConfigurationError(
-                f"{_VARIABLE}: cannot read {path} ({exc.strerror or exc})"
-            ) from exc
-        try:
-            data = yaml.safe_load(text)
-        except yaml.YAMLError as exc:
-            raise ConfigurationError(f"{_VARIABLE}: {path} is not valid YAML ({exc})") from exc
-        return cls(_validated(data, path))
+        return cls(_validated(load_yaml_setting(path, _VARIABLE), path))
 
     def members(self, team: str) -> list[str]:
         return list(self._teams.get(team.strip().lower(), []))

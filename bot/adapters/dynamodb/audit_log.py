@@ -61,7 +61,6 @@ class DynamoAuditLog:
         chosen_id = event_id or new_id("ev")
         for _ in attempts(self._max_attempts):
             previous = self._last_event(incident_id)
-            now = self._clock()
             event = chain_event(
                 previous,
                 incident_id=incident_id,
@@ -69,8 +68,7 @@ class DynamoAuditLog:
                 action=action,
                 details=details,
                 event_id=chosen_id,
-                # the chain's timestamps never go backwards, even if this replica's clock lags
-                at=max(now, previous.at) if previous else now,
+                at=self._clock(),
             )
             codes = self._write(event)
             if codes is None:

@@ -38,7 +38,6 @@ class SqliteAuditLog:
                 if existing:
                     return AuditEvent.model_validate_json(existing[0])
             previous = _last_event(conn, incident_id)
-            now = self._clock()
             event = chain_event(
                 previous,
                 incident_id=incident_id,
@@ -46,8 +45,7 @@ class SqliteAuditLog:
                 action=action,
                 details=details,
                 event_id=event_id,
-                # the chain's timestamps never go backwards, even if this clock lags
-                at=max(now, previous.at) if previous else now,
+                at=self._clock(),
             )
             conn.execute(
                 "INSERT INTO audit_events (incident_id, seq, event_id, data) VALUES (?, ?, ?, ?)",
