@@ -49,6 +49,10 @@ def test_lists_and_maps_parse_from_plain_text(monkeypatch: pytest.MonkeyPatch) -
         ({"MARSHAL_NUDGE_INTERVAL": "P1=soon"}, "MARSHAL_NUDGE_INTERVAL:"),
         ({"MARSHAL_COMMAND": "marshal"}, "MARSHAL_COMMAND: must look like /marshal"),
         ({"MARSHAL_QUEUE": "sqs"}, "MARSHAL_QUEUE_URL is required"),
+        (
+            {"MARSHAL_QUEUE_VISIBILITY_SECONDS": "1"},
+            "MARSHAL_QUEUE_VISIBILITY_SECONDS: Input should be greater than or equal to 3",
+        ),
         ({"MARSHAL_SEVERITY_MAP": "sev-a"}, "MARSHAL_SEVERITY_MAP: 'sev-a' should look like"),
         ({"MARSHAL_SEVERITY_MAP": "sev-a=P9"}, "MARSHAL_SEVERITY_MAP: unknown severity"),
     ],

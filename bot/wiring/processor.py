@@ -92,7 +92,9 @@ def start_processor(
         resolution.on_resolved(slack.status_review, nudges.scheduler, nudges.scheduler),
     )
     events.register(EventType.SLA_CHECK, sla_check(nudges.scheduler.reminders))
-    consumer = QueueConsumer(backends.queue, events)
+    consumer = QueueConsumer(
+        backends.queue, events, visibility_seconds=settings.marshal_queue_visibility_seconds
+    )
     consumer.start()
     group.started("consumer", partial(consumer.stop, timeout=3.0))
     nudges.scheduler.start()  # rebuilds every nudge and reminder from the store
