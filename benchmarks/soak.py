@@ -49,6 +49,20 @@ MAX_THREAD_GROWTH = 4
 USERS = ("U0ALICE", "U0BOB", "U0CAROL", "U0DAVE")
 
 
+def fd_kinds(pid: int) -> dict[str, int]:
+    """Open descriptors by what they point at: a leak shows up as one kind that keeps growing."""
+    kinds: dict[str, int] = {}
+    for fd in os.listdir(f"/proc/{pid}/fd"):
+        try:
+            target = os.readlink(f"/proc/{pid}/fd/{fd}")
+        except OSError:
+            continue  # closed between listing and reading
+        kind = re.sub(r"\[\d+\]$", "", target)  # socket:[1234] -> socket:
+        kind = re.sub(r"^/tmp/[^/]+/", "<tmp>/", kind)
+        kinds[kind] = kinds.get(kind, 0) + 1
+    return kinds
+
+
 @dataclass(frozen=True)
 class Sample:
     at: float
@@ -65,6 +79,12 @@ class Sample:
             rss_kib=int(fields["VmRSS"].split()[0]),
             fds=len(os.listdir(f"/proc/{pid}/fd")),
             threads=int(fields["Threads"]),
+        )
+
+    def line(self, since: float) -> str:
+        return (
+            f"  t={self.at - since:7.0f}s  RSS {self.rss_kib} KiB, {self.fds} fds,"
+            f" {self.threads} threads"
         )
 
 
@@ -228,6 +248,10 @@ def _wait_for_socket(slack: SandboxSlack) -> None:
         time.sleep(0.1)
 
 
+def _print_fd_kinds(label: str, kinds: dict[str, int]) -> None:
+    print(f"{label}: " + ", ".join(f"{k} x{n}" for k, n in sorted(kinds.items())))
+
+
 def _print_growth(first: Sample, last: Sample, operations: int) -> list[str]:
     rows = [
         ("RSS (KiB)", first.rss_kib, last.rss_kib, MAX_RSS_GROWTH_KIB),
@@ -251,6 +275,9 @@ def main() -> int:
     parser.add_argument("--rate", type=float, default=5.0, help="operations per second")
     parser.add_argument("--warm-up", type=float, default=None, help="seconds (default: 20%%)")
     parser.add_argument("--seed", type=int, default=20261122)
+    parser.add_argument(
+        "--sample-every", type=float, default=60.0, help="seconds between progress samples"
+    )
     args = parser.parse_args()
     total = args.minutes * 60
     warm_up = args.warm_up if args.warm_up is not None else min(60.0, total * 0.2)
@@ -264,10 +291,16 @@ def main() -> int:
             launched = Sample.of(process.pid)
             started = time.monotonic()
             first: Sample | None = None
+            first_kinds: dict[str, int] = {}
+            next_sample = started + args.sample_every
             done = operations = 0
             while (elapsed := time.monotonic() - started) < total:
                 if first is None and elapsed >= warm_up:
                     first, operations = Sample.of(process.pid), 0
+                    first_kinds = fd_kinds(process.pid)
+                if time.monotonic() >= next_sample:
+                    print(Sample.of(process.pid).line(started), flush=True)
+                    next_sample += args.sample_every
                 traffic.step()
                 done += 1
                 operations += 1
@@ -280,6 +313,8 @@ def main() -> int:
                 f" {launched.threads} threads"
             )
             print(f"operations: {traffic.counts}")
+            _print_fd_kinds("fds after warm-up", first_kinds or fd_kinds(process.pid))
+            _print_fd_kinds("fds at the end", fd_kinds(process.pid))
             over = _print_growth(first, last, operations)
             if process.poll() is not None:
                 over.append(f"marshal exited with {process.returncode}")
