@@ -52,6 +52,14 @@ def test_no_nudges_without_room_or_after_resolve() -> None:
     assert next_nudge(incident(status=IncidentStatus.RESOLVED), EVERY, at(0)) is None
 
 
+def test_no_nudges_while_the_room_is_still_being_assembled() -> None:
+    # channel created, assembly interrupted (a crash): the anchor is not known yet
+    for status in (IncidentStatus.TRIGGERED, IncidentStatus.ASSEMBLING):
+        assert next_nudge(incident(status=status, assembled_at=None), EVERY, at(3600)) is None
+    failed = incident(status=IncidentStatus.ASSEMBLY_FAILED, assembled_at=None)
+    assert next_nudge(failed, EVERY, at(0)) is not None  # people are in it: keep them going
+
+
 def test_anchor_falls_back_to_trigger_time() -> None:
     plan = next_nudge(incident(assembled_at=None), EVERY, at(0))
     assert plan == Due(1, T0 - timedelta(minutes=2) + timedelta(seconds=900))

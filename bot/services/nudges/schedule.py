@@ -11,6 +11,7 @@ import math
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from bot.domain.lifecycle import IncidentStatus
 from bot.domain.models import Incident
 from bot.domain.severity import Severity
 
@@ -48,14 +49,24 @@ class Due:
     at: datetime
 
 
+_BEING_ASSEMBLED = frozenset({IncidentStatus.TRIGGERED, IncidentStatus.ASSEMBLING})
+
+
 def nudge_anchor(incident: Incident) -> datetime:
     return incident.assembled_at or incident.triggered_at
 
 
 def nudge_cadence(incident: Incident, intervals: dict[Severity, int]) -> Cadence | None:
-    """The status-update rhythm of an open incident with a war room; None when it gets none."""
+    """The status-update rhythm of an open incident with a war room; None when it gets none.
+
+    None too while the room is still being assembled: its anchor moves to `assembled_at` when
+    assembly ends, and a grid laid from the trigger time (an assembly held up by a crash) would
+    nudge a half-built room and then nudge it again on the new grid. The assembler's
+    `on_assembled` hook plans the first nudge instead."""
     every = intervals.get(incident.severity)
     if not every or not incident.is_open or not incident.channel_id:
+        return None
+    if incident.status in _BEING_ASSEMBLED:
         return None
     return Cadence(nudge_anchor(incident), every)
 
