@@ -6,7 +6,8 @@ webhook` and `marshal processor` on DynamoDB and SQS). The sandbox Slack runs in
 process, so what marshal did in Slack outlives each killed instance. A sender retries every
 alert until it gets a 2xx, as Alertmanager and PagerDuty do. When the last instance has
 settled: nothing accepted is lost, one incident per alert group, one room per incident, no
-incident created twice in its audit trail, and `marshal audit verify` passes.
+incident created twice in its audit trail, no status-update nudge posted twice (rooms are
+nudged every few seconds throughout, across every restart), and `marshal audit verify` passes.
 
 Messages a resumed step may legitimately post twice: a step is recorded after its Slack call
 returns, so a kill between the two makes the next instance redo the call. The context message,
@@ -27,6 +28,7 @@ import urllib.error
 import urllib.request
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 
 from bot.domain.audit import AuditAction
@@ -36,6 +38,7 @@ from bot.ports.audit import AuditLog
 from bot.ports.store import IncidentStore
 from bot.sandbox.records import Channel
 from bot.sandbox.server import SandboxSlack
+from bot.services.nudges.schedule import nudge_anchor
 from bot.services.war_room.assembler import is_assembled
 from bot.services.war_room.channel_name import short_id
 from bot.services.war_room.steps import StepName
@@ -45,6 +48,7 @@ from tests.web.conftest import SECRETS
 GROUPS = 24
 SENDS_PER_GROUP = 3
 SEND_WINDOW_SECONDS = 4.0
+NUDGE_EVERY_SECONDS = 4
 _SEVERITIES = ("P1", "P2", "P2", "P3")
 
 
@@ -89,7 +93,10 @@ class Fleet:
     def _start(self, part: str) -> MarshalProcess:
         workdir = self._tmp_path / part  # its own stderr.log; shared state comes from env
         workdir.mkdir(exist_ok=True)
-        return start_marshal(workdir, part, **self._deployment.env)
+        nudges = f"P1={NUDGE_EVERY_SECONDS}s,P2={NUDGE_EVERY_SECONDS}s"
+        return start_marshal(
+            workdir, part, **{"MARSHAL_NUDGE_INTERVAL": nudges, **self._deployment.env}
+        )
 
     @property
     def url(self) -> str:
@@ -227,6 +234,7 @@ def run_crash_drill(tmp_path: Path, slack: SandboxSlack, deployment: Deployment,
         incidents = {i.id: i for i in settled}
         verify_env = fleet.instances[-1].env
         fleet.stop()
+        stopped_at = datetime.now(UTC)
     finally:
         fleet.kill_survivors()
     retried = sum(1 for s in sent if s.attempts > 1)
@@ -242,6 +250,7 @@ def run_crash_drill(tmp_path: Path, slack: SandboxSlack, deployment: Deployment,
     assert len(incidents) == GROUPS
 
     _assert_one_room_each(slack, incidents, deployment.kills)
+    _assert_no_nudge_twice(slack, incidents, stopped_at)
 
     for incident_id in incidents:
         actions = [e.action for e in deployment.audit.events(incident_id)]
@@ -282,6 +291,31 @@ def _assert_one_room_each(slack: SandboxSlack, incidents: dict[str, Incident], k
             assert 1 <= len(noticed) <= 1 + kills
     # Duplicates are the exception: a kill interrupts at most one room per consumer worker
     # (2), and in it at most the context message and the checklist, both in flight at once.
-    reposts = sum(len([m for m in c.messages if m.bot_id]) - 2 for c in rooms)
+    reposts = sum(
+        len([m for m in c.messages if m.bot_id and not _is_nudge(m.text)]) - 2 for c in rooms
+    )
     print(f"crash recovery: {reposts} messages reposted by resumed steps")
     assert reposts <= 2 * 2 * kills
+
+
+def _is_nudge(text: str) -> bool:
+    return text.startswith("Status update due for ")
+
+
+def _assert_no_nudge_twice(
+    slack: SandboxSlack, incidents: dict[str, Incident], stopped_at: datetime
+) -> None:
+    """Slot k of a room is due NUDGE_EVERY_SECONDS * k after assembly and is posted at most
+    once; so a room can hold no more nudges than slots had come due when the last instance
+    stopped. A restart that replayed its predecessors' slots would exceed that."""
+    nudged = 0
+    for incident in incidents.values():
+        if not incident.channel_id:
+            continue
+        room = slack.workspace.channels[incident.channel_id]
+        nudges = [m for m in room.messages if _is_nudge(m.text)]
+        due = int((stopped_at - nudge_anchor(incident)).total_seconds() // NUDGE_EVERY_SECONDS)
+        assert len(nudges) <= due, (incident.id, len(nudges), due)
+        nudged += len(nudges)
+    print(f"crash recovery: {nudged} nudges posted, none twice")
+    assert nudged > 0, "the drill ran long enough for rooms to be nudged"
