@@ -7,6 +7,7 @@ import os
 import sqlite3
 import threading
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -20,11 +21,10 @@ from bot.domain.errors import BackendUnavailable
 def test_creates_parent_directories_and_uses_wal(tmp_path: Path) -> None:
     database = SqliteDatabase(tmp_path / "a" / "b" / "marshal.db")
     try:
-        conn = database.connect()
         assert (tmp_path / "a" / "b" / "marshal.db").exists()
-        assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
-        assert conn.execute("PRAGMA busy_timeout").fetchone()[0] >= 1000
-        assert conn.execute("PRAGMA user_version").fetchone()[0] == len(MIGRATIONS)
+        assert database.fetch_one("PRAGMA journal_mode") == ("wal",)
+        assert (database.fetch_one("PRAGMA busy_timeout") or (0,))[0] >= 1000
+        assert database.fetch_one("PRAGMA user_version") == (len(MIGRATIONS),)
     finally:
         database.close()
 
@@ -36,15 +36,14 @@ def test_migrations_run_once_and_only_the_new_ones(tmp_path: Path) -> None:
 
     again = SqliteDatabase(path, migrations=extra)
     try:
-        conn = again.connect()
-        assert conn.execute("PRAGMA user_version").fetchone()[0] == len(extra)
-        conn.execute("INSERT INTO later_feature (id) VALUES (1)")
+        assert again.fetch_one("PRAGMA user_version") == (len(extra),)
+        assert again.write("INSERT INTO later_feature (id) VALUES (1)") == 1
     finally:
         again.close()
     # reopening with the same list changes nothing (the INSERT above survives)
     third = SqliteDatabase(path, migrations=extra)
     try:
-        assert third.connect().execute("SELECT count(*) FROM later_feature").fetchone()[0] == 1
+        assert third.fetch_one("SELECT count(*) FROM later_feature") == (1,)
     finally:
         third.close()
 
@@ -55,8 +54,7 @@ def test_transaction_rolls_back_on_error(tmp_path: Path) -> None:
         with pytest.raises(sqlite3.IntegrityError), database.transaction() as conn:
             conn.execute("INSERT INTO claims (key, owner) VALUES ('k', 'a')")
             conn.execute("INSERT INTO claims (key, owner) VALUES ('k', 'b')")
-        count = database.connect().execute("SELECT count(*) FROM claims").fetchone()[0]
-        assert count == 0
+        assert database.fetch_one("SELECT count(*) FROM claims") == (0,)
     finally:
         database.close()
 
@@ -108,17 +106,54 @@ def _open_fds() -> int:
 
 
 @pytest.mark.skipif(not os.path.isdir("/proc/self/fd"), reason="counts fds through /proc")
-def test_connections_of_ended_threads_are_closed_not_kept(tmp_path: Path) -> None:
-    database = SqliteDatabase(tmp_path / "m.db")
+def test_many_threads_share_a_few_connections_and_fds_stay_flat(tmp_path: Path) -> None:
+    database = SqliteDatabase(tmp_path / "m.db", max_connections=3)
     database.ping()
-    before = _open_fds()
-    for _ in range(30):  # like the pools a war room or a request spins up and lets go
-        worker = threading.Thread(target=database.ping)
-        worker.start()
-        worker.join()
-    last = threading.Thread(target=database.ping)
-    last.start()
-    last.join()
-    # at most the last thread's connection (its db, wal and shm files); kept, it was ~60
-    assert _open_fds() - before <= 3
+    started = threading.Barrier(12)
+
+    def read_together() -> None:
+        started.wait(10)  # all twelve at once: the pool, not luck, bounds the connections
+        for _ in range(20):
+            database.ping()
+
+    def burst() -> None:
+        workers = [threading.Thread(target=read_together) for _ in range(12)]
+        for worker in workers:
+            worker.start()
+        for worker in workers:
+            worker.join()
+        started.reset()
+
+    burst()
+    after_first = _open_fds()
+    for _ in range(5):  # like the pools a war room or a request spins up and lets go
+        burst()
+    assert database.open_connections <= 3
+    assert _open_fds() == after_first  # one connection a thread: ~2 more fds per thread
     database.close()
+    assert database.open_connections == 0
+
+
+def test_readers_wait_for_a_free_connection_and_writes_are_not_re_entrant(
+    tmp_path: Path,
+) -> None:
+    database = SqliteDatabase(tmp_path / "m.db", max_connections=1)
+    try:
+        with database.reading() as outer:
+            with database.reading() as nested:  # the same thread shares what it holds
+                assert nested is outer
+            waited: list[tuple[Any, ...] | None] = []
+            other = threading.Thread(target=lambda: waited.append(database.fetch_one("SELECT 7")))
+            other.start()
+            other.join(0.2)
+            assert other.is_alive(), "the only connection is borrowed: the other thread waits"
+        other.join(10)
+        assert waited == [(7,)]
+        with (
+            database.transaction(),
+            pytest.raises(RuntimeError, match="re-entrant"),
+            database.transaction(),
+        ):
+            pass
+    finally:
+        database.close()

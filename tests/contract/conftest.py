@@ -69,18 +69,14 @@ class SqliteTamper:
     database: SqliteDatabase
 
     def _data(self, incident_id: str, seq: int) -> str:
-        row = (
-            self.database.connect()
-            .execute(
-                "SELECT data FROM audit_events WHERE incident_id = ? AND seq = ?",
-                (incident_id, seq),
-            )
-            .fetchone()
+        row = self.database.fetch_one(
+            "SELECT data FROM audit_events WHERE incident_id = ? AND seq = ?",
+            (incident_id, seq),
         )
         return str(row[0])
 
     def _set(self, incident_id: str, seq: int, data: str) -> None:
-        self.database.connect().execute(
+        self.database.write(
             "UPDATE audit_events SET data = ? WHERE incident_id = ? AND seq = ?",
             (data, incident_id, seq),
         )
@@ -90,7 +86,7 @@ class SqliteTamper:
         self._set(incident_id, seq, event.model_copy(update=changes).model_dump_json())
 
     def remove(self, incident_id: str, seq: int) -> None:
-        self.database.connect().execute(
+        self.database.write(
             "DELETE FROM audit_events WHERE incident_id = ? AND seq = ?", (incident_id, seq)
         )
 

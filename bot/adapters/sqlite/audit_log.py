@@ -54,20 +54,14 @@ class SqliteAuditLog:
         return event
 
     def events(self, incident_id: str) -> list[AuditEvent]:
-        rows = (
-            self.database.connect()
-            .execute(
-                "SELECT data FROM audit_events WHERE incident_id = ? ORDER BY seq", (incident_id,)
-            )
-            .fetchall()
+        rows = self.database.fetch_all(
+            "SELECT data FROM audit_events WHERE incident_id = ? ORDER BY seq", (incident_id,)
         )
         return [AuditEvent.model_validate_json(r[0]) for r in rows]
 
     def incident_ids(self) -> list[str]:
-        rows = (
-            self.database.connect()
-            .execute("SELECT DISTINCT incident_id FROM audit_events ORDER BY incident_id")
-            .fetchall()
+        rows = self.database.fetch_all(
+            "SELECT DISTINCT incident_id FROM audit_events ORDER BY incident_id"
         )
         return [r[0] for r in rows]
 

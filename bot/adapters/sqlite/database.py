@@ -1,7 +1,7 @@
 """One SQLite database file shared by every SQLite adapter: connections and migrations.
 
 WAL mode lets readers run beside one writer; `busy_timeout` makes writers queue instead
-of failing. Each thread gets its own connection. Read-modify-write goes through
+of failing. Connections come from a small pool. Read-modify-write goes through
 `transaction()`, which takes the write lock up front (BEGIN IMMEDIATE), so two threads
 or two processes on one machine cannot interleave a read and the write that depends on it.
 """
@@ -13,24 +13,44 @@ import threading
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 from bot.adapters.sqlite.schema import MIGRATIONS
 from bot.domain.errors import BackendUnavailable
 
 BUSY_TIMEOUT_MS = 15_000
+# SQLite work here is short and the GIL serialises the Python around it; more connections
+# buy fds, not throughput (benchmarks/ingest.py measured the same with 4 as with one a thread).
+DEFAULT_MAX_CONNECTIONS = 4
 _WRITER_WAIT_SECONDS = BUSY_TIMEOUT_MS / 1000  # the same bound as a writer in another process
 
 
 class SqliteDatabase:
-    """The database at `path` (parent directories created), migrated on construction."""
+    """The database at `path` (parent directories created), migrated on construction.
 
-    def __init__(self, path: Path | str, *, migrations: Sequence[str] = MIGRATIONS) -> None:
+    Connections come from a small pool (`max_connections`), not one per thread: a process runs
+    dozens of threads that touch the database now and then (request pools, Bolt's listeners,
+    the scheduler's pool, a pool per war room), and SQLite's unix VFS keeps the descriptors of
+    a closed connection open for reuse while other connections hold locks on the file. So the
+    descriptors of one connection per thread stayed at the high-water mark of threads that
+    ever ran at once, and crept up over hours. A pool caps them at two per connection.
+    """
+
+    def __init__(
+        self,
+        path: Path | str,
+        *,
+        migrations: Sequence[str] = MIGRATIONS,
+        max_connections: int = DEFAULT_MAX_CONNECTIONS,
+    ) -> None:
+        if max_connections < 1:
+            raise ValueError("max_connections must be at least 1")
         self.path = Path(path)
-        self._local = threading.local()
-        # Each connection with the thread that owns it: a thread that has ended can no longer
-        # use it, and short-lived threads (pools per war room, per request) come and go.
-        self._connections: list[tuple[threading.Thread, sqlite3.Connection]] = []
+        self._slots = threading.BoundedSemaphore(max_connections)
+        self._idle: list[sqlite3.Connection] = []  # most recently used last: warm pages
+        self._opened: list[sqlite3.Connection] = []  # for close()
         self._lock = threading.Lock()
+        self._held = threading.local()  # the connection this thread has borrowed, if any
         # Writers of this process queue here instead of in SQLite's busy handler, which sleeps
         # with backoff and turned 8 concurrent webhook writes into a 480 ms p99 tail.
         # Other processes still meet at BEGIN IMMEDIATE and the busy timeout.
@@ -41,81 +61,125 @@ class SqliteDatabase:
         except (OSError, sqlite3.Error) as exc:
             raise BackendUnavailable(f"SQLite database {self.path} unusable: {exc}") from exc
 
-    def connect(self) -> sqlite3.Connection:
-        """This thread's connection, in autocommit mode (use `transaction()` to group writes)."""
-        conn: sqlite3.Connection | None = getattr(self._local, "conn", None)
-        if conn is None:
-            try:
-                conn = sqlite3.connect(
-                    self.path,
-                    timeout=BUSY_TIMEOUT_MS / 1000,
-                    isolation_level=None,
-                    # one connection per thread is our discipline; this only lets close() run
-                    check_same_thread=False,
-                )
-                conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
-                conn.execute("PRAGMA journal_mode = WAL")
-                # FULL: an alert we answered 2xx for must survive a power cut too
-                conn.execute("PRAGMA synchronous = FULL")
-                conn.execute("PRAGMA foreign_keys = ON")
-            except sqlite3.Error as exc:
-                raise BackendUnavailable(f"cannot open SQLite database {self.path}: {exc}") from exc
-            self._local.conn = conn
-            self._keep(conn)
-        return conn
+    @contextmanager
+    def reading(self) -> Iterator[sqlite3.Connection]:
+        """A connection for reads (autocommit), borrowed for the block; nested use shares it."""
+        held: sqlite3.Connection | None = getattr(self._held, "conn", None)
+        if held is not None:
+            yield held
+            return
+        with self._borrowed() as conn:
+            yield conn
 
-    def _keep(self, conn: sqlite3.Connection) -> None:
-        """Remember this thread's new connection; close those of threads that have ended.
+    def fetch_one(self, sql: str, params: Sequence[object] = ()) -> tuple[Any, ...] | None:
+        with self.reading() as conn:
+            row: tuple[Any, ...] | None = conn.execute(sql, params).fetchone()
+            return row
 
-        Without this every thread that ever touched the database left its connection (and two
-        file descriptors) open until close(): a long-running process ran out of fds.
-        """
-        with self._lock:
-            self._connections.append((threading.current_thread(), conn))
-            ended = [c for thread, c in self._connections if not thread.is_alive()]
-            self._connections = [(t, c) for t, c in self._connections if t.is_alive()]
-        for finished in ended:
-            finished.close()
+    def fetch_all(self, sql: str, params: Sequence[object] = ()) -> list[tuple[Any, ...]]:
+        with self.reading() as conn:
+            return list(conn.execute(sql, params).fetchall())
+
+    def write(self, sql: str, params: Sequence[object] = ()) -> int:
+        """One statement in its own transaction; the number of rows it changed."""
+        with self.transaction() as conn:
+            return conn.execute(sql, params).rowcount
 
     @contextmanager
     def transaction(self) -> Iterator[sqlite3.Connection]:
         """BEGIN IMMEDIATE ... COMMIT (ROLLBACK on any exception). Not re-entrant."""
-        conn = self.connect()
-        if conn.in_transaction:
+        if getattr(self._held, "writing", False):
             raise RuntimeError("SqliteDatabase.transaction() is not re-entrant")
         if not self._writer.acquire(timeout=_WRITER_WAIT_SECONDS):
             raise BackendUnavailable(f"SQLite database {self.path}: writers queued too long")
         try:
-            try:
-                conn.execute("BEGIN IMMEDIATE")
-            except sqlite3.OperationalError as exc:
-                raise BackendUnavailable(f"SQLite database {self.path} is locked: {exc}") from exc
-            try:
-                yield conn
-                conn.execute("COMMIT")
-            except sqlite3.OperationalError as exc:
-                # locked past busy_timeout, disk full, I/O error: the store is down, not the caller
-                _rollback(conn)
-                raise BackendUnavailable(f"SQLite database {self.path}: {exc}") from exc
-            except BaseException:
-                _rollback(conn)
-                raise
+            with self.reading() as conn:
+                self._held.writing = True
+                try:
+                    yield from self._committed(conn)
+                finally:
+                    self._held.writing = False
         finally:
             self._writer.release()
 
+    def _committed(self, conn: sqlite3.Connection) -> Iterator[sqlite3.Connection]:
+        try:
+            conn.execute("BEGIN IMMEDIATE")
+        except sqlite3.OperationalError as exc:
+            raise BackendUnavailable(f"SQLite database {self.path} is locked: {exc}") from exc
+        try:
+            yield conn
+            conn.execute("COMMIT")
+        except sqlite3.OperationalError as exc:
+            # locked past busy_timeout, disk full, I/O error: the store is down, not the caller
+            _rollback(conn)
+            raise BackendUnavailable(f"SQLite database {self.path}: {exc}") from exc
+        except BaseException:
+            _rollback(conn)
+            raise
+
     def ping(self) -> None:
         try:
-            self.connect().execute("SELECT count(*) FROM sqlite_master").fetchone()
+            self.fetch_one("SELECT count(*) FROM sqlite_master")
         except sqlite3.Error as exc:
             raise BackendUnavailable(f"SQLite database {self.path} unusable: {exc}") from exc
 
     def close(self) -> None:
-        """Close every connection this object opened (from any thread)."""
+        """Close every connection this object opened; later calls open new ones."""
         with self._lock:
-            connections, self._connections = self._connections, []
-        for _, conn in connections:
+            opened, self._opened, self._idle = self._opened, [], []
+        for conn in opened:
             conn.close()
-        self._local = threading.local()
+
+    @property
+    def open_connections(self) -> int:
+        with self._lock:
+            return len(self._opened)
+
+    @contextmanager
+    def _borrowed(self) -> Iterator[sqlite3.Connection]:
+        if not self._slots.acquire(timeout=_WRITER_WAIT_SECONDS):
+            raise BackendUnavailable(f"SQLite database {self.path}: every connection stayed busy")
+        try:
+            conn = self._take_idle() or self._open()
+            self._held.conn = conn
+            try:
+                yield conn
+            finally:
+                self._held.conn = None
+                self._give_back(conn)
+        finally:
+            self._slots.release()
+
+    def _take_idle(self) -> sqlite3.Connection | None:
+        with self._lock:
+            return self._idle.pop() if self._idle else None
+
+    def _give_back(self, conn: sqlite3.Connection) -> None:
+        _rollback(conn)  # a reader that began a transaction by hand must not pin a snapshot
+        with self._lock:
+            if conn in self._opened:  # not closed by close() meanwhile
+                self._idle.append(conn)
+
+    def _open(self) -> sqlite3.Connection:
+        try:
+            conn = sqlite3.connect(
+                self.path,
+                timeout=BUSY_TIMEOUT_MS / 1000,
+                isolation_level=None,
+                # a pooled connection serves one thread at a time, but not always the same one
+                check_same_thread=False,
+            )
+            conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+            conn.execute("PRAGMA journal_mode = WAL")
+            # FULL: an alert we answered 2xx for must survive a power cut too
+            conn.execute("PRAGMA synchronous = FULL")
+            conn.execute("PRAGMA foreign_keys = ON")
+        except sqlite3.Error as exc:
+            raise BackendUnavailable(f"cannot open SQLite database {self.path}: {exc}") from exc
+        with self._lock:
+            self._opened.append(conn)
+        return conn
 
     def _migrate(self, migrations: Sequence[str]) -> None:
         with self.transaction() as conn:

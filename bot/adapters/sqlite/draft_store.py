@@ -23,7 +23,7 @@ class SqliteDraftStore:
 
     def add(self, draft: StatusPageDraft) -> StatusPageDraft:
         try:
-            self.database.connect().execute(
+            self.database.write(
                 "INSERT INTO status_page_drafts "
                 "(id, incident_id, created_key, version, status, data) VALUES (?, ?, ?, ?, ?, ?)",
                 (
@@ -45,10 +45,8 @@ class SqliteDraftStore:
 
     def get(self, draft_id: str) -> StatusPageDraft | None:
         try:
-            row = (
-                self.database.connect()
-                .execute("SELECT data FROM status_page_drafts WHERE id = ?", (draft_id,))
-                .fetchone()
+            row = self.database.fetch_one(
+                "SELECT data FROM status_page_drafts WHERE id = ?", (draft_id,)
             )
         except sqlite3.Error as exc:
             raise BackendUnavailable(f"SQLite could not read draft {draft_id}: {exc}") from exc
@@ -63,7 +61,7 @@ class SqliteDraftStore:
     ) -> StatusPageDraft:
         written = draft.model_copy(update={"version": expected_version + 1})
         try:
-            cursor = self.database.connect().execute(
+            changed = self.database.write(
                 "UPDATE status_page_drafts SET version = ?, status = ?, data = ? "
                 "WHERE id = ? AND version = ? AND status = ?",
                 (
@@ -77,7 +75,7 @@ class SqliteDraftStore:
             )
         except sqlite3.Error as exc:
             raise BackendUnavailable(f"SQLite could not update draft {draft.id}: {exc}") from exc
-        if cursor.rowcount == 1:
+        if changed == 1:
             return written
         current = self.get(draft.id)
         if current is None:
@@ -90,14 +88,9 @@ class SqliteDraftStore:
 
     def list_for_incident(self, incident_id: str) -> list[StatusPageDraft]:
         try:
-            rows = (
-                self.database.connect()
-                .execute(
-                    "SELECT data FROM status_page_drafts WHERE incident_id = ? "
-                    "ORDER BY created_key",
-                    (incident_id,),
-                )
-                .fetchall()
+            rows = self.database.fetch_all(
+                "SELECT data FROM status_page_drafts WHERE incident_id = ? ORDER BY created_key",
+                (incident_id,),
             )
         except sqlite3.Error as exc:
             raise BackendUnavailable(f"SQLite could not list drafts: {exc}") from exc

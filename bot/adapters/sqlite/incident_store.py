@@ -87,7 +87,8 @@ class SqliteIncidentStore:
 
     def get(self, incident_id: str, *, consistent: bool = True) -> Incident | None:
         # SQLite reads are always consistent; `consistent` matters to DynamoDB only
-        return _load_incident(self.database.connect(), incident_id)
+        with self.database.reading() as conn:
+            return _load_incident(conn, incident_id)
 
     def update(self, incident: Incident, *, expected_version: int) -> Incident:
         written = incident.model_copy(update={"version": expected_version + 1})
@@ -116,14 +117,9 @@ class SqliteIncidentStore:
         return written
 
     def find_by_channel(self, channel_id: str) -> Incident | None:
-        row = (
-            self.database.connect()
-            .execute(
-                "SELECT data FROM incidents WHERE channel_id = ? "
-                "ORDER BY triggered_key DESC LIMIT 1",
-                (channel_id,),
-            )
-            .fetchone()
+        row = self.database.fetch_one(
+            "SELECT data FROM incidents WHERE channel_id = ? ORDER BY triggered_key DESC LIMIT 1",
+            (channel_id,),
         )
         return Incident.model_validate_json(row[0]) if row else None
 
@@ -139,14 +135,10 @@ class SqliteIncidentStore:
             clauses.append("triggered_key < ?")
             params.append(IncidentCursor.decode(cursor).triggered_key)
         where = f"WHERE {' AND '.join(clauses)}" if clauses else ""
-        rows = (
-            self.database.connect()
-            .execute(
-                f"SELECT data, triggered_key FROM incidents {where} "  # noqa: S608 - fixed clauses
-                "ORDER BY triggered_key DESC LIMIT ?",
-                (*params, limit + 1),
-            )
-            .fetchall()
+        rows = self.database.fetch_all(
+            f"SELECT data, triggered_key FROM incidents {where} "  # noqa: S608 - fixed clauses
+            "ORDER BY triggered_key DESC LIMIT ?",
+            (*params, limit + 1),
         )
         items = [Incident.model_validate_json(r[0]) for r in rows[:limit]]
         next_cursor = None
@@ -158,14 +150,10 @@ class SqliteIncidentStore:
     # -- outbox ----------------------------------------------------------------------------
 
     def pending_outbox(self, *, older_than: datetime, limit: int = 100) -> list[OutboxEvent]:
-        rows = (
-            self.database.connect()
-            .execute(
-                "SELECT data FROM outbox WHERE sent_at IS NULL AND created_key < ? "
-                "ORDER BY created_key, event_id LIMIT ?",
-                (time_key(older_than), limit),
-            )
-            .fetchall()
+        rows = self.database.fetch_all(
+            "SELECT data FROM outbox WHERE sent_at IS NULL AND created_key < ? "
+            "ORDER BY created_key, event_id LIMIT ?",
+            (time_key(older_than), limit),
         )
         return [OutboxEvent.model_validate_json(r[0]) for r in rows]
 
@@ -209,25 +197,17 @@ class SqliteIncidentStore:
             return cursor.rowcount > 0
 
     def find_timeline_by_ref(self, incident_id: str, source_ref: str) -> TimelineEntry | None:
-        row = (
-            self.database.connect()
-            .execute(
-                "SELECT data FROM timeline WHERE incident_id = ? AND source_ref = ? "
-                "ORDER BY at_key, id LIMIT 1",
-                (incident_id, source_ref),
-            )
-            .fetchone()
+        row = self.database.fetch_one(
+            "SELECT data FROM timeline WHERE incident_id = ? AND source_ref = ? "
+            "ORDER BY at_key, id LIMIT 1",
+            (incident_id, source_ref),
         )
         return TimelineEntry.model_validate_json(row[0]) if row else None
 
     def list_timeline(self, incident_id: str) -> list[TimelineEntry]:
-        rows = (
-            self.database.connect()
-            .execute(
-                "SELECT data FROM timeline WHERE incident_id = ? ORDER BY at_key, id",
-                (incident_id,),
-            )
-            .fetchall()
+        rows = self.database.fetch_all(
+            "SELECT data FROM timeline WHERE incident_id = ? ORDER BY at_key, id",
+            (incident_id,),
         )
         return [TimelineEntry.model_validate_json(r[0]) for r in rows]
 
