@@ -9,6 +9,13 @@ settled: nothing accepted is lost, one incident per alert group, one room per in
 incident created twice in its audit trail, no status-update nudge posted twice (rooms are
 nudged every few seconds throughout, across every restart), and `marshal audit verify` passes.
 
+Then the publish phase: in some rooms a responder drafts a status-page post and another
+approves it while the process holding the Slack connection is killed once more. The approver
+acts as a person would: a press that was not acknowledged, or brought no answer, is pressed
+again. The fake Statuspage must end with at most one public incident per marshal incident,
+each from a draft its approver approved; a kill between claiming a publish and finishing it
+may leave that one draft held until its lease ends (the gate's rule), never published twice.
+
 Messages a resumed step may legitimately post twice: a step is recorded after its Slack call
 returns, so a kill between the two makes the next instance redo the call. The context message,
 the checklist and the announcement can therefore appear once more per kill that landed inside
@@ -17,6 +24,7 @@ that step; never more, and exactly one checklist stays pinned (the one the incid
 
 from __future__ import annotations
 
+import contextlib
 import http.client
 import json
 import random
@@ -26,29 +34,39 @@ import threading
 import time
 import urllib.error
 import urllib.request
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from functools import partial
 from pathlib import Path
+from typing import Any
 
 from bot.domain.audit import AuditAction
 from bot.domain.models import Incident
 from bot.ingest.catalog import CATALOG
 from bot.ports.audit import AuditLog
+from bot.ports.status_page import PublishMarker
 from bot.ports.store import IncidentStore
+from bot.sandbox.control_client import Delivered, SandboxControl, SandboxControlError
 from bot.sandbox.records import Channel
 from bot.sandbox.server import SandboxSlack
 from bot.services.nudges.schedule import nudge_anchor
 from bot.services.war_room.assembler import is_assembled
 from bot.services.war_room.channel_name import short_id
 from bot.services.war_room.steps import StepName
+from bot.slack.actions import ActionId
 from tests.e2e.conftest import MarshalProcess, start_marshal
+from tests.fakes.statuspage import FakeStatuspage, running_statuspage
 from tests.web.conftest import SECRETS
 
 GROUPS = 24
 SENDS_PER_GROUP = 3
 SEND_WINDOW_SECONDS = 4.0
 NUDGE_EVERY_SECONDS = 4
+PUBLISHES = 6
+PUBLISH_PHASE_SECONDS = 40.0
+DRAFTER, APPROVER = "U0DAVE", "U0CAROL"  # people the sandbox workspace has
 _SEVERITIES = ("P1", "P2", "P2", "P3")
 
 
@@ -82,9 +100,17 @@ class Sent:
 class Fleet:
     """The instances currently running; the killer replaces one, the senders read the URL."""
 
-    def __init__(self, tmp_path: Path, deployment: Deployment) -> None:
+    def __init__(self, tmp_path: Path, deployment: Deployment, public_page: FakeStatuspage) -> None:
         self._tmp_path = tmp_path
         self._deployment = deployment
+        self._env = {
+            "MARSHAL_NUDGE_INTERVAL": f"P1={NUDGE_EVERY_SECONDS}s,P2={NUDGE_EVERY_SECONDS}s",
+            "MARSHAL_APPROVERS": f"{DRAFTER},{APPROVER}",
+            "STATUSPAGE_API_URL": public_page.url,
+            "STATUSPAGE_API_KEY": public_page.api_key,
+            "STATUSPAGE_PAGE_ID": public_page.page_id,
+            **deployment.env,
+        }
         self._lock = threading.Lock()
         with ThreadPoolExecutor(max_workers=len(deployment.parts)) as pool:
             self.instances = list(pool.map(self._start, deployment.parts))
@@ -93,15 +119,18 @@ class Fleet:
     def _start(self, part: str) -> MarshalProcess:
         workdir = self._tmp_path / part  # its own stderr.log; shared state comes from env
         workdir.mkdir(exist_ok=True)
-        nudges = f"P1={NUDGE_EVERY_SECONDS}s,P2={NUDGE_EVERY_SECONDS}s"
-        return start_marshal(
-            workdir, part, **{"MARSHAL_NUDGE_INTERVAL": nudges, **self._deployment.env}
-        )
+        return start_marshal(workdir, part, **self._env)
 
     @property
     def url(self) -> str:
         with self._lock:
             return self.instances[0].url
+
+    @property
+    def slack_part(self) -> int:
+        """The part that holds the Socket Mode connection: `up`, or `processor` on AWS."""
+        parts = self._deployment.parts
+        return parts.index("processor") if "processor" in parts else 0
 
     def kill_and_restart(self, index: int) -> None:
         part = self._deployment.parts[index]
@@ -214,32 +243,37 @@ def _messages(channel: Channel, text: str) -> int:
 
 
 def run_crash_drill(tmp_path: Path, slack: SandboxSlack, deployment: Deployment, seed: int) -> None:
-    """Send, kill and restart, settle, then assert every invariant; raises AssertionError."""
+    """Send, kill and restart, settle, publish under a kill, then assert every invariant."""
     rng = random.Random(seed)
     print(f"crash recovery: seed {seed} (set MARSHAL_CRASH_SEED to replay)")
     alerts = _alerts(rng)
     # every part is killed, in turn, starting from a random one
     first = rng.randrange(len(deployment.parts))
     victims = [(first + n) % len(deployment.parts) for n in range(deployment.kills)]
-    fleet = Fleet(tmp_path, deployment)
-    try:
-        with ThreadPoolExecutor(max_workers=1) as background:
-            sending = background.submit(_send_all, fleet, alerts, deployment.settle_seconds)
-            for victim in victims:
-                time.sleep(rng.uniform(0.3, 1.5))
-                fleet.kill_and_restart(victim)
-            sent = sending.result()
-        ids = {s.incident_id for s in sent}
-        settled = _wait_settled(deployment.store, ids, deployment.settle_seconds)
-        incidents = {i.id: i for i in settled}
-        verify_env = fleet.instances[-1].env
-        fleet.stop()
-        stopped_at = datetime.now(UTC)
-    finally:
-        fleet.kill_survivors()
+    with running_statuspage() as public_page:
+        fleet = Fleet(tmp_path, deployment, public_page)
+        try:
+            with ThreadPoolExecutor(max_workers=1) as background:
+                sending = background.submit(_send_all, fleet, alerts, deployment.settle_seconds)
+                for victim in victims:
+                    time.sleep(rng.uniform(0.3, 1.5))
+                    fleet.kill_and_restart(victim)
+                sent = sending.result()
+            ids = {s.incident_id for s in sent}
+            settled = _wait_settled(deployment.store, ids, deployment.settle_seconds)
+            incidents = {i.id: i for i in settled}
+            rooms = sorted(i.channel_id for i in settled if i.channel_id)
+            published = _publish_under_a_kill(fleet, slack, rooms[:PUBLISHES], rng)
+            verify_env = fleet.instances[-1].env
+            fleet.stop()
+            stopped_at = datetime.now(UTC)
+        finally:
+            fleet.kill_survivors()
+        public = public_page.incidents()
+    kills = len(fleet.killed)
     retried = sum(1 for s in sent if s.attempts > 1)
     print(f"crash recovery: killed {fleet.killed}, {retried} of {len(sent)} sends retried")
-    assert len(fleet.killed) == deployment.kills
+    assert kills == deployment.kills + 1
 
     # Every 2xx has its incident, and one group is one incident however often it was sent.
     assert all(200 <= s.status < 300 for s in sent)
@@ -249,8 +283,9 @@ def run_crash_drill(tmp_path: Path, slack: SandboxSlack, deployment: Deployment,
     assert all(len(group_ids) == 1 for group_ids in by_group.values()), by_group
     assert len(incidents) == GROUPS
 
-    _assert_one_room_each(slack, incidents, deployment.kills)
+    _assert_one_room_each(slack, incidents, kills)
     _assert_no_nudge_twice(slack, incidents, stopped_at)
+    _assert_published_once_and_approved(public, deployment.audit, published)
 
     for incident_id in incidents:
         actions = [e.action for e in deployment.audit.events(incident_id)]
@@ -265,6 +300,80 @@ def run_crash_drill(tmp_path: Path, slack: SandboxSlack, deployment: Deployment,
     )
     assert verify.returncode == 0, verify.stdout + verify.stderr
     assert f"ok: {GROUPS} incidents" in verify.stdout
+
+
+def _publish_under_a_kill(
+    fleet: Fleet, slack: SandboxSlack, rooms: list[str], rng: random.Random
+) -> int:
+    """Draft and approve a post in each room while the Slack-holding part is killed once;
+    returns how many rooms were told their post went out."""
+    control = SandboxControl(slack.url, timeout=15)
+    deadline = time.monotonic() + PUBLISH_PHASE_SECONDS
+    with ThreadPoolExecutor(max_workers=len(rooms), thread_name_prefix="approver") as people:
+        outcomes = [
+            people.submit(_draft_and_approve, control, slack, room, deadline) for room in rooms
+        ]
+        time.sleep(rng.uniform(0.5, 3.0))
+        fleet.kill_and_restart(fleet.slack_part)
+        told = sum(1 for outcome in outcomes if outcome.result())
+    print(f"crash recovery: {told} of {len(rooms)} status-page posts went out across a kill")
+    acks = sorted(d.ack_ms for d in slack.deliveries() if d.type == "interactive" and d.ack_ms)
+    print(f"crash recovery: button acks {acks} ms")
+    return told
+
+
+def _draft_and_approve(
+    control: SandboxControl, slack: SandboxSlack, room: str, deadline: float
+) -> bool:
+    """A drafter and an approver, pressing again whatever brought no answer."""
+    channel = slack.workspace.channels[room]
+    while time.monotonic() < deadline:
+        drafts = [m for m in channel.messages if m.text.startswith("Status page draft")]
+        if any(m.text.startswith("Status page updated") for m in channel.messages):
+            return True
+        if not drafts:
+            _deliver(partial(control.run_command, DRAFTER, room, "status draft Checkout is slow."))
+        elif approve := _button(drafts[-1].blocks, ActionId.APPROVE_STATUS_DRAFT):
+            action_id, value = approve
+            press = partial(control.press_button, APPROVER, room, drafts[-1].ts, action_id)
+            _deliver(partial(press, value=value))
+        time.sleep(2.0)  # a person waits a moment for the answer before trying again
+    return False
+
+
+def _deliver(action: Callable[[], Delivered]) -> None:
+    with contextlib.suppress(SandboxControlError, OSError):
+        action()  # not connected, not acked: the loop presses again
+
+
+def _button(blocks: list[dict[str, Any]], action: ActionId) -> tuple[str, str] | None:
+    """(action_id, value) of the button, if the message still shows it."""
+    for block in blocks:
+        for element in block.get("elements") or []:
+            if element.get("action_id") == action.value:
+                return action.value, str(element["value"])
+    return None
+
+
+def _assert_published_once_and_approved(
+    public: list[dict[str, Any]], audit: AuditLog, told: int
+) -> None:
+    markers = [PublishMarker.from_metadata(p.get("metadata")) for p in public]
+    assert all(m is not None for m in markers), "a public incident marshal did not mark"
+    per_incident: dict[str, int] = {}
+    for marker in markers:
+        assert marker is not None
+        per_incident[marker.incident_id] = per_incident.get(marker.incident_id, 0) + 1
+        approvals = [
+            e
+            for e in audit.events(marker.incident_id)
+            if e.action == AuditAction.STATUS_APPROVED
+            and e.details.get("draft_id") == marker.draft_id
+        ]
+        assert [e.actor for e in approvals][:1] == [APPROVER], (marker, approvals)
+    assert all(n == 1 for n in per_incident.values()), f"published twice: {per_incident}"
+    # A kill mid-publish may hold one draft until its lease ends; never more than that.
+    assert len(public) >= told >= PUBLISHES - 1, (len(public), told)
 
 
 def _assert_one_room_each(slack: SandboxSlack, incidents: dict[str, Incident], kills: int) -> None:
@@ -292,7 +401,15 @@ def _assert_one_room_each(slack: SandboxSlack, incidents: dict[str, Incident], k
     # Duplicates are the exception: a kill interrupts at most one room per consumer worker
     # (2), and in it at most the context message and the checklist, both in flight at once.
     reposts = sum(
-        len([m for m in c.messages if m.bot_id and not _is_nudge(m.text)]) - 2 for c in rooms
+        len(
+            [
+                m
+                for m in c.messages
+                if m.bot_id and not _is_nudge(m.text) and not _is_from_the_publish_phase(m.text)
+            ]
+        )
+        - 2
+        for c in rooms
     )
     print(f"crash recovery: {reposts} messages reposted by resumed steps")
     assert reposts <= 2 * 2 * kills
@@ -300,6 +417,10 @@ def _assert_one_room_each(slack: SandboxSlack, incidents: dict[str, Incident], k
 
 def _is_nudge(text: str) -> bool:
     return text.startswith("Status update due for ")
+
+
+def _is_from_the_publish_phase(text: str) -> bool:
+    return text.startswith(("Status page draft", "Status page updated"))
 
 
 def _assert_no_nudge_twice(
