@@ -110,6 +110,9 @@ class Settings(BaseSettings):
     marshal_two_person_rule: Annotated[list[Severity], NoDecode] = Field(
         default_factory=lambda: [Severity.P1]
     )
+    # How long a status-page publish whose process died holds its draft; a running publish
+    # renews its claim every third of this (bot/gates/lease.py).
+    marshal_publish_lease_seconds: int = Field(default=30, ge=3, le=3600)
     marshal_announce_channel: str | None = None
     marshal_triage_channel: str | None = None
     marshal_war_room_threshold: Severity = Severity.P2

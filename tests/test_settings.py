@@ -50,6 +50,10 @@ def test_lists_and_maps_parse_from_plain_text(monkeypatch: pytest.MonkeyPatch) -
         ({"MARSHAL_COMMAND": "marshal"}, "MARSHAL_COMMAND: must look like /marshal"),
         ({"MARSHAL_QUEUE": "sqs"}, "MARSHAL_QUEUE_URL is required"),
         (
+            {"MARSHAL_PUBLISH_LEASE_SECONDS": "0"},
+            "MARSHAL_PUBLISH_LEASE_SECONDS: Input should be greater than or equal to 3",
+        ),
+        (
             {"MARSHAL_QUEUE_VISIBILITY_SECONDS": "1"},
             "MARSHAL_QUEUE_VISIBILITY_SECONDS: Input should be greater than or equal to 3",
         ),

@@ -10,10 +10,11 @@ This is the ONLY code allowed to call the StatusPage port's write methods (a tes
 3. claim the publish: a conditional write approved -> publishing; of any number of
    concurrent approvers exactly one wins, the rest stop here;
 4. publish (create the public incident, or update the incident's existing one), adopting
-   what an earlier ambiguous attempt already wrote (the marker in the metadata);
+   what an earlier ambiguous attempt already wrote (the marker in the metadata), while a
+   PublishLease renews the claim;
 5. record published (public id and link) and audit STATUS_PUBLISHED. A failure moves the
    draft back to approved with a note (STATUS_PUBLISH_FAILED), ready for a retry; so does
-   an approve press on a draft stuck in publishing past PUBLISH_LEASE (a crashed process).
+   an approve press on a draft whose claim went unrenewed past the lease (a crashed process).
 """
 
 from __future__ import annotations
@@ -40,6 +41,7 @@ from bot.gates.errors import (
     DraftSuperseded,
     PublishFailed,
 )
+from bot.gates.lease import PublishLease
 from bot.gates.writer import DraftWriter, TemplateDraftWriter
 from bot.ports.audit import AuditLog
 from bot.ports.drafts import DraftStore
@@ -48,9 +50,9 @@ from bot.ports.store import IncidentStore
 
 MAX_BODY_CHARS = 4000
 OPEN_FOR_REVIEW = frozenset({DraftStatus.PENDING, DraftStatus.APPROVED})
-# Longer than any one publish can take (the client's attempts, timeouts and pacing), so a
-# publish still running is never taken over; after it, a crashed publish can be retried.
-PUBLISH_LEASE = timedelta(minutes=5)
+# How long a publish that stopped renewing its claim (its process died) holds the draft;
+# a running publish renews it every third of this (bot/gates/lease.py).
+PUBLISH_LEASE = timedelta(seconds=30)
 
 
 class ApprovalVerdict(Protocol):
@@ -290,40 +292,31 @@ class StatusPageApprovalGate:
 
     def _publish(self, draft: StatusPageDraft, actor: str) -> StatusPageDraft:
         marker = PublishMarker(incident_id=draft.incident_id, draft_id=draft.id)
-        try:
-            public = self._send(draft, marker)
-        except StatusPageError as exc:
-            failed = self._drafts.update(
-                draft.model_copy(
-                    update={
-                        "status": DraftStatus.APPROVED,
-                        "failure_note": str(exc),
-                        "updated_at": self._clock(),
-                    }
-                ),
-                expected_version=draft.version,
-                expected_status=DraftStatus.PUBLISHING,
-            )
+        failure: StatusPageError | None = None
+        with PublishLease(
+            self._drafts, draft, lease=self._publish_lease, clock=self._clock
+        ) as lease:
+            try:
+                public = self._send(draft, marker)
+            except StatusPageError as exc:
+                failure = exc
+        claimed = lease.draft  # renewals moved its version on
+        if failure is not None:
+            failed = self._finish(claimed, status=DraftStatus.APPROVED, failure_note=str(failure))
             self._record(
                 failed,
                 actor,
                 AuditAction.STATUS_PUBLISH_FAILED,
-                error=str(exc),
-                retryable=exc.retryable,
+                error=str(failure),
+                retryable=failure.retryable,
             )
-            raise PublishFailed(failed, str(exc)) from exc
-        published = self._drafts.update(
-            draft.model_copy(
-                update={
-                    "status": DraftStatus.PUBLISHED,
-                    "public_incident_id": public.id,
-                    "public_url": public.shortlink,
-                    "failure_note": None,
-                    "updated_at": self._clock(),
-                }
-            ),
-            expected_version=draft.version,
-            expected_status=DraftStatus.PUBLISHING,
+            raise PublishFailed(failed, str(failure)) from failure
+        published = self._finish(
+            claimed,
+            status=DraftStatus.PUBLISHED,
+            public_incident_id=public.id,
+            public_url=public.shortlink,
+            failure_note=None,
         )
         self._record(
             published,
@@ -333,6 +326,18 @@ class StatusPageApprovalGate:
             public_url=public.shortlink,
         )
         return published
+
+    def _finish(self, claimed: StatusPageDraft, **changes: Any) -> StatusPageDraft:
+        """The write that ends a publish; DraftClosed if another press took the draft over
+        (this attempt stalled past its lease; the taker adopts what it wrote)."""
+        try:
+            return self._drafts.update(
+                claimed.model_copy(update={**changes, "updated_at": self._clock()}),
+                expected_version=claimed.version,
+                expected_status=DraftStatus.PUBLISHING,
+            )
+        except ConcurrentUpdate as exc:
+            raise DraftClosed(exc.current or claimed, "publish") from exc
 
     def _send(self, draft: StatusPageDraft, marker: PublishMarker) -> PublicIncident:
         earlier = self.published(draft.incident_id)

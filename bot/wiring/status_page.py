@@ -3,6 +3,8 @@ Statuspage.io client (or the unconfigured stand-in that says what to set), and t
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from bot.adapters.dynamodb.draft_store import DynamoDraftStore
 from bot.adapters.sqlite.draft_store import SqliteDraftStore
 from bot.adapters.statuspage.client import StatuspageClient
@@ -38,4 +40,5 @@ def build_status_page_gate(
         status_page=build_status_page(settings),
         may_approve=may_approve,
         two_person_rule=settings.marshal_two_person_rule,
+        publish_lease=timedelta(seconds=settings.marshal_publish_lease_seconds),
     )

@@ -540,7 +540,7 @@ def gate_at(world: GateWorld, clock: SettableClock) -> StatusPageApprovalGate:
 
 def test_a_publish_stalled_past_its_lease_is_retried_and_adopted(world: GateWorld) -> None:
     stuck, claimed_at = stalled_publish(world)
-    clock = SettableClock(claimed_at + timedelta(minutes=1))
+    clock = SettableClock(claimed_at + PUBLISH_LEASE / 2)
     gate = gate_at(world, clock)
     with pytest.raises(DraftClosed, match="publishing"):
         gate.approve(stuck.id, OTHER, stuck.body_sha256)
