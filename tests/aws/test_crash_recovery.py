@@ -12,8 +12,10 @@ import os
 from pathlib import Path
 
 import boto3
+import pytest
 
 from bot.adapters.dynamodb.audit_log import DynamoAuditLog
+from bot.adapters.dynamodb.draft_store import DynamoDraftStore
 from bot.sandbox.server import SandboxSlack
 from tests.aws.conftest import aws_env, incident_store
 from tests.aws.stack import Stack
@@ -22,10 +24,12 @@ from tests.e2e.crash_drill import Deployment, run_crash_drill
 SEED = int(os.environ.get("MARSHAL_CRASH_SEED", "2211"))
 
 
+@pytest.mark.timeout(300)  # a drill under a loaded CI machine, not a timing claim
 def test_sigkill_of_webhook_and_processor_loses_nothing_and_opens_one_room_each(
     tmp_path: Path, stack: Stack, sandbox: SandboxSlack
 ) -> None:
     sandbox.reset()
+    dynamodb = boto3.client("dynamodb", region_name="us-east-1")
     deployment = Deployment(
         parts=("webhook", "processor"),
         env=aws_env(
@@ -38,7 +42,8 @@ def test_sigkill_of_webhook_and_processor_loses_nothing_and_opens_one_room_each(
             MARSHAL_TRIAGE_CHANNEL="C0TRIAGE",
         ),
         store=incident_store(stack),
-        audit=DynamoAuditLog(boto3.client("dynamodb", region_name="us-east-1"), stack.table_prefix),
+        audit=DynamoAuditLog(dynamodb, stack.table_prefix),
+        drafts=DynamoDraftStore(dynamodb, stack.table_prefix),
         kills=4,
         settle_seconds=60.0,
     )

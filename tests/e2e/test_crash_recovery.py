@@ -6,8 +6,11 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+import pytest
+
 from bot.adapters.sqlite.audit_log import SqliteAuditLog
 from bot.adapters.sqlite.database import SqliteDatabase
+from bot.adapters.sqlite.draft_store import SqliteDraftStore
 from bot.adapters.sqlite.incident_store import SqliteIncidentStore
 from bot.sandbox.server import SandboxSlack
 from tests.e2e.crash_drill import Deployment, run_crash_drill
@@ -15,6 +18,7 @@ from tests.e2e.crash_drill import Deployment, run_crash_drill
 SEED = int(os.environ.get("MARSHAL_CRASH_SEED", "1122"))
 
 
+@pytest.mark.timeout(300)  # a drill under a loaded CI machine, not a timing claim
 def test_sigkill_while_alerts_flow_loses_nothing_and_opens_one_room_each(
     tmp_path: Path,
 ) -> None:
@@ -33,6 +37,7 @@ def test_sigkill_while_alerts_flow_loses_nothing_and_opens_one_room_each(
             },
             store=SqliteIncidentStore(database),
             audit=SqliteAuditLog(database),
+            drafts=SqliteDraftStore(database),
             kills=3,
         )
         run_crash_drill(tmp_path, slack, deployment, SEED)
