@@ -89,3 +89,15 @@ def test_postmortem_due_goes_through_the_queue_until_done(rig: Rig) -> None:
     assert scheduler.reminders.postmortem_due(rig.incident.id, 2) is ReminderOutcome.NOT_DUE
     scheduler.rebuild()
     assert not [k for k in scheduler.planned() if k[0] is JobKind.POSTMORTEM]
+
+
+def test_the_frequent_reconcile_reads_only_open_incidents(rig: Rig) -> None:
+    rig.settings = settings(marshal_reminder_postmortem_due="2d")
+    resolved = rig.reload().transition(IncidentStatus.RESOLVED, at=rig.clock() - timedelta(days=3))
+    rig.incident = rig.store.update(resolved, expected_version=resolved.version)
+    scheduler = rig.scheduler()
+    # the store keeps every incident ever: the every-minute pass must not walk them all
+    scheduler.rebuild(open_only=True)
+    assert not [k for k in scheduler.planned() if k[1] == rig.incident.id]
+    scheduler.rebuild()  # at start, and every full_reconcile_seconds
+    assert [k[0] for k in scheduler.planned() if k[1] == rig.incident.id] == [JobKind.POSTMORTEM]

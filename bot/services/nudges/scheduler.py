@@ -1,8 +1,9 @@
 """NudgeScheduler: runs status-update nudges and reminders on an APScheduler 3 BackgroundScheduler.
 
-The plan is derived from the store: `rebuild()` (at start, and every `reconcile_seconds`)
-computes each incident's next nudge slot, IC-unclaimed reminder, inactivity check and
-postmortem check, and replaces the one-shot job for each. A job's run re-reads the incident,
+The plan is derived from the store: `rebuild()` (at start, every `reconcile_seconds` for open
+incidents, every `full_reconcile_seconds` for all of them) computes each incident's next nudge
+slot, IC-unclaimed reminder, inactivity check and postmortem check, and replaces the one-shot
+job for each. A job's run re-reads the incident,
 claims its slot (`nudge:{incident_id}:{slot}`) so that replicas never post twice, acts, and
 plans the next slot. A slot missed while no process ran is due at once on rebuild and fires
 once; older missed slots coalesce into it.
@@ -98,6 +99,7 @@ class NudgeScheduler:
         owner: str | None = None,
         clock: Callable[[], datetime] = utcnow,
         reconcile_seconds: int = 60,
+        full_reconcile_seconds: int = 3600,
         misfire_grace_seconds: int = DEFAULT_MISFIRE_GRACE_SECONDS,
     ) -> None:
         self._store = store
@@ -109,6 +111,7 @@ class NudgeScheduler:
         self._owner = owner or default_owner()
         self._clock = clock
         self._reconcile_seconds = reconcile_seconds
+        self._full_reconcile_seconds = full_reconcile_seconds
         self._grace = misfire_grace_seconds
         self._reminders = Reminders(store, audit, slack, settings, owner=self._owner, clock=clock)
         self._scheduler = BackgroundScheduler(timezone=UTC)
@@ -129,16 +132,24 @@ class NudgeScheduler:
         self._stopping.clear()
         self._scheduler.start()
         self.rebuild()
-        self._scheduler.add_job(
-            self.rebuild,
-            "interval",
-            seconds=self._reconcile_seconds,
-            id="nudges:reconcile",
-            replace_existing=True,
-            coalesce=True,
-            max_instances=1,
-            misfire_grace_time=self._reconcile_seconds,
-        )
+        # Open incidents change under other processes (a silence, an IC): re-read them often.
+        # Every incident ever is re-read rarely: the store grows without bound, and a resolved
+        # incident's only job (the postmortem check) is re-planned each time it runs.
+        for job_id, seconds, open_only in (
+            ("nudges:reconcile", self._reconcile_seconds, True),
+            ("nudges:reconcile-all", self._full_reconcile_seconds, False),
+        ):
+            self._scheduler.add_job(
+                self.rebuild,
+                "interval",
+                kwargs={"open_only": open_only},
+                seconds=seconds,
+                id=job_id,
+                replace_existing=True,
+                coalesce=True,
+                max_instances=1,
+                misfire_grace_time=seconds,
+            )
 
     def stop(self) -> None:
         # APScheduler's shutdown(wait=True) holds its job-store lock while it waits for running
@@ -156,9 +167,9 @@ class NudgeScheduler:
 
     # --- planning -----------------------------------------------------------------------
 
-    def rebuild(self) -> None:
-        """Re-plan every incident the store holds that may need a nudge or reminder."""
-        for incident in self._all_incidents():
+    def rebuild(self, *, open_only: bool = False) -> None:
+        """Re-plan every incident the store holds (only the open ones if `open_only`)."""
+        for incident in self._incidents(open_only=open_only):
             self.schedule_incident(incident)
 
     def stop_nudges(self, incident_id: str) -> None:
@@ -257,10 +268,10 @@ class NudgeScheduler:
         with contextlib.suppress(JobLookupError):
             self._scheduler.remove_job(job_id)
 
-    def _all_incidents(self) -> Iterator[Incident]:
+    def _incidents(self, *, open_only: bool) -> Iterator[Incident]:
         cursor: str | None = None
         while True:
-            page = self._store.list_incidents(open_only=False, limit=100, cursor=cursor)
+            page = self._store.list_incidents(open_only=open_only, limit=100, cursor=cursor)
             yield from page.items
             if not page.next_cursor:
                 return
