@@ -64,12 +64,12 @@ from tests.e2e.conftest import MarshalProcess, start_marshal
 from tests.fakes.statuspage import FakeStatuspage, running_statuspage
 from tests.web.conftest import SECRETS
 
-GROUPS = 24
-SENDS_PER_GROUP = 3
-SEND_WINDOW_SECONDS = 4.0
+GROUPS = 25
+SENDS_PER_GROUP = 4  # 100 alerts
+SEND_WINDOW_SECONDS = 8.0  # long enough for every kill to land while alerts flow
 NUDGE_EVERY_SECONDS = 4
 PUBLISHES = 6
-PUBLISH_PHASE_SECONDS = 40.0
+PUBLISH_PHASE_SECONDS = 60.0  # a safety net for a loaded machine, not a timing claim
 PUBLISH_LEASE_SECONDS = 4  # how long a publish cut off by the kill holds its draft
 DRAFTER, APPROVER = "U0DAVE", "U0CAROL"  # people the sandbox workspace has
 _SEVERITIES = ("P1", "P2", "P2", "P3")
@@ -376,6 +376,9 @@ def _draft_and_approve(
             press = partial(control.press_button, APPROVER, room, messages[-1].ts, action_id)
             _deliver(partial(press, value=value))
         time.sleep(1.0)  # a person waits a moment for the answer before trying again
+    stuck = [(d.id, d.status.value, d.failure_note) for d in drafts.list_for_incident(incident.id)]
+    texts = [m.text[:100] for m in channel.messages if m.bot_id][-4:]
+    print(f"crash recovery: {incident.id} unfinished: drafts {stuck}, last messages {texts}")
     return Outcome.UNFINISHED
 
 
