@@ -29,6 +29,7 @@ from __future__ import annotations
 import contextlib
 import http.client
 import json
+import math
 import random
 import subprocess
 import sys
@@ -71,6 +72,7 @@ NUDGE_EVERY_SECONDS = 4
 PUBLISHES = 6
 PUBLISH_PHASE_SECONDS = 60.0  # a safety net for a loaded machine, not a timing claim
 PUBLISH_LEASE_SECONDS = 4  # how long a publish cut off by the kill holds its draft
+REDRAFT_AFTER_SECONDS = 5.0  # how long a person waits for a draft before asking again
 DRAFTER, APPROVER = "U0DAVE", "U0CAROL"  # people the sandbox workspace has
 _SEVERITIES = ("P1", "P2", "P2", "P3")
 
@@ -361,6 +363,7 @@ def _draft_and_approve(
     room = str(incident.channel_id)
     channel = slack.workspace.channels[room]
     held = False
+    drafted_at = -math.inf
     while time.monotonic() < deadline:
         if _published(drafts, incident.id):
             return Outcome.RETAKEN if held else Outcome.PUBLISHED
@@ -368,16 +371,23 @@ def _draft_and_approve(
             d.status is DraftStatus.PUBLISHING and d.updated_at < fleet.started_at
             for d in drafts.list_for_incident(incident.id)
         )
-        messages = [m for m in channel.messages if m.text.startswith("Status page draft")]
-        if not messages:
+        shown = [
+            (m.ts, button)
+            for m in channel.messages
+            if m.text.startswith("Status page draft")
+            and (button := _button(m.blocks, ActionId.APPROVE_STATUS_DRAFT))
+        ]
+        if shown:
+            ts, (action_id, value) = shown[-1]
+            _deliver(partial(control.press_button, APPROVER, room, ts, action_id, value=value))
+        elif time.monotonic() - drafted_at > REDRAFT_AFTER_SECONDS:
+            # no draft to approve on screen (none yet, or the kill came between storing a
+            # draft and posting it): the responder runs the command again
+            drafted_at = time.monotonic()
             _deliver(partial(control.run_command, DRAFTER, room, "status draft Checkout is slow."))
-        elif approve := _button(messages[-1].blocks, ActionId.APPROVE_STATUS_DRAFT):
-            action_id, value = approve
-            press = partial(control.press_button, APPROVER, room, messages[-1].ts, action_id)
-            _deliver(partial(press, value=value))
         time.sleep(1.0)  # a person waits a moment for the answer before trying again
     stuck = [(d.id, d.status.value, d.failure_note) for d in drafts.list_for_incident(incident.id)]
-    texts = [m.text[:100] for m in channel.messages if m.bot_id][-4:]
+    texts = [m.text[:100] for m in channel.messages if m.bot_id and not _is_nudge(m.text)][-4:]
     print(f"crash recovery: {incident.id} unfinished: drafts {stuck}, last messages {texts}")
     return Outcome.UNFINISHED
 
