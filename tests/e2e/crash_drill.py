@@ -61,6 +61,7 @@ from bot.services.war_room.assembler import is_assembled
 from bot.services.war_room.channel_name import short_id
 from bot.services.war_room.steps import StepName
 from bot.slack.actions import ActionId
+from bot.slack.status_drafts import DraftRef
 from tests.e2e.conftest import MarshalProcess, start_marshal
 from tests.fakes.statuspage import FakeStatuspage, running_statuspage
 from tests.web.conftest import SECRETS
@@ -371,18 +372,13 @@ def _draft_and_approve(
             d.status is DraftStatus.PUBLISHING and d.updated_at < fleet.started_at
             for d in drafts.list_for_incident(incident.id)
         )
-        shown = [
-            (m.ts, button)
-            for m in channel.messages
-            if m.text.startswith("Status page draft")
-            and (button := _button(m.blocks, ActionId.APPROVE_STATUS_DRAFT))
-        ]
-        if shown:
-            ts, (action_id, value) = shown[-1]
+        live = _approve_button_of_the_open_draft(channel, drafts, incident.id)
+        if live is not None:
+            ts, action_id, value = live
             _deliver(partial(control.press_button, APPROVER, room, ts, action_id, value=value))
         elif time.monotonic() - drafted_at > REDRAFT_AFTER_SECONDS:
-            # no draft to approve on screen (none yet, or the kill came between storing a
-            # draft and posting it): the responder runs the command again
+            # nothing on screen to approve: no draft yet, or the kill came between storing a
+            # draft and posting it (only a replaced draft's buttons show): ask again
             drafted_at = time.monotonic()
             _deliver(partial(control.run_command, DRAFTER, room, "status draft Checkout is slow."))
         time.sleep(1.0)  # a person waits a moment for the answer before trying again
@@ -390,6 +386,26 @@ def _draft_and_approve(
     texts = [m.text[:100] for m in channel.messages if m.bot_id and not _is_nudge(m.text)][-4:]
     print(f"crash recovery: {incident.id} unfinished: drafts {stuck}, last messages {texts}")
     return Outcome.UNFINISHED
+
+
+def _approve_button_of_the_open_draft(
+    channel: Channel, drafts: DraftStore, incident_id: str
+) -> tuple[str, str, str] | None:
+    """(message ts, action id, value) of the Approve button of the newest draft still open;
+    a person reads from the message which draft a button is for, and so does this."""
+    buttons: dict[str, tuple[str, str, str]] = {}
+    for message in channel.messages:
+        if message.text.startswith("Status page draft"):
+            found = _button(message.blocks, ActionId.APPROVE_STATUS_DRAFT)
+            ref = DraftRef.parse(found[1]) if found else None
+            if found and ref:
+                buttons[ref.draft_id] = (message.ts, *found)
+    open_drafts = [
+        d
+        for d in drafts.list_for_incident(incident_id)
+        if d.status in {DraftStatus.PENDING, DraftStatus.APPROVED, DraftStatus.PUBLISHING}
+    ]
+    return next((buttons[d.id] for d in reversed(open_drafts) if d.id in buttons), None)
 
 
 def _deliver(action: Callable[[], Delivered]) -> None:
