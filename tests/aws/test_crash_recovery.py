@@ -18,10 +18,17 @@ from bot.adapters.dynamodb.audit_log import DynamoAuditLog
 from bot.adapters.dynamodb.draft_store import DynamoDraftStore
 from bot.sandbox.server import SandboxSlack
 from tests.aws.conftest import aws_env, incident_store
-from tests.aws.stack import Stack
+from tests.aws.stack import Stack, create_stack
+from tests.conftest import AwsEndpoint
 from tests.e2e.crash_drill import Deployment, run_crash_drill
 
 SEED = int(os.environ.get("MARSHAL_CRASH_SEED", "2211"))
+
+
+@pytest.fixture
+def stack(aws: AwsEndpoint) -> Stack:
+    # SQS itself moves an event to the dead-letter queue after MaxReceiveCount receives
+    return create_stack(table_prefix="m-", secrets_prefix="marshal/", max_receives=10)
 
 
 @pytest.mark.timeout(300)  # a drill under a loaded CI machine, not a timing claim
@@ -34,7 +41,11 @@ def test_sigkill_of_webhook_and_processor_loses_nothing_and_opens_one_room_each(
         parts=("webhook", "processor"),
         env=aws_env(
             stack,
-            MARSHAL_QUEUE_VISIBILITY_SECONDS="3",
+            # Short, so a killed processor's events return within the drill; not so short that
+            # a heartbeat delayed on a loaded machine lets an event through a fourth time
+            # (MARSHAL_QUEUE_MAX_RECEIVES) into the dead-letter queue while it is handled.
+            MARSHAL_QUEUE_VISIBILITY_SECONDS="6",
+            MARSHAL_QUEUE_MAX_RECEIVES="10",
             SLACK_BOT_TOKEN=sandbox.bot_token,
             SLACK_APP_TOKEN=sandbox.app_token,
             SLACK_API_URL=sandbox.api_url,
@@ -45,6 +56,6 @@ def test_sigkill_of_webhook_and_processor_loses_nothing_and_opens_one_room_each(
         audit=DynamoAuditLog(dynamodb, stack.table_prefix),
         drafts=DynamoDraftStore(dynamodb, stack.table_prefix),
         kills=4,
-        settle_seconds=60.0,
+        settle_seconds=90.0,  # a safety net for a loaded machine, not a timing claim
     )
     run_crash_drill(tmp_path, sandbox, deployment, SEED)
