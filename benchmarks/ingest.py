@@ -17,16 +17,16 @@ import http.client
 import json
 import os
 import platform
-import re
 import statistics
 import subprocess
-import sys
 import tempfile
 import threading
 import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+
+from launch import launch
 
 from bot.ingest.signatures import sign_alertmanager, sign_generic
 from bot.settings import Settings
@@ -148,27 +148,7 @@ def _queued_events(backends: Backends) -> int:
 
 
 def start_webhook(tmp: Path) -> tuple[subprocess.Popen[str], str, dict[str, str]]:
-    env = {
-        **{k: v for k, v in os.environ.items() if not k.startswith(("MARSHAL_", "SLACK_"))},
-        "MARSHAL_DB_PATH": str(tmp / "marshal.db"),
-        "MARSHAL_HTTP_PORT": "0",
-        "MARSHAL_SECRET_GENERIC": SECRET,
-        "MARSHAL_SECRET_ALERTMANAGER": SECRET,
-        "MARSHAL_LOG_LEVEL": "WARNING",
-    }
-    process = subprocess.Popen(
-        [sys.executable, "-m", "bot", "webhook"],
-        env=env,
-        cwd=tmp,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.DEVNULL,
-        text=True,
-    )
-    assert process.stdout is not None
-    for line in process.stdout:
-        if found := re.search(r"listening on (http://\S+)", line):
-            return process, found.group(1), env
-    raise SystemExit("marshal webhook did not start")
+    return launch(tmp, "webhook", MARSHAL_SECRET_GENERIC=SECRET, MARSHAL_SECRET_ALERTMANAGER=SECRET)
 
 
 def main() -> None:

@@ -29,12 +29,13 @@ import signal
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 import urllib.error
 import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
+
+from launch import launch
 
 from bot.ingest.signatures import sign_generic
 from bot.sandbox.control_client import SandboxControl, SandboxControlError
@@ -208,36 +209,17 @@ class Traffic:
 
 
 def start_marshal(tmp: Path, slack: SandboxSlack) -> tuple[subprocess.Popen[str], str]:
-    env = {
-        **{k: v for k, v in os.environ.items() if not k.startswith(("MARSHAL_", "SLACK_"))},
-        "MARSHAL_DB_PATH": str(tmp / "marshal.db"),
-        "MARSHAL_HTTP_PORT": "0",
-        "MARSHAL_SECRET_GENERIC": SECRET,
-        "MARSHAL_LOG_LEVEL": "WARNING",
-        "MARSHAL_ANNOUNCE_CHANNEL": "C0INCIDENTS",
-        "MARSHAL_TRIAGE_CHANNEL": "C0TRIAGE",
-        "SLACK_BOT_TOKEN": slack.bot_token,
-        "SLACK_APP_TOKEN": slack.app_token,
-        "SLACK_API_URL": slack.api_url,
-    }
-    process = subprocess.Popen(
-        [sys.executable, "-m", "bot", "up"],
-        env=env,
-        cwd=tmp,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.DEVNULL,
-        text=True,
+    process, url, _ = launch(
+        tmp,
+        "up",
+        MARSHAL_SECRET_GENERIC=SECRET,
+        MARSHAL_ANNOUNCE_CHANNEL="C0INCIDENTS",
+        MARSHAL_TRIAGE_CHANNEL="C0TRIAGE",
+        SLACK_BOT_TOKEN=slack.bot_token,
+        SLACK_APP_TOKEN=slack.app_token,
+        SLACK_API_URL=slack.api_url,
     )
-    assert process.stdout is not None
-    url = ""
-    for line in process.stdout:
-        if found := re.search(r"listening on (http://\S+)", line):
-            url = found.group(1)
-        if "is running" in line:
-            # keep draining marshal's output so it never blocks on a full pipe
-            threading.Thread(target=process.stdout.read, daemon=True).start()
-            return process, url
-    raise SystemExit("marshal up did not start")
+    return process, url
 
 
 def _wait_for_socket(slack: SandboxSlack) -> None:
