@@ -125,13 +125,22 @@ class ControlApi:
             command=str(body.get("command") or DEFAULT_COMMAND),
             text=str(body.get("text", "")),
         )
-        delivery = await self._hub.deliver("slash_commands", payload, accepts_response_payload=True)
-        if delivery.ack_payload and (
-            delivery.ack_payload.get("text") or delivery.ack_payload.get("blocks")
-        ):
+        refused: list[SlackError] = []
+
+        def reply(ack: dict[str, Any] | None) -> None:
             # Slack shows a slash command's ack body as the command's immediate reply.
-            target = ResponseTarget(channel.id, user.id, ephemeral=True)
-            apply_response(workspace, target, delivery.ack_payload)
+            if ack and (ack.get("text") or ack.get("blocks")):
+                target = ResponseTarget(channel.id, user.id, ephemeral=True)
+                try:
+                    apply_response(workspace, target, ack)
+                except SlackError as exc:
+                    refused.append(exc)
+
+        delivery = await self._hub.deliver(
+            "slash_commands", payload, accepts_response_payload=True, on_ack=reply
+        )
+        if refused:
+            raise refused[0]
         result = _delivery_json(delivery)
         result.update(
             ok=delivery.acked,

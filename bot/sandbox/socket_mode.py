@@ -19,6 +19,7 @@ import secrets
 import threading
 import time
 import uuid
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
@@ -68,6 +69,7 @@ class SocketModeHub:
         self._tickets: set[str] = set()
         self._connections: list[_Connection] = []
         self._pending: dict[str, asyncio.Future[dict[str, Any] | None]] = {}
+        self._on_ack: dict[str, Callable[[dict[str, Any] | None], None]] = {}
         self._deliveries: list[Delivery] = []
         self._background: set[asyncio.Task[Any]] = set()
         self._turn = 0
@@ -115,10 +117,17 @@ class SocketModeHub:
             return  # Slack ignores frames it cannot read; so does the sandbox
         if not isinstance(body, dict):
             return
-        future = self._pending.get(str(body.get("envelope_id")))
+        envelope_id = str(body.get("envelope_id"))
+        future = self._pending.get(envelope_id)
         if future is not None and not future.done():
             payload = body.get("payload")
-            future.set_result(payload if isinstance(payload, dict) else None)
+            ack = payload if isinstance(payload, dict) else None
+            on_ack = self._on_ack.pop(envelope_id, None)
+            if on_ack is not None:
+                # Slack applies an ack's body as the ack arrives, before anything the app does
+                # next (a later Web API call may archive the very channel the reply goes to).
+                on_ack(ack)
+            future.set_result(ack)
 
     async def _live_connection(self) -> _Connection:
         deadline = time.monotonic() + _CONNECT_WAIT_SECONDS
@@ -182,8 +191,10 @@ class SocketModeHub:
         *,
         accepts_response_payload: bool,
         retry_attempt: int = 0,
+        on_ack: Callable[[dict[str, Any] | None], None] | None = None,
     ) -> Delivery:
-        """Sends one envelope and waits for its ack (or the ack timeout)."""
+        """Sends one envelope and waits for its ack (or the ack timeout); `on_ack` runs with
+        the ack's payload the moment it arrives."""
         delivery = Delivery(uuid.uuid4().hex, kind, payload, retry_attempt)
         with self._lock:
             self._deliveries.append(delivery)
@@ -197,6 +208,8 @@ class SocketModeHub:
         }
         future: asyncio.Future[dict[str, Any] | None] = asyncio.get_running_loop().create_future()
         self._pending[delivery.envelope_id] = future
+        if on_ack is not None:
+            self._on_ack[delivery.envelope_id] = on_ack
         started = time.monotonic()
         try:
             await self._send(envelope)
@@ -208,6 +221,7 @@ class SocketModeHub:
             return delivery
         finally:
             self._pending.pop(delivery.envelope_id, None)
+            self._on_ack.pop(delivery.envelope_id, None)
         delivery.acked = True
         delivery.ack_ms = round((time.monotonic() - started) * 1000, 3)
         delivery.ack_payload = ack
