@@ -3,7 +3,9 @@ success, 429 with Retry-After, persistent 5xx and timeouts, each bounded."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import email.utils
+import time
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -37,12 +39,15 @@ def linear_api() -> Iterator[FakeLinear]:
     fake.stop()
 
 
-def _claude(fake: FakeAnthropic, *, timeout: float = 5.0) -> ClaudeLanguageModel:
-    model = ClaudeLanguageModel.for_api(
-        API_KEY, "claude-sonnet-4-6", base_url=fake.url, timeout=timeout
+def _claude(
+    fake: FakeAnthropic,
+    *,
+    timeout: float = 5.0,
+    sleep: Callable[[float], None] = lambda _s: None,  # no real waiting between retries
+) -> ClaudeLanguageModel:
+    return ClaudeLanguageModel.for_api(
+        API_KEY, "claude-sonnet-4-6", base_url=fake.url, timeout=timeout, sleep=sleep
     )
-    model._sleep = lambda _s: None  # no real waiting between retries
-    return model
 
 
 def test_claude_sends_a_cached_system_prompt_and_returns_the_text(
@@ -61,8 +66,7 @@ def test_claude_sends_a_cached_system_prompt_and_returns_the_text(
 
 def test_claude_retries_a_429_honouring_retry_after(claude_api: FakeAnthropic) -> None:
     waits: list[float] = []
-    model = _claude(claude_api)
-    model._sleep = waits.append
+    model = _claude(claude_api, sleep=waits.append)
     claude_api.fail_next(Fault(status=429, retry_after="3"))
     claude_api.next_text = "ok"
     assert model.complete(system="s", prompt="p") == "ok"
@@ -106,9 +110,13 @@ FILING = PostmortemFiling(
 
 
 def _linear(fake: FakeLinear, **kwargs: float) -> LinearTracker:
-    tracker = LinearTracker(fake.url, SecretStr(LINEAR_KEY), "team-1", **kwargs)  # type: ignore[arg-type]
-    tracker._client._sleep = lambda _s: None
-    return tracker
+    return LinearTracker(
+        fake.url,
+        SecretStr(LINEAR_KEY),
+        "team-1",
+        sleep=lambda _s: None,
+        **kwargs,  # type: ignore[arg-type]
+    )
 
 
 def test_linear_creates_the_issue_assigned_to_the_ic_with_labels(linear_api: FakeLinear) -> None:
@@ -158,3 +166,45 @@ def test_linear_timeout_is_bounded(linear_api: FakeLinear) -> None:
 def test_markdown_tracker_refuses_unsafe_names(tmp_path: Path) -> None:
     with pytest.raises(TrackerError, match="not a safe file name"):
         MarkdownFileTracker(tmp_path).file(FILING.model_copy(update={"incident_id": "../x"}))
+
+
+def test_claude_retry_after_beyond_the_cap_fails_at_once(claude_api: FakeAnthropic) -> None:
+    """The SDK would wait the hour; a postmortem should go on without the model instead."""
+    waits: list[float] = []
+    claude_api.fail_next(*[Fault(status=429, retry_after="3600") for _ in range(3)])
+    with pytest.raises(LanguageModelUnavailable, match=r"HTTP 429 .*wait 3600s, longer than"):
+        _claude(claude_api, sleep=waits.append).complete(system="s", prompt="p")
+    assert waits == [] and len(claude_api.seen) == 1
+
+
+def test_claude_honours_retry_after_as_an_http_date(claude_api: FakeAnthropic) -> None:
+    waits: list[float] = []
+    claude_api.fail_next(
+        Fault(status=529, retry_after=email.utils.formatdate(time.time() + 5, usegmt=True))
+    )
+    claude_api.next_text = "ok"
+    assert _claude(claude_api, sleep=waits.append).complete(system="s", prompt="p") == "ok"
+    [waited] = waits
+    assert 3.5 < waited <= 5.0  # the date has whole seconds, read a moment later
+
+
+def test_linear_issue_create_is_not_sent_twice_after_a_timeout(linear_api: FakeLinear) -> None:
+    """Linear got the mutation and created the issue, but answered too late: a second
+    issueCreate would file the postmortem twice, so the failure is reported instead (the
+    FallbackTracker then writes the markdown file)."""
+    linear_api.fail_next(Fault(delay=0.6))  # served slowly, and applied
+    bare = FILING.model_copy(update={"labels": [], "assignee_email": None})  # one request
+    with pytest.raises(TrackerError, match="timed out") as caught:
+        _linear(linear_api, timeout=0.2).file(bare)
+    assert caught.value.retryable
+    deadline = time.monotonic() + 3
+    while not linear_api.issues and time.monotonic() < deadline:
+        time.sleep(0.05)  # the fake finishes the slow request after the client gave up
+    assert len(linear_api.issues) == 1 and len(linear_api.seen) == 1
+
+
+def test_linear_lookups_are_queries_and_are_retried(linear_api: FakeLinear) -> None:
+    linear_api.fail_next(Fault(status=502), Fault(status=502))  # the label and user lookups
+    filed = _linear(linear_api).file(FILING)
+    assert filed.ref == "INC-1" and linear_api.issues[0]["labelIds"] == ["label-pm"]
+    assert len(linear_api.seen) == 5

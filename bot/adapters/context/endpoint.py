@@ -10,20 +10,26 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from bot.adapters.http.json_client import HttpCallFailed, JsonHttpClient
+from bot.adapters.http.client import HttpCallFailed, OutboundHttp
+from bot.adapters.http.retry_policy import RetryPolicy
 from bot.ports.context import ContextUnavailable
+
+
+def _unavailable(failure: HttpCallFailed) -> ContextUnavailable:
+    return ContextUnavailable(f"HTTP {failure.status}" if failure.status else failure.reason)
 
 
 class SourceEndpoint:
     def __init__(self, base_url: str, *, timeout: float) -> None:
-        self._client = JsonHttpClient(base_url, {}, timeout=timeout, max_attempts=1)
+        self._http = OutboundHttp(
+            base_url,
+            timeout=timeout,
+            policy=RetryPolicy(max_attempts=1),
+            translate=_unavailable,
+        )
 
     def get(self, path: str, query: Mapping[str, str]) -> Any:
-        try:
-            return self._client.request("GET", path, query=query)
-        except HttpCallFailed as exc:
-            reason = f"HTTP {exc.status}" if exc.status else exc.reason
-            raise ContextUnavailable(reason.removesuffix(" (after 1 attempts)")) from exc
+        return self._http.call_json("GET", path, query=query)
 
 
 def mapping(value: Any, what: str) -> dict[str, Any]:

@@ -15,7 +15,8 @@ from typing import Any
 
 from pydantic import SecretStr
 
-from bot.adapters.http.json_client import HttpCallFailed, JsonHttpClient
+from bot.adapters.http.client import HttpCallFailed, OutboundHttp
+from bot.adapters.http.retry_policy import RetryPolicy
 from bot.ports.changes import ChangeHistoryUnavailable, CodeChange
 
 PER_PAGE = "30"
@@ -30,6 +31,10 @@ def _parse_time(value: Any) -> datetime | None:
         return datetime.fromisoformat(str(value).replace("Z", "+00:00"))
     except ValueError:
         return None
+
+
+def _unavailable(failure: HttpCallFailed) -> ChangeHistoryUnavailable:
+    return ChangeHistoryUnavailable(f"GitHub {failure.path}: {failure}")
 
 
 class GitHubChangeHistory:
@@ -49,14 +54,17 @@ class GitHubChangeHistory:
         headers = {"X-GitHub-Api-Version": "2022-11-28", "Accept": "application/vnd.github+json"}
         if token is not None:
             headers["Authorization"] = f"Bearer {token.get_secret_value()}"
-        self._client = JsonHttpClient(
+        self._http = OutboundHttp(
             api_url,
-            headers,
+            headers=headers,
             timeout=timeout,
-            max_attempts=max_attempts,
-            max_retry_after=max_retry_after,
-            sleep=sleep,
-            wall_clock=wall_clock,
+            policy=RetryPolicy(
+                max_attempts=max_attempts,
+                max_retry_after=max_retry_after,
+                sleep=sleep,
+                wall_clock=wall_clock,
+            ),
+            translate=_unavailable,
         )
 
     def recent_changes(self, repo: str, *, since: datetime, until: datetime) -> list[CodeChange]:
@@ -64,10 +72,7 @@ class GitHubChangeHistory:
         return sorted(changes, key=lambda c: c.at)
 
     def _get(self, path: str, query: dict[str, str]) -> list[dict[str, Any]]:
-        try:
-            answer = self._client.request("GET", path, query=query)
-        except HttpCallFailed as exc:
-            raise ChangeHistoryUnavailable(f"GitHub {path}: {exc}") from exc
+        answer = self._http.call_json("GET", path, query=query)
         if not isinstance(answer, list):
             raise ChangeHistoryUnavailable(f"GitHub {path}: unexpected answer")
         return [item for item in answer if isinstance(item, dict)]

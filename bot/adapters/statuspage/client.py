@@ -1,33 +1,24 @@
 """StatuspageClient: the StatusPage port over Statuspage.io's REST API v1.
 
-Every request is paced by one TokenBucket per client (one API key), has a strict
-timeout, and is retried a bounded number of times on 429, 5xx, timeouts and connection
-errors, honouring Retry-After. Writes are idempotent on the draft marker: before a retry
-the client looks for what an ambiguous first attempt (timeout, 5xx after the server
-acted) may already have written, and returns that instead of writing twice.
+Every request goes through OutboundHttp: paced by one TokenBucket per client (one API
+key), a strict timeout, and a bounded number of retries on 429, 5xx, timeouts and
+connection errors, honouring Retry-After. Writes are idempotent on the draft marker:
+before a retry the client looks for what an ambiguous first attempt (timeout, 5xx after
+the server acted) may already have written, and returns that instead of writing twice;
+that check is what makes it safe to tell OutboundHttp the writes may be retried.
 """
 
 from __future__ import annotations
 
-import http.client
-import json
 import time
-import urllib.error
 import urllib.parse
-import urllib.request
 from collections.abc import Callable
 from typing import Any, TypeVar
-from urllib.error import URLError
 
 from pydantic import SecretStr, ValidationError
-from tenacity import (
-    RetryCallState,
-    Retrying,
-    retry_if_exception_type,
-    stop_after_attempt,
-    wait_exponential,
-)
 
+from bot.adapters.http.client import HttpCallFailed, OutboundHttp
+from bot.adapters.http.retry_policy import RetryPolicy
 from bot.adapters.statuspage.pacing import TokenBucket
 from bot.domain.errors import ConfigurationError
 from bot.domain.models import PublicStatus
@@ -39,31 +30,16 @@ T = TypeVar("T")
 RECENT_INCIDENTS = 100  # how far back a marker search looks
 
 
-class _Transient(Exception):
-    """A failure a retry may fix; turned into StatusPageError(retryable=True) at the end."""
-
-    def __init__(self, message: str, *, status: int | None, retry_after: float | None) -> None:
-        self.status = status
-        self.retry_after = retry_after
-        super().__init__(message)
-
-
-def _retry_after(value: str | None) -> float | None:
-    # Statuspage sends whole seconds; an HTTP-date form falls back to our own backoff
-    try:
-        return max(0.0, float(value)) if value else None
-    except ValueError:
-        return None
-
-
-def _error_text(raw: bytes) -> str:
-    try:
-        decoded = json.loads(raw)
-    except ValueError:
-        return raw.decode("utf-8", "replace")[:200]
-    if isinstance(decoded, dict) and "error" in decoded:
-        return str(decoded["error"])[:200]
-    return str(decoded)[:200]
+def _status_page_error(failure: HttpCallFailed) -> StatusPageError:
+    """The key never appears: it travels in a header, and messages carry only the path."""
+    where = f"{failure.method} {failure.path}"
+    if failure.transient:
+        return StatusPageError(
+            f"status page unavailable after {failure.attempts} attempts: {where}: {failure}",
+            status=failure.status,
+            retryable=True,
+        )
+    return StatusPageError(f"{where}: {failure}", status=failure.status, retryable=False)
 
 
 class StatuspageClient:
@@ -80,15 +56,21 @@ class StatuspageClient:
         max_retry_after: float = 30.0,
         sleep: Callable[[float], None] = time.sleep,
     ) -> None:
-        self._base = base_url.rstrip("/") + "/"
-        self._key = api_key
         self._page = urllib.parse.quote(page_id, safe="")
-        self._timeout = timeout
-        self._bucket = TokenBucket(requests_per_second, sleep=sleep)
-        self._max_attempts = max_attempts
-        self._backoff = wait_exponential(multiplier=backoff_seconds, max=max_retry_after)
-        self._max_retry_after = max_retry_after
-        self._sleep = sleep
+        self._http = OutboundHttp(
+            base_url,
+            headers={"Authorization": f"OAuth {api_key.get_secret_value()}"},
+            timeout=timeout,
+            policy=RetryPolicy(
+                max_attempts=max_attempts,
+                backoff_seconds=backoff_seconds,
+                max_backoff=max_retry_after,
+                max_retry_after=max_retry_after,
+                sleep=sleep,
+            ),
+            pace=TokenBucket(requests_per_second, sleep=sleep).acquire,
+            translate=_status_page_error,
+        )
 
     @classmethod
     def from_settings(cls, settings: Settings) -> StatuspageClient:
@@ -198,30 +180,8 @@ class StatuspageClient:
             ) from exc
 
     def _retrying(self, attempt: Callable[[bool], T]) -> T:
-        retrying = Retrying(
-            stop=stop_after_attempt(self._max_attempts),
-            wait=self._wait,
-            retry=retry_if_exception_type(_Transient),
-            sleep=self._sleep,
-            reraise=True,
-        )
-        try:
-            for state in retrying:
-                with state:
-                    return attempt(state.retry_state.attempt_number == 1)
-        except _Transient as exc:
-            raise StatusPageError(
-                f"status page unavailable after {self._max_attempts} attempts: {exc}",
-                status=exc.status,
-                retryable=True,
-            ) from exc
-        raise AssertionError("unreachable: tenacity either returns or re-raises")
-
-    def _wait(self, state: RetryCallState) -> float:
-        failure = state.outcome.exception() if state.outcome else None
-        if isinstance(failure, _Transient) and failure.retry_after is not None:
-            return min(failure.retry_after, self._max_retry_after)
-        return float(self._backoff(state))
+        # reads are safe to repeat, and each write checks for its earlier try first
+        return self._http.retrying(attempt, idempotent=True)
 
     def _send(
         self,
@@ -231,28 +191,4 @@ class StatuspageClient:
         *,
         query: dict[str, str] | None = None,
     ) -> Any:
-        url = self._base + path + ("?" + urllib.parse.urlencode(query) if query else "")
-        request = urllib.request.Request(  # noqa: S310 - the base URL is an http(s) setting
-            url,
-            data=json.dumps(payload).encode("utf-8") if payload is not None else None,
-            method=method,
-            headers={
-                "Authorization": f"OAuth {self._key.get_secret_value()}",
-                "Accept": "application/json",
-                "Content-Type": "application/json",
-            },
-        )
-        self._bucket.acquire()
-        try:
-            with urllib.request.urlopen(request, timeout=self._timeout) as response:  # noqa: S310
-                raw = response.read()
-        except urllib.error.HTTPError as exc:
-            text = f"{method} {path}: HTTP {exc.code}: {_error_text(exc.read())}"
-            if exc.code == 429 or exc.code >= 500:
-                raise _Transient(
-                    text, status=exc.code, retry_after=_retry_after(exc.headers.get("Retry-After"))
-                ) from exc
-            raise StatusPageError(text, status=exc.code, retryable=False) from exc
-        except (URLError, TimeoutError, ConnectionError, http.client.HTTPException) as exc:
-            raise _Transient(f"{method} {path}: {exc}", status=None, retry_after=None) from exc
-        return json.loads(raw) if raw else None
+        return self._http.once_json(method, path, body=payload, query=query)

@@ -3,17 +3,22 @@
 `issueCreate` with title, description (the markdown), teamId, labelIds (labels looked up
 by name; unknown names are skipped) and assigneeId (the IC, when Linear knows their email).
 Personal API keys go in the Authorization header as they are. Every request has a timeout
-and bounded retries (JsonHttpClient).
+and bounded retries (OutboundHttp); the lookups are queries and safe to repeat, while
+`issueCreate` is retried only when it never reached Linear, so a timeout or a 5xx after
+Linear acted cannot file the postmortem twice.
 """
 
 from __future__ import annotations
 
 import logging
+import time
+from collections.abc import Callable
 from typing import Any
 
 from pydantic import SecretStr
 
-from bot.adapters.http.json_client import HttpCallFailed, JsonHttpClient
+from bot.adapters.http.client import HttpCallFailed, OutboundHttp
+from bot.adapters.http.retry_policy import RetryPolicy
 from bot.ports.tracker import FiledPostmortem, PostmortemFiling, TrackerError
 
 log = logging.getLogger(__name__)
@@ -40,14 +45,15 @@ class LinearTracker:
         *,
         timeout: float = 10.0,
         max_attempts: int = 3,
-        client: JsonHttpClient | None = None,
+        sleep: Callable[[float], None] = time.sleep,
     ) -> None:
         self._team_id = team_id
-        self._client = client or JsonHttpClient(
+        self._http = OutboundHttp(
             api_url,
-            {"Authorization": api_key.get_secret_value()},
+            headers={"Authorization": api_key.get_secret_value()},
             timeout=timeout,
-            max_attempts=max_attempts,
+            policy=RetryPolicy(max_attempts=max_attempts, sleep=sleep),
+            translate=self._tracker_error,
         )
 
     def file(self, filing: PostmortemFiling) -> FiledPostmortem:
@@ -62,7 +68,7 @@ class LinearTracker:
         assignee = self._user_id(filing.assignee_email) if filing.assignee_email else None
         if assignee:
             issue_input["assigneeId"] = assignee
-        data = self._graphql(ISSUE_CREATE, {"input": issue_input})
+        data = self._graphql(ISSUE_CREATE, {"input": issue_input}, mutation=True)
         created = data.get("issueCreate") or {}
         issue = created.get("issue") or {}
         if not created.get("success") or not issue.get("url"):
@@ -92,12 +98,14 @@ class LinearTracker:
             return []
         return [str(n["id"]) for n in nodes]
 
-    def _graphql(self, query: str, variables: dict[str, Any]) -> dict[str, Any]:
-        try:
-            answer = self._client.request("POST", "", body={"query": query, "variables": variables})
-        except HttpCallFailed as exc:
-            retryable = exc.status is None or exc.status == 429 or exc.status >= 500
-            raise TrackerError(self.name, str(exc), retryable=retryable) from exc
+    def _tracker_error(self, failure: HttpCallFailed) -> TrackerError:
+        return TrackerError(self.name, str(failure), retryable=failure.transient)
+
+    def _graphql(
+        self, query: str, variables: dict[str, Any], *, mutation: bool = False
+    ) -> dict[str, Any]:
+        body = {"query": query, "variables": variables}
+        answer = self._http.call_json("POST", "", body=body, idempotent=not mutation)
         if not isinstance(answer, dict):
             raise TrackerError(self.name, "the answer is not a GraphQL response")
         if answer.get("errors"):

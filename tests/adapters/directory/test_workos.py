@@ -115,3 +115,19 @@ def test_a_wrong_api_key_is_not_retried(base_url: str, state: WorkOSState) -> No
     with pytest.raises(DirectoryUnavailable, match="HTTP 401"):
         directory.members("payments")
     assert len(state.requests) == 1
+
+
+def test_the_team_cache_is_bounded(base_url: str, state: WorkOSState) -> None:
+    """At most `max_teams` teams are held, fresh or stale: a directory asked about every team
+    in a large company must not grow without end."""
+    state.groups.append({"id": "directory_group_ops", "directory_id": "directory_1", "name": "Ops"})
+    state.users_by_group["directory_group_ops"] = [_user(500)]
+    directory = _directory(base_url, Clock(), max_teams=1)
+    assert len(directory.members("payments")) == 250
+    assert directory.members("ops") == ["user500@example.com"]  # evicts payments
+    served = len(state.requests)
+    assert len(directory.members("payments")) == 250
+    assert len(state.requests) > served  # read again: it was no longer held
+    state.faults = [(503, {})] * 3
+    with pytest.raises(DirectoryUnavailable):  # nor kept as a stale answer
+        directory.members("ops")
