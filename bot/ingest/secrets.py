@@ -13,12 +13,12 @@ import logging
 import threading
 import time
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Protocol
 
 import boto3
 from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError
+from cachetools import TTLCache
 
 from bot.domain.errors import BackendUnavailable
 from bot.domain.models import AlertSource
@@ -81,12 +81,6 @@ class SecretValueReader(Protocol):
     def get_secret_value(self, *, SecretId: str) -> Mapping[str, Any]: ...  # noqa: N803
 
 
-@dataclass
-class _Cached:
-    value: str | None
-    fetched_at: float
-
-
 class SecretsManagerSecretSource:
     """Secrets from AWS Secrets Manager; each secret's SecretString is the secret itself."""
 
@@ -100,30 +94,30 @@ class SecretsManagerSecretSource:
     ) -> None:
         self._client = client
         self._prefix = prefix
-        self._interval = min_refresh_interval
-        self._clock = clock
-        self._cache: dict[AlertSource, _Cached] = {}
-        self._lock = threading.Lock()
+        self._secrets: dict[AlertSource, str | None] = {}  # kept until a read replaces them
+        # the sources read within the interval: a refresh of one of them is refused
+        self._recently_read: TTLCache[AlertSource, bool] = TTLCache(
+            maxsize=len(AlertSource), ttl=min_refresh_interval, timer=clock
+        )
+        self._lock = threading.Lock()  # guards both (cachetools is not thread-safe)
 
     def secret_id(self, source: AlertSource) -> str:
         return f"{self._prefix}webhook/{source.value}"
 
     def secret_for(self, source: AlertSource) -> str | None:
         with self._lock:
-            cached = self._cache.get(source)
-            if cached is None:
-                cached = self._fetch(source, previous=None)
-            return cached.value
+            if source not in self._secrets:
+                self._fetch(source)
+            return self._secrets[source]
 
     def refresh(self, source: AlertSource) -> bool:
         with self._lock:
-            cached = self._cache.get(source)
-            if cached is not None and self._clock() - cached.fetched_at < self._interval:
+            if source in self._recently_read:
                 return False
-            self._fetch(source, previous=cached)
+            self._fetch(source)
             return True
 
-    def _fetch(self, source: AlertSource, previous: _Cached | None) -> _Cached:
+    def _fetch(self, source: AlertSource) -> None:
         secret_id = self.secret_id(source)
         try:
             response = self._client.get_secret_value(SecretId=secret_id)
@@ -132,19 +126,18 @@ class SecretsManagerSecretSource:
         except ClientError as exc:
             code = exc.response.get("Error", {}).get("Code", "")
             if code != "ResourceNotFoundException":
-                return self._keep(source, previous, f"{code or 'ClientError'}", exc)
+                self._keep(source, f"{code or 'ClientError'}", exc)
+                return
             value = None  # no such secret: the source stays disabled until it appears
         except BotoCoreError as exc:
-            return self._keep(source, previous, type(exc).__name__, exc)
-        cached = _Cached(value=value, fetched_at=self._clock())
-        self._cache[source] = cached
-        return cached
+            self._keep(source, type(exc).__name__, exc)
+            return
+        self._secrets[source] = value
+        self._recently_read[source] = True
 
-    def _keep(
-        self, source: AlertSource, previous: _Cached | None, what: str, exc: Exception
-    ) -> _Cached:
+    def _keep(self, source: AlertSource, what: str, exc: Exception) -> None:
         """On a read failure keep serving the cached secret; with none cached, fail loudly."""
-        if previous is None:
+        if source not in self._secrets:
             raise SecretsUnavailable(
                 f"cannot read secret {self.secret_id(source)} from Secrets Manager ({what})"
             ) from exc
@@ -152,8 +145,7 @@ class SecretsManagerSecretSource:
             "secret refresh failed; keeping the cached one",
             extra={"secret_id": self.secret_id(source), "error": what},
         )
-        previous.fetched_at = self._clock()  # wait a full interval before trying again
-        return previous
+        self._recently_read[source] = True  # wait a full interval before trying again
 
 
 def secrets_manager_client(region: str) -> SecretsManagerClient:

@@ -14,6 +14,8 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from cachetools import TTLCache
+
 from bot.domain.errors import MarshalError
 from bot.domain.models import Incident
 from bot.ports.slack import SlackCallFailed, SlackGateway
@@ -51,10 +53,11 @@ class IncidentPermissions:
         self._users = frozenset(a for a in approvers if a[:1] in {"U", "W"})
         self._groups = tuple(a for a in approvers if a[:1] == "S")
         self._slack = slack
-        self._cache_seconds = cache_seconds
-        self._clock = clock
+        # one entry per approver group; cachetools is not thread-safe, so the lock guards it
         self._lock = threading.Lock()
-        self._cache: dict[str, tuple[float, frozenset[str]]] = {}
+        self._cache: TTLCache[str, frozenset[str]] = TTLCache(
+            maxsize=max(1, len(self._groups)), ttl=cache_seconds, timer=clock
+        )
 
     def may_resolve(self, user_id: str, incident: Incident) -> Decision:
         return self._decide(user_id, incident, "resolve this incident")
@@ -91,11 +94,10 @@ class IncidentPermissions:
         )
 
     def _members(self, group: str) -> frozenset[str]:
-        now = self._clock()
         with self._lock:
             cached = self._cache.get(group)
-            if cached and now - cached[0] < self._cache_seconds:
-                return cached[1]
+        if cached is not None:
+            return cached
         try:
             members = frozenset(self._slack.usergroup_members(group))
         except SlackCallFailed as exc:
@@ -103,5 +105,5 @@ class IncidentPermissions:
             log.warning("approver group lookup failed", extra={"group": group, "error": exc.error})
             return frozenset()
         with self._lock:
-            self._cache[group] = (now, members)
+            self._cache[group] = members
         return members

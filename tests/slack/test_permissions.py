@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import pytest
+from slack_sdk import WebClient
 
 from bot.domain.models import AlertSource, Incident, Role
 from bot.domain.severity import Severity
+from bot.sandbox.server import SandboxSlack
 from bot.services.permissions import IncidentPermissions, PermissionRefused
 from bot.slack.gateway import WebClientSlackGateway, build_web_client
 
@@ -47,3 +49,29 @@ def test_an_unreadable_group_grants_nothing_and_require_raises() -> None:
     with pytest.raises(PermissionRefused) as refused:
         permissions.require(decision, "U_ANY", "change the severity")
     assert refused.value.reason == decision.reason
+
+
+def test_approver_group_members_are_cached_for_a_while(sandbox: SandboxSlack) -> None:
+    sandbox.reset()
+    now = [0.0]
+    gateway = WebClientSlackGateway(build_web_client(sandbox.bot_token, sandbox.api_url))
+    permissions = IncidentPermissions(["S0ONCALL"], gateway, cache_seconds=60, clock=lambda: now[0])
+    incident = _incident(ic="U_IC")
+    assert permissions.may_resolve("U0ALICE", incident).allowed
+    assert permissions.may_resolve("U0BOB", incident).allowed
+    assert len(sandbox.calls("usergroups.users.list")) == 1
+    now[0] = 61
+    assert not permissions.may_resolve("U_OTHER", incident).allowed
+    assert len(sandbox.calls("usergroups.users.list")) == 2
+
+
+def test_a_failed_group_read_is_not_cached(sandbox: SandboxSlack) -> None:
+    sandbox.reset()
+    sandbox.faults.server_error("usergroups.users.list", times=1, status=503)
+    gateway = WebClientSlackGateway(
+        WebClient(token=sandbox.bot_token, base_url=sandbox.api_url, timeout=2)
+    )
+    permissions = IncidentPermissions(["S0ONCALL"], gateway)
+    incident = _incident(ic="U_IC")
+    assert not permissions.may_resolve("U0ALICE", incident).allowed  # Slack down: no grant
+    assert permissions.may_resolve("U0ALICE", incident).allowed  # read again, not cached

@@ -11,8 +11,12 @@ import threading
 import time
 from collections.abc import Callable, Mapping
 
+from cachetools import TTLCache
+
 from bot.ports.directory import DirectoryUnavailable
 from bot.ports.slack import SlackCallFailed, SlackGateway, Usergroup
+
+_ALL = "usergroups.list"
 
 
 class SlackUsergroupDirectory:
@@ -27,10 +31,10 @@ class SlackUsergroupDirectory:
         """`team_groups` maps a team to a group handle or id when their names differ."""
         self._slack = slack
         self._team_groups = {k.lower(): v for k, v in (team_groups or {}).items()}
-        self._ttl = groups_ttl_seconds
-        self._monotonic = monotonic
-        self._groups: list[Usergroup] = []
-        self._fetched_at: float | None = None
+        # one entry (the whole list); the lock also keeps two callers from both listing
+        self._groups: TTLCache[str, list[Usergroup]] = TTLCache(
+            maxsize=1, ttl=groups_ttl_seconds, timer=monotonic
+        )
         self._lock = threading.Lock()
 
     def members(self, team: str) -> list[str]:
@@ -50,8 +54,7 @@ class SlackUsergroupDirectory:
 
     def _usergroups(self) -> list[Usergroup]:
         with self._lock:
-            now = self._monotonic()
-            if self._fetched_at is None or now - self._fetched_at > self._ttl:
-                self._groups = self._slack.list_usergroups()
-                self._fetched_at = now
-            return self._groups
+            groups = self._groups.get(_ALL)
+            if groups is None:
+                groups = self._groups[_ALL] = self._slack.list_usergroups()
+            return groups

@@ -33,3 +33,18 @@ def test_slack_failure_is_directory_unavailable(sandbox: SandboxSlack) -> None:
     )
     with pytest.raises(DirectoryUnavailable, match=r"usergroups\.list"):
         SlackUsergroupDirectory(gateway).members("oncall")
+
+
+def test_the_group_list_is_read_again_after_its_ttl(sandbox: SandboxSlack) -> None:
+    sandbox.reset()
+    now = [0.0]
+    directory = SlackUsergroupDirectory(
+        _gateway(sandbox), groups_ttl_seconds=60, monotonic=lambda: now[0]
+    )
+    assert directory.members("oncall") == ["U0ALICE", "U0BOB"]
+    now[0] = 59
+    assert directory.members("oncall") == ["U0ALICE", "U0BOB"]
+    assert len(sandbox.calls("usergroups.list")) == 1
+    now[0] = 61
+    assert directory.members("oncall") == ["U0ALICE", "U0BOB"]
+    assert len(sandbox.calls("usergroups.list")) == 2
