@@ -7,12 +7,11 @@ the one aimed at SLACK_API_URL (the sandbox in tests, slack.com in production).
 from __future__ import annotations
 
 import logging
-import time
 
 from slack_bolt import App
 from slack_bolt.adapter.socket_mode import SocketModeHandler
-from slack_bolt.adapter.socket_mode.internals import run_bolt_app, send_response
 from slack_sdk import WebClient
+from slack_sdk.socket_mode import SocketModeClient
 from slack_sdk.socket_mode.client import BaseSocketModeClient
 from slack_sdk.socket_mode.request import SocketModeRequest
 from slack_sdk.socket_mode.response import SocketModeResponse
@@ -23,7 +22,8 @@ log = logging.getLogger(__name__)
 
 
 class _DedupingHandler(SocketModeHandler):
-    """Acks a redelivered envelope (same envelope id) without dispatching it again."""
+    """Acks a redelivered envelope (same envelope id) without dispatching it again; a first
+    delivery goes to Bolt's own public `handle`, which runs the app and sends the ack."""
 
     def __init__(
         self, app: App, app_token: str, *, web_client: WebClient, dedup: DeliveryDedup | None
@@ -36,8 +36,8 @@ class _DedupingHandler(SocketModeHandler):
             log.info("duplicate envelope ignored", extra={"envelope_id": req.envelope_id})
             client.send_socket_mode_response(SocketModeResponse(envelope_id=req.envelope_id))
             return
-        start = time.time()
-        send_response(client, req, run_bolt_app(self.app, req), start)
+        assert isinstance(client, SocketModeClient)  # the built-in client this handler made
+        super().handle(client, req)
 
 
 class SocketModeRunner:
