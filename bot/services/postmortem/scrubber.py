@@ -249,7 +249,7 @@ _RULES: tuple[_Rule, ...] = (
     ),
     _Rule(
         "card",
-        re.compile(r"(?<![\w.-])\d(?:[ -]?\d){12,18}(?![\w.-]*\d)"),
+        re.compile(r"(?<![\w.-])\d(?:[ -]?\d){12,18}(?![\w.-]*\d)(?!\w)"),
         _checked("[card]", is_card_number),
     ),
     _Rule(
@@ -273,7 +273,7 @@ _RULES: tuple[_Rule, ...] = (
             r"|(?:1[\s.-])?\(\d{3}\)[\s.-]?\d{3}[\s.-]\d{4}"
             r"|(?:1[\s.-])?\d{3}[\s.-]\d{3}[\s.-]\d{4}"
             r"|0\d{1,4}(?:[\s./-]?\d{2,8}){1,4}"  # national, after the trunk 0
-            r")(?![\w.-]*\d)"
+            r")(?![\w.-]*\d)(?!\w)"  # a hash's leading digits are no number
         ),
         _phone,
     ),
