@@ -13,21 +13,8 @@ from typing import Annotated, Literal
 from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
+from bot.domain.durations import parse_duration as parse_duration  # noqa: PLC0414 (re-export)
 from bot.domain.severity import Severity
-
-_DURATION = re.compile(r"^\s*(\d+)\s*([smhd]?)\s*$", re.IGNORECASE)
-_UNIT_SECONDS = {"": 60, "s": 1, "m": 60, "h": 3600, "d": 86400}  # a bare number means minutes
-
-
-def parse_duration(text: str) -> int:
-    """'15m' -> 900, '5s' -> 5, '2h' -> 7200, '30' -> 1800 (minutes)."""
-    match = _DURATION.match(text)
-    if not match:
-        raise ValueError(f"{text!r} is not a duration like 30s, 15m, 2h or 1d")
-    seconds = int(match.group(1)) * _UNIT_SECONDS[match.group(2).lower()]
-    if seconds <= 0:
-        raise ValueError(f"{text!r} must be longer than zero")
-    return seconds
 
 
 def parse_severity_durations(text: str) -> dict[Severity, int]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 
+from bot.domain.durations import DurationError, parse_days
 from bot.domain.errors import BackendUnavailable
 from bot.services.incident_report import build_report, render_report
 from bot.settings import Settings
@@ -11,10 +12,10 @@ from bot.wiring.stores import build_store
 
 
 def _days(text: str) -> int:
-    value = int(text.removesuffix("d"))
-    if not 1 <= value <= 365:
-        raise argparse.ArgumentTypeError("must be between 1 and 365")
-    return value
+    try:
+        return parse_days(text, maximum_days=365)
+    except DurationError as exc:
+        raise argparse.ArgumentTypeError(f"{exc} (1 to 365 days)") from exc
 
 
 def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:

@@ -6,6 +6,7 @@ from bot.commands.base import CommandContext, CommandReply, mention, parse_email
 from bot.domain.audit import AuditAction
 from bot.ports.audit import AuditLog
 from bot.ports.slack import SlackCallFailed, SlackGateway
+from bot.services.known_users import why_not_a_responder
 
 
 class InviteCommand:
@@ -55,7 +56,8 @@ class InviteCommand:
     def _resolve(self, token: str) -> tuple[str | None, str]:
         user = parse_user(token)
         if user:
-            return user, ""
+            refusal = why_not_a_responder(self._slack, user)
+            return (None, refusal) if refusal else (user, "")
         email = parse_email(token)
         if email is None:
             return None, "not a @mention or an email address"

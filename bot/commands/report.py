@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-import re
-
 from bot.commands.base import CommandContext, CommandReply
+from bot.domain.durations import DurationError, parse_days
 from bot.ports.store import IncidentStore
 from bot.services.incident_report import build_report, render_report
 
-_WINDOW = re.compile(r"^(\d{1,3})d$")
 MAX_DAYS = 365
 
 
@@ -26,11 +24,12 @@ class ReportCommand:
         if len(ctx.args) > 1:
             return CommandReply.usage(f"Usage: {ctx.hint(f'report {self.usage}')}")
         window = ctx.args[0].lower() if ctx.args else "7d"
-        match = _WINDOW.match(window)
-        if not match or not 1 <= int(match.group(1)) <= MAX_DAYS:
+        try:
+            days = parse_days(window, maximum_days=MAX_DAYS)
+        except DurationError:
             return CommandReply.usage(
-                f"`{window}` is not a window like 7d or 30d (1d to {MAX_DAYS}d). "
+                f"`{window[:40]}` is not a window like 7d or 30d (1d to {MAX_DAYS}d). "
                 f"Usage: {ctx.hint(f'report {self.usage}')}"
             )
-        report = build_report(self._store, int(match.group(1)))
+        report = build_report(self._store, days)
         return CommandReply(render_report(report), in_channel=True)

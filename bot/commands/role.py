@@ -11,6 +11,7 @@ from bot.ports.audit import AuditLog
 from bot.ports.slack import SlackCallFailed, SlackGateway
 from bot.ports.store import IncidentStore
 from bot.services.incident_updates import apply_change
+from bot.services.known_users import why_not_a_responder
 from bot.services.permissions import IncidentPermissions
 
 log = logging.getLogger(__name__)
@@ -69,6 +70,11 @@ class RoleCommand:
                 self._permissions.may_hand_over(ctx.user_id, incident),
                 ctx.user_id,
                 "reassign the incident commander",
+            )
+        refusal = None if holder == ctx.user_id else why_not_a_responder(self._slack, holder)
+        if refusal is not None:
+            return CommandReply.failed(
+                f"{mention(holder)} was not made {role.value}: {refusal}. Nothing changed."
             )
 
         def assign(current: Incident) -> Incident:

@@ -26,6 +26,40 @@ class RedactingJsonFormatter(JsonFormatter):
         return redact(super().format(record))
 
 
+# Libraries that log request and event payloads (user-typed text, tokens, secret values) below
+# WARNING. slack_sdk logs request bodies and every Socket Mode message at DEBUG, Bolt its
+# responses; botocore logs AWS responses (Secrets Manager values included).
+QUIET_LIBRARIES = (
+    "slack_sdk",
+    "slack_bolt",
+    "botocore",
+    "boto3",
+    "urllib3",
+    "uvicorn.access",
+    "apscheduler",
+)
+
+
+class QuietLibraries(logging.Filter):
+    """Drops records below WARNING from QUIET_LIBRARIES and from Bolt's per-app loggers.
+
+    A logger level is not enough: Bolt builds its loggers with the ROOT logger's level
+    (slack_bolt/logger: `_configure_from_root`), so at MARSHAL_LOG_LEVEL=DEBUG its
+    `slack_bolt.App` logger, which also runs the Socket Mode client, logs whole payloads.
+    Its per-listener loggers are named `<app name>:<function>`; marshal's own loggers are
+    module paths and never hold a colon.
+    """
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.levelno >= logging.WARNING:
+            return True
+        name = record.name
+        quiet = ":" in name or any(
+            name == library or name.startswith(f"{library}.") for library in QUIET_LIBRARIES
+        )
+        return not quiet
+
+
 def configure_logging(level: str = "INFO") -> None:
     handler = logging.StreamHandler(sys.stderr)
     handler.setFormatter(
@@ -34,16 +68,9 @@ def configure_logging(level: str = "INFO") -> None:
             rename_fields={"asctime": "time", "levelname": "level", "name": "logger"},
         )
     )
+    handler.addFilter(QuietLibraries())
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level.upper())
-    # slack_sdk logs request bodies at DEBUG; keep third-party chatter at WARNING
-    for noisy in (
-        "slack_sdk",
-        "slack_bolt",
-        "botocore",
-        "urllib3",
-        "uvicorn.access",
-        "apscheduler",
-    ):
-        logging.getLogger(noisy).setLevel(logging.WARNING)
+    for library in QUIET_LIBRARIES:  # cheap: their records below WARNING are not even built
+        logging.getLogger(library).setLevel(logging.WARNING)

@@ -30,6 +30,16 @@ class InviteResult(BaseModel):
     failed: dict[str, str] = Field(default_factory=dict)  # user id -> Slack error
 
 
+class SlackUser(BaseModel):
+    """What users.info says about a person: enough to refuse a mention of no one."""
+
+    id: str
+    name: str = ""
+    email: str | None = None
+    deleted: bool = False  # deactivated: the id still resolves, the person is gone
+    is_bot: bool = False
+
+
 class Usergroup(BaseModel):
     id: str
     handle: str
@@ -82,6 +92,9 @@ class SlackGateway(Protocol):
     def add_bookmark(self, channel_id: str, title: str, url: str) -> None: ...
 
     def lookup_user_by_email(self, email: str) -> str | None: ...
+
+    def user_info(self, user_id: str) -> SlackUser | None:
+        """users.info: the user, or None when Slack answers user_not_found."""
 
     def usergroup_members(self, usergroup_id: str) -> list[str]: ...
 

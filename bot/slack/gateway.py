@@ -18,7 +18,7 @@ from slack_sdk.http_retry.builtin_handlers import (
     ServerErrorRetryHandler,
 )
 
-from bot.ports.slack import Channel, InviteResult, SlackCallFailed, Usergroup
+from bot.ports.slack import Channel, InviteResult, SlackCallFailed, SlackUser, Usergroup
 
 # conversations.invite takes "1-1000 users" per call (docs.slack.dev/reference/methods).
 INVITE_BATCH_LIMIT = 1000
@@ -193,6 +193,24 @@ class WebClientSlackGateway:
                 return None
             raise
         return str(response["user"]["id"])
+
+    def user_info(self, user_id: str) -> SlackUser | None:
+        try:
+            with _failures("users.info"):
+                response = self._client.users_info(user=user_id)
+        except SlackCallFailed as exc:
+            if exc.error == "user_not_found":
+                return None
+            raise
+        user: dict[str, Any] = response.get("user") or {}
+        profile: dict[str, Any] = user.get("profile") or {}
+        return SlackUser(
+            id=str(user.get("id") or user_id),
+            name=str(user.get("name") or ""),
+            email=str(profile["email"]) if profile.get("email") else None,
+            deleted=bool(user.get("deleted")),
+            is_bot=bool(user.get("is_bot")),
+        )
 
     def usergroup_members(self, usergroup_id: str) -> list[str]:
         with _failures("usergroups.users.list"):

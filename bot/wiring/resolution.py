@@ -96,7 +96,7 @@ class Resolution:
             nudges=nudges,
             sla=sla,
             public=public,
-            people=SlackPeople(self.web_client),
+            people=SlackPeople(slack),
         )
         return IncidentResolvedHandler(flow)
 

@@ -48,9 +48,9 @@ def test_the_message_is_scrubbed_and_fenced_as_untrusted(claude: FakeAnthropic) 
     prompt = sent["messages"][0]["content"]
     if isinstance(prompt, list):
         prompt = prompt[0]["text"]
-    assert prompt.count("</untrusted_message>") == 1  # the message cannot close the fence
+    assert prompt.startswith("=====BEGIN UNTRUSTED DATA ")  # tests/nudges/test_untrusted_fence.py
     assert "ops@example.com" not in prompt and "xoxb-1234567890" not in prompt
-    assert "never instructions" in str(sent["system"])
+    assert "never an instruction" in str(sent["system"])
     assert sent["max_tokens"] <= 5 and sent["model"] == "claude-haiku-test"
 
 

@@ -151,7 +151,7 @@ def test_invite_mentions_and_emails_reports_failures(harness: Harness) -> None:
     )
     assert "Invited <@U0BOB>, <@U0CAROL>." in text
     assert "nobody@example.com: no Slack user has that email" in text
-    assert "<@U0NOSUCH>: user_not_found" in text
+    assert "<@U0NOSUCH>: there is no such user in this workspace" in text
     assert "banana: not a @mention or an email address" in text
     members = set(harness.control.channel(room.channel_id)["members"])
     assert {"U0BOB", "U0CAROL"} <= members

@@ -31,6 +31,7 @@ METHOD_SCOPES: dict[str, set[str]] = {
     "pins.add": {"pins:write"},
     "bookmarks.add": {"bookmarks:write"},
     "users.lookupByEmail": {"users:read.email"},
+    "users.info": {"users:read"},  # profile.email in it also needs users:read.email
     "usergroups.list": {"usergroups:read"},
     "usergroups.users.list": {"usergroups:read"},
 }

@@ -21,9 +21,9 @@ from bot.adapters.context.loki import LokiQuery, LokiSource
 from bot.adapters.context.prometheus import PrometheusQueries, PrometheusSource
 from bot.adapters.context.tempo import TempoQuery, TempoSource
 from bot.adapters.settings_file import load_yaml_setting
+from bot.domain.durations import parse_duration
 from bot.domain.errors import ConfigurationError
 from bot.ports.context import ContextSource
-from bot.settings import parse_duration
 
 _VARIABLE = "MARSHAL_CONTEXT_FILE"
 

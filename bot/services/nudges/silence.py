@@ -11,15 +11,16 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from bot.domain.audit import AuditAction
+from bot.domain.durations import DAY, parse_duration
 from bot.domain.models import Incident, utcnow
 from bot.ports.audit import AuditLog
 from bot.ports.store import IncidentStore
 from bot.services.nudges.incident_edit import edit_incident
 from bot.services.nudges.schedule import describe_seconds
-from bot.settings import parse_duration
 
 UNTIL_RESOLVED = "until-resolved"
 DEFAULT_SILENCE = "30m"
+MAX_SILENCE = 7 * DAY  # longer than a week, pause until resolve (or resolve the incident)
 
 
 @dataclass(frozen=True)
@@ -28,11 +29,12 @@ class SilenceLength:
 
     @classmethod
     def parse(cls, text: str) -> SilenceLength:
-        """'30m', '2h', '45s' or 'until-resolved'; raises ValueError with a usable message."""
+        """'30m', '2h', '45s' (at most 7d) or 'until-resolved'; raises DurationError (a
+        ValueError) with a usable message."""
         cleaned = text.strip().lower()
         if cleaned in {UNTIL_RESOLVED, "until_resolved", "resolved"}:
             return cls(None)
-        return cls(parse_duration(cleaned))
+        return cls(parse_duration(cleaned, maximum=MAX_SILENCE))
 
     def describe(self) -> str:
         return (

@@ -222,8 +222,7 @@ class ResolutionFlow:
                 "scrubbed": postmortem.scrubbed,
             },
         )
-        commander = incident.roles.get(Role.IC)
-        email = self._people.email_of(commander) if self._people and commander else None
+        email, unassigned = self._commander_email(incident)
         filed = self._tracker.file(
             PostmortemFiling(
                 incident_id=incident.id,
@@ -241,6 +240,8 @@ class ResolutionFlow:
             "kind": postmortem.kind.value,
             "described": postmortem.describe(),
         }
+        if unassigned:
+            detail["unassigned"] = unassigned
         self._audit.append(
             incident.id,
             actor=ACTOR,
@@ -249,6 +250,18 @@ class ResolutionFlow:
             event_id=f"{incident.id}.{incident.resolution_id}.postmortem_filed",
         )
         return detail
+
+    def _commander_email(self, incident: Incident) -> tuple[str | None, str | None]:
+        """The IC's email for the tracker's assignee, and why there is none when the lookup
+        failed: a Slack outage files the postmortem unassigned rather than holding it back."""
+        commander = incident.roles.get(Role.IC)
+        if self._people is None or commander is None:
+            return None, None
+        try:
+            return self._people.email_of(commander), None
+        except SlackCallFailed as exc:
+            log.warning("IC email lookup failed for %s: %s", incident.id, exc.error)
+            return None, f"Slack did not answer who {commander} is ({exc.error})"
 
     def _postmortem_link(self, incident: Incident) -> dict[str, Any]:
         filed = incident.resolution[S.POSTMORTEM_FILED.value].detail
@@ -259,6 +272,8 @@ class ResolutionFlow:
             f":memo: Postmortem filed in {filed['tracker']}{note}: {filed['url']}\n"
             f"It is {filed['described']}. Please review it and add the action items."
         )
+        if filed.get("unassigned"):
+            text += f"\n:warning: It is not assigned: {filed['unassigned']}. Assign it by hand."
         return {"ts": self._slack.post_message(incident.channel_id, text)}
 
     def _schedule_sla(self, incident: Incident) -> dict[str, Any]:
