@@ -92,6 +92,11 @@ class Settings(BaseSettings):
     marshal_secret_pagerduty: SecretStr | None = None
     marshal_secret_generic: SecretStr | None = None
 
+    # Audit chains' HMAC key (never stored with the data): the current key seals new events;
+    # older keys (comma-separated) only verify events sealed before a rotation.
+    marshal_audit_key: SecretStr | None = None
+    marshal_audit_keys_previous: SecretStr | None = None
+
     # People and policy
     marshal_approvers: Annotated[list[str], NoDecode] = Field(default_factory=list)
     marshal_two_person_rule: Annotated[list[Severity], NoDecode] = Field(

@@ -1,7 +1,7 @@
-"""`marshal audit verify [INCIDENT]`: check the audit trail's hash chains and publish approvals.
+"""`marshal audit verify [INCIDENT]`: check the audit trail (bot/services/audit_verifier.py).
 
-Exit 0 when every chain verifies, 1 on the first violation of any incident (each bad
-incident is reported) or when the store cannot be read.
+One line per problem, naming the incident (or the non-incident chain, e.g. `workspace`);
+exit 0 when every chain verifies, 1 when any does not or the store cannot be read.
 """
 
 from __future__ import annotations
@@ -9,10 +9,11 @@ from __future__ import annotations
 import argparse
 import sys
 
-from bot.domain.audit import verify_chain, verify_publishes
 from bot.domain.errors import BackendUnavailable
+from bot.services.audit_verifier import AuditVerifier, ChainReport
 from bot.settings import Settings
-from bot.wiring.stores import build_audit_log
+from bot.wiring.audit_keys import audit_keyring
+from bot.wiring.stores import build_audit_log, build_store
 
 
 def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -20,7 +21,8 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
     actions = audit.add_subparsers(dest="audit_command", metavar="ACTION", required=True)
     verify = actions.add_parser(
         "verify",
-        help="verify hash chains and that every status-page publish follows its approval",
+        help="verify the keyed hash chains, their anchored heads, and that every status-page "
+        "publish follows its approval",
     )
     verify.add_argument("incident", nargs="?", help="one incident id (default: every incident)")
     verify.set_defaults(handler=verify_audit_trail)
@@ -28,24 +30,41 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
 
 def verify_audit_trail(args: argparse.Namespace, settings: Settings) -> int:
     try:
-        audit_log = build_audit_log(settings)
-        incident_ids = [args.incident] if args.incident else audit_log.incident_ids()
-        violations, event_count = 0, 0
-        for incident_id in incident_ids:
-            events = audit_log.events(incident_id)
-            if not events and args.incident:
-                print(f"marshal: no audit events for incident {incident_id}", file=sys.stderr)
+        keys = audit_keyring(settings)
+        audit_log = build_audit_log(settings, keys)
+        verifier = AuditVerifier(audit_log, build_store(settings), keys)
+        if args.incident:
+            report = verifier.verify(args.incident, is_incident=verifier.is_incident(args.incident))
+            if not report.is_incident and not report.events and not report.problems:
+                print(f"marshal: no audit events for incident {args.incident}", file=sys.stderr)
                 return 1
-            event_count += len(events)
-            violation = verify_chain(incident_id, events) or verify_publishes(incident_id, events)
-            if violation is not None:
-                violations += 1
-                print(f"violation: {violation}")
+            reports = [report]
+        else:
+            reports = verifier.verify_all()
     except BackendUnavailable as exc:
         print(f"marshal: audit log unavailable: {exc}", file=sys.stderr)
         return 1
-    if violations:
-        print(f"FAILED: {violations} of {len(incident_ids)} incidents have a broken audit trail")
+    return _print(reports)
+
+
+def _print(reports: list[ChainReport]) -> int:
+    incidents = [r for r in reports if r.is_incident]
+    others = [r for r in reports if not r.is_incident]
+    for report in reports:
+        for problem in report.problems:
+            print(f"violation: {problem}")
+    events = sum(r.events for r in incidents)
+    other_chains = ""
+    if others:
+        names = ", ".join(f"{r.chain_id} ({r.events} events)" for r in others)
+        other_chains = f"; other chains: {names}"
+    broken = [r for r in incidents if r.problems]
+    broken_others = [r for r in others if r.problems]
+    if broken or broken_others:
+        line = f"FAILED: {len(broken)} of {len(incidents)} incidents have a broken audit trail"
+        if broken_others:
+            line += f"; {len(broken_others)} of {len(others)} other chains are broken"
+        print(line)
         return 1
-    print(f"ok: {len(incident_ids)} incidents, {event_count} events")
+    print(f"ok: {len(incidents)} incidents, {events} events{other_chains}")
     return 0

@@ -1,20 +1,25 @@
-"""Audit events, the per-incident hash chain, and its verification.
+"""Audit events, the per-incident keyed hash chain, and its verification.
 
-Each event carries the SHA-256 of the previous event of the same incident and its own
-hash over every field, so an edited, removed or reordered event breaks the chain.
+Each event carries the hash of the previous event of the same chain and its own hash: an
+HMAC-SHA256, under a key kept outside the store (bot/domain/audit_keys.py), over every field.
+An edited, removed or reordered event breaks the chain, and without the key nobody can
+recompute the hashes of an edited chain. The chain's head (bot/domain/audit_anchor.py) is
+anchored apart from the events, so a truncated tail or a deleted chain shows too.
 """
 
 from __future__ import annotations
 
-import hashlib
+import hmac
 import json
 import re
 from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from bot.domain.audit_keys import AuditKey, AuditKeyring
+from bot.domain.errors import MarshalError
 from bot.domain.ids import new_id
 from bot.domain.models import utcnow
 
@@ -84,6 +89,10 @@ def scrub_secrets(value: Any) -> Any:
 
 
 class AuditEvent(BaseModel):
+    # Stored events are parsed strictly: a field added or retyped behind marshal's back is
+    # tampering, not something to coerce or drop quietly.
+    model_config = ConfigDict(extra="forbid", strict=True)
+
     event_id: str = Field(default_factory=lambda: new_id("ev"))
     incident_id: str
     seq: int = Field(ge=1, description="position in this incident's chain, from 1")
@@ -92,9 +101,11 @@ class AuditEvent(BaseModel):
     action: AuditAction
     details: dict[str, Any] = Field(default_factory=dict)
     prev_hash: str = GENESIS_HASH
+    key_id: str = Field(default="", description="id of the audit key that sealed this event")
     hash: str = ""
 
-    def compute_hash(self) -> str:
+    def compute_hash(self, key: AuditKey) -> str:
+        """HMAC-SHA256 under `key` of every field but the hash itself."""
         body = {
             "event_id": self.event_id,
             "incident_id": self.incident_id,
@@ -104,12 +115,46 @@ class AuditEvent(BaseModel):
             "action": self.action.value,
             "details": self.details,
             "prev_hash": self.prev_hash,
+            "key_id": self.key_id,
         }
         canonical = json.dumps(body, sort_keys=True, separators=(",", ":"), default=str)
-        return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+        return key.mac(canonical.encode("utf-8"))
 
-    def sealed(self) -> AuditEvent:
-        return self.model_copy(update={"hash": self.compute_hash()})
+    def sealed(self, key: AuditKey) -> AuditEvent:
+        signed = self.model_copy(update={"key_id": key.key_id})
+        return signed.model_copy(update={"hash": signed.compute_hash(key)})
+
+
+class CorruptAuditEvent(MarshalError):
+    """A stored audit row that is not a valid event (bad JSON, a missing, added or retyped
+    field): reported by `marshal audit verify` as tampering with that chain."""
+
+    def __init__(self, chain_id: str, position: str, problem: str) -> None:
+        self.chain_id = chain_id
+        super().__init__(f"stored event {position} is not a valid audit event ({problem})")
+
+
+class AuditChainBroken(MarshalError):
+    """The chain's anchored head is not its last event (events removed or the anchor moved
+    behind marshal's back): nothing more is appended until `marshal audit verify` is read."""
+
+    def __init__(self, chain_id: str) -> None:
+        self.chain_id = chain_id
+        super().__init__(
+            f"the audit chain of {chain_id} does not end at its anchored head; nothing was "
+            "appended (run `marshal audit verify`)"
+        )
+
+
+def parse_stored_event(chain_id: str, position: str, data: str) -> AuditEvent:
+    """A stored row's event, strictly; `position` names the row in the error (e.g. "#3")."""
+    try:
+        return AuditEvent.model_validate_json(data)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        where = ".".join(str(p) for p in first.get("loc", ()))
+        problem = f"{where}: {first.get('msg')}" if where else str(first.get("msg"))
+        raise CorruptAuditEvent(chain_id, position, problem) from exc
 
 
 def chain_event(
@@ -119,10 +164,12 @@ def chain_event(
     actor: str,
     action: AuditAction,
     details: dict[str, Any] | None = None,
+    key: AuditKey,
     event_id: str | None = None,
     at: datetime | None = None,
 ) -> AuditEvent:
-    """The next sealed event after `previous` (None for the first), secrets scrubbed."""
+    """The next event after `previous` (None for the first), sealed with `key`, secrets
+    scrubbed."""
     fields: dict[str, Any] = {
         "incident_id": incident_id,
         "seq": previous.seq + 1 if previous else 1,
@@ -136,7 +183,7 @@ def chain_event(
     when = at or utcnow()
     # The chain's timestamps never go backwards, even when the writer's clock lags a replica's.
     fields["at"] = max(when, previous.at) if previous else when
-    return AuditEvent(**fields).sealed()
+    return AuditEvent(**fields).sealed(key)
 
 
 class ChainViolation(BaseModel):
@@ -150,43 +197,60 @@ class ChainViolation(BaseModel):
         return f"incident {self.incident_id}: {where}: {self.reason}"
 
 
-def verify_chain(incident_id: str, events: list[AuditEvent]) -> ChainViolation | None:
-    """The first broken link of one incident's chain, given in stored order, or None."""
-    prev_hash = GENESIS_HASH
-    last_at: datetime | None = None
+def verify_chain(
+    incident_id: str, events: list[AuditEvent], keys: AuditKeyring
+) -> ChainViolation | None:
+    """The first broken link of one chain, given in stored order, or None."""
+    previous: AuditEvent | None = None
     for position, event in enumerate(events, start=1):
-        if event.seq != position:
-            reason = (
-                "an earlier event is missing"
-                if event.seq > position
-                else "events are out of order or duplicated"
-            )
+        reason = _link_problem(incident_id, position, event, previous, keys)
+        if reason is not None:
             return ChainViolation(
                 incident_id=incident_id, event_id=event.event_id, seq=position, reason=reason
             )
-        if event.prev_hash != prev_hash:
-            return ChainViolation(
-                incident_id=incident_id,
-                event_id=event.event_id,
-                seq=position,
-                reason="previous-hash link does not match the event before it "
-                "(removed or reordered)",
-            )
-        if event.compute_hash() != event.hash:
-            return ChainViolation(
-                incident_id=incident_id,
-                event_id=event.event_id,
-                seq=position,
-                reason="contents do not match the event's hash (edited)",
-            )
-        if last_at and event.at < last_at:
-            return ChainViolation(
-                incident_id=incident_id,
-                event_id=event.event_id,
-                seq=position,
-                reason="timestamp earlier than the event before it (reordered)",
-            )
-        prev_hash, last_at = event.hash, event.at
+        previous = event
+    return None
+
+
+def _link_problem(
+    chain_id: str,
+    position: int,
+    event: AuditEvent,
+    previous: AuditEvent | None,
+    keys: AuditKeyring,
+) -> str | None:
+    return _place_problem(chain_id, position, event, previous) or _seal_problem(
+        event, previous, keys
+    )
+
+
+def _place_problem(
+    chain_id: str, position: int, event: AuditEvent, previous: AuditEvent | None
+) -> str | None:
+    """Is the event where it claims to be: this chain, this position, after this event?"""
+    if event.incident_id != chain_id:
+        return f"the event belongs to incident {event.incident_id} (moved between chains)"
+    if event.seq > position:
+        return "an earlier event is missing"
+    if event.seq < position:
+        return "events are out of order or duplicated"
+    if event.prev_hash != (previous.hash if previous else GENESIS_HASH):
+        return "previous-hash link does not match the event before it (removed or reordered)"
+    return None
+
+
+def _seal_problem(event: AuditEvent, previous: AuditEvent | None, keys: AuditKeyring) -> str | None:
+    """Is the event as it was sealed, under one of the audit keys?"""
+    key = keys.find(event.key_id)
+    if key is None:
+        return (
+            f"sealed with an unknown audit key (id {event.key_id or 'none'}); set that key in "
+            "MARSHAL_AUDIT_KEY or MARSHAL_AUDIT_KEYS_PREVIOUS"
+        )
+    if not hmac.compare_digest(event.compute_hash(key), event.hash):
+        return "contents do not match the event's keyed hash (edited)"
+    if previous is not None and event.at < previous.at:
+        return "timestamp earlier than the event before it (reordered)"
     return None
 
 

@@ -19,9 +19,11 @@ from bot.adapters.dynamodb.tables import ensure_tables
 from bot.adapters.sqlite.audit_log import SqliteAuditLog
 from bot.adapters.sqlite.database import SqliteDatabase
 from bot.adapters.sqlite.incident_store import SqliteIncidentStore
+from bot.domain.audit_keys import AuditKeyring
 from bot.ports.audit import AuditLog
 from bot.ports.store import IncidentStore
 from bot.settings import Settings
+from bot.wiring.audit_keys import audit_keyring
 
 _databases: dict[Path, SqliteDatabase] = {}
 _databases_lock = threading.Lock()
@@ -56,10 +58,13 @@ def build_store(settings: Settings) -> IncidentStore:
     return SqliteIncidentStore(sqlite_database(settings))
 
 
-def build_audit_log(settings: Settings) -> AuditLog:
+def build_audit_log(settings: Settings, keys: AuditKeyring | None = None) -> AuditLog:
+    """The audit log, keyed with `keys` or as bot/wiring/audit_keys.py says (with
+    MARSHAL_STORE=dynamodb and no MARSHAL_AUDIT_KEY, ConfigurationError stops start-up)."""
+    keys = keys or audit_keyring(settings)
     if settings.marshal_store == "dynamodb":
-        return DynamoAuditLog(dynamodb_client(settings), settings.marshal_table_prefix)
-    return SqliteAuditLog(sqlite_database(settings))
+        return DynamoAuditLog(dynamodb_client(settings), settings.marshal_table_prefix, keys=keys)
+    return SqliteAuditLog(sqlite_database(settings), keys=keys)
 
 
 def ensure_dynamodb_tables(settings: Settings) -> None:

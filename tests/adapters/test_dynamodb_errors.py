@@ -14,6 +14,7 @@ from bot.adapters.dynamodb.tables import TableNames, ensure_tables
 from bot.domain.audit import AuditAction
 from bot.domain.errors import BackendUnavailable
 from tests.conftest import AwsEndpoint
+from tests.contract.conftest import TEST_KEYS
 
 
 def _closed_port() -> int:
@@ -38,7 +39,9 @@ def test_unreachable_endpoint_is_backend_unavailable(monkeypatch: pytest.MonkeyP
     with pytest.raises(BackendUnavailable):
         store.get("inc-1")
     with pytest.raises(BackendUnavailable):
-        DynamoAuditLog(client, "x-").append("inc-1", actor="U1", action=AuditAction.ACKNOWLEDGED)
+        DynamoAuditLog(client, "x-", keys=TEST_KEYS).append(
+            "inc-1", actor="U1", action=AuditAction.ACKNOWLEDGED
+        )
 
 
 def test_missing_tables_fail_ping_until_ensure_tables_creates_them(aws: AwsEndpoint) -> None:

@@ -93,12 +93,13 @@ def test_two_processes_append_to_one_chain(tmp_path: Path) -> None:
     assert [w.exitcode for w in workers] == [0, 0]
     database = SqliteDatabase(path)
     try:
-        events = SqliteAuditLog(database).events("inc-shared")
+        audit = SqliteAuditLog(database)
+        events = audit.events("inc-shared")
     finally:
         database.close()
     assert len(events) == 50
     assert {e.actor for e in events} == {"proc-0", "proc-1"}
-    assert verify_chain("inc-shared", events) is None
+    assert verify_chain("inc-shared", events, audit.keys) is None
 
 
 def _open_fds() -> int:

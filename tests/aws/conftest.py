@@ -30,6 +30,11 @@ from tests.web.conftest import SECRETS
 T = TypeVar("T")
 
 
+# The deployment's audit key (DynamoDB refuses to start without one); in-process readers
+# and `marshal audit verify` use the same.
+AWS_AUDIT_KEY = "aws-drill-audit-key-0123456789abcdef"
+
+
 @pytest.fixture(scope="session")
 def moto_server() -> Iterator[AwsEndpoint]:
     with serialised_moto(only=dynamodb_requests) as url:
@@ -50,6 +55,7 @@ def aws_env(stack: Stack, **extra: str) -> dict[str, str]:
         "MARSHAL_TABLE_PREFIX": stack.table_prefix,
         "MARSHAL_QUEUE_MAX_RECEIVES": "4",
         "MARSHAL_LOG_LEVEL": "WARNING",
+        "MARSHAL_AUDIT_KEY": AWS_AUDIT_KEY,
         **extra,
     }
 

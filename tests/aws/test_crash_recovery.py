@@ -16,8 +16,9 @@ import pytest
 
 from bot.adapters.dynamodb.audit_log import DynamoAuditLog
 from bot.adapters.dynamodb.draft_store import DynamoDraftStore
+from bot.domain.audit_keys import AuditKeyring
 from bot.sandbox.server import SandboxSlack
-from tests.aws.conftest import aws_env, incident_store
+from tests.aws.conftest import AWS_AUDIT_KEY, aws_env, incident_store
 from tests.aws.stack import Stack, create_stack
 from tests.conftest import AwsEndpoint
 from tests.e2e.crash_drill import Deployment, run_crash_drill
@@ -53,7 +54,9 @@ def test_sigkill_of_webhook_and_processor_loses_nothing_and_opens_one_room_each(
             MARSHAL_TRIAGE_CHANNEL="C0TRIAGE",
         ),
         store=incident_store(stack),
-        audit=DynamoAuditLog(dynamodb, stack.table_prefix),
+        audit=DynamoAuditLog(
+            dynamodb, stack.table_prefix, keys=AuditKeyring.from_text(AWS_AUDIT_KEY)
+        ),
         drafts=DynamoDraftStore(dynamodb, stack.table_prefix),
         kills=4,
         settle_seconds=90.0,  # a safety net for a loaded machine, not a timing claim

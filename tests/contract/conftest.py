@@ -23,6 +23,7 @@ from bot.adapters.sqlite.audit_log import SqliteAuditLog
 from bot.adapters.sqlite.database import SqliteDatabase
 from bot.adapters.sqlite.incident_store import SqliteIncidentStore
 from bot.domain.audit import AuditEvent
+from bot.domain.audit_keys import AuditKeyring
 from bot.domain.ids import new_id
 from bot.domain.models import Alert, AlertSource, AlertStatus, Incident
 from bot.domain.severity import Severity
@@ -54,8 +55,12 @@ class FakeClock:
         self.now += timedelta(seconds=seconds)
 
 
+# The audit key the contract backends seal with; tampering tests never use it.
+TEST_KEYS = AuditKeyring.from_text("contract-suite-audit-key-0123456789abcdef")
+
+
 class Tamper(Protocol):
-    """Direct edits to stored audit events, behind the adapter's back."""
+    """Direct edits to stored audit events and anchored heads, behind the adapter's back."""
 
     def edit(self, incident_id: str, seq: int, **changes: Any) -> None: ...
 
@@ -63,10 +68,39 @@ class Tamper(Protocol):
 
     def swap(self, incident_id: str, seq_a: int, seq_b: int) -> None: ...
 
+    def data(self, incident_id: str, seq: int) -> str: ...
+
+    def set_data(self, incident_id: str, seq: int, data: str) -> None: ...
+
+    def move_head(self, incident_id: str, seq: int, event_hash: str) -> None:
+        """Point the incident record's anchored head at another event (keeping its MAC)."""
+
+    def clear_head(self, incident_id: str) -> None:
+        """Remove the anchored head from the incident record."""
+
 
 @dataclass
 class SqliteTamper:
     database: SqliteDatabase
+
+    def data(self, incident_id: str, seq: int) -> str:
+        return self._data(incident_id, seq)
+
+    def set_data(self, incident_id: str, seq: int, data: str) -> None:
+        self._set(incident_id, seq, data)
+
+    def move_head(self, incident_id: str, seq: int, event_hash: str) -> None:
+        self.database.write(
+            "UPDATE incidents SET audit_seq = ?, audit_hash = ? WHERE id = ?",
+            (seq, event_hash, incident_id),
+        )
+
+    def clear_head(self, incident_id: str) -> None:
+        self.database.write(
+            "UPDATE incidents SET audit_seq = NULL, audit_hash = NULL, audit_key_id = NULL, "
+            "audit_mac = NULL WHERE id = ?",
+            (incident_id,),
+        )
 
     def _data(self, incident_id: str, seq: int) -> str:
         row = self.database.fetch_one(
@@ -100,6 +134,31 @@ class SqliteTamper:
 class DynamoTamper:
     client: DynamoDBClient
     table: str
+    incidents_table: str
+
+    def data(self, incident_id: str, seq: int) -> str:
+        return self._data(incident_id, seq)
+
+    def set_data(self, incident_id: str, seq: int, data: str) -> None:
+        self._set(incident_id, seq, data)
+
+    def _incident_key(self, incident_id: str) -> dict[str, Any]:
+        return {"pk": {"S": f"INC#{incident_id}"}, "sk": {"S": "INCIDENT"}}
+
+    def move_head(self, incident_id: str, seq: int, event_hash: str) -> None:
+        self.client.update_item(
+            TableName=self.incidents_table,
+            Key=self._incident_key(incident_id),
+            UpdateExpression="SET audit_seq = :s, audit_hash = :h",
+            ExpressionAttributeValues={":s": {"N": str(seq)}, ":h": {"S": event_hash}},
+        )
+
+    def clear_head(self, incident_id: str) -> None:
+        self.client.update_item(
+            TableName=self.incidents_table,
+            Key=self._incident_key(incident_id),
+            UpdateExpression="REMOVE audit_seq, audit_hash, audit_key_id, audit_mac",
+        )
 
     def _key(self, incident_id: str, seq: int) -> dict[str, Any]:
         return {"incident_id": {"S": incident_id}, "seq": {"N": str(seq)}}
@@ -148,7 +207,7 @@ def sqlite_backend(path: Path) -> Backend:
     return Backend(
         name="sqlite",
         store=SqliteIncidentStore(database, clock=clock),
-        audit=SqliteAuditLog(database, clock=clock),
+        audit=SqliteAuditLog(database, keys=TEST_KEYS, clock=clock),
         clock=clock,
         tamper=SqliteTamper(database),
         closers=[database.close],
@@ -161,9 +220,11 @@ def dynamodb_backend(client: DynamoDBClient, prefix: str) -> Backend:
     return Backend(
         name="dynamodb",
         store=DynamoIncidentStore(client, prefix, clock=clock),
-        audit=DynamoAuditLog(client, prefix, clock=clock),
+        audit=DynamoAuditLog(client, prefix, keys=TEST_KEYS, clock=clock),
         clock=clock,
-        tamper=DynamoTamper(client, TableNames.for_prefix(prefix).audit),
+        tamper=DynamoTamper(
+            client, TableNames.for_prefix(prefix).audit, TableNames.for_prefix(prefix).incidents
+        ),
     )
 
 

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import threading
 
-from bot.domain.audit import GENESIS_HASH, AuditAction, verify_chain
-from tests.contract.conftest import Backend
+import pytest
+
+from bot.domain.audit import GENESIS_HASH, AuditAction, AuditChainBroken, verify_chain
+from tests.contract.conftest import TEST_KEYS, Backend, ingest, make_alert
 
 INC = "inc-audit"
 
@@ -30,7 +32,7 @@ def test_append_chains_events_in_order(backend: Backend) -> None:
     assert first.seq == 1 and first.prev_hash == GENESIS_HASH
     assert second.seq == 2 and second.prev_hash == first.hash
     assert backend.audit.events(INC) == [first, second]
-    assert verify_chain(INC, backend.audit.events(INC)) is None
+    assert verify_chain(INC, backend.audit.events(INC), TEST_KEYS) is None
 
 
 def test_append_scrubs_secrets(backend: Backend) -> None:
@@ -60,10 +62,11 @@ def test_chain_timestamps_never_go_backwards(backend: Backend) -> None:
     second = backend.audit.append(INC, actor="U1", action=AuditAction.ACKNOWLEDGED)
 
     assert second.at >= first.at
-    assert verify_chain(INC, backend.audit.events(INC)) is None
+    assert verify_chain(INC, backend.audit.events(INC), TEST_KEYS) is None
 
 
 def test_concurrent_appends_make_one_unbroken_chain(backend: Backend) -> None:
+    incident = ingest(backend.store, make_alert()).incident  # the head is anchored on it
     start = threading.Barrier(8)
     errors: list[BaseException] = []
 
@@ -72,7 +75,7 @@ def test_concurrent_appends_make_one_unbroken_chain(backend: Backend) -> None:
             start.wait()
             for i in range(3):
                 backend.audit.append(
-                    INC, actor=f"U{n}", action=AuditAction.COMMAND_RUN, details={"i": i}
+                    incident.id, actor=f"U{n}", action=AuditAction.COMMAND_RUN, details={"i": i}
                 )
         except BaseException as exc:
             errors.append(exc)
@@ -83,11 +86,13 @@ def test_concurrent_appends_make_one_unbroken_chain(backend: Backend) -> None:
     for t in threads:
         t.join()
 
-    events = backend.audit.events(INC)
+    events = backend.audit.events(incident.id)
     assert errors == []
     assert len(events) == 24
     assert [e.seq for e in events] == list(range(1, 25))
-    assert verify_chain(INC, events) is None
+    assert verify_chain(incident.id, events, TEST_KEYS) is None
+    head = backend.audit.head(incident.id)
+    assert head is not None and (head.seq, head.hash) == (24, events[-1].hash)
 
 
 def test_concurrent_retries_of_one_event_id_append_once(backend: Backend) -> None:
@@ -127,7 +132,7 @@ def test_edited_event_is_named(backend: Backend) -> None:
     ids = _append_three(backend)
     backend.tamper.edit(INC, 2, actor="someone-else")
 
-    violation = verify_chain(INC, backend.audit.events(INC))
+    violation = verify_chain(INC, backend.audit.events(INC), TEST_KEYS)
 
     assert violation is not None
     assert violation.event_id == ids[1] and violation.seq == 2
@@ -138,7 +143,7 @@ def test_removed_event_is_named(backend: Backend) -> None:
     ids = _append_three(backend)
     backend.tamper.remove(INC, 2)
 
-    violation = verify_chain(INC, backend.audit.events(INC))
+    violation = verify_chain(INC, backend.audit.events(INC), TEST_KEYS)
 
     assert violation is not None
     assert violation.event_id == ids[2] and violation.seq == 2  # the event after the gap
@@ -149,8 +154,81 @@ def test_reordered_events_are_named(backend: Backend) -> None:
     ids = _append_three(backend)
     backend.tamper.swap(INC, 2, 3)
 
-    violation = verify_chain(INC, backend.audit.events(INC))
+    violation = verify_chain(INC, backend.audit.events(INC), TEST_KEYS)
 
     assert violation is not None
     assert violation.event_id == ids[2] and violation.seq == 2  # event 3 now sits at #2
     assert "out of order" in violation.reason or "missing" in violation.reason
+
+
+def test_append_anchors_the_head_in_the_incident_record_without_a_version_bump(
+    backend: Backend,
+) -> None:
+    incident = ingest(backend.store, make_alert()).incident
+    assert backend.audit.head(incident.id) is None
+
+    backend.audit.append(incident.id, actor="U1", action=AuditAction.INCIDENT_CREATED)
+    second = backend.audit.append(incident.id, actor="U1", action=AuditAction.ACKNOWLEDGED)
+
+    head = backend.audit.head(incident.id)
+    assert head is not None and (head.seq, head.hash) == (2, second.hash)
+    assert head.key_id == TEST_KEYS.current.key_id
+    stored = backend.store.get(incident.id)
+    assert stored is not None and stored.version == incident.version
+    assert backend.audit.headed_chain_ids() == []  # on the incident, not a head record
+
+
+def test_an_incident_update_keeps_the_anchor(backend: Backend) -> None:
+    incident = ingest(backend.store, make_alert()).incident
+    event = backend.audit.append(incident.id, actor="U1", action=AuditAction.INCIDENT_CREATED)
+
+    updated = backend.store.update(
+        incident.model_copy(update={"channel_id": "C1"}), expected_version=incident.version
+    )
+    backend.store.update(
+        updated.model_copy(update={"channel_id": None}), expected_version=updated.version
+    )
+
+    head = backend.audit.head(incident.id)
+    assert head is not None and (head.seq, head.hash) == (1, event.hash)
+    assert backend.store.find_by_channel("C1") is None  # the sparse channel key went away
+
+
+def test_a_resent_event_leaves_the_head_alone(backend: Backend) -> None:
+    incident = ingest(backend.store, make_alert()).incident
+    first = backend.audit.append(
+        incident.id, actor="U1", action=AuditAction.INCIDENT_CREATED, event_id="ev-once"
+    )
+    head = backend.audit.head(incident.id)
+    again = backend.audit.append(
+        incident.id, actor="U1", action=AuditAction.INCIDENT_CREATED, event_id="ev-once"
+    )
+
+    assert again == first and backend.audit.head(incident.id) == head
+    assert len(backend.audit.events(incident.id)) == 1
+
+
+def test_the_workspace_chain_is_anchored_in_a_head_record_of_its_own(backend: Backend) -> None:
+    incident = ingest(backend.store, make_alert()).incident
+    backend.audit.append(incident.id, actor="U1", action=AuditAction.INCIDENT_CREATED)
+    backend.audit.append("workspace", actor="U1", action=AuditAction.COMMAND_RUN)
+    last = backend.audit.append("workspace", actor="U2", action=AuditAction.COMMAND_RUN)
+
+    head = backend.audit.head("workspace")
+    assert head is not None and (head.seq, head.hash) == (2, last.hash)
+    assert backend.audit.headed_chain_ids() == ["workspace"]
+    assert backend.audit.incident_ids() == sorted([incident.id, "workspace"])
+
+
+def test_append_to_a_cut_chain_is_refused_and_writes_nothing(backend: Backend) -> None:
+    incident = ingest(backend.store, make_alert()).incident
+    for action in (AuditAction.INCIDENT_CREATED, AuditAction.ACKNOWLEDGED):
+        backend.audit.append(incident.id, actor="U1", action=action)
+    backend.tamper.remove(incident.id, 2)
+    head = backend.audit.head(incident.id)
+
+    with pytest.raises(AuditChainBroken, match=incident.id):
+        backend.audit.append(incident.id, actor="U1", action=AuditAction.RESOLVED)
+
+    assert len(backend.audit.events(incident.id)) == 1
+    assert backend.audit.head(incident.id) == head

@@ -27,6 +27,7 @@ from bot.ports.audit import AuditLog
 from bot.ports.drafts import DraftStore
 from bot.ports.store import IncidentStore
 from tests.contract.conftest import (
+    TEST_KEYS,
     dynamodb_client,
     moto_server,  # noqa: F401 - the one-request-at-a-time moto
 )
@@ -146,7 +147,7 @@ def build_world(
         client = dynamodb_client()
         create_tables(client, "gate-")
         drafts = other = DynamoDraftStore(client, "gate-")
-        audit = DynamoAuditLog(client, "gate-")
+        audit = DynamoAuditLog(client, "gate-", keys=TEST_KEYS)
         store = DynamoIncidentStore(client, "gate-")
     statuspage_client = make_client(fake)
     gate = StatusPageApprovalGate(

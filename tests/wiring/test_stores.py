@@ -12,9 +12,11 @@ from bot.adapters.sqlite.audit_log import SqliteAuditLog
 from bot.adapters.sqlite.incident_store import SqliteIncidentStore
 from bot.cli import main
 from bot.domain.audit import AuditAction
+from bot.domain.models import Incident
 from bot.settings import Settings
 from bot.wiring.stores import build_audit_log, build_store, ensure_dynamodb_tables
 from tests.conftest import AwsEndpoint
+from tests.contract.conftest import make_alert
 
 
 def test_sqlite_is_the_default_and_store_and_audit_share_one_database(
@@ -36,6 +38,7 @@ def test_dynamodb_store_uses_prefixed_tables(
 ) -> None:
     monkeypatch.setenv("MARSHAL_STORE", "dynamodb")
     monkeypatch.setenv("MARSHAL_TABLE_PREFIX", "wired-")
+    monkeypatch.setenv("MARSHAL_AUDIT_KEY", "wired-audit-key-0123456789abcdef")
     settings = Settings()
     ensure_dynamodb_tables(settings)
 
@@ -44,6 +47,7 @@ def test_dynamodb_store_uses_prefixed_tables(
     assert isinstance(store, DynamoIncidentStore) and store.table == "wired-incidents"
     assert isinstance(audit, DynamoAuditLog) and audit.table == "wired-audit"
     store.ping()
-    audit.append("inc-w", actor="U1", action=AuditAction.INCIDENT_CREATED)
+    incident, _ = store.create_if_absent(Incident.from_alert(make_alert()))
+    audit.append(incident.id, actor="U1", action=AuditAction.INCIDENT_CREATED)
     assert main(["audit", "verify"]) == 0
     assert capsys.readouterr().out.strip() == "ok: 1 incidents, 1 events"

@@ -1,7 +1,8 @@
 """AuditLog on DynamoDB: the audit table, one item per event keyed (incident_id, seq).
 
 Appending is optimistic: read the chain's tail consistently, seal the next event, and
-write it together with an event-id marker in one transaction that demands both be new.
+write it, an event-id marker and the chain's new anchored head (audit_anchor.py) in one
+transaction that demands the event and marker be new and the head still name the tail.
 If another writer took that seq first, re-read and try again; if the marker exists, the
 event was appended before and is returned as is (idempotency on event_id).
 """
@@ -15,11 +16,27 @@ from typing import Any
 from botocore.exceptions import ClientError
 from mypy_boto3_dynamodb import DynamoDBClient
 
+from bot.adapters.dynamodb.audit_anchor import (
+    HEAD_ATTRIBUTES,
+    HEAD_PREFIX,
+    AnchorTarget,
+    anchor_write,
+    head_item_key,
+    head_of,
+)
 from bot.adapters.dynamodb.contention import attempts
 from bot.adapters.dynamodb.errors import CONDITION_FAILED, cancellation_codes, translated_errors
 from bot.adapters.dynamodb.items import Item, n, number, required_text, s
-from bot.adapters.dynamodb.tables import TableNames
-from bot.domain.audit import AuditAction, AuditEvent, chain_event
+from bot.adapters.dynamodb.tables import TableNames, incident_item_key
+from bot.domain.audit import (
+    AuditAction,
+    AuditChainBroken,
+    AuditEvent,
+    chain_event,
+    parse_stored_event,
+)
+from bot.domain.audit_anchor import AuditHead, anchor_head
+from bot.domain.audit_keys import AuditKeyring
 from bot.domain.errors import BackendUnavailable
 from bot.domain.ids import new_id
 from bot.domain.models import utcnow
@@ -31,17 +48,25 @@ def _marker_key(event_id: str) -> Item:
     return {"incident_id": s(f"{_MARKER_PREFIX}{event_id}"), "seq": n(0)}
 
 
+def _event(chain_id: str, item: Item) -> AuditEvent:
+    return parse_stored_event(chain_id, f"#{number(item, 'seq')}", required_text(item, "data"))
+
+
 class DynamoAuditLog:
     def __init__(
         self,
         client: DynamoDBClient,
         table_prefix: str = "marshal-",
         *,
+        keys: AuditKeyring,
         clock: Callable[[], datetime] = utcnow,
         max_attempts: int = 100,
     ) -> None:
         self._client = client
-        self.table = TableNames.for_prefix(table_prefix).audit
+        tables = TableNames.for_prefix(table_prefix)
+        self.table = tables.audit
+        self._incidents = tables.incidents
+        self.keys = keys
         self._clock = clock
         self._max_attempts = max_attempts
 
@@ -59,7 +84,9 @@ class DynamoAuditLog:
             if existing is not None:
                 return existing
         chosen_id = event_id or new_id("ev")
+        key = self.keys.current
         for _ in attempts(self._max_attempts):
+            target = self._anchor_target(incident_id)
             previous = self._last_event(incident_id)
             event = chain_event(
                 previous,
@@ -67,17 +94,21 @@ class DynamoAuditLog:
                 actor=actor,
                 action=action,
                 details=details,
+                key=key,
                 event_id=chosen_id,
                 at=self._clock(),
             )
-            codes = self._write(event)
+            head = anchor_head(incident_id, event, key)
+            codes = self._write(event, anchor_write(target, incident_id, head, previous))
             if codes is None:
                 return event
             if codes[1] == CONDITION_FAILED:
                 appended = self._by_event_id(chosen_id)
                 if appended is not None:
                     return appended
-            # another writer took this seq: chain onto theirs
+            if codes[0] != CONDITION_FAILED and codes[2] == CONDITION_FAILED:
+                self._check_anchor(target, previous, incident_id)
+            # another writer took this seq (or the incident item came or went): re-read
         raise BackendUnavailable(f"audit append to {incident_id} kept colliding; retry")
 
     def events(self, incident_id: str) -> list[AuditEvent]:
@@ -98,22 +129,63 @@ class DynamoAuditLog:
             start = result.get("LastEvaluatedKey")
             if start is None:
                 break
-        return [AuditEvent.model_validate_json(required_text(i, "data")) for i in items]
+        return [_event(incident_id, i) for i in items]
+
+    def head(self, incident_id: str) -> AuditHead | None:
+        on_incident = head_of(self._get(self._incidents, incident_item_key(incident_id)))
+        if on_incident is not None:
+            return on_incident
+        return head_of(self._get(self.table, head_item_key(incident_id)))
 
     def incident_ids(self) -> list[str]:
+        return sorted(
+            self._scan_ids("incident_id", "seq > :zero", {":zero": n(0)})  # skip seq-0 items
+        )
+
+    def headed_chain_ids(self) -> list[str]:
+        return sorted(
+            self._scan_ids(
+                "chain_id",
+                "seq = :zero AND begins_with(incident_id, :h)",
+                {":zero": n(0), ":h": s(HEAD_PREFIX)},
+            )
+        )
+
+    def _scan_ids(self, attribute: str, condition: str, values: Item) -> set[str]:
         found: set[str] = set()
-        with translated_errors("audit incident ids"):
+        with translated_errors("audit chain ids"):
             for page in self._client.get_paginator("scan").paginate(
                 TableName=self.table,
-                ProjectionExpression="incident_id",
-                FilterExpression="seq > :zero",  # skip event-id markers
-                ExpressionAttributeValues={":zero": n(0)},
+                ProjectionExpression=attribute,
+                FilterExpression=condition,
+                ExpressionAttributeValues=values,
                 ConsistentRead=True,
             ):
-                found.update(required_text(item, "incident_id") for item in page.get("Items", []))
-        return sorted(found)
+                found.update(required_text(item, attribute) for item in page.get("Items", []))
+        return found
 
-    def _write(self, event: AuditEvent) -> list[str] | None:
+    def _anchor_target(self, incident_id: str) -> AnchorTarget:
+        """The incident's item when it exists; else the chain's own head item."""
+        key = incident_item_key(incident_id)
+        with translated_errors("audit anchor"):
+            item = self._client.get_item(
+                TableName=self._incidents, Key=key, ConsistentRead=True, ProjectionExpression="pk"
+            ).get("Item")
+        if item is not None:
+            return AnchorTarget(table=self._incidents, key=key, on_incident=True)
+        return AnchorTarget(table=self.table, key=head_item_key(incident_id), on_incident=False)
+
+    def _check_anchor(
+        self, target: AnchorTarget, previous: AuditEvent | None, incident_id: str
+    ) -> None:
+        """Only the anchor's condition failed: a head naming another event is a cut chain."""
+        current = head_of(self._get(target.table, target.key, HEAD_ATTRIBUTES))
+        if current is not None and (
+            previous is None or (current.seq, current.hash) != (previous.seq, previous.hash)
+        ):
+            raise AuditChainBroken(incident_id)
+
+    def _write(self, event: AuditEvent, anchor: Any) -> list[str] | None:
         item: Item = {
             "incident_id": s(event.incident_id),
             "seq": n(event.seq),
@@ -142,6 +214,7 @@ class DynamoAuditLog:
                                 "ConditionExpression": "attribute_not_exists(seq)",
                             }
                         },
+                        anchor,
                     ]
                 )
             except ClientError as exc:
@@ -150,6 +223,13 @@ class DynamoAuditLog:
                     raise
                 return codes
         return None
+
+    def _get(self, table: str, key: Item, projection: str | None = None) -> Item | None:
+        request: dict[str, Any] = {"TableName": table, "Key": key, "ConsistentRead": True}
+        if projection:
+            request["ProjectionExpression"] = projection
+        with translated_errors("audit head"):
+            return self._client.get_item(**request).get("Item")
 
     def _last_event(self, incident_id: str) -> AuditEvent | None:
         with translated_errors("audit tail"):
@@ -162,7 +242,7 @@ class DynamoAuditLog:
                 ConsistentRead=True,
             )
         items = result.get("Items", [])
-        return AuditEvent.model_validate_json(required_text(items[0], "data")) if items else None
+        return _event(incident_id, items[0]) if items else None
 
     def _by_event_id(self, event_id: str) -> AuditEvent | None:
         with translated_errors("audit marker"):
@@ -171,11 +251,12 @@ class DynamoAuditLog:
             ).get("Item")
             if marker is None:
                 return None
+            chain_id = required_text(marker, "event_incident_id")
             event_key: Item = {
-                "incident_id": s(required_text(marker, "event_incident_id")),
+                "incident_id": s(chain_id),
                 "seq": n(number(marker, "event_seq") or 0),
             }
             item = self._client.get_item(
                 TableName=self.table, Key=event_key, ConsistentRead=True
             ).get("Item")
-        return AuditEvent.model_validate_json(required_text(item, "data")) if item else None
+        return _event(chain_id, item) if item else None

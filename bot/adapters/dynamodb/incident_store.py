@@ -387,14 +387,7 @@ class DynamoIncidentStore:
                     "ConditionExpression": "attribute_not_exists(pk)",
                 }
             }
-        return {
-            "Put": {
-                "TableName": self.table,
-                "Item": _incident_item(incident),
-                "ConditionExpression": "version = :v",
-                "ExpressionAttributeValues": {":v": n(expected_version)},
-            }
-        }
+        return _replace_incident(self.table, incident, expected_version)
 
     def _put_group(
         self, group_key: str, incident_id: str, *, replacing: str | None
@@ -465,6 +458,37 @@ def _incident_item(incident: Incident) -> Item:
     if incident.channel_id:
         item["channel_id"] = s(incident.channel_id)
     return item
+
+
+def _replace_incident(
+    table: str, incident: Incident, expected_version: int
+) -> TransactWriteItemTypeDef:
+    """Rewrite the incident's own attributes while it is at `expected_version`. An Update, not
+    a Put: a Put would drop the attributes other writers keep on the item (the audit chain's
+    anchored head, bot/adapters/dynamodb/audit_anchor.py)."""
+    item = _incident_item(incident)
+    key = {name: item.pop(name) for name in ("pk", "sk")}
+    names: dict[str, str] = {}
+    values: Item = {":v": n(expected_version)}
+    sets: list[str] = []
+    for i, (name, value) in enumerate(sorted(item.items())):
+        names[f"#a{i}"], values[f":a{i}"] = name, value
+        sets.append(f"#a{i} = :a{i}")
+    expression = "SET " + ", ".join(sets)
+    gone = [name for name in ("open_pk", "channel_id") if name not in item]  # sparse keys
+    if gone:
+        names.update({f"#r{i}": name for i, name in enumerate(gone)})
+        expression += " REMOVE " + ", ".join(f"#r{i}" for i in range(len(gone)))
+    return {
+        "Update": {
+            "TableName": table,
+            "Key": key,
+            "UpdateExpression": expression,
+            "ConditionExpression": "version = :v",
+            "ExpressionAttributeNames": names,
+            "ExpressionAttributeValues": values,
+        }
+    }
 
 
 def _outbox_item(event: OutboxEvent) -> Item:

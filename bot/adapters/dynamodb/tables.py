@@ -3,14 +3,17 @@
 `infra/cloudformation.yaml` declares exactly these tables; a test keeps the two alike.
 
 incidents table (pk, sk), one item type per `pk` prefix:
-  INC#<id>     / INCIDENT       the incident (GSIs: by channel, all and open newest first)
+  INC#<id>     / INCIDENT       the incident (GSIs: by channel, all and open newest first),
+                                with its audit chain's anchored head (audit_seq, audit_hash,
+                                audit_key_id, audit_mac; see audit_anchor.py)
   INC#<id>     / TL#<entry id>  its timeline entries
   GROUP#<key>  / GROUP          which open incident holds an alert group
   ALERT#<key>  / ALERT          an accepted notification (re-send dedup)
   OUTBOX#<id>  / OUTBOX         an outbox event (GSI: pending ones, oldest first)
   CLAIM#<key>  / CLAIM          a create-if-absent claim, `expires_at` for TTL
 audit table (incident_id, seq): one item per event; `event#<event id>` / seq 0 marks an
-event id as used, for idempotent appends.
+event id as used, for idempotent appends; `head#<chain>` / seq 0 anchors the head of a chain
+that has no incident item (the workspace chain).
 drafts table (id): one item per status-page draft (GSI: by incident, oldest first); see
 bot/adapters/dynamodb/draft_store.py.
 """
@@ -29,6 +32,7 @@ from mypy_boto3_dynamodb.type_defs import (
 )
 
 from bot.adapters.dynamodb.errors import error_code, translated_errors
+from bot.adapters.dynamodb.items import Item, s
 
 TTL_ATTRIBUTE = "expires_at"
 CHANNEL_INDEX = "by-channel"
@@ -47,6 +51,11 @@ class TableNames:
     @classmethod
     def for_prefix(cls, prefix: str) -> TableNames:
         return cls(incidents=f"{prefix}incidents", audit=f"{prefix}audit", drafts=f"{prefix}drafts")
+
+
+def incident_item_key(incident_id: str) -> Item:
+    """The incident item's key in the incidents table (the layout above)."""
+    return {"pk": s(f"INC#{incident_id}"), "sk": s("INCIDENT")}
 
 
 def _key(hash_key: str, range_key: str | None = None) -> list[KeySchemaElementTypeDef]:

@@ -1,7 +1,9 @@
 """AuditLog on SQLite: one row per event, the sealed event as JSON, chained per incident.
 
-The read of the chain's tail and the insert of the next event share one BEGIN IMMEDIATE
-transaction, so concurrent appends from threads or processes queue up into one chain.
+The read of the chain's tail, the insert of the next event and the anchoring of the chain's
+new head (bot/adapters/sqlite/audit_anchor.py) share one BEGIN IMMEDIATE transaction, so
+concurrent appends from threads or processes queue up into one chain whose anchor always
+names its last event.
 """
 
 from __future__ import annotations
@@ -11,14 +13,28 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
+from bot.adapters.sqlite.audit_anchor import headed_chain_ids, read_head, write_head
+from bot.adapters.sqlite.audit_key import embedded_audit_key
 from bot.adapters.sqlite.database import SqliteDatabase
-from bot.domain.audit import AuditAction, AuditEvent, chain_event
+from bot.domain.audit import AuditAction, AuditEvent, chain_event, parse_stored_event
+from bot.domain.audit_anchor import AuditHead, anchor_head
+from bot.domain.audit_keys import AuditKeyring
 from bot.domain.models import utcnow
 
 
 class SqliteAuditLog:
-    def __init__(self, database: SqliteDatabase, *, clock: Callable[[], datetime] = utcnow) -> None:
+    """`keys` seal and anchor; without them, the embedded key beside the database file
+    (bot/adapters/sqlite/audit_key.py), as `marshal up` uses on the defaults."""
+
+    def __init__(
+        self,
+        database: SqliteDatabase,
+        *,
+        keys: AuditKeyring | None = None,
+        clock: Callable[[], datetime] = utcnow,
+    ) -> None:
         self.database = database
+        self.keys = keys or AuditKeyring(current=embedded_audit_key(database.path))
         self._clock = clock
 
     def append(
@@ -30,13 +46,15 @@ class SqliteAuditLog:
         details: dict[str, Any] | None = None,
         event_id: str | None = None,
     ) -> AuditEvent:
+        key = self.keys.current
         with self.database.transaction() as conn:
             if event_id is not None:
                 existing = conn.execute(
-                    "SELECT data FROM audit_events WHERE event_id = ?", (event_id,)
+                    "SELECT incident_id, seq, data FROM audit_events WHERE event_id = ?",
+                    (event_id,),
                 ).fetchone()
                 if existing:
-                    return AuditEvent.model_validate_json(existing[0])
+                    return parse_stored_event(existing[0], f"#{existing[1]}", existing[2])
             previous = _last_event(conn, incident_id)
             event = chain_event(
                 previous,
@@ -44,6 +62,7 @@ class SqliteAuditLog:
                 actor=actor,
                 action=action,
                 details=details,
+                key=key,
                 event_id=event_id,
                 at=self._clock(),
             )
@@ -51,13 +70,18 @@ class SqliteAuditLog:
                 "INSERT INTO audit_events (incident_id, seq, event_id, data) VALUES (?, ?, ?, ?)",
                 (incident_id, event.seq, event.event_id, event.model_dump_json()),
             )
+            write_head(conn, incident_id, anchor_head(incident_id, event, key), previous)
         return event
 
     def events(self, incident_id: str) -> list[AuditEvent]:
         rows = self.database.fetch_all(
-            "SELECT data FROM audit_events WHERE incident_id = ? ORDER BY seq", (incident_id,)
+            "SELECT seq, data FROM audit_events WHERE incident_id = ? ORDER BY seq", (incident_id,)
         )
-        return [AuditEvent.model_validate_json(r[0]) for r in rows]
+        return [parse_stored_event(incident_id, f"#{r[0]}", r[1]) for r in rows]
+
+    def head(self, incident_id: str) -> AuditHead | None:
+        with self.database.reading() as conn:
+            return read_head(conn, incident_id)
 
     def incident_ids(self) -> list[str]:
         rows = self.database.fetch_all(
@@ -65,10 +89,14 @@ class SqliteAuditLog:
         )
         return [r[0] for r in rows]
 
+    def headed_chain_ids(self) -> list[str]:
+        with self.database.reading() as conn:
+            return headed_chain_ids(conn)
+
 
 def _last_event(conn: sqlite3.Connection, incident_id: str) -> AuditEvent | None:
     row = conn.execute(
-        "SELECT data FROM audit_events WHERE incident_id = ? ORDER BY seq DESC LIMIT 1",
+        "SELECT seq, data FROM audit_events WHERE incident_id = ? ORDER BY seq DESC LIMIT 1",
         (incident_id,),
     ).fetchone()
-    return AuditEvent.model_validate_json(row[0]) if row else None
+    return parse_stored_event(incident_id, f"#{row[0]}", row[1]) if row else None

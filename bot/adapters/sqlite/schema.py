@@ -104,4 +104,19 @@ MIGRATIONS: tuple[str, ...] = (
     CREATE INDEX IF NOT EXISTS drafts_by_incident
         ON status_page_drafts (incident_id, created_key);
     """,
+    # 4: the audit chains' anchored heads: on the incident row, apart from its version, and
+    # for chains with no incident row (the workspace chain) in a table of their own
+    """
+    ALTER TABLE incidents ADD COLUMN audit_seq INTEGER;
+    ALTER TABLE incidents ADD COLUMN audit_hash TEXT;
+    ALTER TABLE incidents ADD COLUMN audit_key_id TEXT;
+    ALTER TABLE incidents ADD COLUMN audit_mac TEXT;
+    CREATE TABLE IF NOT EXISTS audit_heads (
+        chain_id TEXT PRIMARY KEY,
+        seq INTEGER NOT NULL,
+        hash TEXT NOT NULL,
+        key_id TEXT NOT NULL,
+        mac TEXT NOT NULL
+    );
+    """,
 )

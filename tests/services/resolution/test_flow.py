@@ -52,7 +52,7 @@ def test_resolve_runs_every_step_once_and_archives_after_filing(kit: ResolveKit)
     actions = _actions(kit, incident.id)
     assert actions.count(AuditAction.POSTMORTEM_FILED) == 1
     assert AuditAction.RESOLVED in actions and AuditAction.POSTMORTEM_DRAFTED in actions
-    assert verify_chain(incident.id, kit.audit.events(incident.id)) is None
+    assert verify_chain(incident.id, kit.audit.events(incident.id), kit.audit.keys) is None
 
 
 def test_a_crash_after_filing_resumes_without_filing_twice(kit: ResolveKit) -> None:

@@ -107,7 +107,7 @@ def test_a_crash_after_any_step_resumes_without_redoing_anything(
     assert room.status is IncidentStatus.INVESTIGATING and is_assembled(room)
     assert _call_counts(kit) == EXPECTED_CALLS
     assert len(kit.sandbox.workspace.channels) == 3  # incidents, triage, the one room
-    assert verify_chain(incident.id, kit.audit.events(incident.id)) is None
+    assert verify_chain(incident.id, kit.audit.events(incident.id), kit.audit.keys) is None
     assert kit.actions(incident.id).count(AuditAction.WAR_ROOM_CREATED) == 1
 
 
