@@ -7,9 +7,13 @@ import json
 from typing import Any
 
 import boto3
+import pytest
 
+from bot.domain.audit_keys import AuditKey
 from bot.domain.models import AlertSource
 from bot.ingest.secrets import WEBHOOK_SOURCES, SecretsManagerSecretSource, secrets_manager_client
+from bot.settings import Settings
+from bot.wiring.audit_keys import AUDIT_KEY_NAME, audit_keyring
 from tests.aws.stack import Stack
 
 
@@ -20,7 +24,7 @@ def test_outputs_name_every_piece_a_deployment_needs(stack: Stack) -> None:
     assert outputs["WebhookRoleArn"].startswith("arn:aws:iam::")
     assert outputs["ProcessorRoleArn"].startswith("arn:aws:iam::")
     secret_arns = {k: v for k, v in outputs.items() if k.endswith("SecretArn")}
-    assert len(secret_arns) == 7
+    assert len(secret_arns) == 8
     assert all(":secret:marshal/" in arn for arn in secret_arns.values())
 
 
@@ -51,6 +55,20 @@ def test_webhook_secrets_have_the_names_the_secret_source_reads(stack: Stack) ->
         )
     assert source.secret_for(AlertSource.PAGERDUTY) == "new-pagerduty"
     assert source.secret_for(AlertSource.GRAFANA_ONCALL) == "new-grafana-oncall"
+
+
+def test_the_audit_key_secret_has_the_name_the_audit_keyring_reads(
+    stack: Stack, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    key = "rotated-audit-key-0123456789abcdef"
+    boto3.client("secretsmanager", region_name="us-east-1").put_secret_value(
+        SecretId=f"{stack.secrets_prefix}{AUDIT_KEY_NAME}", SecretString=key
+    )
+    monkeypatch.setenv("MARSHAL_STORE", "dynamodb")
+    monkeypatch.setenv("MARSHAL_SECRETS", "secretsmanager")
+    monkeypatch.setenv("MARSHAL_SECRETS_PREFIX", stack.secrets_prefix)
+
+    assert audit_keyring(Settings()).current.key_id == AuditKey(key.encode()).key_id
 
 
 def _policy(role_arn: str) -> list[dict[str, Any]]:
@@ -87,7 +105,7 @@ def test_webhook_role_can_write_incidents_and_send_events_but_not_consume_or_rea
     webhook_secrets = {
         stack.outputs[f"{name}WebhookSecretArn"]
         for name in ("GrafanaOnCall", "Grafana", "Alertmanager", "PagerDuty", "Generic")
-    }
+    } | {stack.outputs["AuditKeySecretArn"]}
 
     assert grants["secretsmanager:GetSecretValue"] == webhook_secrets
     assert grants["sqs:SendMessage"] == {"arn:aws:sqs:us-east-1:123456789012:m-events.fifo"}
@@ -109,6 +127,7 @@ def test_processor_role_consumes_and_reads_slack_tokens_only(stack: Stack) -> No
     assert grants["secretsmanager:GetSecretValue"] == {
         stack.outputs["SlackBotTokenSecretArn"],
         stack.outputs["SlackAppTokenSecretArn"],
+        stack.outputs["AuditKeySecretArn"],
     }
     for action in ("ReceiveMessage", "DeleteMessage", "ChangeMessageVisibility"):
         assert grants[f"sqs:{action}"] == {queue}

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import logging
 import stat
+import subprocess
+import sys
 from pathlib import Path
 
 import boto3
@@ -92,3 +94,34 @@ def test_secrets_manager_holds_the_key(aws: AwsEndpoint, monkeypatch: pytest.Mon
 
     assert keys.current.key_id == AuditKey(KEY.encode()).key_id
     assert [k.key_id for k in keys.previous] == [AuditKey(OLD.encode()).key_id]
+
+
+def test_marshal_webhook_on_dynamodb_without_a_key_stops_in_one_line(
+    aws: AwsEndpoint, tmp_path: Path
+) -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "bot", "webhook"],
+        env={
+            "PATH": "/usr/bin:/bin",
+            "HOME": str(tmp_path),
+            "MARSHAL_STORE": "dynamodb",
+            "MARSHAL_HTTP_PORT": "0",
+            "AWS_ENDPOINT_URL": aws.url,
+            "AWS_ACCESS_KEY_ID": "testing",
+            "AWS_SECRET_ACCESS_KEY": "testing",
+            "AWS_DEFAULT_REGION": "us-east-1",
+        },
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+
+    assert result.returncode == 2
+    assert "Traceback" not in result.stderr
+    problems = [line for line in result.stderr.splitlines() if line.startswith("marshal: ")]
+    assert problems == [
+        "marshal: MARSHAL_AUDIT_KEY is required with MARSHAL_STORE=dynamodb (a long random "
+        "string; or the secret <prefix>audit/key with MARSHAL_SECRETS=secretsmanager)"
+    ]
