@@ -42,6 +42,7 @@ from bot.domain.ids import new_id
 from bot.domain.models import utcnow
 
 _MARKER_PREFIX = "event#"
+_REMEMBERED_INCIDENTS = 10_000
 
 
 def _marker_key(event_id: str) -> Item:
@@ -69,6 +70,9 @@ class DynamoAuditLog:
         self.keys = keys
         self._clock = clock
         self._max_attempts = max_attempts
+        # Chains known to have an incident item: incidents are never deleted, so the anchor's
+        # place needs looking up once per incident, not on every append.
+        self._on_incident: set[str] = set()
 
     def append(
         self,
@@ -107,6 +111,7 @@ class DynamoAuditLog:
                 if appended is not None:
                     return appended
             if codes[0] != CONDITION_FAILED and codes[2] == CONDITION_FAILED:
+                self._on_incident.discard(incident_id)  # look the anchor's place up afresh
                 self._check_anchor(target, previous, incident_id)
             # another writer took this seq (or the incident item came or went): re-read
         raise BackendUnavailable(f"audit append to {incident_id} kept colliding; retry")
@@ -167,11 +172,16 @@ class DynamoAuditLog:
     def _anchor_target(self, incident_id: str) -> AnchorTarget:
         """The incident's item when it exists; else the chain's own head item."""
         key = incident_item_key(incident_id)
+        if incident_id in self._on_incident:
+            return AnchorTarget(table=self._incidents, key=key, on_incident=True)
         with translated_errors("audit anchor"):
             item = self._client.get_item(
                 TableName=self._incidents, Key=key, ConsistentRead=True, ProjectionExpression="pk"
             ).get("Item")
         if item is not None:
+            if len(self._on_incident) >= _REMEMBERED_INCIDENTS:
+                self._on_incident.clear()
+            self._on_incident.add(incident_id)
             return AnchorTarget(table=self._incidents, key=key, on_incident=True)
         return AnchorTarget(table=self.table, key=head_item_key(incident_id), on_incident=False)
 
