@@ -8,10 +8,10 @@ from __future__ import annotations
 
 import threading
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import boto3
 from botocore.config import Config
-from mypy_boto3_dynamodb import DynamoDBClient
 
 from bot.adapters.dynamodb.audit_log import DynamoAuditLog
 from bot.adapters.dynamodb.incident_store import DynamoIncidentStore
@@ -22,6 +22,9 @@ from bot.adapters.sqlite.incident_store import SqliteIncidentStore
 from bot.ports.audit import AuditLog
 from bot.ports.store import IncidentStore
 from bot.settings import Settings
+
+if TYPE_CHECKING:  # stub package: a dev extra, absent from `pip install .`
+    from mypy_boto3_dynamodb import DynamoDBClient
 
 _databases: dict[Path, SqliteDatabase] = {}
 _databases_lock = threading.Lock()

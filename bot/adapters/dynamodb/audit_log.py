@@ -10,10 +10,9 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from botocore.exceptions import ClientError
-from mypy_boto3_dynamodb import DynamoDBClient
 
 from bot.adapters.dynamodb.contention import attempts
 from bot.adapters.dynamodb.errors import CONDITION_FAILED, cancellation_codes, translated_errors
@@ -23,6 +22,9 @@ from bot.domain.audit import AuditAction, AuditEvent, chain_event
 from bot.domain.errors import BackendUnavailable
 from bot.domain.ids import new_id
 from bot.domain.models import utcnow
+
+if TYPE_CHECKING:  # stub package: a dev extra, absent from `pip install .`
+    from mypy_boto3_dynamodb import DynamoDBClient
 
 _MARKER_PREFIX = "event#"
 
