@@ -7,6 +7,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Iterable, Mapping
+from datetime import UTC, datetime
 from typing import Any
 
 from bot.domain.models import Link
@@ -66,6 +67,18 @@ def _refuse_deep_nesting(body: dict[str, Any]) -> None:
         for key, child in children:
             if isinstance(child, dict | list):
                 pending.append((child, depth + 1, field or str(key)))
+
+
+def event_time(text: str | None) -> datetime | None:
+    """A sender's ISO-8601 event time as an aware UTC datetime; None when absent or unreadable
+    (an odd timestamp is no reason to drop a page)."""
+    if not text:
+        return None
+    try:
+        moment = datetime.fromisoformat(text.strip())
+    except ValueError:
+        return None
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 def clip(text: str, limit: int) -> str:
