@@ -6,6 +6,8 @@ FROM python:3.11-slim AS build
 WORKDIR /src
 COPY pyproject.toml README.md ./
 COPY bot ./bot
+# No extras: the dev extra's stub packages and test tools are not in the image.
+# scripts/plain_install.py (a step of `bootstrap.py test`) installs this same way and starts it.
 RUN pip install --no-cache-dir --prefix=/install .
 
 FROM python:3.11-slim

@@ -3,10 +3,13 @@
 
     python3 scripts/bootstrap.py up            # venv + install, then `marshal up`
     python3 scripts/bootstrap.py marshal ARGS  # any marshal subcommand
-    python3 scripts/bootstrap.py test          # venv + install, ruff, mypy, pytest, coverage
+    python3 scripts/bootstrap.py test          # venv + install, ruff, mypy, plain install, pytest,
+                                               # coverage
 
 The virtualenv lives in `.venv/` and is reinstalled only when pyproject.toml changes,
-so the second run starts in a second.
+so the second run starts in a second. `test` also builds `.venv-plain/` (the package without
+its dev extra, as the Dockerfile installs it) and starts `marshal up` from it: see
+scripts/plain_install.py.
 """
 
 from __future__ import annotations
@@ -47,6 +50,8 @@ def run_checks() -> int:
         [BIN / "ruff", "check", "."],
         [BIN / "ruff", "format", "--check", "."],
         [BIN / "mypy"],
+        # `pip install .` without the dev extra (the Dockerfile's way) must start and be ready
+        [sys.executable, ROOT / "scripts" / "plain_install.py"],
         [
             BIN / "python",
             "-m",

@@ -63,6 +63,10 @@ class Alert(BaseModel):
     drill: bool = False
     received_at: datetime = Field(default_factory=utcnow)
     raw: dict[str, Any] = Field(default_factory=dict)
+    # The sender's own event id and time (PagerDuty's event.id, Grafana OnCall's event): such an
+    # id names one event forever, so seeing it again is a re-send or a replay, never a recurrence.
+    event_unique: bool = False
+    occurred_at: datetime | None = None
 
 
 class AssemblyStep(BaseModel):

@@ -7,6 +7,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Iterable, Mapping
+from datetime import UTC, datetime
 from typing import Any
 
 from bot.domain.models import Link
@@ -25,6 +26,9 @@ MAX_LINKS = 20
 MAX_URL_CHARS = 2048
 MAX_KEY_CHARS = 512  # group keys and dedup keys; longer vendor keys are hashed
 MAX_FLATTEN_DEPTH = 4
+# No vendor payload nests anywhere near this; far deeper bodies overflow pydantic's and the
+# stores' serialisers (about 255 levels), so they are refused before anything walks them.
+MAX_JSON_DEPTH = 64
 
 SEVERITY_LABELS = ("severity", "priority")
 SERVICE_LABELS = ("service", "job", "app")
@@ -37,12 +41,44 @@ def decode_object(body: bytes) -> dict[str, Any]:
     try:
         value = json.loads(body)
     except RecursionError:
-        raise PayloadInvalid("", "body is nested too deeply to be an alert") from None
+        raise PayloadInvalid("", f"body is nested deeper than {MAX_JSON_DEPTH} levels") from None
     except ValueError as exc:  # JSONDecodeError and UnicodeDecodeError are both ValueErrors
         raise PayloadInvalid("", f"body is not valid JSON ({type(exc).__name__})") from None
     if not isinstance(value, dict):
         raise PayloadInvalid("", f"body must be a JSON object, not {type(value).__name__}")
+    _refuse_deep_nesting(value)
     return value
+
+
+def _refuse_deep_nesting(body: dict[str, Any]) -> None:
+    """PayloadInvalid naming the top-level field whose value nests past MAX_JSON_DEPTH
+    (the body itself is level 1). Iterative, so the check itself cannot overflow."""
+    pending: list[tuple[Any, int, str]] = [(body, 1, "")]
+    while pending:
+        value, depth, field = pending.pop()
+        if depth > MAX_JSON_DEPTH:
+            raise PayloadInvalid(field, f"nested deeper than {MAX_JSON_DEPTH} levels")
+        if isinstance(value, dict):
+            children: Iterable[tuple[object, Any]] = value.items()
+        elif isinstance(value, list):
+            children = enumerate(value)
+        else:
+            continue
+        for key, child in children:
+            if isinstance(child, dict | list):
+                pending.append((child, depth + 1, field or str(key)))
+
+
+def event_time(text: str | None) -> datetime | None:
+    """A sender's ISO-8601 event time as an aware UTC datetime; None when absent or unreadable
+    (an odd timestamp is no reason to drop a page)."""
+    if not text:
+        return None
+    try:
+        moment = datetime.fromisoformat(text.strip())
+    except ValueError:
+        return None
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 def clip(text: str, limit: int) -> str:

@@ -7,19 +7,27 @@
     # [] means "understood, nothing to alert on" (e.g. PagerDuty's ping): answer 202
 
 Always verify before parsing: an unverified body is never looked at.
+
+Replays: PagerDuty and Grafana OnCall sign the body without a timestamp, so a captured request
+verifies forever. An event stamped (by its sender) more than REPLAY_WINDOW ago is refused,
+longer than any sender retries; within the window the event id's dedup record (see
+`is_recurrence`) turns a replay into a 200 duplicate.
 """
 
 from __future__ import annotations
 
 import time
 from collections.abc import Mapping
+from datetime import UTC, datetime, timedelta
 
 from bot.domain.models import Alert
 from bot.ingest.catalog import CATALOG, SourceEntry
-from bot.ingest.errors import UnknownSource
+from bot.ingest.errors import PayloadInvalid, UnknownSource
 from bot.ingest.secrets import SecretSource
 from bot.ingest.severity_map import DEFAULT_SEVERITY_MAP, SeverityMap
 from bot.ingest.signatures import Clock, SignatureVerifier, Verdict
+
+REPLAY_WINDOW = timedelta(days=7)
 
 
 class AlertReception:
@@ -33,6 +41,7 @@ class AlertReception:
     ) -> None:
         self._catalog = catalog
         self._severities = severities
+        self._clock = clock
         self._verifiers = {
             name: SignatureVerifier(
                 entry.source,
@@ -59,4 +68,13 @@ class AlertReception:
         return self._verifiers[name].verify(headers, body)
 
     def parse(self, name: str, body: bytes) -> list[Alert]:
-        return self.entry(name).parse(body, self._severities)
+        alerts = self.entry(name).parse(body, self._severities)
+        oldest = datetime.fromtimestamp(self._clock(), UTC) - REPLAY_WINDOW
+        for alert in alerts:
+            if alert.occurred_at is not None and alert.occurred_at < oldest:
+                raise PayloadInvalid(
+                    "event",
+                    f"event time {alert.occurred_at.isoformat()} is older than the "
+                    f"{REPLAY_WINDOW.days}-day replay window; refused as a replayed request",
+                )
+        return alerts

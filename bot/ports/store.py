@@ -55,8 +55,15 @@ class Intake(BaseModel):
 def is_recurrence(alert: Alert, known_incident: Incident) -> bool:
     """A firing notification identical to one whose incident is over is a new occurrence
     (Alertmanager re-sends the same groupKey and fingerprints when a problem comes back),
-    not a re-send: swallowing it as a duplicate would lose the page."""
-    return alert.status is AlertStatus.FIRING and not known_incident.is_open
+    not a re-send: swallowing it as a duplicate would lose the page.
+
+    Not so for an id the sender gives one event only (`Alert.event_unique`): a real
+    recurrence comes with a new event id, so the same id again is a captured request being
+    replayed, and it stays a duplicate of the incident it opened, for as long as the alert
+    dedup record is kept (both stores keep it for good)."""
+    return (
+        alert.status is AlertStatus.FIRING and not alert.event_unique and not known_incident.is_open
+    )
 
 
 class IncidentStore(Protocol):

@@ -1,19 +1,22 @@
-"""The ASGI app: routes for webhooks, health and metrics. Blocking work runs in a threadpool.
+"""The ASGI app: routes for webhooks, health and metrics. Blocking work runs in worker threads.
 
 Answers follow DESIGN.md section 3 exactly: 202 / 200 duplicate / 400 / 401 / 413 / 415 / 503,
-and never a 500 carrying a stack trace.
+plus 408 for a body that did not arrive within the read deadline, and never a 500 carrying a
+stack trace. A backend outage is a 503 with one log line; even an unexpected error is answered
+by the route itself, so the server never drops the connection (and other keep-alive requests).
 """
 
 from __future__ import annotations
 
+import functools
 import logging
-import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Any, Protocol, TypeVar
 
+import anyio
+import anyio.to_thread
 from starlette.applications import Starlette
-from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
@@ -21,10 +24,13 @@ from starlette.routing import Route
 from bot.domain.errors import BackendUnavailable
 from bot.observability.metrics import Metrics
 from bot.services.intake import WebhookReply
+from bot.web.body import error
+from bot.web.webhooks import WebhookEndpoint
 
 log = logging.getLogger(__name__)
 
 ReadinessCheck = Callable[[], None]  # raises when not ready
+T = TypeVar("T")
 
 
 class WebhookIntake(Protocol):
@@ -34,45 +40,32 @@ class WebhookIntake(Protocol):
         """Verify, parse, persist and enqueue. Raises BackendUnavailable for a 503."""
 
 
-class BodyTooLarge(Exception):
-    pass
-
-
-async def read_body(request: Request, limit: int) -> bytes:
-    """The raw body, refusing early on Content-Length and again while streaming."""
-    declared = request.headers.get("content-length")
-    if declared and declared.isdigit() and int(declared) > limit:
-        raise BodyTooLarge
-    chunks: list[bytes] = []
-    size = 0
-    async for chunk in request.stream():
-        size += len(chunk)
-        if size > limit:
-            raise BodyTooLarge
-        chunks.append(chunk)
-    return b"".join(chunks)
-
-
-def _is_json(content_type: str | None) -> bool:
-    if not content_type:
-        return True  # some senders omit it; the JSON parse still decides
-    media = content_type.split(";", 1)[0].strip().lower()
-    return media == "application/json" or media.endswith("+json")
-
-
-def error(status: int, message: str, **extra: Any) -> JSONResponse:
-    return JSONResponse({"error": message, **extra}, status_code=status)
-
-
 @dataclass
 class WebDependencies:
     metrics: Metrics
     readiness: dict[str, ReadinessCheck]
     intake: WebhookIntake | None = None
     max_body_bytes: int = 1024 * 1024
+    threads: int = 40  # blocking calls at once; the AWS clients' connection pools match it
+    read_timeout_seconds: float = 10.0  # the whole body must arrive within this
+
+
+class WorkerThreads:
+    """Runs blocking store and queue calls off the event loop, at most `threads` at once."""
+
+    def __init__(self, threads: int) -> None:
+        self._threads = threads
+        self._limiter: anyio.CapacityLimiter | None = None
+
+    async def run(self, func: Callable[..., T], *args: Any) -> T:
+        if self._limiter is None:  # created on the server's own event loop
+            self._limiter = anyio.CapacityLimiter(self._threads)
+        return await anyio.to_thread.run_sync(functools.partial(func, *args), limiter=self._limiter)
 
 
 def build_web_app(deps: WebDependencies) -> Starlette:
+    workers = WorkerThreads(deps.threads)
+
     async def healthz(_: Request) -> Response:
         return JSONResponse({"status": "ok"})
 
@@ -80,7 +73,7 @@ def build_web_app(deps: WebDependencies) -> Starlette:
         failures: dict[str, str] = {}
         for name, check in deps.readiness.items():
             try:
-                await run_in_threadpool(check)
+                await workers.run(check)
             except BackendUnavailable as exc:
                 failures[name] = str(exc)
         if failures:
@@ -89,36 +82,6 @@ def build_web_app(deps: WebDependencies) -> Starlette:
 
     async def metrics(_: Request) -> Response:
         return Response(deps.metrics.render(), media_type=deps.metrics.content_type)
-
-    async def webhook(request: Request) -> Response:
-        source = request.path_params["source"]
-        started = time.perf_counter()
-        reply = await _handle_webhook(request, source)
-        if deps.intake is not None and source in deps.intake.sources():
-            deps.metrics.webhook_requests.labels(source, str(reply.status_code)).inc()
-            deps.metrics.webhook_seconds.labels(source).observe(time.perf_counter() - started)
-        return reply
-
-    async def _handle_webhook(request: Request, source: str) -> Response:
-        intake = deps.intake
-        if intake is None or source not in intake.sources():
-            return error(404, f"unknown webhook source {source!r}")
-        try:
-            body = await read_body(request, deps.max_body_bytes)
-        except BodyTooLarge:
-            return error(413, f"body larger than {deps.max_body_bytes} bytes")
-        if not _is_json(request.headers.get("content-type")):
-            return error(415, "content type must be application/json")
-        try:
-            reply = await run_in_threadpool(intake.accept, source, body, request.headers)
-        except BackendUnavailable as exc:
-            log.warning("webhook refused: backend unavailable", extra={"source": source})
-            return JSONResponse(
-                {"error": f"temporarily unavailable: {exc}; retry"},
-                status_code=503,
-                headers={"Retry-After": "5"},
-            )
-        return JSONResponse(reply.body, status_code=reply.status, headers=reply.headers)
 
     async def server_error(request: Request, exc: Exception) -> Response:
         log.exception("unhandled error", extra={"path": request.url.path})
@@ -129,7 +92,7 @@ def build_web_app(deps: WebDependencies) -> Starlette:
             Route("/healthz", healthz, methods=["GET"]),
             Route("/readyz", readyz, methods=["GET"]),
             Route("/metrics", metrics, methods=["GET"]),
-            Route("/webhooks/{source}", webhook, methods=["POST"]),
+            Route("/webhooks/{source}", WebhookEndpoint(deps, workers).handle, methods=["POST"]),
         ],
         exception_handlers={Exception: server_error},
     )

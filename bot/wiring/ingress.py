@@ -8,7 +8,7 @@ from bot.services.intake import AlertIntake
 from bot.services.outbox_relay import OutboxRelay
 from bot.settings import Settings
 from bot.web.app import WebDependencies, build_web_app
-from bot.web.server import WebServer
+from bot.web.server import ServerLimits, WebServer
 from bot.wiring.backends import Backends
 from bot.wiring.process import ProcessGroup
 from bot.wiring.secrets import build_secret_source
@@ -33,9 +33,16 @@ def start_web(group: ProcessGroup, settings: Settings, backends: Backends) -> We
             readiness=backends.readiness(),
             intake=build_intake(settings, backends),
             max_body_bytes=settings.marshal_max_body_bytes,
+            threads=settings.marshal_http_threads,
+            read_timeout_seconds=settings.marshal_http_read_timeout_seconds,
         )
     )
-    server = WebServer(app, settings.marshal_http_host, settings.marshal_http_port)
+    limits = ServerLimits(
+        max_connections=settings.marshal_http_max_connections,
+        keep_alive_seconds=settings.marshal_http_keep_alive_seconds,
+        read_timeout_seconds=settings.marshal_http_read_timeout_seconds,
+    )
+    server = WebServer(app, settings.marshal_http_host, settings.marshal_http_port, limits)
     server.start()
     group.started("web", server.stop)
     return server

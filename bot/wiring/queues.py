@@ -21,6 +21,7 @@ def build_queue(settings: Settings) -> ClosableQueue:
     if settings.marshal_queue == "sqs":
         if not settings.marshal_queue_url:
             raise ConfigurationError("MARSHAL_QUEUE_URL is required when MARSHAL_QUEUE=sqs")
-        return SqsQueue(build_sqs_client(settings.aws_region), settings.marshal_queue_url)
+        client = build_sqs_client(settings.aws_region, threads=settings.marshal_http_threads)
+        return SqsQueue(client, settings.marshal_queue_url)
     # The same SqliteDatabase as the store: one set of connections to one file.
     return LocalQueue(sqlite_database(settings), max_receives=settings.marshal_queue_max_receives)

@@ -8,11 +8,11 @@ from __future__ import annotations
 
 import threading
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import boto3
-from botocore.config import Config
-from mypy_boto3_dynamodb import DynamoDBClient
 
+from bot.adapters.aws.clients import client_config
 from bot.adapters.dynamodb.audit_log import DynamoAuditLog
 from bot.adapters.dynamodb.incident_store import DynamoIncidentStore
 from bot.adapters.dynamodb.tables import ensure_tables
@@ -24,6 +24,9 @@ from bot.ports.audit import AuditLog
 from bot.ports.store import IncidentStore
 from bot.settings import Settings
 from bot.wiring.audit_keys import audit_keyring
+
+if TYPE_CHECKING:  # stub package: a dev extra, absent from `pip install .`
+    from mypy_boto3_dynamodb import DynamoDBClient
 
 _databases: dict[Path, SqliteDatabase] = {}
 _databases_lock = threading.Lock()
@@ -40,16 +43,12 @@ def sqlite_database(settings: Settings) -> SqliteDatabase:
 
 
 def dynamodb_client(settings: Settings) -> DynamoDBClient:
-    """A DynamoDB client; boto3 itself honours AWS_ENDPOINT_URL for local emulators."""
-    return boto3.client(
-        "dynamodb",
-        region_name=settings.aws_region,
-        config=Config(
-            connect_timeout=3,
-            read_timeout=10,
-            retries={"mode": "standard", "max_attempts": 3},
-        ),
+    """A DynamoDB client with a connection per web worker thread (and the background ones);
+    boto3 itself honours AWS_ENDPOINT_URL for local emulators."""
+    config = client_config(
+        threads=settings.marshal_http_threads, connect_timeout=3, read_timeout=10
     )
+    return boto3.client("dynamodb", region_name=settings.aws_region, config=config)
 
 
 def build_store(settings: Settings) -> IncidentStore:

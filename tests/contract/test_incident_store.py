@@ -335,3 +335,21 @@ def test_timeline_add_list_find_remove(backend: Backend) -> None:
 def test_ping_succeeds_on_a_working_store(backend: Backend) -> None:
     backend.store.ping()
     assert backend.store.get("inc-missing") is None
+
+
+def test_an_event_unique_alert_seen_again_after_resolve_is_a_duplicate(backend: Backend) -> None:
+    """A sender's own event id (PagerDuty's event.id) names one event forever: the same id
+    after the incident is over is a replayed request, not a recurrence."""
+    alert = make_alert("grp-replay", external_id="PD-EVENT-1").model_copy(
+        update={"event_unique": True}
+    )
+    first = ingest(backend.store, alert)
+    done = first.incident.transition(IncidentStatus.RESOLVED)
+    backend.store.update(done, expected_version=first.incident.version)
+
+    replayed = ingest(backend.store, alert)
+
+    assert replayed.duplicate and not replayed.created
+    assert replayed.incident.id == first.incident.id
+    assert replayed.outbox == first.outbox
+    assert backend.store.list_incidents(open_only=False).items == [replayed.incident]

@@ -7,7 +7,9 @@ import pytest
 
 from bot.domain.models import AlertSource, AlertStatus, Link
 from bot.domain.severity import Severity
+from bot.ingest.catalog import Parser
 from bot.ingest.errors import PayloadInvalid
+from bot.ingest.fields import decode_object
 from bot.ingest.severity_map import DEFAULT_SEVERITY_MAP, SeverityMap
 from bot.ingest.sources import alertmanager, generic, grafana, grafana_oncall, pagerduty
 from tests.ingest.conftest import dumps, fixture_bytes, fixture_json
@@ -288,7 +290,7 @@ def test_generic_bad_input_names_the_field(change: dict[str, Any], field: str, w
         (b"not json", "not valid JSON"),
         (b"[1, 2]", "JSON object, not list"),
         (b"\xff\xfe\x00", "not valid JSON"),
-        (b"[" * 100_000, "nested too deeply"),
+        (b"[" * 100_000, "nested deeper than 64 levels"),
     ],
 )
 def test_undecodable_bodies(body: bytes, problem: str) -> None:
@@ -339,3 +341,20 @@ def test_raw_payload_is_kept_verbatim() -> None:
     body = fixture_bytes("pagerduty_incident_triggered.json")
     alert = only(pagerduty.parse(body))
     assert alert.raw == json.loads(body)
+
+
+@pytest.mark.parametrize(
+    "parse",
+    [generic.parse, alertmanager.parse, grafana.parse, pagerduty.parse, grafana_oncall.parse],
+)
+def test_nesting_is_capped_before_any_schema_sees_it(parse: Parser) -> None:
+    # the body is level 1, so 64 nested lists in a field put the innermost at level 65
+    with pytest.raises(PayloadInvalid, match="nested deeper than 64 levels") as caught:
+        parse(b'{"labels": {"a": 1}, "deep": ' + b"[" * 64 + b"]" * 64 + b"}", DEFAULT_SEVERITY_MAP)
+    assert caught.value.field == "deep"
+    # one level less is decoded as it is
+    body = decode_object(b'{"deep": ' + b"[" * 63 + b"]" * 63 + b"}")
+    depth, value = 0, body["deep"]
+    while isinstance(value, list):
+        depth, value = depth + 1, value[0] if value else None
+    assert depth == 63

@@ -8,6 +8,7 @@ import urllib.error
 import urllib.request
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -70,8 +71,21 @@ class Ingress:
         return self.request(f"/webhooks/{source}", body, headers)
 
 
-def fixture_body(name: str) -> bytes:
-    return (FIXTURES / f"{name}.json").read_bytes()
+# One "now" per test session: a fixture posted twice must stay byte-identical (a re-send).
+DELIVERED_AT = datetime.now(UTC).replace(microsecond=0)
+
+
+def fixture_body(name: str, *, delivered_at: datetime | None = None) -> bytes:
+    """A fixture as its sender would deliver it now: PagerDuty's and Grafana OnCall's own
+    event times are restamped, since marshal refuses events older than its replay window."""
+    raw = (FIXTURES / f"{name}.json").read_bytes()
+    body = json.loads(raw)
+    event = body.get("event") if isinstance(body, dict) else None
+    if not isinstance(event, dict) or not ({"occurred_at", "time"} & event.keys()):
+        return raw
+    stamp = (delivered_at or DELIVERED_AT).isoformat()
+    event.update({key: stamp for key in ("occurred_at", "time") if key in event})
+    return json.dumps(body).encode()
 
 
 def ingress_settings(tmp_path: Path, **overrides: Any) -> Settings:

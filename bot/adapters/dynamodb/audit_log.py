@@ -11,10 +11,9 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from botocore.exceptions import ClientError
-from mypy_boto3_dynamodb import DynamoDBClient
 
 from bot.adapters.dynamodb.audit_anchor import (
     HEAD_ATTRIBUTES,
@@ -40,6 +39,9 @@ from bot.domain.audit_keys import AuditKeyring
 from bot.domain.errors import BackendUnavailable
 from bot.domain.ids import new_id
 from bot.domain.models import utcnow
+
+if TYPE_CHECKING:  # stub package: a dev extra, absent from `pip install .`
+    from mypy_boto3_dynamodb import DynamoDBClient
 
 _MARKER_PREFIX = "event#"
 _REMEMBERED_INCIDENTS = 10_000

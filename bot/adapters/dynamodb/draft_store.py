@@ -8,15 +8,17 @@ conditional update is one PutItem guarded by `version = :v AND #status = :s`.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from botocore.exceptions import ClientError
-from mypy_boto3_dynamodb import DynamoDBClient
 
 from bot.adapters.dynamodb.errors import is_condition_failure, translated_errors
 from bot.adapters.dynamodb.tables import DRAFTS_BY_INCIDENT_INDEX, TableNames
 from bot.domain.errors import ConcurrentUpdate, NotFound
 from bot.domain.models import DraftStatus, StatusPageDraft
+
+if TYPE_CHECKING:  # stub package: a dev extra, absent from `pip install .`
+    from mypy_boto3_dynamodb import DynamoDBClient
 
 
 def _item(draft: StatusPageDraft) -> dict[str, Any]:

@@ -1,9 +1,9 @@
 """Translation of boto3/DynamoDB failures into the domain's errors.
 
-Connection, endpoint, throttling and missing-table failures mean the store is down for
-now (BackendUnavailable, so callers answer 503 and senders retry). A cancelled
-transaction is inspected item by item, because which condition failed decides what
-the caller should do.
+Connection, endpoint, throttling, 5xx and missing-table failures mean the store is down for
+now (BackendUnavailable, so callers answer 503 and senders retry; the rule is shared with SQS
+in bot/adapters/aws/outages.py). A cancelled transaction is inspected item by item, because
+which condition failed decides what the caller should do.
 """
 
 from __future__ import annotations
@@ -13,21 +13,20 @@ from contextlib import contextmanager
 
 from botocore.exceptions import BotoCoreError, ClientError
 
+from bot.adapters.aws.outages import describe, error_code, is_outage
 from bot.domain.errors import BackendUnavailable
 
-_UNAVAILABLE_CODES = frozenset(
-    {
-        "ResourceNotFoundException",
-        "ProvisionedThroughputExceededException",
-        "ThrottlingException",
-        "RequestLimitExceeded",
-        "InternalServerError",
-        "ServiceUnavailable",
-        "UnrecognizedClientException",
-        "AccessDeniedException",
-    }
-)
+__all__ = [
+    "CONDITION_FAILED",
+    "cancellation_codes",
+    "error_code",
+    "is_condition_failure",
+    "translated_errors",
+]
+
 CONDITION_FAILED = "ConditionalCheckFailed"
+# Cancellation reasons that are DynamoDB's capacity, not a race another attempt could win.
+_THROTTLED_REASONS = frozenset({"ThrottlingError", "ProvisionedThroughputExceeded"})
 
 
 @contextmanager
@@ -36,15 +35,11 @@ def translated_errors(what: str) -> Iterator[None]:
     try:
         yield
     except BotoCoreError as exc:  # endpoint unreachable, timeouts, connection resets
-        raise BackendUnavailable(f"DynamoDB unreachable during {what}: {exc}") from exc
+        raise BackendUnavailable(f"DynamoDB unreachable during {what}: {describe(exc)}") from exc
     except ClientError as exc:
-        if error_code(exc) in _UNAVAILABLE_CODES:
-            raise BackendUnavailable(f"DynamoDB refused {what}: {exc}") from exc
+        if is_outage(exc):
+            raise BackendUnavailable(f"DynamoDB refused {what}: {describe(exc)}") from exc
         raise
-
-
-def error_code(exc: ClientError) -> str:
-    return str(exc.response.get("Error", {}).get("Code", ""))
 
 
 def is_condition_failure(exc: ClientError) -> bool:
@@ -52,8 +47,13 @@ def is_condition_failure(exc: ClientError) -> bool:
 
 
 def cancellation_codes(exc: ClientError) -> list[str] | None:
-    """Per-item reasons of a TransactionCanceledException, or None for any other error."""
+    """Per-item reasons of a TransactionCanceledException, or None for any other error.
+    A transaction cancelled for throttling raises BackendUnavailable: retrying at once
+    would only add load to a table that is already over its capacity."""
     if error_code(exc) != "TransactionCanceledException":
         return None
     reasons = exc.response.get("CancellationReasons", [])
-    return [str(r.get("Code", "None")) for r in reasons]
+    codes = [str(r.get("Code", "None")) for r in reasons]
+    if _THROTTLED_REASONS.intersection(codes):
+        raise BackendUnavailable(f"DynamoDB throttled a transaction: {', '.join(codes)}")
+    return codes

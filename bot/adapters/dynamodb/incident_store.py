@@ -9,11 +9,9 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from botocore.exceptions import ClientError
-from mypy_boto3_dynamodb import DynamoDBClient
-from mypy_boto3_dynamodb.type_defs import TransactWriteItemTypeDef
 
 from bot.adapters.dynamodb.contention import attempts
 from bot.adapters.dynamodb.errors import (
@@ -35,6 +33,10 @@ from bot.adapters.listing import IncidentCursor, time_key, triggered_key
 from bot.domain.errors import BackendUnavailable, ConcurrentUpdate, NotFound
 from bot.domain.models import Alert, Incident, TimelineEntry, utcnow
 from bot.ports.store import AlertRecord, Intake, OutboxEvent, Page, is_recurrence
+
+if TYPE_CHECKING:  # stub packages: a dev extra, absent from `pip install .`
+    from mypy_boto3_dynamodb import DynamoDBClient
+    from mypy_boto3_dynamodb.type_defs import TransactWriteItemTypeDef
 
 _INCIDENT, _GROUP, _ALERT, _OUTBOX, _CLAIM = "INCIDENT", "GROUP", "ALERT", "OUTBOX", "CLAIM"
 _PENDING = "PENDING"

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
-from mypy_boto3_dynamodb.type_defs import AttributeValueTypeDef
+from typing import TYPE_CHECKING, TypeAlias
 
-Item = dict[str, AttributeValueTypeDef]
+if TYPE_CHECKING:  # stub package: a dev extra, absent from `pip install .`
+    from mypy_boto3_dynamodb.type_defs import AttributeValueTypeDef
+
+# A string alias: evaluating it at run time would need the stub package.
+Item: TypeAlias = "dict[str, AttributeValueTypeDef]"
 
 
 def s(value: str) -> AttributeValueTypeDef:

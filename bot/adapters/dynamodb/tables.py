@@ -21,18 +21,20 @@ bot/adapters/dynamodb/draft_store.py.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from botocore.exceptions import ClientError
-from mypy_boto3_dynamodb import DynamoDBClient
-from mypy_boto3_dynamodb.type_defs import (
-    AttributeDefinitionTypeDef,
-    GlobalSecondaryIndexTypeDef,
-    KeySchemaElementTypeDef,
-)
 
 from bot.adapters.dynamodb.errors import error_code, translated_errors
 from bot.adapters.dynamodb.items import Item, s
+
+if TYPE_CHECKING:  # stub packages: a dev extra, absent from `pip install .`
+    from mypy_boto3_dynamodb import DynamoDBClient
+    from mypy_boto3_dynamodb.type_defs import (
+        AttributeDefinitionTypeDef,
+        GlobalSecondaryIndexTypeDef,
+        KeySchemaElementTypeDef,
+    )
 
 TTL_ATTRIBUTE = "expires_at"
 CHANNEL_INDEX = "by-channel"

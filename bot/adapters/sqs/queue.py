@@ -20,10 +20,11 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
 import boto3
-from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError
 from pydantic import ValidationError
 
+from bot.adapters.aws.clients import client_config
+from bot.adapters.aws.outages import describe, error_code, is_outage
 from bot.domain.errors import BackendUnavailable
 from bot.ports.queue import DeadLetter, Delivery, QueueMessage
 
@@ -47,29 +48,15 @@ _STALE_RECEIPT_CODES = frozenset(
         "AWS.SimpleQueueService.MessageNotInflight",
     }
 )
-_UNAVAILABLE_CODES = frozenset(
-    {
-        "QueueDoesNotExist",
-        "AWS.SimpleQueueService.NonExistentQueue",
-        "AccessDenied",
-        "AccessDeniedException",
-        "RequestThrottled",
-        "ThrottlingException",
-        "ServiceUnavailable",
-        "InternalError",
-        "KmsThrottled",
-        "InvalidClientTokenId",
-        "UnrecognizedClientException",
-    }
-)
 
 
-def build_sqs_client(region: str) -> SQSClient:
-    """An SQS client with timeouts and bounded retries; boto3 honours AWS_ENDPOINT_URL itself."""
-    config = Config(
+def build_sqs_client(region: str, *, threads: int = 40) -> SQSClient:
+    """An SQS client with timeouts, bounded retries and a connection pool for `threads`
+    concurrent callers (see bot/adapters/aws/clients.py); boto3 honours AWS_ENDPOINT_URL."""
+    config = client_config(
+        threads=threads,
         connect_timeout=5,
         read_timeout=MAX_WAIT_SECONDS + 10,  # must outlast a full long poll
-        retries={"max_attempts": 3, "mode": "standard"},
     )
     return boto3.client("sqs", region_name=region, config=config)
 
@@ -307,16 +294,13 @@ def _dead_letter_from(raw: MessageTypeDef, max_receives: int) -> DeadLetter:
 
 @contextmanager
 def _translated_errors(action: str) -> Iterator[None]:
-    """Connection failures and service-side outages become `BackendUnavailable`."""
+    """Connection failures, throttling and service-side outages become `BackendUnavailable`
+    (the rule shared with DynamoDB: bot/adapters/aws/outages.py)."""
     try:
         yield
-    except BotoCoreError as exc:
-        raise BackendUnavailable(f"could not {action}: {exc}") from exc
-    except ClientError as exc:
-        code = exc.response.get("Error", {}).get("Code", "")
-        status = exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode", 0)
-        if code in _UNAVAILABLE_CODES or status >= 500:
-            raise BackendUnavailable(f"could not {action}: {code or status}") from exc
+    except (BotoCoreError, ClientError) as exc:
+        if is_outage(exc):
+            raise BackendUnavailable(f"SQS: could not {action}: {describe(exc)}") from exc
         raise
 
 
@@ -326,5 +310,5 @@ def _stale_receipt_ignored() -> Iterator[None]:
     try:
         yield
     except ClientError as exc:
-        if exc.response.get("Error", {}).get("Code", "") not in _STALE_RECEIPT_CODES:
+        if error_code(exc) not in _STALE_RECEIPT_CODES:
             raise

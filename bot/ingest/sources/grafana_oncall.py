@@ -26,6 +26,7 @@ from bot.ingest.fields import (
     bounded_key,
     clip,
     decode_object,
+    event_time,
     flatten_labels,
     is_drill,
     people,
@@ -195,6 +196,9 @@ def normalise(
             oncall=people(*(u.email for u in users)),
             drill=is_drill(labels),
             raw=raw if raw is not None else payload.model_dump(mode="json"),
+            # the id carries the event's type and time: one event, never a recurrence
+            event_unique=bool(payload.event and payload.event.time),
+            occurred_at=event_time(payload.event.time) if payload.event else None,
         )
     ]
 

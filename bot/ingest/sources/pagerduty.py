@@ -20,6 +20,7 @@ from bot.ingest.fields import (
     bounded_key,
     clip,
     decode_object,
+    event_time,
     flatten_labels,
 )
 from bot.ingest.severity_map import DEFAULT_SEVERITY_MAP, SeverityMap
@@ -136,6 +137,8 @@ def normalise(
             links=links.links,
             labels=labels,
             raw=raw if raw is not None else webhook.model_dump(mode="json"),
+            event_unique=True,  # PagerDuty gives every event its own id
+            occurred_at=event_time(event.occurred_at),
         )
     ]
 

@@ -1,0 +1,1 @@
+"""What the AWS adapters (DynamoDB, SQS) share: client settings and which failures are outages."""
