@@ -92,6 +92,8 @@ def ingress_settings(tmp_path: Path, **overrides: Any) -> Settings:
     values: dict[str, Any] = {
         "marshal_db_path": tmp_path / "marshal.db",
         "marshal_http_port": 0,
+        # a DynamoDB store refuses to start without the audit chains' key
+        "marshal_audit_key": "web-tests-audit-key",
         **{f"marshal_secret_{k.replace('-', '_')}": v for k, v in SECRETS.items()},
         **overrides,
     }
