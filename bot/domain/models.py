@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import json
 from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Any
@@ -224,8 +225,11 @@ class PublicStatus(StrEnum):
     RESOLVED = "resolved"
 
 
-def body_hash(body: str) -> str:
-    return hashlib.sha256(body.encode("utf-8")).hexdigest()
+def published_text_hash(title: str, public_status: str, body: str) -> str:
+    """SHA-256 of everything a publish sends and the review shows: title, status and body
+    (as JSON, so no two different triples can run together into the same bytes)."""
+    canonical = json.dumps([title, public_status, body], ensure_ascii=False)
+    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
 
 
 class StatusPageDraft(BaseModel):
@@ -237,7 +241,10 @@ class StatusPageDraft(BaseModel):
     public_status: PublicStatus = PublicStatus.INVESTIGATING
     status: DraftStatus = DraftStatus.PENDING
     drafted_by: str
-    edited_by: str | None = None  # the last editor also authored the text (two-person rule)
+    edited_by: str | None = None  # the last editor
+    # everyone who wrote a version after the drafter, in order: all of them are authors
+    # under the two-person rule, not just the last (who may have changed one character)
+    editors: list[str] = Field(default_factory=list)
     approved_by: str | None = None
     approved_hash: str | None = None
     public_incident_id: str | None = None
@@ -248,4 +255,11 @@ class StatusPageDraft(BaseModel):
 
     @property
     def body_sha256(self) -> str:
-        return body_hash(self.body)
+        """The hash an approval is for. It covers the title and public status as well as the
+        body (the name is the audit trail's and the buttons' since the first release)."""
+        return published_text_hash(self.title, self.public_status.value, self.body)
+
+    @property
+    def authors(self) -> frozenset[str]:
+        """Everyone who wrote any version of this draft: the drafter and every editor."""
+        return frozenset(a for a in (self.drafted_by, self.edited_by, *self.editors) if a)

@@ -19,6 +19,7 @@ This is the ONLY code allowed to call the StatusPage port's write methods (a tes
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable, Collection
 from datetime import datetime, timedelta
 from typing import Any, Protocol
@@ -54,6 +55,8 @@ OPEN_FOR_REVIEW = frozenset({DraftStatus.PENDING, DraftStatus.APPROVED})
 # a running publish renews it every third of this (bot/gates/lease.py).
 PUBLISH_LEASE = timedelta(seconds=30)
 
+log = logging.getLogger(__name__)
+
 
 class ApprovalVerdict(Protocol):
     """What a permission check answers; IncidentPermissions' Decision is one."""
@@ -78,6 +81,7 @@ class StatusPageApprovalGate:
         status_page: StatusPage,
         may_approve: MayApprove,
         two_person_rule: Collection[Severity] = (Severity.P1,),
+        approvers_configured: bool = True,
         writer: DraftWriter | None = None,
         clock: Callable[[], datetime] = utcnow,
         publish_lease: timedelta = PUBLISH_LEASE,
@@ -88,6 +92,14 @@ class StatusPageApprovalGate:
         self._status_page = status_page
         self._may_approve = may_approve
         self._two_person_rule = frozenset(two_person_rule)
+        self._approvers_configured = approvers_configured
+        if self._two_person_rule and not approvers_configured:
+            log.warning(
+                "the two-person rule is on for %s but MARSHAL_APPROVERS is empty: an incident "
+                "commander who drafts a status-page post cannot get it approved; set "
+                "MARSHAL_APPROVERS (Slack user or user-group ids) or MARSHAL_TWO_PERSON_RULE=off",
+                ",".join(sorted(s.value for s in self._two_person_rule)),
+            )
         self._writer: DraftWriter = writer or TemplateDraftWriter()
         self._clock = clock
         self._publish_lease = publish_lease
@@ -138,6 +150,7 @@ class StatusPageApprovalGate:
             update={
                 "body": body,
                 "edited_by": editor,
+                "editors": [*current.editors, editor],
                 "status": DraftStatus.PENDING,
                 "approved_by": None,
                 "approved_hash": None,
@@ -162,7 +175,7 @@ class StatusPageApprovalGate:
         """Only its authors or someone who may approve can reject a draft."""
         current = self._require(draft_id)
         self._check_current(current, expected_hash, "reject")
-        if user not in _authors(current):
+        if user not in current.authors:
             verdict = self._may_approve(user, self._incident_of(current))
             if not verdict.allowed:
                 self._refuse(current, user, "reject", verdict.reason)
@@ -365,14 +378,23 @@ class StatusPageApprovalGate:
         verdict = self._may_approve(approver, incident)
         if not verdict.allowed:
             self._refuse(draft, approver, "approve", verdict.reason)
-        if incident.severity in self._two_person_rule and approver in _authors(draft):
-            self._refuse(
-                draft,
-                approver,
-                "approve",
-                f"the two-person rule applies at {incident.severity.value}: the author of a "
-                "draft cannot approve it; ask another approver",
+        if incident.severity in self._two_person_rule and approver in draft.authors:
+            self._refuse(draft, approver, "approve", self._two_person_refusal(incident))
+
+    def _two_person_refusal(self, incident: Incident) -> str:
+        reason = (
+            f"the two-person rule applies at {incident.severity.value}: nobody who wrote any "
+            "version of a draft (its drafter or an editor) may approve it; ask another approver"
+        )
+        if not self._approvers_configured:
+            # Without approvers only the IC may approve, so an IC who wrote the draft would
+            # wait forever: say what unblocks it.
+            reason += (
+                ". No approvers are configured, so nobody else can: set MARSHAL_APPROVERS "
+                "(Slack user or user-group ids), or leave this severity out of "
+                "MARSHAL_TWO_PERSON_RULE"
             )
+        return reason
 
     def _refuse(self, draft: StatusPageDraft, user: str, verb: str, reason: str) -> None:
         self._record(
@@ -467,10 +489,6 @@ class StatusPageApprovalGate:
                 **details,
             },
         )
-
-
-def _authors(draft: StatusPageDraft) -> set[str]:
-    return {a for a in (draft.drafted_by, draft.edited_by) if a}
 
 
 def _checked_body(text: str) -> str:

@@ -4,6 +4,10 @@ Allowed: the incident's IC, the users in MARSHAL_APPROVERS (U…/W… ids) and t
 the user groups listed there (S… ids, expanded through Slack and cached briefly). When an
 incident has neither an IC nor any approver, anyone in the room may act; otherwise nobody
 could, and an incident nobody may steer is worse than an open door.
+
+Approving a status-page post is narrower once MARSHAL_APPROVERS is set: only the approvers
+may, since anyone in a room can claim the IC role with `role ic`, and a public post must
+not be one self-service command away. With no approvers configured the IC approves.
 """
 
 from __future__ import annotations
@@ -19,6 +23,7 @@ from cachetools import TTLCache
 from bot.domain.errors import MarshalError
 from bot.domain.models import Incident
 from bot.ports.slack import SlackCallFailed, SlackGateway
+from bot.services.slack_text import user
 
 log = logging.getLogger(__name__)
 
@@ -69,8 +74,19 @@ class IncidentPermissions:
         """Reassigning a held IC role: the IC hands over, or an approver takes over."""
         return self._decide(user_id, incident, "reassign the incident commander")
 
+    @property
+    def approvers_configured(self) -> bool:
+        """MARSHAL_APPROVERS names someone: then only they may approve status-page posts."""
+        return bool(self._users or self._groups)
+
     def may_approve(self, user_id: str, incident: Incident) -> Decision:
-        return self._decide(user_id, incident, "approve status-page posts")
+        if not self.approvers_configured:
+            return self._decide(user_id, incident, "approve status-page posts")
+        return self._approver(user_id) or Decision(
+            False,
+            "only the people in MARSHAL_APPROVERS may approve status-page posts; "
+            "holding the incident commander role does not grant it",
+        )
 
     def require(self, decision: Decision, user_id: str, action: str) -> None:
         if not decision.allowed:
@@ -80,18 +96,26 @@ class IncidentPermissions:
         commander = incident.commander
         if commander == user_id:
             return Decision(True, "you are the incident commander")
+        approver = self._approver(user_id)
+        if approver is not None:
+            return approver
+        if commander is None and not self.approvers_configured:
+            return Decision(True, "no incident commander or approvers are set, so anyone may")
+        who = (
+            f"the incident commander ({user(commander)})" if commander else "no incident commander"
+        )
+        return Decision(
+            False,
+            f"only the incident commander or an approver may {action}; this incident has {who}",
+        )
+
+    def _approver(self, user_id: str) -> Decision | None:
         if user_id in self._users:
             return Decision(True, "you are listed in MARSHAL_APPROVERS")
         for group in self._groups:
             if user_id in self._members(group):
                 return Decision(True, f"you are in approver group {group}")
-        if commander is None and not self._users and not self._groups:
-            return Decision(True, "no incident commander or approvers are set, so anyone may")
-        who = f"the incident commander (<@{commander}>)" if commander else "no incident commander"
-        return Decision(
-            False,
-            f"only the incident commander or an approver may {action}; this incident has {who}",
-        )
+        return None
 
     def _members(self, group: str) -> frozenset[str]:
         with self._lock:

@@ -40,5 +40,6 @@ def build_status_page_gate(
         status_page=build_status_page(settings),
         may_approve=may_approve,
         two_person_rule=settings.marshal_two_person_rule,
+        approvers_configured=bool(settings.marshal_approvers),
         publish_lease=timedelta(seconds=settings.marshal_publish_lease_seconds),
     )

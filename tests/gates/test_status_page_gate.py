@@ -384,6 +384,86 @@ def test_an_editor_is_an_author_too(world: GateWorld) -> None:
     )
 
 
+def test_an_approver_who_rewrote_a_draft_cannot_approve_it_after_a_one_character_edit(
+    any_world: GateWorld,
+) -> None:
+    """Every writer of any version is an author: an approver's rewrite, touched up by the
+    drafter afterwards, is still the approver's text (both stores keep the list)."""
+    world = any_world
+    draft = world.gate.draft(world.incident, DRAFTER)
+    rewritten = world.gate.edit(draft.id, APPROVER, "All systems are fine, nothing to see.")
+    touched = world.gate.edit(rewritten.id, DRAFTER, "All systems are fine, nothing to see!")
+    assert world.gate.get(draft.id).editors == [APPROVER, DRAFTER]
+    with pytest.raises(ApprovalRefused, match="nobody who wrote any version"):
+        world.gate.approve(touched.id, APPROVER, touched.body_sha256)
+    assert world.gate.get(draft.id).status is DraftStatus.PENDING
+    assert world.statuspage.requests() == []
+    assert world.gate.approve(touched.id, OTHER, touched.body_sha256).status is (
+        DraftStatus.PUBLISHED
+    )
+
+
+def test_the_two_person_refusal_says_what_to_set_when_no_approvers_are_configured(
+    world: GateWorld, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Without approvers the IC is the only one who may approve: an IC who drafted would
+    wait forever, so start-up warns and the refusal names the settings that unblock it."""
+    with caplog.at_level("WARNING", logger="bot.gates.status_page"):
+        gate = StatusPageApprovalGate(
+            drafts=world.drafts,
+            audit=world.audit,
+            incidents=world.store,
+            status_page=world.client,
+            may_approve=listed_approvers,
+            approvers_configured=False,
+        )
+    warned = [r.getMessage() for r in caplog.records if r.levelname == "WARNING"]
+    assert len(warned) == 1 and "two-person rule is on for P1" in warned[0]
+    assert "MARSHAL_APPROVERS" in warned[0]
+    draft = gate.draft(world.incident, DRAFTER)
+    with pytest.raises(ApprovalRefused) as refused:
+        gate.approve(draft.id, DRAFTER, draft.body_sha256)
+    assert "No approvers are configured" in refused.value.reason
+    assert "set MARSHAL_APPROVERS" in refused.value.reason
+    assert "MARSHAL_TWO_PERSON_RULE" in refused.value.reason
+
+
+def test_no_start_up_warning_with_approvers_or_without_the_rule(
+    world: GateWorld, caplog: pytest.LogCaptureFixture
+) -> None:
+    with caplog.at_level("WARNING", logger="bot.gates.status_page"):
+        for configured, rule in ((True, (Severity.P1,)), (False, ())):
+            StatusPageApprovalGate(
+                drafts=world.drafts,
+                audit=world.audit,
+                incidents=world.store,
+                status_page=world.client,
+                may_approve=listed_approvers,
+                two_person_rule=rule,
+                approvers_configured=configured,
+            )
+    assert [r for r in caplog.records if r.levelname == "WARNING"] == []
+
+
+def test_the_approved_hash_covers_the_title_and_status_that_are_published(
+    world: GateWorld,
+) -> None:
+    """The review shows the title; an approval of a body under one title must not publish
+    it under another."""
+    draft = world.gate.draft(world.incident, DRAFTER, "Same words.")
+    retitled = draft.model_copy(update={"title": "Everything is on fire"})
+    restatused = draft.model_copy(update={"public_status": PublicStatus.RESOLVED})
+    assert len({draft.body_sha256, retitled.body_sha256, restatused.body_sha256}) == 3
+    stored = world.other_writer.update(
+        retitled, expected_version=draft.version, expected_status=DraftStatus.PENDING
+    )
+    with pytest.raises(DraftSuperseded):
+        world.gate.approve(draft.id, APPROVER, draft.body_sha256)
+    published = world.gate.approve(stored.id, APPROVER, stored.body_sha256)
+    assert world.statuspage.incidents()[0]["name"] == "Everything is on fire"
+    assert published.approved_hash == stored.body_sha256
+
+
 def test_below_the_rule_the_drafter_may_approve(world: GateWorld) -> None:
     incident = world.incident_with(title="Minor", severity=Severity.P3)
     draft = world.gate.draft(incident, DRAFTER)

@@ -31,9 +31,29 @@ def test_ic_and_listed_approvers_may_act_others_may_not() -> None:
     incident = _incident(ic="U_IC")
     assert permissions.may_change_severity("U_IC", incident).allowed
     assert permissions.may_resolve("U_APPROVER", incident).allowed
-    refused = permissions.may_approve("U_OTHER", incident)
+    refused = permissions.may_resolve("U_OTHER", incident)
     assert not refused.allowed
     assert "<@U_IC>" in refused.reason
+
+
+def test_with_approvers_listed_the_ic_role_alone_does_not_grant_approval() -> None:
+    """Anyone can `role ic` themselves; with MARSHAL_APPROVERS set, only they approve."""
+    permissions = IncidentPermissions(["U_APPROVER"], _gateway())
+    incident = _incident(ic="U_IC")
+    refused = permissions.may_approve("U_IC", incident)
+    assert not refused.allowed
+    assert "MARSHAL_APPROVERS" in refused.reason
+    assert "incident commander role does not grant it" in refused.reason
+    assert permissions.may_approve("U_APPROVER", incident).allowed
+    assert permissions.may_resolve("U_IC", incident).allowed  # the IC still steers
+
+
+def test_without_approvers_the_ic_approves_and_nobody_else() -> None:
+    permissions = IncidentPermissions([], _gateway())
+    incident = _incident(ic="U_IC")
+    assert permissions.may_approve("U_IC", incident).allowed
+    assert not permissions.may_approve("U_OTHER", incident).allowed
+    assert permissions.may_approve("U_ANY", _incident()).allowed  # no IC, no approvers
 
 
 def test_anyone_may_act_when_there_is_no_ic_and_no_approver() -> None:
