@@ -13,6 +13,7 @@ from typing import Any
 
 from slack_sdk.models.blocks import (
     ActionsBlock,
+    Block,
     ButtonElement,
     ConfirmObject,
     ContextBlock,
@@ -26,6 +27,7 @@ from slack_sdk.models.views import View
 
 from bot.domain.models import StatusPageDraft
 from bot.gates.status_page import MAX_BODY_CHARS
+from bot.services.slack_text import escape, user
 from bot.slack.actions import ActionId, ViewId
 
 EDIT_BLOCK = "status_draft_text"
@@ -75,27 +77,73 @@ class EditContext:
         return cls(ref, channel_id, ts) if ref else None
 
 
-def _quote(body: str) -> str:
-    return "\n".join(f">{line}" for line in body.splitlines() or [""])
+_FENCE = "```"
+_BROKEN_FENCE = "`\u200b`\u200b`"  # looks the same, cannot close the block early
+_SECTION_LIMIT = 3000  # Slack's limit for a section's text
+_SHOWN_LIMIT = _SECTION_LIMIT - 2 * len(_FENCE) - 2
 
 
-def _summary(draft: StatusPageDraft) -> SectionBlock:
-    return SectionBlock(
-        text=MarkdownTextObject(
-            text=f"*Status page draft* — _{draft.public_status.value}_ — *{draft.title}*\n"
-            f"{_quote(draft.body)}"
-        )
+def shown_text(text: str) -> str:
+    """Draft text as the review shows it: in a preformatted block, so Slack draws every
+    character the status page will get (no bold, links or mentions made of it), escaped
+    so `<!channel>` is text, and with any ``` kept from ending the block early."""
+    return f"{_FENCE}\n{escape(text.replace(_FENCE, _BROKEN_FENCE))}\n{_FENCE}"
+
+
+def _pieces(text: str, limit: int) -> list[str]:
+    """`text` cut so that each piece, escaped, fits in `limit` characters; an escaped
+    `&` is five, so a body at the post limit can need two sections."""
+    pieces: list[str] = []
+    current: list[str] = []
+    size = 0
+    for char in text.replace(_FENCE, _BROKEN_FENCE):
+        cost = len(escape(char))
+        if size + cost > limit:
+            pieces.append("".join(current))
+            current, size = [], 0
+        current.append(char)
+        size += cost
+    return [*pieces, "".join(current)]
+
+
+def fallback_text(draft: StatusPageDraft) -> str:
+    """The message's notification text (push notifications, search): escaped."""
+    return escape(f"Status page draft ({draft.public_status.value}): {draft.title} — {draft.body}")
+
+
+def _summary(draft: StatusPageDraft) -> list[SectionBlock]:
+    """Title, status and body as they will be published; the body in as many sections as
+    Slack's 3,000-character limit needs."""
+    head = (
+        f"*Status page draft* — status _{draft.public_status.value}_ — title:\n"
+        f"{shown_text(draft.title)}\nText:"
     )
+    blocks = [SectionBlock(text=MarkdownTextObject(text=head, verbatim=True))]
+    blocks += [
+        SectionBlock(text=MarkdownTextObject(text=shown_text(piece), verbatim=True))
+        for piece in _pieces(draft.body, _SHOWN_LIMIT)
+    ]
+    return blocks
+
+
+def _authors(draft: StatusPageDraft) -> str:
+    # drafts saved before `editors` existed name only their last editor
+    editors = list(dict.fromkeys(draft.editors or ([draft.edited_by] if draft.edited_by else [])))
+    written = f"Drafted by {user(draft.drafted_by)}"
+    if editors:
+        written += ", edited by " + ", ".join(user(e) for e in editors)
+    return written
 
 
 def review_blocks(draft: StatusPageDraft, note: str | None = None) -> list[dict[str, Any]]:
     """The draft with Approve & Publish (confirmed), Edit and Reject buttons."""
     value = DraftRef.of(draft).encode()
-    context = f"Drafted by <@{draft.drafted_by}>"
-    if draft.edited_by:
-        context += f", edited by <@{draft.edited_by}>"
-    context += f" · version {draft.version}. Nothing is public until someone approves."
-    blocks = [_summary(draft), ContextBlock(elements=[MarkdownTextObject(text=context)])]
+    context = f"{_authors(draft)} · version {draft.version}. Nothing is public until someone "
+    context += "approves; the title and text above are published exactly as shown."
+    blocks: list[Block] = [
+        *_summary(draft),
+        ContextBlock(elements=[MarkdownTextObject(text=context)]),
+    ]
     if note:
         blocks.append(SectionBlock(text=MarkdownTextObject(text=f":warning: {note}")))
     blocks.append(
@@ -109,7 +157,8 @@ def review_blocks(draft: StatusPageDraft, note: str | None = None) -> list[dict[
                     style="primary",
                     confirm=ConfirmObject(
                         title="Publish to the status page?",
-                        text="This text goes public on the status page, exactly as shown.",
+                        text="The title and text above go public on the status page, "
+                        "exactly as shown.",
                         confirm="Publish",
                         deny="Cancel",
                     ),
@@ -129,7 +178,10 @@ def review_blocks(draft: StatusPageDraft, note: str | None = None) -> list[dict[
 
 def closed_blocks(draft: StatusPageDraft, outcome: str) -> list[dict[str, Any]]:
     """The draft as it stands once no more review is possible: no buttons."""
-    blocks = [_summary(draft), ContextBlock(elements=[MarkdownTextObject(text=outcome)])]
+    blocks: list[Block] = [
+        *_summary(draft),
+        ContextBlock(elements=[MarkdownTextObject(text=outcome)]),
+    ]
     return [b.to_dict() for b in blocks]
 
 

@@ -22,6 +22,7 @@ from bot.gates.errors import (
 )
 from bot.gates.status_page import StatusPageApprovalGate
 from bot.ports.slack import SlackCallFailed, SlackGateway
+from bot.services.slack_text import escape, user
 from bot.slack.actions import (
     ActionId,
     ActionInvocation,
@@ -37,6 +38,7 @@ from bot.slack.status_drafts import (
     EditContext,
     closed_blocks,
     edit_view,
+    fallback_text,
     review_blocks,
 )
 
@@ -44,10 +46,6 @@ log = logging.getLogger(__name__)
 
 STALE = "This draft has changed since that message was posted; use the newest draft message."
 MALFORMED = "That button does not name a status-page draft marshal knows."
-
-
-def _fallback(draft: StatusPageDraft) -> str:
-    return f"Status page draft ({draft.public_status.value}): {draft.title} — {draft.body}"
 
 
 class StatusPageReview:
@@ -77,7 +75,7 @@ class StatusPageReview:
     ) -> StatusPageDraft:
         """Draft a post through the gate and put it up for review in the room."""
         draft = self._gate.draft(incident, user_id, text, public_status)
-        self._slack.post_message(channel_id, _fallback(draft), blocks=review_blocks(draft))
+        self._slack.post_message(channel_id, fallback_text(draft), blocks=review_blocks(draft))
         return draft
 
     def resolve_public_incident(self, incident: Incident, user_id: str) -> StatusPageDraft | None:
@@ -86,7 +84,7 @@ class StatusPageReview:
         draft = self._gate.resolve_public_incident(incident, user_id)
         if draft is not None and incident.channel_id:
             self._slack.post_message(
-                incident.channel_id, _fallback(draft), blocks=review_blocks(draft)
+                incident.channel_id, fallback_text(draft), blocks=review_blocks(draft)
             )
         return draft
 
@@ -99,18 +97,18 @@ class StatusPageReview:
         try:
             published = self._gate.approve(ref.draft_id, action.user_id, ref.body_sha256)
         except PublishFailed as exc:
-            self._show(action, exc.draft, note=f"Publishing failed: {exc.reason}")
+            self._show(action, exc.draft, note=f"Publishing failed: {escape(exc.reason)}")
             return (
-                f"The status page did not take the post ({exc.reason}). Nothing new is "
+                f"The status page did not take the post ({escape(exc.reason)}). Nothing new is "
                 "public; press Approve & Publish again to retry."
             )
         except (ApprovalRefused, AutoPublishNotPermitted, DraftClosed, DraftSuperseded) as exc:
             return self._explain(exc)
         except MarshalError as exc:
-            return f"marshal could not publish that draft: {exc}"
+            return f"marshal could not publish that draft: {escape(exc)}"
         outcome = (
-            f":white_check_mark: Published by <@{action.user_id}>: "
-            f"{published.public_url or published.public_incident_id}"
+            f":white_check_mark: Published by {user(action.user_id)}: "
+            f"{escape(published.public_url or published.public_incident_id or '')}"
         )
         self._close(action, published, outcome)
         if action.channel_id:
@@ -131,8 +129,8 @@ class StatusPageReview:
         except (ApprovalRefused, DraftClosed, DraftSuperseded) as exc:
             return self._explain(exc)
         except MarshalError as exc:
-            return f"marshal could not reject that draft: {exc}"
-        self._close(action, rejected, f":no_entry: Rejected by <@{action.user_id}>.")
+            return f"marshal could not reject that draft: {escape(exc)}"
+        self._close(action, rejected, f":no_entry: Rejected by {user(action.user_id)}.")
         return None
 
     def open_edit(self, action: ActionInvocation) -> str | None:
@@ -151,7 +149,7 @@ class StatusPageReview:
         try:
             self._slack.open_view(action.trigger_id, edit_view(draft, context))
         except SlackCallFailed as exc:
-            return f"Could not open the editor: {exc.error}"
+            return f"Could not open the editor: {escape(exc.error)}"
         return None
 
     def submit_edit(self, submission: ViewSubmission) -> dict[str, str] | None:
@@ -166,19 +164,19 @@ class StatusPageReview:
                 expected_hash=context.ref.body_sha256,
             )
         except DraftInvalid as exc:
-            return {EDIT_BLOCK: str(exc)}
+            return {EDIT_BLOCK: escape(exc)}
         except (DraftClosed, DraftSuperseded) as exc:
             return {EDIT_BLOCK: self._explain(exc)}
         except MarshalError as exc:
-            return {EDIT_BLOCK: f"marshal could not save the edit: {exc}"}
+            return {EDIT_BLOCK: f"marshal could not save the edit: {escape(exc)}"}
         self._update(
             context.channel_id,
             context.message_ts,
             edited,
-            f":pencil2: Edited by <@{submission.user_id}>; the new text is below for review.",
+            f":pencil2: Edited by {user(submission.user_id)}; the new text is below for review.",
         )
         self._slack.post_message(
-            context.channel_id, _fallback(edited), blocks=review_blocks(edited)
+            context.channel_id, fallback_text(edited), blocks=review_blocks(edited)
         )
         return None
 
@@ -189,10 +187,10 @@ class StatusPageReview:
         if isinstance(exc, ApprovalRefused):
             return f"You may not do that: {exc.reason}."
         if isinstance(exc, AutoPublishNotPermitted):
-            return f"Not published: {exc.reason}. Nothing was sent to the status page."
+            return f"Not published: {escape(exc.reason)}. Nothing was sent to the status page."
         if isinstance(exc, DraftClosed):
             current = exc.current
-            who = f" by <@{current.approved_by}>" if current.approved_by else ""
+            who = f" by {user(current.approved_by)}" if current.approved_by else ""
             return f"This draft is already {current.status.value}{who}; nothing more to do."
         return STALE
 
@@ -202,7 +200,7 @@ class StatusPageReview:
                 lambda: self._slack.update_message(
                     action.channel_id or "",
                     action.message_ts or "",
-                    _fallback(draft),
+                    fallback_text(draft),
                     blocks=review_blocks(draft, note=note),
                 )
             )
@@ -214,7 +212,7 @@ class StatusPageReview:
     def _update(self, channel_id: str, ts: str, draft: StatusPageDraft, outcome: str) -> None:
         self._post_safely(
             lambda: self._slack.update_message(
-                channel_id, ts, _fallback(draft), blocks=closed_blocks(draft, outcome)
+                channel_id, ts, fallback_text(draft), blocks=closed_blocks(draft, outcome)
             )
         )
 

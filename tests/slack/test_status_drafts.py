@@ -3,7 +3,9 @@ Slack, a temp SQLite store, and the fake Statuspage server as the public status 
 
 from __future__ import annotations
 
+import html
 import json
+import re
 from collections.abc import Iterator
 from typing import Any
 
@@ -141,6 +143,42 @@ def test_draft_approve_publish_with_the_two_person_rule(
     assert public["incident_updates"][0]["body"] == "We're looking into failed payments."
     [closed] = draft_messages(harness, channel)
     assert not has_buttons(closed)
+
+
+_FENCED = re.compile(r"```\n(.*?)\n```", re.DOTALL)
+
+
+def shown(message: dict[str, Any]) -> tuple[str, str]:
+    """What a person reads in the review message: the title and body, as Slack draws the
+    preformatted blocks (entities decoded, the zero-width fence breakers invisible)."""
+    texts = [b["text"]["text"] for b in message["blocks"] if b.get("type") == "section"]
+    pieces = [html.unescape(p).replace("\u200b", "") for t in texts for p in _FENCED.findall(t)]
+    return pieces[0], "".join(pieces[1:])
+
+
+def test_the_review_shows_exactly_what_is_published_and_no_markup_of_it(
+    harness: Harness, public_page: FakeStatuspage
+) -> None:
+    """Mentions, links and formatting in a draft are shown as the characters the status
+    page gets: no ping, no hidden link target, no bold; and the title is shown too."""
+    room = p1_room(harness, "<!channel> checkout & co")
+    channel = str(room.channel_id)
+    body = "<!here> *Fixed* <http://evil.example|see status> ```x``` & <@U0ALICE>\n" + "&" * 900
+    harness.run(DRAFTER, channel, f"status draft monitoring {body}")
+    [message] = draft_messages(harness, channel)
+    raw = json.dumps([message["text"], message["blocks"]])
+    for markup in ("<!here", "<!channel", "<http://evil", "<@U0ALICE"):
+        assert markup not in raw
+    assert all(len(b["text"]["text"]) <= 3000 for b in message["blocks"] if "text" in b)
+    title, shown_body = shown(message)
+    assert (title, shown_body) == ("<!channel> checkout & co", body)
+
+    press(harness, APPROVER, channel, message, ActionId.APPROVE_STATUS_DRAFT)
+    public = wait_for(
+        lambda: [i for i in public_page.incidents() if i["name"] == "<!channel> checkout & co"]
+    )
+    assert public[0]["incident_updates"][0]["body"] == shown_body
+    assert public[0]["status"] == "monitoring"
 
 
 def test_edit_reposts_for_review_and_old_buttons_say_superseded(harness: Harness) -> None:
