@@ -1,10 +1,20 @@
-"""The record of every Web API call the sandbox answered, for tests to assert on."""
+"""The record of every Web API call the sandbox answered, for tests to assert on.
+
+What an app shows without the Web API is recorded beside them under pseudo-methods, since
+it reaches people's screens all the same: a slash command's or a modal's ack body
+(`REPLY_ACK`) and each POST to a response URL (`REPLY_RESPONSE_URL`). Their names hold no
+dot, so no real method is ever mistaken for one.
+"""
 
 from __future__ import annotations
 
 import threading
+import time
 from dataclasses import asdict, dataclass
 from typing import Any
+
+REPLY_ACK = "(ack)"
+REPLY_RESPONSE_URL = "(response_url)"
 
 
 @dataclass(frozen=True)
@@ -28,6 +38,10 @@ class CallLog:
     def record(self, call: ApiCall) -> None:
         with self._lock:
             self._calls.append(call)
+
+    def reply(self, kind: str, body: dict[str, Any], *, ok: bool = True) -> None:
+        """Record an ack body or a response-URL post (`REPLY_ACK`, `REPLY_RESPONSE_URL`)."""
+        self.record(ApiCall(kind, dict(body), time.time(), 200, ok))
 
     def calls(self, method: str | None = None) -> list[ApiCall]:
         with self._lock:

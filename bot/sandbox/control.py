@@ -18,7 +18,7 @@ from starlette.responses import JSONResponse
 from starlette.routing import Route
 
 from bot.sandbox import payloads
-from bot.sandbox.call_log import CallLog
+from bot.sandbox.call_log import REPLY_ACK, CallLog
 from bot.sandbox.records import BOT_USER_ID, ResponseTarget, SlackError, User
 from bot.sandbox.response_url import apply_response
 from bot.sandbox.socket_mode import Delivery, NoSocketConnection, SocketModeHub
@@ -130,6 +130,7 @@ class ControlApi:
         def reply(ack: dict[str, Any] | None) -> None:
             # Slack shows a slash command's ack body as the command's immediate reply.
             if ack and (ack.get("text") or ack.get("blocks")):
+                self._calls.reply(REPLY_ACK, ack)
                 target = ResponseTarget(channel.id, user.id, ephemeral=True)
                 try:
                     apply_response(workspace, target, ack)
@@ -178,6 +179,8 @@ class ControlApi:
         )
         delivery = await self._hub.deliver("interactive", payload, accepts_response_payload=True)
         ack = delivery.ack_payload or {}
+        if ack:
+            self._calls.reply(REPLY_ACK, ack)
         if ack.get("response_action") == "update" and isinstance(ack.get("view"), dict):
             workspace.update_view(ack["view"], view_id=view_id, external_id=None, hash_=None)
         result = _delivery_json(delivery)

@@ -14,6 +14,7 @@ from typing import Any
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 
+from bot.sandbox.call_log import REPLY_RESPONSE_URL, CallLog
 from bot.sandbox.records import BOT_USER_ID, ResponseTarget, SlackError
 from bot.sandbox.workspace import Workspace
 
@@ -64,8 +65,9 @@ def apply_response(workspace: Workspace, target: ResponseTarget, body: dict[str,
 
 
 class ResponseUrls:
-    def __init__(self, workspace: Callable[[], Workspace]) -> None:
+    def __init__(self, workspace: Callable[[], Workspace], calls: CallLog | None = None) -> None:
         self._workspace = workspace
+        self._calls = calls
 
     async def endpoint(self, request: Request) -> JSONResponse:
         workspace = self._workspace()
@@ -82,5 +84,9 @@ class ResponseUrls:
         try:
             apply_response(workspace, target, body)
         except SlackError as exc:
+            if self._calls is not None:
+                self._calls.reply(REPLY_RESPONSE_URL, body, ok=False)
             return JSONResponse({"ok": False, "error": exc.error}, status_code=400)
+        if self._calls is not None:
+            self._calls.reply(REPLY_RESPONSE_URL, body)
         return JSONResponse({"ok": True})

@@ -103,7 +103,11 @@ class SandboxSlack:
             routes=[
                 Route("/", Page(current).endpoint),
                 Route("/api/{method}", web_api.endpoint, methods=["GET", "POST"]),
-                Route("/response/{response_id}", ResponseUrls(current).endpoint, methods=["POST"]),
+                Route(
+                    "/response/{response_id}",
+                    ResponseUrls(current, self.call_log).endpoint,
+                    methods=["POST"],
+                ),
                 WebSocketRoute("/socket-mode/{ticket}", self.hub.endpoint),
                 *control.routes(),
             ]
