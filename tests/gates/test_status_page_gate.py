@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import threading
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import pytest
 
@@ -21,6 +22,9 @@ from bot.gates.errors import (
 )
 from bot.gates.status_page import MAX_BODY_CHARS, PUBLISH_LEASE, StatusPageApprovalGate
 from bot.ports.status_page import PublishMarker
+from bot.settings import Settings
+from bot.wiring.status_page import build_status_page_gate
+from bot.wiring.stores import build_audit_log, build_store
 from tests.contract.conftest import SqliteTamper
 from tests.fakes.statuspage import Fault
 from tests.gates.conftest import GateWorld, InterleavingDraftStore, listed_approvers, make_client
@@ -652,3 +656,18 @@ def test_releasing_a_stalled_publish_can_lose_a_race(world: GateWorld) -> None:
     )
     with pytest.raises(DraftClosed, match="published"):
         gate.approve(stuck.id, OTHER, stuck.body_sha256)
+
+
+def test_start_up_wiring_warns_when_the_rule_has_no_approvers(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    def warnings_with(approvers: list[str]) -> list[str]:
+        caplog.clear()
+        settings = Settings(marshal_db_path=tmp_path / "wired.db", marshal_approvers=approvers)
+        store, audit = build_store(settings), build_audit_log(settings)
+        with caplog.at_level("WARNING", logger="bot.gates.status_page"):
+            build_status_page_gate(settings, store, audit, listed_approvers)
+        return [r.getMessage() for r in caplog.records if r.levelname == "WARNING"]
+
+    assert ["MARSHAL_APPROVERS" in w for w in warnings_with([])] == [True]
+    assert warnings_with(["U0CAROL"]) == []
