@@ -8,6 +8,7 @@ from bot.commands.base import CommandContext, CommandReply
 from bot.domain.ids import new_id
 from bot.domain.models import Alert, AlertSource, AlertStatus, Incident
 from bot.domain.severity import Severity
+from bot.services.slack_text import escape, user
 
 # Persists the alert and enqueues ALERT_RECEIVED, like a webhook; returns the incident.
 SubmitAlert = Callable[[Alert], Incident]
@@ -31,12 +32,12 @@ class DeclareCommand:
         usage = f"Usage: {ctx.hint(f'declare {self.usage}')}"
         parsed = _parse(ctx.args)
         if isinstance(parsed, str):
-            return CommandReply.usage(f"{parsed}. {usage}")
+            return CommandReply.usage(f"{escape(parsed)}. {usage}")
         title, options = parsed
         try:
             severity = Severity.parse(options.get("--severity", DEFAULT_SEVERITY.value))
         except ValueError as exc:
-            return CommandReply.usage(f"{exc}. {usage}")
+            return CommandReply.usage(f"{escape(exc)}. {usage}")
         external_id = new_id("slack")
         alert = Alert(
             source=AlertSource.SLACK,
@@ -47,13 +48,13 @@ class DeclareCommand:
             severity=severity,
             service=options.get("--service"),
             team=options.get("--team"),
-            description=f"Declared in Slack by <@{ctx.user_id}>.",
+            description="Declared in Slack.",  # who: the declared_by label
             labels={"declared_by": ctx.user_id, "declared_in": ctx.channel_id},
             oncall=[ctx.user_id],
         )
         incident = self._submit_alert(alert)
         return CommandReply(
-            f"<@{ctx.user_id}> declared incident `{incident.id}`: *{incident.title}* "
+            f"{user(ctx.user_id)} declared incident `{incident.id}`: *{escape(incident.title)}* "
             f"({incident.severity.value}). The war room is being assembled.",
             in_channel=True,
         )

@@ -7,6 +7,7 @@ from bot.domain.audit import AuditAction
 from bot.ports.audit import AuditLog
 from bot.ports.slack import SlackCallFailed, SlackGateway
 from bot.services.known_users import why_not_a_responder
+from bot.services.slack_text import escape
 
 
 class InviteCommand:
@@ -36,7 +37,7 @@ class InviteCommand:
         if users:
             result = self._slack.invite(ctx.channel_id, users)
             invited = result.invited
-            problems.update({mention(u): error for u, error in result.failed.items()})
+            problems.update(dict(result.failed.items()))
         if invited:
             self._audit.append(
                 incident.id,
@@ -74,7 +75,8 @@ def _reply(invited: list[str], problems: dict[str, str]) -> CommandReply:
         parts.append("Invited " + ", ".join(mention(u) for u in invited) + ".")
     if problems:
         parts.append(
-            "Could not invite:\n" + "\n".join(f"• {who}: {why}" for who, why in problems.items())
+            "Could not invite:\n"
+            + "\n".join(f"• `{escape(who)}`: {escape(why)}" for who, why in problems.items())
         )
     text = "\n".join(parts)
     return CommandReply(text) if invited else CommandReply.failed(text)

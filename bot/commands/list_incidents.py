@@ -5,15 +5,16 @@ from __future__ import annotations
 from bot.commands.base import CommandContext, CommandReply
 from bot.domain.models import Incident
 from bot.ports.store import IncidentStore
+from bot.services.slack_text import channel, escape
 
 PAGE_SIZE = 10
 
 
 def _line(incident: Incident) -> str:
-    where = f" <#{incident.channel_id}>" if incident.channel_id else ""
+    where = f" {channel(incident.channel_id)}" if incident.channel_id else ""
     return (
         f"• `{incident.id}` {incident.severity.value} {incident.status.value} — "
-        f"{incident.title[:100]}{where}"
+        f"{escape(incident.title[:100])}{where}"
     )
 
 

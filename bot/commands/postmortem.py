@@ -15,7 +15,7 @@ from bot.ports.audit import AuditLog
 from bot.ports.store import IncidentStore
 from bot.services.incident_updates import apply_change
 from bot.services.permissions import IncidentPermissions
-from bot.services.war_room.context_message import escape_mrkdwn
+from bot.services.slack_text import escape
 
 ACTION = "mark the postmortem done"
 
@@ -104,6 +104,6 @@ class PostmortemCommand:
         )
         return CommandReply(
             f"{mention(ctx.user_id)} marked the postmortem of "
-            f"*{escape_mrkdwn(stored.title)}* done; no more postmortem reminders.",
+            f"*{escape(stored.title)}* done; no more postmortem reminders.",
             in_channel=True,
         )

@@ -17,6 +17,7 @@ from bot.domain.models import Incident
 from bot.ports.audit import AuditLog
 from bot.ports.store import IncidentStore
 from bot.services.permissions import PermissionRefused
+from bot.services.slack_text import escape
 
 log = logging.getLogger(__name__)
 
@@ -87,13 +88,14 @@ class CommandRegistry:
         subcommand = self._subcommands.get(name)
         if subcommand is None:
             return name, CommandReply.usage(
-                f"Unknown subcommand `{name[:40]}`. Try `{self._command} help`."
+                f"Unknown subcommand `{escape(name[:40])}`. Try `{self._command} help`."
             )
         try:
             args = rest.split() if subcommand.free_text else shlex.split(rest)
         except ValueError as exc:
             return name, CommandReply.usage(
-                f"I could not read those arguments ({exc}); check that every quote is closed. "
+                f"I could not read those arguments ({escape(exc)}); check that every quote is "
+                "closed. "
                 f"Usage: `{self._command} {subcommand.name} {subcommand.usage}`".rstrip()
             )
         if len(args) > self._limits.max_args:
@@ -131,7 +133,9 @@ class CommandRegistry:
                 f"Sorry, you may not {exc.action}: {exc.reason}.", outcome=Outcome.REFUSED
             )
         except MarshalError as exc:
-            return CommandReply.failed(f"`{ctx.command} {ctx.name}` did not complete: {exc}")
+            return CommandReply.failed(
+                f"`{ctx.command} {ctx.name}` did not complete: {escape(exc)}"
+            )
         except Exception:
             log.exception("subcommand crashed", extra={"subcommand": ctx.name})
             return CommandReply.failed(

@@ -6,6 +6,7 @@ from bot.commands.base import CommandContext, CommandReply
 from bot.domain.durations import DurationError, parse_days
 from bot.ports.store import IncidentStore
 from bot.services.incident_report import build_report, render_report
+from bot.services.slack_text import escape
 
 MAX_DAYS = 365
 
@@ -28,8 +29,11 @@ class ReportCommand:
             days = parse_days(window, maximum_days=MAX_DAYS)
         except DurationError:
             return CommandReply.usage(
-                f"`{window[:40]}` is not a window like 7d or 30d (1d to {MAX_DAYS}d). "
+                f"`{escape(window[:40])}` is not a window like 7d or 30d (1d to {MAX_DAYS}d). "
                 f"Usage: {ctx.hint(f'report {self.usage}')}"
             )
         report = build_report(self._store, days)
-        return CommandReply(render_report(report), in_channel=True)
+        # service names come from alerts; the CLI prints the same report unescaped
+        services = {escape(name): count for name, count in report.by_service.items()}
+        shown = report.model_copy(update={"by_service": services})
+        return CommandReply(render_report(shown), in_channel=True)

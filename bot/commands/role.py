@@ -13,6 +13,7 @@ from bot.ports.store import IncidentStore
 from bot.services.incident_updates import apply_change
 from bot.services.known_users import why_not_a_responder
 from bot.services.permissions import IncidentPermissions
+from bot.services.slack_text import escape
 
 log = logging.getLogger(__name__)
 
@@ -58,7 +59,7 @@ class RoleCommand:
         holder = parse_user(ctx.args[1]) if len(ctx.args) == 2 else ctx.user_id
         if holder is None:
             return CommandReply.usage(
-                f"`{ctx.args[1][:60]}` is not a Slack user mention. "
+                f"`{escape(ctx.args[1][:60])}` is not a Slack user mention. "
                 f"Usage: {ctx.hint(f'role {self.usage}')}"
             )
         incident = ctx.require_incident()

@@ -10,6 +10,7 @@ from bot.ports.audit import AuditLog
 from bot.ports.store import IncidentStore
 from bot.services.incident_updates import apply_change
 from bot.services.permissions import IncidentPermissions
+from bot.services.slack_text import escape
 
 
 class SeverityCommand:
@@ -32,7 +33,7 @@ class SeverityCommand:
         try:
             target = Severity.parse(ctx.args[0])
         except ValueError as exc:
-            return CommandReply.usage(f"{exc}. Usage: {ctx.hint(f'severity {self.usage}')}")
+            return CommandReply.usage(f"{escape(exc)}. Usage: {ctx.hint(f'severity {self.usage}')}")
         incident = ctx.require_incident()
         self._permissions.require(
             self._permissions.may_change_severity(ctx.user_id, incident),

@@ -13,6 +13,7 @@ from slack_sdk.models.blocks import HeaderBlock, MarkdownTextObject, SectionBloc
 
 from bot.commands.base import CommandContext, CommandReply, mention
 from bot.domain.models import Incident, PublicStatus, Role, StatusPageDraft
+from bot.services.slack_text import channel, escape, escape_clipped
 
 
 class StatusDrafting(Protocol):
@@ -45,7 +46,7 @@ def summary_lines(incident: Incident) -> list[str]:
         + (f" by {mention(incident.acknowledged_by)}" if incident.acknowledged_by else ""),
         f"*Mitigated:* {_when(incident.mitigated_at)}",
         f"*Resolved:* {_when(incident.resolved_at)}",
-        f"*Channel:* <#{incident.channel_id}>" if incident.channel_id else "*Channel:* —",
+        f"*Channel:* {channel(incident.channel_id)}",
     ]
 
 
@@ -67,9 +68,9 @@ class StatusCommand:
         if ctx.args[:1] == ["draft"]:
             return self._draft(ctx, incident)
         lines = summary_lines(incident)
-        text = f"*{incident.title}*\n" + "\n".join(lines)
+        text = f"*{escape(incident.title)}*\n" + "\n".join(lines)
         blocks = [
-            HeaderBlock(text=incident.title[:150]).to_dict(),
+            HeaderBlock(text=escape_clipped(incident.title, 150)).to_dict(),
             SectionBlock(
                 fields=[MarkdownTextObject(text=line) for line in lines[:10]],
             ).to_dict(),

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from bot.commands.base import CommandContext, CommandReply, mention
+from bot.commands.base import CommandContext, CommandReply
 from bot.ports.store import IncidentStore
+from bot.services.slack_text import escape, user
 
 PAGE_SIZE = 10
 MAX_ENTRY_CHARS = 200
@@ -32,8 +33,8 @@ class TimelineCommand:
             return CommandReply.usage(f"There are only {pages} timeline page(s).")
         shown = entries[(page - 1) * PAGE_SIZE : page * PAGE_SIZE]
         lines = [
-            f"• {e.at.strftime('%H:%M:%S')} {e.kind.value} {mention(e.author)}: "
-            f"{e.text[:MAX_ENTRY_CHARS]}"
+            f"• {e.at.strftime('%H:%M:%S')} {e.kind.value} {user(e.author)}: "
+            f"{escape(e.text[:MAX_ENTRY_CHARS])}"
             for e in shown
         ]
         footer = f"Page {page} of {pages}."

@@ -17,7 +17,7 @@ from bot.domain.severity import Severity
 from bot.ports.queue import QueueMessage
 from bot.ports.slack import SlackCallFailed, SlackGateway
 from bot.ports.store import IncidentStore
-from bot.services.war_room.context_message import escape_mrkdwn
+from bot.services.slack_text import escape
 from bot.services.war_room.steps import IncidentLedger, StepName
 
 log = logging.getLogger(__name__)
@@ -73,8 +73,8 @@ class AlertReceivedHandler:
             return
         started = time.monotonic()
         text = (
-            f":mag: {incident.severity.value} *{escape_mrkdwn(incident.title)}*"
-            f" ({escape_mrkdwn(incident.service or 'unknown service')}) needs triage."
+            f":mag: {incident.severity.value} *{escape(incident.title)}*"
+            f" ({escape(incident.service or 'unknown service')}) needs triage."
             f" Incident `{incident.id}`; open a war room with `/marshal assemble {incident.id}`."
         )
         try:

@@ -12,6 +12,7 @@ import logging
 from bot.domain.errors import NotFound
 from bot.ports.slack import SlackCallFailed
 from bot.ports.store import IncidentStore
+from bot.services.slack_text import escape
 from bot.services.war_room.checklist import (
     ChecklistAction,
     ChecklistService,
@@ -49,7 +50,7 @@ class ChecklistActionHandler:
                 message_ts=message_ts,
             )
         except (StaleChecklistAction, NotFound) as refusal:
-            return f"Nothing changed: {refusal}."
+            return f"Nothing changed: {escape(refusal)}."
         except SlackCallFailed as exc:
             log.warning("checklist re-render failed", extra={"error": str(exc)})
             return f"Saved, but the checklist message could not be refreshed ({exc.error})."

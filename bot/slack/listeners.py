@@ -17,6 +17,7 @@ from slack_bolt import Ack, Respond
 from bot.commands.base import CommandReply
 from bot.commands.registry import CommandRegistry
 from bot.domain.errors import MarshalError
+from bot.services.slack_text import escape
 from bot.services.timeline_capture import Reaction, TimelineCapture
 from bot.slack.actions import ActionInvocation, ActionRoute, ViewRoute, ViewSubmission
 
@@ -64,7 +65,9 @@ class SlashCommandListener:
         except MarshalError as exc:
             # the registry answers for subcommands; this is the store or audit log failing
             log.warning("command could not run", extra={"error": str(exc)})
-            return CommandReply.failed(f"marshal could not run that command right now: {exc}")
+            return CommandReply.failed(
+                f"marshal could not run that command right now: {escape(exc)}"
+            )
         except Exception:
             log.exception("command dispatch crashed")
             return CommandReply.failed("marshal failed to run that command; see its logs.")

@@ -8,6 +8,7 @@ from bot.ports.store import IncidentStore
 from bot.services.permissions import IncidentPermissions
 from bot.services.resolution.ratings import RatingRecorder, average, parse_rating
 from bot.services.resolution.starter import ResolutionStarter, Started
+from bot.services.slack_text import escape
 from bot.slack.actions import ActionId, ActionInvocation, ActionRoute
 
 RATE_ACTIONS = (ActionId.RATE_1, ActionId.RATE_2, ActionId.RATE_3, ActionId.RATE_4, ActionId.RATE_5)
@@ -42,7 +43,7 @@ class ResolutionButtons:
         try:
             started = self._starter.resolve(incident, action.user_id, None)
         except MarshalError as exc:
-            return f"marshal could not resolve the incident: {exc}"
+            return f"marshal could not resolve the incident: {escape(exc)}"
         if started.outcome is Started.RESOLVED:
             # The announcement step tells the room; this confirms the press to the presser.
             return "Resolved. The announcement, rating and postmortem follow in the room."
@@ -56,7 +57,7 @@ class ResolutionButtons:
         try:
             stored = self._ratings.record(incident_id, action.user_id, score)
         except MarshalError as exc:
-            return f"Your rating was not saved: {exc}"
+            return f"Your rating was not saved: {escape(exc)}"
         return (
             f"Thanks, your rating is {score}/5 (average {average(stored)} "
             f"from {len(stored.ratings)} people). Press another number to change it."

@@ -21,6 +21,7 @@ from bot.services.nudges.messages import (
 )
 from bot.services.nudges.silence import NudgeSilence, SilenceLength
 from bot.services.nudges.status_updates import StatusUpdateRecorder
+from bot.services.slack_text import escape
 
 log = logging.getLogger(__name__)
 
@@ -62,7 +63,7 @@ class NudgeInteractions:
         try:
             self._silence.silence(incident_id, user_id, length, via="button")
         except MarshalError as exc:
-            self._tell(channel_id, user_id, f"Nudges are NOT paused: {exc}. Try again.")
+            self._tell(channel_id, user_id, f"Nudges are NOT paused: {escape(exc)}. Try again.")
             return
         try:
             self._slack.post_message(
@@ -91,7 +92,7 @@ class NudgeInteractions:
             )
         except MarshalError as exc:
             return SubmissionResult(
-                {StatusUpdateField.TEXT.value: f"Not saved: {exc}. Submit again."}, []
+                {StatusUpdateField.TEXT.value: f"Not saved: {escape(exc)}. Submit again."}, []
             )
         incident = self._store.get(submission.incident_id)
         if incident is not None and incident.channel_id:
@@ -103,7 +104,7 @@ class NudgeInteractions:
         """Opens the modal; returns a sentence for the presser only when that failed."""
         view = self.status_update_view(incident_id)
         if view is None:
-            return f"Incident {incident_id} no longer exists; there is nothing to update."
+            return f"Incident {escape(incident_id)} no longer exists; there is nothing to update."
         if not trigger_id:
             return "Slack sent no trigger id with the button press, so the form cannot open."
         try:

@@ -23,6 +23,7 @@ from slack_sdk.models.blocks import (
 from slack_sdk.models.views import View
 
 from bot.domain.models import Incident
+from bot.services import slack_text
 
 SILENCE_BUTTON_SECONDS = 30 * 60
 
@@ -53,8 +54,9 @@ class SlackMessage:
 
 
 def mention(user: str) -> str:
-    """A Slack mention for a user id; emails (unresolved responders) are shown as they are."""
-    return f"<@{user}>" if user[:1] in {"U", "W"} and "@" not in user else user
+    """A Slack mention for a user id; anything else (an email of an unresolved responder,
+    from the alert) is shown as escaped text, never as markup."""
+    return slack_text.user(user)
 
 
 def commander_or_hint(incident: Incident, command: str) -> str:
@@ -71,10 +73,11 @@ def responders(incident: Incident) -> str:
 def nudge_message(incident: Incident, *, every: str, command: str) -> SlackMessage:
     who = commander_or_hint(incident, command)
     text = f"Status update due for {incident.id} ({incident.severity.value}) — {who}"
+    title = slack_text.escape(incident.title)
     blocks = [
         SectionBlock(
             text=MarkdownTextObject(
-                text=f":alarm_clock: *Status update due* for *{incident.title}* "
+                text=f":alarm_clock: *Status update due* for *{title}* "
                 f"({incident.severity.value}, every {every}).\n*Who:* {who}"
             )
         ),

@@ -25,6 +25,7 @@ from bot.services.nudges.schedule import (
     inactive_cadence,
     nudge_anchor,
 )
+from bot.services.slack_text import escape
 from bot.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -137,7 +138,7 @@ class Reminders:
     def _text(self, template: str, incident: Incident, *, who: str, age: float) -> str:
         return template.format(
             who=who,
-            title=incident.title,
+            title=escape(incident.title),
             id=incident.id,
             age=describe_seconds(age),
             command=self._settings.marshal_command,

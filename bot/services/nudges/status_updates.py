@@ -20,6 +20,7 @@ from bot.ports.slack import SlackCallFailed, SlackGateway
 from bot.ports.store import IncidentStore
 from bot.services.nudges.incident_edit import edit_incident
 from bot.services.nudges.messages import mention
+from bot.services.slack_text import escape
 
 
 class StatusDraftStarter(Protocol):
@@ -92,7 +93,8 @@ class StatusUpdateRecorder:
             return ""
         try:
             self._slack.post_message(
-                incident.channel_id, f":memo: Status update from {mention(user_id)}:\n{text}"
+                incident.channel_id,
+                f":memo: Status update from {mention(user_id)}:\n{escape(text)}",
             )
         except SlackCallFailed as exc:
             return f"It is on the timeline, but posting it in the room failed ({exc.error})."
@@ -104,4 +106,4 @@ class StatusUpdateRecorder:
         try:
             return self._start_draft(incident, text, user_id)
         except MarshalError as exc:
-            return f"No status-page draft was started: {exc}"
+            return f"No status-page draft was started: {escape(exc)}"

@@ -38,7 +38,7 @@ from bot.services.resolution.hooks import (
 from bot.services.resolution.ratings import rating_blocks
 from bot.services.resolution.starter import describe_resolver
 from bot.services.resolution.steps import ResolutionStep, required_steps
-from bot.services.war_room.context_message import escape_mrkdwn
+from bot.services.slack_text import escape
 from bot.services.war_room.steps import IncidentLedger
 
 log = logging.getLogger(__name__)
@@ -136,7 +136,7 @@ class ResolutionFlow:
     def _report(self, incident: Incident, problems: list[str]) -> None:
         if not incident.channel_id:
             return
-        lines = "\n".join(f"• {p}" for p in problems)
+        lines = "\n".join(f"• {escape(p)}" for p in problems)
         text = (
             f":warning: Some resolve steps did not finish; marshal retries them shortly:\n{lines}"
         )
@@ -177,11 +177,9 @@ class ResolutionFlow:
     def _announcement(self, incident: Incident) -> dict[str, Any]:
         times = response_times(incident)
         who = describe_resolver(incident.resolved_by)
-        summary = (
-            f": {escape_mrkdwn(incident.resolution_summary)}" if incident.resolution_summary else ""
-        )
+        summary = f": {escape(incident.resolution_summary)}" if incident.resolution_summary else ""
         text = (
-            f":white_check_mark: {incident.severity.value} *{escape_mrkdwn(incident.title)}* "
+            f":white_check_mark: {incident.severity.value} *{escape(incident.title)}* "
             f"resolved by {who}{summary} (time to resolve {describe_seconds(times.resolve)})."
         )
         posted: dict[str, Any] = {}
@@ -267,10 +265,10 @@ class ResolutionFlow:
         filed = incident.resolution[S.POSTMORTEM_FILED.value].detail
         if not incident.channel_id:
             return {"skipped": "no room"}
-        note = f" ({filed['note']})" if filed.get("note") else ""
+        note = f" ({escape(filed['note'])})" if filed.get("note") else ""
         text = (
-            f":memo: Postmortem filed in {filed['tracker']}{note}: {filed['url']}\n"
-            f"It is {filed['described']}. Please review it and add the action items."
+            f":memo: Postmortem filed in {escape(filed['tracker'])}{note}: {escape(filed['url'])}\n"
+            f"It is {escape(filed['described'])}. Please review it and add the action items."
         )
         if filed.get("unassigned"):
             text += f"\n:warning: It is not assigned: {filed['unassigned']}. Assign it by hand."

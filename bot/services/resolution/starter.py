@@ -22,6 +22,7 @@ from bot.domain.models import Incident, utcnow
 from bot.ports.audit import AuditLog
 from bot.ports.queue import EventType, Queue
 from bot.ports.store import IncidentStore, OutboxEvent
+from bot.services import slack_text
 from bot.services.incident_updates import apply_change
 from bot.services.outbox_relay import deliver
 from bot.services.resolution.steps import is_complete
@@ -33,7 +34,7 @@ MARSHAL = "marshal"  # `resolved_by` when marshal itself resolved (MARSHAL_AUTO_
 
 def describe_resolver(user_id: str | None) -> str:
     """Who resolved it, as Slack text: a mention, except marshal, which is no Slack user."""
-    return f"<@{user_id}>" if user_id and user_id != MARSHAL else MARSHAL
+    return slack_text.user(user_id) if user_id and user_id != MARSHAL else MARSHAL
 
 
 class Started(StrEnum):

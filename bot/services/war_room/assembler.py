@@ -34,13 +34,14 @@ from bot.ports.audit import AuditLog
 from bot.ports.directory import Directory
 from bot.ports.slack import Channel, InviteResult, SlackCallFailed, SlackGateway
 from bot.ports.store import IncidentStore
+from bot.services.slack_text import channel, clip, escape, escape_clipped, user
 from bot.services.war_room.channel_name import channel_name
 from bot.services.war_room.checklist import (
     ChecklistConfig,
     pin_checklist,
     post_and_pin_checklist,
 )
-from bot.services.war_room.context_message import context_text, escape_mrkdwn, render_context
+from bot.services.war_room.context_message import context_text, render_context
 from bot.services.war_room.context_snapshot import (
     ContextSnapshotter,
     render_snapshot,
@@ -75,13 +76,14 @@ def is_assembled(incident: Incident) -> bool:
 
 
 def topic_for(incident: Incident) -> str:
-    commander = f"<@{incident.commander}>" if incident.commander else "unassigned"
-    text = f"{incident.severity.value} · {incident.service or 'unknown service'} · IC: {commander}"
-    return f"{text} · {incident.title}"[:_TEXT_LIMIT]
+    commander = user(incident.commander, nobody="unassigned")
+    service = escape(incident.service or "unknown service")
+    text = f"{incident.severity.value} · {service} · IC: {commander}"
+    return clip(f"{text} · {escape(incident.title)}", _TEXT_LIMIT)
 
 
 def purpose_for(incident: Incident) -> str:
-    return f"War room for incident {incident.id}: {incident.title}"[:_TEXT_LIMIT]
+    return clip(f"War room for incident {incident.id}: {escape(incident.title)}", _TEXT_LIMIT)
 
 
 class _Room:
@@ -244,7 +246,7 @@ class WarRoomAssembler:
         if self._announce_channel:
             text = (
                 f":warning: Could not open the war room for {failed.severity.value} "
-                f"*{escape_mrkdwn(failed.title)}* (`{failed.id}`): {reason}. "
+                f"*{escape(failed.title)}* (`{failed.id}`): {escape(reason)}. "
                 f"Retry with `/marshal assemble {failed.id}`."
             )
             try:
@@ -381,7 +383,7 @@ class WarRoomAssembler:
             log.warning("incident %s: step %s failed: %s", room.ledger.incident.id, step, exc)
             # An optional step is not redone by `assemble` once the room counts as assembled.
             retry = "" if step in OPTIONAL_ROOM_STEPS else " (retry with `/marshal assemble`)"
-            room.problems.append(f"{step.value.replace('_', ' ')}: {exc}{retry}")
+            room.problems.append(f"{step.value.replace('_', ' ')}: {escape(exc)}{retry}")
 
     def _topic(self, room: _Room, started: float) -> None:
         incident = room.ledger.incident
@@ -425,12 +427,12 @@ class WarRoomAssembler:
                 event_id=f"{incident.id}.invite-failed.{_digest(sorted(not_invited))}",
             )
         room.problems.extend(
-            f"could not invite {escape_mrkdwn(who)}: {why}" for who, why in not_invited.items()
+            f"could not invite {escape(who)}: {escape(why)}" for who, why in not_invited.items()
         )
         if responders.directory_error:
             room.problems.append(
-                f"the directory for team {escape_mrkdwn(responders.team or '?')} was unavailable "
-                f"({responders.directory_error}); invite the team by hand"
+                f"the directory for team {escape(responders.team or '?')} was unavailable "
+                f"({escape(responders.directory_error)}); invite the team by hand"
             )
         self._done(
             room,
@@ -476,10 +478,12 @@ class WarRoomAssembler:
         added: list[str] = []
         for link in incident.links:
             try:
-                self._slack.add_bookmark(room.channel_id, link.title[:_TEXT_LIMIT], link.url)
+                self._slack.add_bookmark(
+                    room.channel_id, escape_clipped(link.title, _TEXT_LIMIT), link.url
+                )
                 added.append(link.url)
             except SlackCallFailed as exc:
-                room.problems.append(f"bookmark {escape_mrkdwn(link.title)}: {exc.error}")
+                room.problems.append(f"bookmark {escape(link.title)}: {escape(exc.error)}")
         self._done(
             room, StepName.BOOKMARKS, started, {"urls": added}, audit=AuditAction.BOOKMARKS_ADDED
         )
@@ -491,8 +495,8 @@ class WarRoomAssembler:
             return
         drill = " (drill)" if incident.drill else ""
         text = (
-            f":rotating_light: {incident.severity.value}{drill} *{escape_mrkdwn(incident.title)}*"
-            f" — war room <#{room.channel_id}>"
+            f":rotating_light: {incident.severity.value}{drill} *{escape(incident.title)}*"
+            f" — war room {channel(room.channel_id)}"
         )
         ts = self._slack.post_message(self._announce_channel, text)
         self._done(

@@ -28,6 +28,7 @@ from bot.domain.severity import Severity
 from bot.ports.audit import AuditLog
 from bot.ports.slack import SlackGateway
 from bot.ports.store import IncidentStore
+from bot.services.slack_text import escape, user
 from bot.services.war_room.steps import IncidentLedger
 
 
@@ -99,7 +100,7 @@ def parse_button_value(value: str) -> tuple[str, str]:
 
 def checklist_text(incident: Incident, items: Sequence[ChecklistItem]) -> str:
     done = sum(1 for item in items if item.key in incident.checklist)
-    return f"Checklist for {incident.title}: {done}/{len(items)} done"
+    return f"Checklist for {escape(incident.title)}: {done}/{len(items)} done"
 
 
 def render_checklist(incident: Incident, items: Sequence[ChecklistItem]) -> list[dict[str, Any]]:
@@ -109,7 +110,7 @@ def render_checklist(incident: Incident, items: Sequence[ChecklistItem]) -> list
     for item in items:
         tick = incident.checklist.get(item.key)
         if tick:
-            text = f":white_check_mark: ~{item.label}~  <@{tick.by}> {tick.at:%H:%M} UTC"
+            text = f":white_check_mark: ~{item.label}~  {user(tick.by)} {tick.at:%H:%M} UTC"
             button = ButtonElement(
                 text="Undo",
                 action_id=ChecklistAction.UNTICK.value,

@@ -16,7 +16,8 @@ from slack_sdk.models.blocks import (
     SectionBlock,
 )
 
-from bot.domain.models import Incident
+from bot.domain.models import AlertSource, Incident
+from bot.services.slack_text import clip, escape, escape_clipped, link, user
 
 _SECTION_LIMIT = 3000
 _HEADER_LIMIT = 150
@@ -27,43 +28,32 @@ _SEVERITY_EMOJI = {
 }
 
 
-def escape_mrkdwn(text: str) -> str:
-    """Slack's three control characters, so untrusted text renders literally."""
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-
-
-def _clip(text: str, limit: int) -> str:
-    return text if len(text) <= limit else text[: limit - 1] + "…"
-
-
-def _link(url: str, title: str) -> str:
-    safe_title = escape_mrkdwn(title).replace("|", "¦")
-    safe_url = url.replace(">", "%3E").replace("|", "%7C").replace(" ", "%20")
-    return f"<{safe_url}|{safe_title}>"
-
-
 def context_text(incident: Incident) -> str:
     """The notification fallback text (what shows in push notifications and search)."""
-    return f"{incident.severity.value} incident: {incident.title}"
+    return f"{incident.severity.value} incident: {escape(incident.title)}"
 
 
 def render_context(incident: Incident) -> list[dict[str, Any]]:
     emoji = _SEVERITY_EMOJI.get(incident.severity.value, ":white_circle:")
-    commander = f"<@{incident.commander}>" if incident.commander else "_unassigned_"
+    commander = user(incident.commander, nobody="_unassigned_")
     fields = [
         f"*Severity*\n{emoji} {incident.severity.value}",
         f"*Status*\n{incident.status.value}",
-        f"*Service*\n{escape_mrkdwn(incident.service or 'unknown')}",
-        f"*Team*\n{escape_mrkdwn(incident.team or incident.service or 'unknown')}",
+        f"*Service*\n{escape(incident.service or 'unknown')}",
+        f"*Team*\n{escape(incident.team or incident.service or 'unknown')}",
         f"*Source*\n{incident.source.value}" + (" (drill)" if incident.drill else ""),
         f"*Alerts*\n{incident.alert_count}",
         f"*Commander*\n{commander}",
         f"*Triggered*\n<!date^{int(incident.triggered_at.timestamp())}^{{date_short}} "
         f"{{time}}|{incident.triggered_at:%Y-%m-%d %H:%M} UTC>",
     ]
+    declared_by = incident.labels.get("declared_by")
+    if incident.source is AlertSource.SLACK and declared_by:
+        # set by `declare` from Slack's own user id; an alert's labels could claim anyone
+        fields.append(f"*Declared by*\n{user(declared_by)}")
     blocks: list[dict[str, Any]] = [
         HeaderBlock(
-            text=_clip(f"{incident.severity.value} · {incident.title}", _HEADER_LIMIT)
+            text=escape_clipped(f"{incident.severity.value} · {incident.title}", _HEADER_LIMIT)
         ).to_dict(),
         SectionBlock(fields=[MarkdownTextObject(text=f) for f in fields]).to_dict(),
     ]
@@ -71,15 +61,15 @@ def render_context(incident: Incident) -> list[dict[str, Any]]:
         blocks.append(
             SectionBlock(
                 text=MarkdownTextObject(
-                    text=_clip(escape_mrkdwn(incident.description.strip()), _SECTION_LIMIT)
+                    text=escape_clipped(incident.description.strip(), _SECTION_LIMIT)
                 )
             ).to_dict()
         )
     if incident.links:
-        lines = "\n".join(f"• {_link(link.url, link.title)}" for link in incident.links)
+        lines = "\n".join(f"• {link(each.url, each.title)}" for each in incident.links)
         blocks.append(
             SectionBlock(
-                text=MarkdownTextObject(text=_clip(f"*Links*\n{lines}", _SECTION_LIMIT))
+                text=MarkdownTextObject(text=clip(f"*Links*\n{lines}", _SECTION_LIMIT))
             ).to_dict()
         )
     blocks.append(DividerBlock().to_dict())

@@ -19,7 +19,7 @@ from slack_sdk.models.blocks import ContextBlock, HeaderBlock, MarkdownTextObjec
 
 from bot.domain.models import Incident, utcnow
 from bot.ports.context import ContextCatalog, ContextSection, ContextSource, ContextUnavailable
-from bot.services.war_room.context_message import escape_mrkdwn
+from bot.services.slack_text import escape, escape_clipped
 
 log = logging.getLogger(__name__)
 
@@ -95,12 +95,14 @@ def _fetch(incident_id: str, source: ContextSource, now: datetime) -> ContextSec
 
 def snapshot_text(incident: Incident, snapshot: Snapshot) -> str:
     """The notification fallback text."""
-    return f"Context snapshot for {snapshot.name}: {incident.title}"
+    return f"Context snapshot for {escape(snapshot.name)}: {escape(incident.title)}"
 
 
 def render_snapshot(snapshot: Snapshot) -> list[dict[str, Any]]:
     blocks: list[dict[str, Any]] = [
-        HeaderBlock(text=_clip(f"Context snapshot · {snapshot.name}", _HEADER_LIMIT)).to_dict()
+        HeaderBlock(
+            text=escape_clipped(f"Context snapshot · {snapshot.name}", _HEADER_LIMIT)
+        ).to_dict()
     ]
     for section in snapshot.sections:
         blocks.append(SectionBlock(text=MarkdownTextObject(text=_section_text(section))).to_dict())
@@ -119,13 +121,13 @@ def render_snapshot(snapshot: Snapshot) -> list[dict[str, Any]]:
 
 
 def _section_text(section: ContextSection) -> str:
-    title = f"*{escape_mrkdwn(section.title)}*"
+    title = f"*{escape(section.title)}*"
     if section.unavailable is not None:
-        reason = escape_mrkdwn(_clip(section.unavailable, _REASON_LIMIT))
+        reason = escape(_clip(section.unavailable, _REASON_LIMIT))
         return f"{title}: _unavailable ({reason})_"
     text = title
     for row in section.rows:
-        line = f"\n• {escape_mrkdwn(_clip(row, _ROW_LIMIT))}"
+        line = f"\n• {escape(_clip(row, _ROW_LIMIT))}"
         if len(text) + len(line) > _SECTION_LIMIT:
             break  # whole rows only: a cut could split an escaped entity
         text += line

@@ -12,6 +12,7 @@ from bot.domain.lifecycle import IncidentStatus
 from bot.domain.models import Incident
 from bot.ports.slack import SlackCallFailed
 from bot.ports.store import IncidentStore
+from bot.services.slack_text import escape
 from bot.services.war_room.assembler import REQUIRED_STEPS, is_assembled
 from bot.services.war_room.checklist import ChecklistService, StaleChecklistAction
 
@@ -40,7 +41,7 @@ def retry_assembly(
     try:
         incident = target_incident(store, channel_id=channel_id, argument=argument)
     except LookupError as exc:
-        return f"Nothing assembled: {exc}."
+        return f"Nothing assembled: {escape(exc)}."
     if not incident.is_open:
         return f"Nothing assembled: incident `{incident.id}` is {incident.status.value}."
     if is_assembled(incident):
@@ -65,8 +66,6 @@ def repost_checklist(
     try:
         incident = target_incident(store, channel_id=channel_id, argument=argument)
         updated = service.repost(incident.id, actor=actor)
-    except (LookupError, StaleChecklistAction) as exc:
-        return f"No checklist posted: {exc}."
-    except SlackCallFailed as exc:
-        return f"No checklist posted: {exc}."
+    except (LookupError, StaleChecklistAction, SlackCallFailed) as exc:
+        return f"No checklist posted: {escape(exc)}."
     return f"Checklist re-posted and pinned in <#{updated.channel_id}>; older copies are inactive."

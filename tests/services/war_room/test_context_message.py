@@ -7,7 +7,7 @@ import json
 from bot.domain.models import AlertSource, Incident, Link, Role
 from bot.domain.severity import Severity
 from bot.services.war_room.assembler import purpose_for, topic_for
-from bot.services.war_room.context_message import render_context
+from bot.services.war_room.context_message import context_text, render_context
 
 
 def _incident() -> Incident:
@@ -43,3 +43,21 @@ def test_topic_and_purpose_stay_under_slacks_250_characters() -> None:
     incident = _incident().model_copy(update={"title": "t" * 400})
     assert len(topic_for(incident)) <= 250 and len(purpose_for(incident)) <= 250
     assert topic_for(_incident()).startswith("P1 · checkout · IC: <@U123>")
+
+
+def test_header_topic_purpose_and_fallback_escape_the_title_too() -> None:
+    incident = _incident().model_copy(update={"service": "<!here>"})
+    shown = json.dumps([render_context(incident), context_text(incident)])
+    shown += topic_for(incident) + purpose_for(incident)
+    assert "<!channel>" not in shown and "<!here>" not in shown
+    assert "&lt;!channel&gt; checkout 5xx" in render_context(incident)[0]["text"]["text"]
+    assert topic_for(incident).startswith("P1 · &lt;!here&gt; · IC: <@U123>")
+
+
+def test_a_declared_incident_names_who_declared_it_and_an_alert_cannot_claim_to() -> None:
+    declared = _incident().model_copy(
+        update={"source": AlertSource.SLACK, "labels": {"declared_by": "U0ALICE"}}
+    )
+    assert "*Declared by*\\n<@U0ALICE>" in json.dumps(render_context(declared))
+    spoofed = _incident().model_copy(update={"labels": {"declared_by": "U0ALICE"}})
+    assert "Declared by" not in json.dumps(render_context(spoofed))
