@@ -32,7 +32,7 @@ class InviteCommand:
             if user:
                 users.append(user)
             else:
-                problems[token[:60]] = problem
+                problems[parse_user(token) or token[:60]] = problem  # an id, not its markup
         invited: list[str] = []
         if users:
             result = self._slack.invite(ctx.channel_id, users)

@@ -75,7 +75,7 @@ class RoleCommand:
         refusal = None if holder == ctx.user_id else why_not_a_responder(self._slack, holder)
         if refusal is not None:
             return CommandReply.failed(
-                f"{mention(holder)} was not made {role.value}: {refusal}. Nothing changed."
+                f"`{holder}` was not made {role.value}: {refusal}. Nothing changed."
             )
 
         def assign(current: Incident) -> Incident:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from bot.commands.base import CommandContext, CommandReply
 from bot.domain.errors import MarshalError
 from bot.services.nudges.silence import DEFAULT_SILENCE, NudgeSilence, SilenceLength
+from bot.services.slack_text import escape
 
 
 class SilenceCommand:
@@ -24,11 +25,15 @@ class SilenceCommand:
         try:
             length = SilenceLength.parse(ctx.args[0] if ctx.args else DEFAULT_SILENCE)
         except ValueError as exc:
-            return CommandReply.usage(f"{exc}. Usage: {ctx.hint(f'{self.name} {self.usage}')}")
+            return CommandReply.usage(
+                f"{escape(exc)}. Usage: {ctx.hint(f'{self.name} {self.usage}')}"
+            )
         try:
             self._silence.silence(incident.id, ctx.user_id, length, via="command")
         except MarshalError as exc:
-            return CommandReply.failed(f"Nudges are NOT paused: {exc}. Try again in a moment.")
+            return CommandReply.failed(
+                f"Nudges are NOT paused: {escape(exc)}. Try again in a moment."
+            )
         return CommandReply(
             f"<@{ctx.user_id}> paused status-update nudges {length.describe()}. "
             f"Resume with {ctx.hint('unsilence')}.",

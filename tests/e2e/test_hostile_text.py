@@ -102,6 +102,8 @@ def _drive(marshal: MarshalProcess, slack: SandboxControl) -> str:
         "role ic <!channel>",
         "role ic",
         "severity <!here>",
+        "silence <!channel>",
+        "role comms <@U0EVIL>",
         "severity P1",
         "invite <!channel> <@U0EVIL>",
         "report <!channel>",

@@ -36,7 +36,8 @@ def test_a_role_for_a_user_slack_does_not_know_is_refused(harness: Harness) -> N
     room = harness.war_room(ic="U0ALICE")
     assert room.channel_id
     reply = harness.reply_text("U0ALICE", room.channel_id, f"role comms <@{NOBODY}>")
-    assert f"<@{NOBODY}> was not made comms: there is no such user in this workspace" in reply
+    assert f"`{NOBODY}` was not made comms: there is no such user in this workspace" in reply
+    assert f"<@{NOBODY}>" not in reply  # an unknown id typed in is not echoed as a mention
     assert Role.COMMS not in harness.incident(room.id).roles
     assert not [e for e in harness.audit.events(room.id) if e.action is AuditAction.ROLE_ASSIGNED]
     assert NOBODY not in str(harness.control.calls("conversations.open"))  # no duties DM
@@ -49,6 +50,7 @@ def test_an_invitation_for_a_user_slack_does_not_know_is_refused(harness: Harnes
     room = harness.war_room(members=("U0ALICE",))
     assert room.channel_id
     reply = harness.reply_text("U0ALICE", room.channel_id, f"invite <@{NOBODY}> <@U0BOB>")
-    assert f"<@{NOBODY}>: there is no such user in this workspace" in reply
+    assert f"`{NOBODY}`: there is no such user in this workspace" in reply
+    assert f"<@{NOBODY}>" not in reply
     assert "Invited <@U0BOB>." in reply
     assert NOBODY not in str(harness.control.calls("conversations.invite"))

@@ -152,7 +152,7 @@ def test_invite_mentions_and_emails_reports_failures(harness: Harness) -> None:
     assert "Invited <@U0BOB>, <@U0CAROL>." in text
     assert "`nobody@example.com`: no Slack user has that email" in text
     # what failed is shown as typed text, never echoed back as a mention
-    assert "`&lt;@U0NOSUCH&gt;`: there is no such user in this workspace" in text
+    assert "`U0NOSUCH`: there is no such user in this workspace" in text
     assert "<@U0NOSUCH>" not in text
     assert "`banana`: not a @mention or an email address" in text
     members = set(harness.control.channel(room.channel_id)["members"])
