@@ -10,12 +10,14 @@ The write goes in the append's TransactWriteItems, conditioned on the previous h
 from __future__ import annotations
 
 from dataclasses import dataclass
-
-from mypy_boto3_dynamodb.type_defs import TransactWriteItemTypeDef
+from typing import TYPE_CHECKING
 
 from bot.adapters.dynamodb.items import Item, n, number, s, text
 from bot.domain.audit import AuditEvent
 from bot.domain.audit_anchor import AuditHead
+
+if TYPE_CHECKING:  # stub package: a dev extra, absent from a plain install
+    from mypy_boto3_dynamodb.type_defs import TransactWriteItemTypeDef
 
 HEAD_PREFIX = "head#"
 HEAD_ATTRIBUTES = "audit_seq, audit_hash, audit_key_id, audit_mac"
