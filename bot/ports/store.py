@@ -5,6 +5,7 @@ Every adapter (SQLite, DynamoDB) passes the one contract suite in tests/contract
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Generic, Protocol, TypeVar
 
@@ -91,6 +92,13 @@ class IncidentStore(Protocol):
         """Write `incident` if the stored version is still `expected_version`; returns it with
         version+1. Raises ConcurrentUpdate carrying the stored incident otherwise.
         Releases the group key when the incident leaves the open states."""
+
+    def update_with_events(
+        self, incident: Incident, *, expected_version: int, events: Sequence[OutboxEvent]
+    ) -> Incident:
+        """`update`, with `events` (new event ids) written to the outbox, pending, in the same
+        atomic step: a crash after the state change cannot lose the event that announces it,
+        and a lost race (ConcurrentUpdate) writes neither."""
 
     def find_by_channel(self, channel_id: str) -> Incident | None: ...
 

@@ -151,6 +151,66 @@ def test_update_bumps_version_and_refuses_a_stale_one(backend: Backend) -> None:
     assert lost.value.current == updated
 
 
+def _pending_ids(backend: Backend) -> list[str]:
+    return [e.event_id for e in backend.store.pending_outbox(older_than=T0 + timedelta(days=1))]
+
+
+def test_update_with_events_writes_the_change_and_its_events_together(backend: Backend) -> None:
+    intake = ingest(backend.store, make_alert("grp-ev"))
+    backend.store.mark_outbox_sent(intake.outbox.event_id)
+    incident = intake.incident
+    announce = [make_event(incident.id), make_event(incident.id)]
+
+    resolved = backend.store.update_with_events(
+        incident.transition(IncidentStatus.RESOLVED, at=T0),
+        expected_version=incident.version,
+        events=announce,
+    )
+
+    assert resolved.version == incident.version + 1
+    assert backend.store.get(incident.id) == resolved
+    assert sorted(_pending_ids(backend)) == sorted(e.event_id for e in announce)
+    # the state change still does what `update` does: the group is free for a new incident
+    assert ingest(backend.store, make_alert("grp-ev")).created
+
+
+def test_update_with_events_that_loses_the_race_writes_no_event(backend: Backend) -> None:
+    intake = ingest(backend.store, make_alert("grp-lost"))
+    backend.store.mark_outbox_sent(intake.outbox.event_id)
+    incident = intake.incident
+    winner = backend.store.update(
+        incident.model_copy(update={"acknowledged_by": "U1"}), expected_version=incident.version
+    )
+
+    with pytest.raises(ConcurrentUpdate) as lost:
+        backend.store.update_with_events(
+            incident.transition(IncidentStatus.RESOLVED),
+            expected_version=incident.version,
+            events=[make_event(incident.id)],
+        )
+
+    assert lost.value.current == winner
+    assert backend.store.get(incident.id) == winner
+    assert _pending_ids(backend) == []
+
+
+def test_update_with_events_leaves_an_event_already_in_the_outbox_alone(backend: Backend) -> None:
+    incident = ingest(backend.store, make_alert("grp-again")).incident
+    sent = make_event(incident.id)
+    backend.store.add_outbox(sent)
+    backend.store.mark_outbox_sent(sent.event_id)
+    fresh = make_event(incident.id)
+
+    backend.store.update_with_events(
+        incident.model_copy(update={"acknowledged_by": "U1"}),
+        expected_version=incident.version,
+        events=[sent, fresh],
+    )
+
+    pending = _pending_ids(backend)
+    assert fresh.event_id in pending and sent.event_id not in pending
+
+
 def test_update_of_unknown_incident_is_not_found(backend: Backend) -> None:
     ghost = Incident.from_alert(make_alert())
     with pytest.raises(NotFound):

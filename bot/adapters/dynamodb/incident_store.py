@@ -7,7 +7,7 @@ same as SQLite's serialised transactions.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
@@ -155,7 +155,13 @@ class DynamoIncidentStore:
         return _incident(item) if item else None
 
     def update(self, incident: Incident, *, expected_version: int) -> Incident:
+        return self.update_with_events(incident, expected_version=expected_version, events=())
+
+    def update_with_events(
+        self, incident: Incident, *, expected_version: int, events: Sequence[OutboxEvent]
+    ) -> Incident:
         written = incident.model_copy(update={"version": expected_version + 1})
+        pending = list(events)
         for _ in attempts(self._max_attempts):
             holder = self._get_item(_group_key(written.group_key))
             holder_id = text(holder, "incident_id") if holder else None
@@ -165,6 +171,8 @@ class DynamoIncidentStore:
                 writes.append(self._put_group(written.group_key, written.id, replacing=None))
             elif not written.is_open and holder_id == written.id:
                 writes.append(self._release_group(written.group_key, written.id))
+            first_event = len(writes)
+            writes.extend(self._put_new_outbox(event) for event in pending)
             codes = self._transact(writes, "update")
             if codes is None:
                 return written
@@ -177,6 +185,9 @@ class DynamoIncidentStore:
                     f"not {expected_version}",
                     current=current,
                 )
+            # as add_outbox (and SQLite): an event already in the outbox is left as it is
+            present = {i for i, code in enumerate(codes[first_event:]) if code == CONDITION_FAILED}
+            pending = [event for i, event in enumerate(pending) if i not in present]
         raise BackendUnavailable(f"update of incident {incident.id} kept colliding; retry")
 
     def find_by_channel(self, channel_id: str) -> Incident | None:
@@ -390,6 +401,15 @@ class DynamoIncidentStore:
                 }
             }
         return _replace_incident(self.table, incident, expected_version)
+
+    def _put_new_outbox(self, event: OutboxEvent) -> TransactWriteItemTypeDef:
+        return {
+            "Put": {
+                "TableName": self.table,
+                "Item": _outbox_item(event),
+                "ConditionExpression": "attribute_not_exists(pk)",
+            }
+        }
 
     def _put_group(
         self, group_key: str, incident_id: str, *, replacing: str | None

@@ -8,7 +8,7 @@ few columns the queries filter or sort on.
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import datetime
 
 from bot.adapters.listing import IncidentCursor, time_key, triggered_key
@@ -91,6 +91,11 @@ class SqliteIncidentStore:
             return _load_incident(conn, incident_id)
 
     def update(self, incident: Incident, *, expected_version: int) -> Incident:
+        return self.update_with_events(incident, expected_version=expected_version, events=())
+
+    def update_with_events(
+        self, incident: Incident, *, expected_version: int, events: Sequence[OutboxEvent]
+    ) -> Incident:
         written = incident.model_copy(update={"version": expected_version + 1})
         with self.database.transaction() as conn:
             current = _load_incident(conn, incident.id)
@@ -114,6 +119,8 @@ class SqliteIncidentStore:
                     "DELETE FROM group_claims WHERE group_key = ? AND incident_id = ?",
                     (written.group_key, written.id),
                 )
+            for event in events:
+                _insert_outbox(conn, event)
         return written
 
     def find_by_channel(self, channel_id: str) -> Incident | None:
