@@ -8,7 +8,7 @@ from bot.domain.lifecycle import TRANSITIONS, IncidentStatus
 from bot.domain.models import Incident, utcnow
 from bot.ports.audit import AuditLog
 from bot.ports.store import IncidentStore
-from bot.services.incident_updates import apply_change
+from bot.services.incident_updates import IncidentUpdates
 
 
 class AckCommand:
@@ -19,7 +19,7 @@ class AckCommand:
     free_text = False
 
     def __init__(self, store: IncidentStore, audit: AuditLog) -> None:
-        self._store = store
+        self._updates = IncidentUpdates(store)
         self._audit = audit
 
     def run(self, ctx: CommandContext) -> CommandReply:
@@ -43,8 +43,9 @@ class AckCommand:
                 acked = acked.transition(IncidentStatus.INVESTIGATING, at=now)
             return acked
 
-        stored, changed = apply_change(self._store, incident, acknowledge)
-        if not changed:
+        applied = self._updates.apply(incident, acknowledge)
+        stored = applied.after
+        if not applied.changed:
             return self._already(stored)
         self._audit.append(
             stored.id,
@@ -52,12 +53,12 @@ class AckCommand:
             action=AuditAction.ACKNOWLEDGED,
             details={"user": ctx.user_id},
         )
-        if stored.status is not incident.status:
+        if stored.status is not applied.before.status:
             self._audit.append(
                 stored.id,
                 actor=ctx.user_id,
                 action=AuditAction.STATUS_CHANGED,
-                details={"from": incident.status.value, "to": stored.status.value},
+                details={"from": applied.before.status.value, "to": stored.status.value},
             )
         return CommandReply(
             f"{mention(ctx.user_id)} acknowledged the incident. State: *{stored.status.value}*.",

@@ -8,7 +8,7 @@ from bot.domain.models import Incident, utcnow
 from bot.domain.severity import Severity
 from bot.ports.audit import AuditLog
 from bot.ports.store import IncidentStore
-from bot.services.incident_updates import apply_change
+from bot.services.incident_updates import IncidentUpdates
 from bot.services.permissions import IncidentPermissions
 from bot.services.slack_text import escape
 
@@ -23,7 +23,7 @@ class SeverityCommand:
     def __init__(
         self, store: IncidentStore, audit: AuditLog, permissions: IncidentPermissions
     ) -> None:
-        self._store = store
+        self._updates = IncidentUpdates(store)
         self._audit = audit
         self._permissions = permissions
 
@@ -42,14 +42,16 @@ class SeverityCommand:
         )
         if incident.severity is target:
             return CommandReply(f"The severity is already {target.value}.")
-        before = incident.severity
 
         def change(current: Incident) -> Incident | None:
             if current.severity is target:
                 return None
             return current.model_copy(update={"severity": target, "updated_at": utcnow()})
 
-        stored, _ = apply_change(self._store, incident, change)
+        applied = self._updates.apply(incident, change)
+        if not applied.changed:  # someone else set it meanwhile
+            return CommandReply(f"The severity is already {target.value}.")
+        stored, before = applied.after, applied.before.severity
         self._audit.append(
             stored.id,
             actor=ctx.user_id,

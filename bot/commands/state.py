@@ -8,7 +8,7 @@ from bot.domain.lifecycle import IncidentStatus
 from bot.domain.models import Incident
 from bot.ports.audit import AuditLog
 from bot.ports.store import IncidentStore
-from bot.services.incident_updates import apply_change
+from bot.services.incident_updates import IncidentUpdates
 
 SETTABLE = (
     IncidentStatus.INVESTIGATING,
@@ -26,7 +26,7 @@ class StateCommand:
     free_text = False
 
     def __init__(self, store: IncidentStore, audit: AuditLog) -> None:
-        self._store = store
+        self._updates = IncidentUpdates(store)
         self._audit = audit
 
     def run(self, ctx: CommandContext) -> CommandReply:
@@ -35,12 +35,12 @@ class StateCommand:
             return CommandReply.usage(f"Usage: {ctx.hint(f'state {self.usage}')}")
         target = choices[ctx.args[0].lower()]
         incident = ctx.require_incident()
-        before = incident.status
 
         def move(current: Incident) -> Incident:
             return current.transition(target)  # raises IllegalTransition with the domain text
 
-        stored, _ = apply_change(self._store, incident, move)
+        applied = self._updates.apply(incident, move)
+        stored, before = applied.after, applied.before.status
         self._audit.append(
             stored.id,
             actor=ctx.user_id,

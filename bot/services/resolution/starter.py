@@ -1,8 +1,9 @@
 """ResolutionStarter: resolve (or reopen) an incident now and queue the slow steps.
 
-Resolving writes the state, the timestamps and a fresh resolution id in one conditional
-update (the store releases the group key), audits RESOLVED, and queues INCIDENT_RESOLVED
-through the outbox: if the queue is down the outbox relay sends it later. The flow skips
+Resolving writes the state, the timestamps, a fresh resolution id and the INCIDENT_RESOLVED
+outbox event in one atomic conditional update (the store releases the group key), audits
+RESOLVED, then hands the event to the queue: if the queue is down, or the process dies
+before it could, the outbox relay sends it later. The flow skips
 events whose resolution id is not the incident's current one, so a reopen cancels it.
 Asking again for an incident already resolved but whose steps are unfinished re-queues
 them (a retry resumes); reopening clears the resolution so the next resolve starts afresh.
@@ -23,7 +24,7 @@ from bot.ports.audit import AuditLog
 from bot.ports.queue import EventType, Queue
 from bot.ports.store import IncidentStore, OutboxEvent
 from bot.services import slack_text
-from bot.services.incident_updates import apply_change
+from bot.services.incident_updates import IncidentUpdates
 from bot.services.outbox_relay import deliver
 from bot.services.resolution.steps import is_complete
 
@@ -56,6 +57,7 @@ class ResolutionStarter:
         self, store: IncidentStore, audit: AuditLog, queue: Queue, *, archive_on_resolve: bool
     ) -> None:
         self._store = store
+        self._updates = IncidentUpdates(store)
         self._audit = audit
         self._queue = queue
         self._archive = archive_on_resolve
@@ -66,8 +68,9 @@ class ResolutionStarter:
         if incident.status is IncidentStatus.RESOLVED:
             if is_complete(incident, archive=self._archive):
                 return StartOutcome(Started.ALREADY_DONE, incident, queued=False)
-            return StartOutcome(Started.RESUMED, incident, self._enqueue(incident))
+            return StartOutcome(Started.RESUMED, incident, self._requeue(incident))
         resolution_id = new_id("res")
+        event = _resolved_event(incident.id, resolution_id)
 
         def to_resolved(current: Incident) -> Incident | None:
             if not current.is_open:
@@ -81,8 +84,9 @@ class ResolutionStarter:
                 }
             )
 
-        stored, changed = apply_change(self._store, incident, to_resolved)
-        if not changed:
+        applied = self._updates.apply(incident, to_resolved, events=[event])
+        stored = applied.after
+        if not applied.changed:
             return self.resolve(stored, user_id, summary)
         self._audit.append(
             stored.id,
@@ -90,41 +94,40 @@ class ResolutionStarter:
             action=AuditAction.RESOLVED,
             details={
                 "user": user_id,
-                "from": incident.status.value,
+                "from": applied.before.status.value,
                 "summary": stored.resolution_summary,
                 "resolution_id": resolution_id,
             },
             event_id=f"{stored.id}.resolved.{resolution_id}",
         )
-        return StartOutcome(Started.RESOLVED, stored, self._enqueue(stored))
+        return StartOutcome(Started.RESOLVED, stored, self._deliver(event, stored))
 
     def reopen(self, incident: Incident, user_id: str) -> Incident:
         """resolved -> investigating; raises IllegalTransition from any other state."""
-        before = incident.resolution_id
 
         def to_investigating(current: Incident) -> Incident:
             return current.transition(IncidentStatus.INVESTIGATING).model_copy(
                 update={"resolution_id": None, "resolution": {}, "resolved_by": None}
             )
 
-        stored, _ = apply_change(self._store, incident, to_investigating)
+        applied = self._updates.apply(incident, to_investigating)
+        stored = applied.after
         self._audit.append(
             stored.id,
             actor=user_id,
             action=AuditAction.REOPENED,
-            details={"user": user_id, "cancelled_resolution": before},
+            details={"user": user_id, "cancelled_resolution": applied.before.resolution_id},
         )
         return stored
 
-    def _enqueue(self, incident: Incident) -> bool:
-        event = OutboxEvent(
-            event_id=new_id("evt"),
-            incident_id=incident.id,
-            event_type=EventType.INCIDENT_RESOLVED.value,
-            payload={"resolution_id": incident.resolution_id},
-            created_at=utcnow(),
-        )
+    def _requeue(self, incident: Incident) -> bool:
+        """The steps of a resolve already recorded: a new event for the same resolution (no
+        state change goes with it, so the outbox write stands alone)."""
+        event = _resolved_event(incident.id, incident.resolution_id)
         self._store.add_outbox(event)
+        return self._deliver(event, incident)
+
+    def _deliver(self, event: OutboxEvent, incident: Incident) -> bool:
         try:
             deliver(self._store, self._queue, event)
         except BackendUnavailable as exc:
@@ -133,3 +136,13 @@ class ResolutionStarter:
             )
             return False
         return True
+
+
+def _resolved_event(incident_id: str, resolution_id: str | None) -> OutboxEvent:
+    return OutboxEvent(
+        event_id=new_id("evt"),
+        incident_id=incident_id,
+        event_type=EventType.INCIDENT_RESOLVED.value,
+        payload={"resolution_id": resolution_id},
+        created_at=utcnow(),
+    )
