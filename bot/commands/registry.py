@@ -18,6 +18,7 @@ from bot.ports.audit import AuditLog
 from bot.ports.store import IncidentStore
 from bot.services.permissions import PermissionRefused
 from bot.services.slack_text import escape
+from bot.services.war_room.rooms import find_room
 
 log = logging.getLogger(__name__)
 
@@ -58,9 +59,14 @@ class CommandRegistry:
     def subcommands(self) -> list[Subcommand]:
         return list(self._subcommands.values())
 
-    def dispatch(self, user_id: str, channel_id: str, text: str) -> CommandReply:
-        """Run `/marshal <text>` for `user_id` in `channel_id`; always returns a reply."""
-        incident = self._store.find_by_channel(channel_id) if channel_id else None
+    def dispatch(
+        self, user_id: str, channel_id: str, text: str, *, channel_name: str = ""
+    ) -> CommandReply:
+        """Run `/marshal <text>` for `user_id` in `channel_id`; always returns a reply.
+
+        `channel_name` (Slack sends it with the command) lets a room whose creation the
+        assembler has not recorded yet count as the incident's room already."""
+        incident = find_room(self._store, channel_id, channel_name)
         name, reply = self._run(user_id, channel_id, text, incident)
         self._audit.append(
             incident.id if incident else WORKSPACE_CHAIN,

@@ -48,6 +48,7 @@ class SlashCommandListener:
             str(command.get("user_id", "")),
             str(command.get("channel_id", "")),
             str(command.get("text") or ""),
+            channel_name=str(command.get("channel_name") or ""),
         )
         try:
             reply = self._outcome(future, timeout=self._wait)

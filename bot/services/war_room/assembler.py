@@ -92,6 +92,9 @@ class _Room:
     def __init__(self, ledger: IncidentLedger) -> None:
         self.ledger = ledger
         self.problems: list[str] = []
+        # This run builds the room (not only redoing steps of a live one), so it finishes the
+        # assembly even if a command moved the incident on meanwhile (`ack` mid-assembly).
+        self.building = ledger.incident.status in _BEFORE_ROOM
 
     @property
     def channel_id(self) -> str:
@@ -195,14 +198,18 @@ class WarRoomAssembler:
 
     def _finish(self, room: _Room) -> Incident:
         incident = room.ledger.incident
-        if incident.status is not IncidentStatus.ASSEMBLING:
-            return incident  # resumed steps of a live room, or resolved meanwhile
+        if not room.building:
+            return incident  # resumed steps of a live room
         at = self._clock()
 
         def to_investigating(current: Incident) -> Incident:
-            if current.status is not IncidentStatus.ASSEMBLING:
-                return current
-            moved = current.transition(IncidentStatus.INVESTIGATING, at=at)
+            # Someone may have acknowledged, set the state or resolved while the room was
+            # being built; their state stands, and the assembly is still timed and reported.
+            moved = current
+            if current.status is IncidentStatus.ASSEMBLING:
+                moved = current.transition(IncidentStatus.INVESTIGATING, at=at)
+            if moved.assembly_seconds is not None:
+                return moved
             assembled_at = moved.assembled_at or at
             seconds = max(0.0, (assembled_at - moved.triggered_at).total_seconds())
             return moved.model_copy(update={"assembly_seconds": round(seconds, 4)})
@@ -222,7 +229,7 @@ class WarRoomAssembler:
                 "missing": [s.value for s in REQUIRED_STEPS if s.value not in finished.assembly],
             },
         )
-        if self._on_assembled:
+        if self._on_assembled and finished.is_open:
             self._on_assembled(finished)
         return finished
 

@@ -1,0 +1,210 @@
+"""Commands typed while the war room is still being assembled, through `marshal up`.
+
+People are invited while assembly goes on and type at once. Each try fires an alert, waits
+for the room to appear in the sandbox (nothing else: the assembler is still setting it up,
+slowed by Web API latency), then sends `ack`, `severity`, `state` and `resolve` from two
+users side by side. Every command must do its job or give a domain answer; none may lose to
+the assembler's own writes ("is at version ...") or fail to see the room as the incident's.
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+import threading
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TypeVar
+
+import boto3
+import pytest
+
+from bot.adapters.dynamodb.audit_log import DynamoAuditLog
+from bot.adapters.dynamodb.incident_store import DynamoIncidentStore
+from bot.adapters.sqlite.audit_log import SqliteAuditLog
+from bot.adapters.sqlite.database import SqliteDatabase
+from bot.adapters.sqlite.incident_store import SqliteIncidentStore
+from bot.domain.audit import AuditAction
+from bot.domain.lifecycle import IncidentStatus
+from bot.domain.models import Incident
+from bot.domain.severity import Severity
+from bot.ports.audit import AuditLog
+from bot.ports.store import IncidentStore
+from bot.sandbox.control_client import SandboxControl
+from bot.sandbox.server import SandboxSlack
+from bot.services.war_room.assembler import REQUIRED_STEPS
+from bot.services.war_room.channel_name import short_id
+from tests.e2e.conftest import MarshalProcess, start_marshal
+from tests.fakes.moto import serialised_moto
+from tests.web.conftest import Ingress
+
+T = TypeVar("T")
+TRIES = 8
+# What a command must never answer: a lost optimistic-concurrency race, a room not yet known,
+# or a crash.
+NOT_DOMAIN_ANSWERS = ("is at version", "not an incident war room", "failed unexpectedly")
+_groups = itertools.count(1)
+
+
+@dataclass
+class Rig:
+    slack: SandboxSlack
+    control: SandboxControl
+    marshal: MarshalProcess
+    store: IncidentStore
+    audit: AuditLog
+
+    def fire(self) -> str:
+        group = f"busy-{next(_groups)}"
+        body = json.dumps(
+            {
+                "dedup_key": group,
+                "status": "firing",
+                "title": f"Typed at once {group}",
+                "severity": "P1",
+                "team": "payments",
+            }
+        ).encode()
+        answer = Ingress(self.marshal.url, backends=None).post("generic", body)  # type: ignore[arg-type]
+        assert answer.status == 202, answer.body
+        return str(answer.body["incident_id"])
+
+    def room_of(self, incident_id: str) -> str | None:
+        """The room's id as soon as Slack has it, before marshal may have recorded it."""
+        for channel in list(self.slack.workspace.channels.values()):
+            if channel.is_private and channel.name.startswith(f"inc-{short_id(incident_id)}"):
+                return channel.id
+        return None
+
+    def replies(self, channel_id: str) -> list[str]:
+        """Everything marshal said in the room: messages, and replies only the sender saw."""
+        channel = self.slack.workspace.channel(channel_id)
+        return [m.text for m in channel.messages] + [e.text for e in channel.ephemerals]
+
+
+def wait_for(predicate: Callable[[], T | None], timeout: float = 30.0, step: float = 0.1) -> T:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        found = predicate()
+        if found:
+            return found
+        time.sleep(step)
+    raise AssertionError(f"condition not met within {timeout}s")
+
+
+AWS_ENV = {
+    "AWS_ACCESS_KEY_ID": "testing",
+    "AWS_SECRET_ACCESS_KEY": "testing",
+    "AWS_DEFAULT_REGION": "us-east-1",
+}
+
+
+@contextmanager
+def _stores(name: str, tmp_path: Path) -> Iterator[tuple[dict[str, str], IncidentStore, AuditLog]]:
+    """marshal's settings for the store, and the same store opened from this test."""
+    if name == "sqlite":
+        database = SqliteDatabase(tmp_path / "marshal.db")
+        try:
+            yield {}, SqliteIncidentStore(database), SqliteAuditLog(database)
+        finally:
+            database.close()
+        return
+    with serialised_moto() as url:
+        env = {**AWS_ENV, "AWS_ENDPOINT_URL": url, "MARSHAL_STORE": "dynamodb"}
+        client = boto3.client(
+            "dynamodb",
+            endpoint_url=url,
+            region_name="us-east-1",
+            aws_access_key_id="testing",
+            aws_secret_access_key="testing",
+        )
+        yield env, DynamoIncidentStore(client), DynamoAuditLog(client)
+
+
+@pytest.fixture(scope="module", params=["sqlite", "dynamodb"])
+def rig(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Rig]:
+    tmp_path: Path = tmp_path_factory.mktemp("busy")
+    directory = tmp_path / "directory.yaml"
+    directory.write_text("payments: [U0ALICE, U0BOB]\n")
+    with SandboxSlack() as slack, _stores(request.param, tmp_path) as (env, store, audit):
+        marshal = start_marshal(
+            tmp_path,
+            "up",
+            SLACK_BOT_TOKEN=slack.bot_token,
+            SLACK_APP_TOKEN=slack.app_token,
+            SLACK_API_URL=slack.api_url,
+            MARSHAL_ANNOUNCE_CHANNEL="C0INCIDENTS",
+            MARSHAL_DIRECTORY_FILE=str(directory),
+            MARSHAL_APPROVERS="U0ALICE,U0BOB",
+            **env,
+        )
+        try:
+            yield Rig(slack, SandboxControl(slack.url, timeout=30), marshal, store, audit)
+        finally:
+            slack.faults.clear()
+            marshal.stop()
+            marshal.close()
+
+
+def _typing(rig: Rig, user: str, room: str, texts: list[str], out: list[str]) -> None:
+    for text in texts:
+        delivered = rig.control.run_command(user, room, text)
+        assert delivered.acked, text
+        out.append(f"{text!r} -> {(delivered.ack_payload or {}).get('text')}")
+
+
+def _one_try(rig: Rig) -> tuple[Incident, list[str]]:
+    incident_id = rig.fire()
+    room = wait_for(lambda: rig.room_of(incident_id), step=0.005)
+    answers: list[str] = []
+    alice = ["ack", "severity P3", "severity P2", "resolve Rolled back"]
+    bob = ["state identified", "state monitoring"] * 3
+    typists = [
+        threading.Thread(target=_typing, args=(rig, "U0ALICE", room, alice, answers)),
+        threading.Thread(target=_typing, args=(rig, "U0BOB", room, bob, answers)),
+    ]
+    for typist in typists:
+        typist.start()
+    for typist in typists:
+        typist.join(60)
+    assert len(answers) == len(alice) + len(bob), answers
+
+    def settled() -> Incident | None:
+        stored = rig.store.get(incident_id)
+        done = stored is not None and all(s.value in stored.assembly for s in REQUIRED_STEPS)
+        return stored if done and stored.resolution else None  # the resolve flow ran too
+
+    stored = wait_for(settled)
+    return stored, answers + rig.replies(room)
+
+
+def test_commands_sent_while_the_room_assembles_all_do_their_job(rig: Rig) -> None:
+    # Every Web API call is slowed, so assembly is still running when people type.
+    rig.slack.faults.set_latency(0.1)
+    rig.slack.faults.set_latency(0.3, "conversations.invite")
+    during_assembly = 0
+    for _ in range(TRIES):
+        incident, said = _one_try(rig)
+        during_assembly += _commands_before_assembly_completed(rig, incident.id)
+
+        bad = [line for line in said if any(b in line for b in NOT_DOMAIN_ANSWERS)]
+        assert bad == [], bad
+        assert incident.acknowledged_by == "U0ALICE"
+        assert incident.severity is Severity.P2
+        assert incident.status is IncidentStatus.RESOLVED
+        assert incident.resolved_by == "U0ALICE"
+        actions = [e.action for e in rig.audit.events(incident.id)]
+        assert actions.count(AuditAction.ACKNOWLEDGED) == 1
+        assert actions.count(AuditAction.SEVERITY_CHANGED) == 2
+        assert actions.count(AuditAction.RESOLVED) == 1
+    # The test means something only if commands really raced the assembly.
+    assert during_assembly >= TRIES, during_assembly
+
+
+def _commands_before_assembly_completed(rig: Rig, incident_id: str) -> int:
+    actions = [e.action for e in rig.audit.events(incident_id)]
+    completed = actions.index(AuditAction.ASSEMBLY_COMPLETED)
+    return actions[:completed].count(AuditAction.COMMAND_RUN)
