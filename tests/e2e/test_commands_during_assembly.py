@@ -79,6 +79,13 @@ class Rig:
                 return channel.id
         return None
 
+    def commands_run(self, incident_id: str, user: str) -> int:
+        return sum(
+            1
+            for e in self.audit.events(incident_id)
+            if e.action is AuditAction.COMMAND_RUN and e.actor == user
+        )
+
     def replies(self, channel_id: str) -> list[str]:
         """Everything marshal said in the room: messages, and replies only the sender saw."""
         channel = self.slack.workspace.channel(channel_id)
@@ -145,15 +152,28 @@ def rig(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
             yield Rig(slack, SandboxControl(slack.url, timeout=30), marshal, store, audit)
         finally:
             slack.faults.clear()
-            marshal.stop()
-            marshal.close()
+            try:
+                marshal.stop()
+            finally:
+                if marshal.process.poll() is None:  # did not stop in time on a loaded machine
+                    marshal.process.kill()
+                    marshal.process.wait(10)
+                marshal.close()
 
 
-def _typing(rig: Rig, user: str, room: str, texts: list[str], out: list[str]) -> None:
-    for text in texts:
+def _typing(
+    rig: Rig, incident_id: str, user: str, room: str, texts: list[str], out: list[str]
+) -> None:
+    for typed, text in enumerate(texts, start=1):
         delivered = rig.control.run_command(user, room, text)
         assert delivered.acked, text
-        out.append(f"{text!r} -> {(delivered.ack_payload or {}).get('text')}")
+        answer = str((delivered.ack_payload or {}).get("text"))
+        out.append(f"{text!r} -> {answer}")
+        if "not an incident war room" in answer:
+            continue  # audited outside the incident; the assertions report it
+        # A person reads the answer before typing again: a slow command acks "Working on it…"
+        # and finishes later, so wait until marshal has run it.
+        wait_for(lambda n=typed: rig.commands_run(incident_id, user) >= n)
 
 
 def _one_try(rig: Rig) -> tuple[Incident, list[str]]:
@@ -163,8 +183,8 @@ def _one_try(rig: Rig) -> tuple[Incident, list[str]]:
     alice = ["ack", "severity P3", "severity P2", "resolve Rolled back"]
     bob = ["state identified", "state monitoring"] * 3
     typists = [
-        threading.Thread(target=_typing, args=(rig, "U0ALICE", room, alice, answers)),
-        threading.Thread(target=_typing, args=(rig, "U0BOB", room, bob, answers)),
+        threading.Thread(target=_typing, args=(rig, incident_id, "U0ALICE", room, alice, answers)),
+        threading.Thread(target=_typing, args=(rig, incident_id, "U0BOB", room, bob, answers)),
     ]
     for typist in typists:
         typist.start()
