@@ -28,6 +28,7 @@ from bot.adapters.sqlite.audit_log import SqliteAuditLog
 from bot.adapters.sqlite.database import SqliteDatabase
 from bot.adapters.sqlite.incident_store import SqliteIncidentStore
 from bot.domain.audit import AuditAction
+from bot.domain.audit_keys import AuditKeyring
 from bot.domain.lifecycle import IncidentStatus
 from bot.domain.models import Incident
 from bot.domain.severity import Severity
@@ -102,6 +103,7 @@ def wait_for(predicate: Callable[[], T | None], timeout: float = 30.0, step: flo
     raise AssertionError(f"condition not met within {timeout}s")
 
 
+AUDIT_KEY = "busy-room-audit-key-0123456789abcdef"
 AWS_ENV = {
     "AWS_ACCESS_KEY_ID": "testing",
     "AWS_SECRET_ACCESS_KEY": "testing",
@@ -120,7 +122,12 @@ def _stores(name: str, tmp_path: Path) -> Iterator[tuple[dict[str, str], Inciden
             database.close()
         return
     with serialised_moto() as url:
-        env = {**AWS_ENV, "AWS_ENDPOINT_URL": url, "MARSHAL_STORE": "dynamodb"}
+        env = {
+            **AWS_ENV,
+            "AWS_ENDPOINT_URL": url,
+            "MARSHAL_STORE": "dynamodb",
+            "MARSHAL_AUDIT_KEY": AUDIT_KEY,
+        }
         client = boto3.client(
             "dynamodb",
             endpoint_url=url,
@@ -128,7 +135,8 @@ def _stores(name: str, tmp_path: Path) -> Iterator[tuple[dict[str, str], Inciden
             aws_access_key_id="testing",
             aws_secret_access_key="testing",
         )
-        yield env, DynamoIncidentStore(client), DynamoAuditLog(client)
+        keys = AuditKeyring.from_text(AUDIT_KEY)
+        yield env, DynamoIncidentStore(client), DynamoAuditLog(client, keys=keys)
 
 
 @pytest.fixture(scope="module", params=["sqlite", "dynamodb"])
