@@ -37,12 +37,14 @@ def serve(args: argparse.Namespace, settings: Settings) -> int:
     try:
         backends = open_backends(settings)
         group.started("backends", backends.close)
+        # Processors write outbox events too (a resolve and its INCIDENT_RESOLVED), so every
+        # part sweeps the outbox; the queue dedups on event id when two relays send one event.
+        start_outbox_relay(group, backends)
         if args.parts in ("up", "processor"):
             processor = start_processor(group, settings, backends)
             if processor.sandbox_url:
                 print(f"marshal: sandbox Slack at {processor.sandbox_url} (open it in a browser)")
         if args.parts in ("up", "webhook"):
-            start_outbox_relay(group, backends)
             web = start_web(group, settings, backends)
             print(f"marshal: listening on {web.url} (webhooks at {web.url}/webhooks/<source>)")
         print(f"marshal: {args.parts} is running; Ctrl-C to stop", flush=True)
