@@ -17,6 +17,7 @@ from bot.adapters.tracker.linear import LinearTracker
 from bot.adapters.tracker.markdown_file import MarkdownFileTracker
 from bot.ports.llm import LanguageModelUnavailable
 from bot.ports.tracker import PostmortemFiling, TrackerError
+from tests.eventually import eventually
 from tests.fakes.anthropic import API_KEY, FakeAnthropic
 from tests.fakes.http_fake import Fault
 from tests.fakes.linear import API_KEY as LINEAR_KEY
@@ -197,9 +198,8 @@ def test_linear_issue_create_is_not_sent_twice_after_a_timeout(linear_api: FakeL
     with pytest.raises(TrackerError, match="timed out") as caught:
         _linear(linear_api, timeout=0.2).file(bare)
     assert caught.value.retryable
-    deadline = time.monotonic() + 3
-    while not linear_api.issues and time.monotonic() < deadline:
-        time.sleep(0.05)  # the fake finishes the slow request after the client gave up
+    # the fake finishes the slow request after the client gave up
+    eventually(lambda: linear_api.issues, timeout=3, message="the late issueCreate to land")
     assert len(linear_api.issues) == 1 and len(linear_api.seen) == 1
 
 

@@ -14,7 +14,7 @@ import urllib.error
 import urllib.request
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 
 import boto3
 import pytest
@@ -26,8 +26,6 @@ from tests.conftest import AwsEndpoint
 from tests.e2e.conftest import MarshalProcess, start_marshal
 from tests.fakes.moto import dynamodb_requests, serialised_moto
 from tests.web.conftest import SECRETS
-
-T = TypeVar("T")
 
 
 # The deployment's audit key (DynamoDB refuses to start without one); in-process readers
@@ -80,18 +78,6 @@ def launch(tmp_path: Path) -> Iterator[Callable[..., MarshalProcess]]:
             marshal.process.wait(5)
         if marshal.process.stdout is not None:
             marshal.process.stdout.close()
-
-
-def eventually(check: Callable[[], T | None], *, timeout: float = 30.0, what: str = "") -> T:
-    """Poll `check` until it returns something truthy; fail after `timeout` seconds."""
-    deadline = time.monotonic() + timeout
-    while True:
-        result = check()
-        if result:
-            return result
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out after {timeout:.0f}s waiting for {what or check}")
-        time.sleep(0.1)
 
 
 def incident_store(stack: Stack) -> DynamoIncidentStore:

@@ -9,9 +9,10 @@ import boto3
 
 from bot.domain.models import Incident
 from bot.sandbox.control_client import SandboxControl
-from tests.aws.conftest import aws_env, eventually, generic_alert, incident_store, post_webhook
+from tests.aws.conftest import aws_env, generic_alert, incident_store, post_webhook
 from tests.aws.stack import Stack
 from tests.e2e.conftest import MarshalProcess
+from tests.eventually import eventually
 
 STACK_SECRET = "generic-secret-from-the-stack"
 
@@ -40,7 +41,7 @@ def test_a_signed_alert_becomes_a_war_room_on_the_stack(
         incident = store.get(answer["incident_id"])
         return incident if incident and incident.assembled_at else None
 
-    incident = eventually(assembled, timeout=45, what="the war room to be assembled")
+    incident = eventually(assembled, timeout=45, message="the war room to be assembled")
     channel = SandboxControl(marshal.sandbox_url).channel(incident.channel_id or "")
     assert channel["name"] == incident.channel_name
     assert channel["messages"], "the room has its checklist and context"

@@ -15,9 +15,10 @@ import pytest
 
 from bot.domain.models import Incident
 from bot.sandbox.server import SandboxSlack
-from tests.aws.conftest import aws_env, eventually, generic_alert, incident_store, post_webhook
+from tests.aws.conftest import aws_env, generic_alert, incident_store, post_webhook
 from tests.aws.stack import Stack
 from tests.e2e.conftest import MarshalProcess
+from tests.eventually import eventually
 
 SENDERS = 4
 
@@ -75,7 +76,7 @@ def test_sigterm_mid_stream_loses_nothing_that_was_accepted(
     for sender in senders:
         sender.start()
     try:
-        eventually(lambda: len(sent) >= 8, timeout=60, what="a stream of accepted alerts")
+        eventually(lambda: len(sent) >= 8, timeout=60, message="a stream of accepted alerts")
         terminated_at = time.monotonic()
         _terminate(webhook)
         _terminate(processor)
@@ -107,7 +108,7 @@ def test_sigterm_mid_stream_loses_nothing_that_was_accepted(
         done = [i for i in incidents if i is not None and i.assembled_at and i.channel_id]
         return done if len(done) == len(incident_ids) else None
 
-    incidents = eventually(all_assembled, timeout=90, what="a room for every accepted alert")
+    incidents = eventually(all_assembled, timeout=90, message="a room for every accepted alert")
     rooms = [c for c in slack.workspace.snapshot()["channels"] if c["name"].startswith("inc-")]
     room_ids = [c["id"] for c in rooms]
     assert {i.channel_id for i in incidents} <= set(room_ids)

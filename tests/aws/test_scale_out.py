@@ -12,9 +12,10 @@ from typing import Any
 import pytest
 
 from bot.sandbox.server import SandboxSlack
-from tests.aws.conftest import aws_env, eventually, incident_store, post_webhook
+from tests.aws.conftest import aws_env, incident_store, post_webhook
 from tests.aws.stack import Stack
 from tests.e2e.conftest import MarshalProcess
+from tests.eventually import eventually
 from tests.web.conftest import FIXTURES
 
 GROUPS = 10
@@ -74,7 +75,7 @@ def test_two_processors_open_exactly_one_room_per_incident(
         channels = [i.channel_id for i in incidents if i and i.assembled_at and i.channel_id]
         return channels if len(channels) == GROUPS else None
 
-    channels = eventually(all_assembled, timeout=60, what="every war room")
+    channels = eventually(all_assembled, timeout=60, message="every war room")
     rooms = [c for c in slack.workspace.snapshot()["channels"] if c["name"].startswith("inc-")]
     assert sorted(c["id"] for c in rooms) == sorted(channels)
     assert len(set(channels)) == GROUPS
@@ -88,7 +89,7 @@ def test_two_processors_open_exactly_one_room_per_incident(
             and counts
         ),
         timeout=30,
-        what="every event to be handled",
+        message="every event to be handled",
     )
     assert all(handled), f"both processors took events from the queue: {handled}"
 

@@ -63,6 +63,7 @@ from bot.services.war_room.steps import StepName
 from bot.slack.actions import ActionId
 from bot.slack.status_drafts import DraftRef
 from tests.e2e.conftest import MarshalProcess, start_marshal
+from tests.eventually import eventually
 from tests.fakes.statuspage import FakeStatuspage, running_statuspage
 from tests.web.conftest import SECRETS
 
@@ -238,17 +239,15 @@ def _settled(store: IncidentStore, ids: set[str]) -> list[Incident] | None:
 
 
 def _wait_settled(store: IncidentStore, ids: set[str], within: float) -> list[Incident]:
-    deadline = time.monotonic() + within
-    while time.monotonic() < deadline:
-        if found := _settled(store, ids):
-            return found
-        time.sleep(0.2)
-    pending = {
-        i.id: (i.status.value, sorted(i.assembly))
-        for i in (store.get(n) for n in ids)
-        if i is not None
-    }
-    raise AssertionError(f"not settled in {within}s: {pending}")
+    def pending() -> str:
+        states = {
+            i.id: (i.status.value, sorted(i.assembly))
+            for i in (store.get(n) for n in ids)
+            if i is not None
+        }
+        return f"every incident to settle: {states}"
+
+    return eventually(lambda: _settled(store, ids), timeout=within, interval=0.2, message=pending)
 
 
 def _messages(channel: Channel, text: str) -> int:

@@ -6,18 +6,16 @@ import json
 import subprocess
 import sys
 import time
-from collections.abc import Callable
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 
 import pytest
 
 from bot.sandbox.control_client import SandboxControl
 from bot.sandbox.server import SandboxSlack
 from tests.e2e.conftest import MarshalProcess
+from tests.eventually import eventually
 from tests.web.conftest import Ingress, fixture_body
-
-T = TypeVar("T")
 
 
 def run_isolated(tmp_path: Path, *args: str, **env: str) -> subprocess.CompletedProcess[str]:
@@ -95,16 +93,6 @@ def test_a_taken_port_is_one_clear_line(tmp_path: Path, marshal_up: MarshalProce
     assert "Traceback" not in result.stderr
 
 
-def _wait_for(predicate: Callable[[], T | None], timeout: float = 20.0) -> T:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        found = predicate()
-        if found:
-            return found
-        time.sleep(0.1)
-    raise AssertionError("condition not met in time")
-
-
 @pytest.mark.parametrize(
     ("source", "fixture"),
     [("alertmanager", "alertmanager_firing"), ("pagerduty", "pagerduty_incident_triggered")],
@@ -127,9 +115,9 @@ def test_an_alert_becomes_exactly_one_war_room_in_the_sandbox(
             if c.get("is_private") and incident_id[-6:] in c["name"]
         ]
 
-    room = _wait_for(lambda: rooms() or None)[0]
+    room = eventually(rooms, timeout=20, message="the war room")[0]
     assert room["name"].startswith("inc-")
-    pinned = _wait_for(lambda: slack.channel(room["id"]).get("pins") or None)
+    pinned = eventually(lambda: slack.channel(room["id"]).get("pins"), timeout=20)
     assert pinned
     shown = subprocess.run(
         [sys.executable, "-m", "bot", "incident", "show", incident_id, "--json"],

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import time
 from pathlib import Path
 from typing import Any
 
 from bot.sandbox.control_client import SandboxControl
 from tests.e2e.conftest import start_marshal
+from tests.eventually import eventually
 from tests.web.conftest import Ingress, fixture_body
 
 
@@ -25,10 +25,7 @@ def test_a_new_war_room_gets_a_status_update_nudge(tmp_path: Path) -> None:
             messages = rooms[0].get("messages", []) if rooms else []
             return [m for m in messages if "Status update due" in str(m.get("text"))]
 
-        deadline = time.monotonic() + 20  # a safety net for a slow machine, not a timing claim
-        while not nudges():
-            assert time.monotonic() < deadline, "no nudge reached the war room"
-            time.sleep(0.1)
+        eventually(nudges, timeout=20, message="a nudge in the war room")
         assert "no IC yet" in str(nudges()[0]["text"])
     finally:
         code, _ = marshal.stop()

@@ -7,24 +7,13 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
-import time
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 from bot.sandbox.control_client import SandboxControl
 from tests.e2e.conftest import MarshalProcess
+from tests.eventually import eventually
 from tests.web.conftest import Ingress, fixture_body
-
-
-def _wait(condition: Callable[[], Any], timeout: float = 20.0) -> Any:
-    deadline = time.monotonic() + timeout
-    while True:
-        result = condition()
-        if result:
-            return result
-        assert time.monotonic() < deadline, "condition not met in time"
-        time.sleep(0.05)
 
 
 def _marshal(marshal: MarshalProcess, *args: str) -> subprocess.CompletedProcess[str]:
@@ -53,8 +42,8 @@ def test_resolve_files_the_postmortem_links_it_and_archives_the_room(
     )
     assert answer.status == 202
     incident_id = str(answer.body["incident_id"])
-    room = _wait(lambda: _show(marshal_up, incident_id).get("channel_id"))
-    _wait(lambda: _show(marshal_up, incident_id)["status"] == "investigating")
+    room = eventually(lambda: _show(marshal_up, incident_id).get("channel_id"), timeout=20)
+    eventually(lambda: _show(marshal_up, incident_id)["status"] == "investigating", timeout=20)
     slack = SandboxControl(marshal_up.sandbox_url)
     assert slack.run_command("U0ALICE", room, "invite <@U0ALICE>").acked
     slack.post_message("U0ALICE", room, "Failed over the replica; lag is back to 0s.")
@@ -64,13 +53,13 @@ def test_resolve_files_the_postmortem_links_it_and_archives_the_room(
     assert "resolved the incident" in str((delivered.ack_payload or {}).get("text"))
 
     postmortem = tmp_path / "postmortems" / f"{incident_id}.md"
-    _wait(postmortem.exists)
+    eventually(postmortem.exists, timeout=20)
     text = postmortem.read_text()
     assert text.startswith("# Postmortem: Checkout DB replica lag above 30s")
     assert "All good now" in text and "Failed over the replica" in text
     assert "To be determined by the team." in text
 
-    channel = _wait(lambda: (c := slack.channel(room)).get("is_archived") and c)
+    channel = eventually(lambda: (c := slack.channel(room)).get("is_archived") and c, timeout=20)
     posted = [str(m.get("text", "")) for m in channel["messages"]]
     assert any(postmortem.resolve().as_uri() in m for m in posted)
     assert any("standard postmortem" in m and "no LLM is configured" in m for m in posted)

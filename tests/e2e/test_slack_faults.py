@@ -9,11 +9,10 @@ from __future__ import annotations
 
 import itertools
 import json
-import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 
 import pytest
 
@@ -27,9 +26,9 @@ from bot.sandbox.server import SandboxSlack
 from bot.services.war_room.assembler import is_assembled
 from bot.services.war_room.channel_name import short_id
 from tests.e2e.conftest import MarshalProcess, start_marshal
+from tests.eventually import eventually
 from tests.web.conftest import Ingress
 
-T = TypeVar("T")
 _groups = itertools.count(1)
 
 
@@ -57,7 +56,7 @@ class Rig:
         return str(answer.body["incident_id"])
 
     def assembled(self, incident_id: str, timeout: float = 30.0) -> Incident:
-        return wait_for(lambda: _if_assembled(self.store.get(incident_id)), timeout)
+        return eventually(lambda: _if_assembled(self.store.get(incident_id)), timeout=timeout)
 
     def rooms_of(self, incident_id: str) -> list[str]:
         return [
@@ -69,17 +68,6 @@ class Rig:
 
 def _if_assembled(incident: Incident | None) -> Incident | None:
     return incident if incident is not None and is_assembled(incident) else None
-
-
-def wait_for(predicate: Callable[[], T | None], timeout: float = 30.0) -> T:
-    """Generous, bounded: the machine may be busy running other suites."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        found = predicate()
-        if found:
-            return found
-        time.sleep(0.1)
-    raise AssertionError(f"condition not met within {timeout}s")
 
 
 @pytest.fixture(scope="module")
@@ -180,7 +168,7 @@ def test_after_a_dropped_socket_a_command_is_answered_exactly_once(
     runs_before = _command_runs(rig, incident.id)
 
     assert rig.slack.faults.drop_connections(graceful=graceful) >= 1
-    wait_for(lambda: len(rig.slack.calls("apps.connections.open")) > opened)
+    eventually(lambda: len(rig.slack.calls("apps.connections.open")) > opened, timeout=30)
     text = f"note after a {'graceful' if graceful else 'hard'} drop"
 
     def run_once_connected() -> bool:
@@ -191,11 +179,11 @@ def test_after_a_dropped_socket_a_command_is_answered_exactly_once(
             return False
         return True
 
-    wait_for(run_once_connected)
+    eventually(run_once_connected, timeout=30)
     [delivered] = _command_deliveries(rig, text)
     assert delivered["acked"] and delivered["retry_attempt"] == 0
-    notes = wait_for(
-        lambda: [e for e in rig.store.list_timeline(incident.id) if e.text == text[5:]]
+    notes = eventually(
+        lambda: [e for e in rig.store.list_timeline(incident.id) if e.text == text[5:]], timeout=30
     )
     assert len(notes) == 1
     assert _command_runs(rig, incident.id) == runs_before + 1

@@ -13,6 +13,7 @@ from bot.events.consumer import Dispatched, Outcome, QueueConsumer
 from bot.events.registry import EventRegistry
 from bot.ports.queue import Delivery, EventType, Queue, QueueMessage
 from tests.events.conftest import MAX_RECEIVES
+from tests.eventually import eventually
 
 WAIT = 10.0  # upper bound for background work; tests finish as soon as it is done
 
@@ -155,9 +156,7 @@ def test_started_workers_handle_every_event_in_per_incident_order(queue: Queue) 
         queue.send(m)
     consumer.start()
     try:
-        deadline = time.monotonic() + WAIT
-        while len(handler.seen) < 3 and time.monotonic() < deadline:
-            time.sleep(0.02)
+        eventually(lambda: len(handler.seen) >= 3, timeout=WAIT, message="three events handled")
     finally:
         assert consumer.stop(timeout=WAIT) == []
     assert sorted(m.event_id for m in handler.seen) == ["x1", "x2", "y1"]
@@ -174,8 +173,7 @@ def test_stop_lets_a_running_handler_finish_and_ack(queue: Queue) -> None:
     returned: list[object] = []
     stopper = threading.Thread(target=lambda: returned.append(consumer.stop(timeout=WAIT)))
     stopper.start()
-    while not consumer.stopping:
-        time.sleep(0.01)
+    eventually(lambda: consumer.stopping, timeout=WAIT, interval=0.01, message="stop() began")
     handler.release.set()
     stopper.join(WAIT)
     assert returned == [[]]
@@ -192,8 +190,7 @@ def test_a_message_received_while_stopping_is_given_back(queue: Queue) -> None:
     returned: list[list[Delivery]] = []
     stopper = threading.Thread(target=lambda: returned.append(list(consumer.stop(timeout=WAIT))))
     stopper.start()
-    while not consumer.stopping:
-        time.sleep(0.01)
+    eventually(lambda: consumer.stopping, timeout=WAIT, interval=0.01, message="stop() began")
     # The worker is in its long poll; what it brings back now must not be handled.
     queue.send(message("late"))
     stopper.join(WAIT)

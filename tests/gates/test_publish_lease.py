@@ -5,9 +5,7 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
-from typing import TypeVar
 
 import pytest
 
@@ -17,13 +15,13 @@ from bot.gates.errors import DraftClosed, PublishFailed
 from bot.gates.lease import PublishLease
 from bot.gates.status_page import StatusPageApprovalGate
 from bot.ports.drafts import DraftStore
+from tests.eventually import eventually
 from tests.fakes.statuspage import Fault
 from tests.gates.conftest import GateWorld, InterleavingDraftStore, listed_approvers
 
 DRAFTER, APPROVER, OTHER = "UDRAFTER", "UAPPROVER", "UOTHER"
 T0 = datetime(2026, 11, 22, 3, 0, tzinfo=UTC)
 QUICK = timedelta(seconds=0.06)  # renewed every 20 ms of real time
-T = TypeVar("T")
 
 
 class SettableClock:
@@ -32,14 +30,6 @@ class SettableClock:
 
     def __call__(self) -> datetime:
         return self.now
-
-
-def eventually(check: Callable[[], T | None], what: str) -> T:
-    deadline = time.monotonic() + 10  # a safety net for a slow machine, not a timing claim
-    while not (found := check()):
-        assert time.monotonic() < deadline, f"never: {what}"
-        time.sleep(0.01)
-    return found
 
 
 def gate(world: GateWorld, clock: SettableClock, lease: timedelta) -> StatusPageApprovalGate:
@@ -81,13 +71,13 @@ def test_a_publish_slower_than_its_lease_keeps_its_claim(world: GateWorld) -> No
     running.start()
     claim = eventually(
         lambda: (d := world.drafts.get(draft.id)) and d.status is DraftStatus.PUBLISHING and d,
-        "the publish claimed its draft",
+        message="the publish claimed its draft",
     )
     # Ten leases later by the clock: the claim is fresh all the same, because it was renewed.
     clock.now = T0 + QUICK * 10
     eventually(
         lambda: (d := world.drafts.get(draft.id)) and d.updated_at == clock.now,
-        "the running publish renewed its claim",
+        message="the running publish renewed its claim",
     )
     with pytest.raises(DraftClosed, match="publishing"):
         gate(world, clock, QUICK).approve(draft.id, OTHER, draft.body_sha256)
@@ -136,7 +126,7 @@ def test_renewing_stops_when_the_claim_is_lost(world: GateWorld) -> None:
     clock = SettableClock(T0)
     stuck = claimed(world, clock)
     with PublishLease(world.drafts, stuck, lease=QUICK, clock=clock) as lease:
-        eventually(lambda: lease.draft.version > stuck.version, "a renewal")
+        eventually(lambda: lease.draft.version > stuck.version, message="a renewal")
         current = lease.draft
         world.other_writer.update(
             current.model_copy(update={"status": DraftStatus.APPROVED}),
@@ -169,5 +159,5 @@ def test_a_store_hiccup_does_not_stop_the_renewals(world: GateWorld) -> None:
     lease = PublishLease(down, stuck, lease=QUICK, clock=clock)  # type: ignore[arg-type]
     assert lease.renew() is True  # keep trying: a lapse only lets a retry adopt our write
     with lease:
-        eventually(lambda: down.writes >= 3, "renewals kept being tried")
+        eventually(lambda: down.writes >= 3, message="renewals kept being tried")
     assert lease.draft == stuck

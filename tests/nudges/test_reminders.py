@@ -11,8 +11,8 @@ from bot.events.sla_check import SlaCheckHandler
 from bot.ports.queue import EventType
 from bot.services.nudges.reminders import ReminderKind, ReminderOutcome
 from bot.services.nudges.scheduler import JobKind
+from tests.eventually import eventually
 from tests.nudges.conftest import Rig, settings
-from tests.nudges.test_scheduler import eventually
 
 
 def set_incident(rig: Rig, **changes: object) -> None:
@@ -26,7 +26,7 @@ def test_ic_unclaimed_names_the_responders_once(rig: Rig) -> None:
     rig.settings = settings(marshal_reminder_ic_unclaimed="5m")
     scheduler = rig.scheduler()
     scheduler.start()  # assembled 59 minutes ago: the reminder is overdue and fires at once
-    eventually(lambda: bool(rig.actions(AuditAction.REMINDER_SENT)), "IC reminder posted")
+    eventually(lambda: bool(rig.actions(AuditAction.REMINDER_SENT)), message="IC reminder posted")
     [text] = rig.bot_texts()
     assert "No incident commander yet, 5m after the war room opened" in text
     assert "<@U0ALICE>, <@U0BOB>" in text and "`/marshal role ic`" in text

@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import threading
-import time
-from collections.abc import Callable
 from datetime import datetime, timedelta
 
 from bot.domain.audit import AuditAction
 from bot.domain.models import TimelineEntry, TimelineKind
 from bot.sandbox.control_client import SandboxControl
 from bot.services.nudges.scheduler import JobKind, NudgeOutcome, NudgeScheduler
+from tests.eventually import eventually
 from tests.nudges.conftest import Rig
 
 
@@ -22,14 +21,6 @@ def due(rig: Rig, slot: int) -> datetime:
 def planned_slot(scheduler: NudgeScheduler, rig: Rig) -> int | None:
     plan = scheduler.planned().get((JobKind.NUDGE, rig.incident.id))
     return plan.due.slot if plan else None
-
-
-def eventually(check: Callable[[], bool], what: str) -> None:
-    """Waits for a background job's effect; the deadline is a safety net, not a timing claim."""
-    deadline = time.monotonic() + 10
-    while not check():
-        assert time.monotonic() < deadline, f"never happened: {what}"
-        time.sleep(0.02)
 
 
 def test_a_due_nudge_names_who_acts_and_is_audited(rig: Rig) -> None:
@@ -73,11 +64,11 @@ def test_restart_fires_a_missed_nudge_exactly_once(rig: Rig) -> None:
 
     after = rig.scheduler()
     after.start()
-    eventually(lambda: planned_slot(after, rig) == 4, "the missed slot ran and 4 is next")
+    eventually(lambda: planned_slot(after, rig) == 4, message="the missed slot ran and 4 is next")
     after.stop()
     again = rig.scheduler()  # a second restart must not repeat slot 3
     again.start()
-    eventually(lambda: planned_slot(again, rig) == 4, "slot 3 was tried again and refused")
+    eventually(lambda: planned_slot(again, rig) == 4, message="slot 3 was tried again and refused")
 
     assert [d["slot"] for d in rig.actions(AuditAction.NUDGE_SENT)] == [1, 3]
     assert len(rig.bot_texts()) == 2

@@ -21,8 +21,9 @@ from bot.services.nudges.scheduler import NudgeOutcome
 from bot.slack.nudge_routes import NudgeRoutes
 from bot.slack.wiring import RunningSlack, start_slack
 from bot.wiring.nudges import NudgeStack, build_nudges
+from tests.eventually import eventually
 from tests.nudges.conftest import Rig
-from tests.nudges.test_scheduler import due, eventually, planned_slot
+from tests.nudges.test_scheduler import due, planned_slot
 
 
 def no_declare(alert: Alert) -> Incident:
@@ -94,11 +95,13 @@ def test_silence_button_on_a_nudge(
     control.press_button(
         "U0BOB", channel, nudge_ts(rig), NudgeActionId.SILENCE.value, value=rig.incident.id
     )
-    eventually(lambda: rig.reload().silenced_until is not None, "the button silenced nudges")
+    eventually(
+        lambda: rig.reload().silenced_until is not None, message="the button silenced nudges"
+    )
     assert rig.reload().silenced_until == rig.clock() + timedelta(minutes=30)
     eventually(
         lambda: any("<@U0BOB> paused status-update nudges for 30m" in t for t in rig.bot_texts()),
-        "the room was told",
+        message="the room was told",
     )
 
 
@@ -123,7 +126,7 @@ def test_post_update_button_opens_the_modal_and_records_the_update(
         ]
         return views[-1] if views else None
 
-    eventually(lambda: modal() is not None, "the Post update modal opened")
+    eventually(lambda: modal() is not None, message="the Post update modal opened")
     view = modal()
     assert view is not None
     field = StatusUpdateField.TEXT.value

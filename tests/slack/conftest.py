@@ -7,8 +7,7 @@ war-room channel and incident, so tests never see each other's state.
 from __future__ import annotations
 
 import itertools
-import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -24,6 +23,7 @@ from bot.sandbox.server import SandboxSlack
 from bot.settings import Settings
 from bot.slack.wiring import RunningSlack, start_slack
 from bot.wiring.stores import build_audit_log, build_store
+from tests.eventually import eventually
 
 APPROVER = "U0DAVE"
 _names = itertools.count(1)
@@ -82,18 +82,6 @@ class Harness:
         ]
 
 
-def wait_for(condition: Callable[[], Any], *, timeout: float = 10.0) -> Any:
-    """Poll until `condition()` is truthy; fails the test after `timeout` seconds."""
-    deadline = time.monotonic() + timeout
-    while True:
-        result = condition()
-        if result:
-            return result
-        if time.monotonic() > deadline:
-            raise AssertionError("condition not met in time")
-        time.sleep(0.02)
-
-
 @pytest.fixture(scope="module")
 def harness(sandbox: SandboxSlack, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Harness]:
     db: Path = tmp_path_factory.mktemp("slack") / "marshal.db"
@@ -117,6 +105,6 @@ def harness(sandbox: SandboxSlack, tmp_path_factory: pytest.TempPathFactory) -> 
         api_url=sandbox.api_url,
     )
     control = SandboxControl(sandbox.url)
-    wait_for(lambda: sandbox.hub.connection_count > 0)
+    eventually(lambda: sandbox.hub.connection_count > 0)
     yield Harness(sandbox, control, store, audit, running, submitted)
     running.stop()

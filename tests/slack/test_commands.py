@@ -7,7 +7,8 @@ from bot.domain.audit import AuditAction
 from bot.domain.lifecycle import IncidentStatus
 from bot.domain.models import AlertSource, AlertStatus, Role, TimelineKind
 from bot.domain.severity import Severity
-from tests.slack.conftest import APPROVER, Harness, wait_for
+from tests.eventually import eventually
+from tests.slack.conftest import APPROVER, Harness
 
 NOT_WAR_ROOM = "This channel is not an incident war room"
 
@@ -225,4 +226,4 @@ def test_acknowledge_button_runs_ack(harness: Harness) -> None:
         "U0CAROL", room.channel_id, ts, "marshal.incident.acknowledge", value=room.id
     )
     assert pressed.acked
-    wait_for(lambda: harness.incident(room.id).acknowledged_by == "U0CAROL")
+    eventually(lambda: harness.incident(room.id).acknowledged_by == "U0CAROL")

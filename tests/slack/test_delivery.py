@@ -9,7 +9,8 @@ from slack_sdk.socket_mode.request import SocketModeRequest
 from bot.domain.models import TimelineKind
 from bot.sandbox import payloads
 from bot.slack.listeners import WORKING
-from tests.slack.conftest import Harness, wait_for
+from tests.eventually import eventually
+from tests.slack.conftest import Harness
 
 
 def test_a_slow_command_is_acked_in_time_and_answers_via_response_url(harness: Harness) -> None:
@@ -21,7 +22,7 @@ def test_a_slow_command_is_acked_in_time_and_answers_via_response_url(harness: H
     finally:
         harness.sandbox.faults.set_latency(0, "conversations.invite")
     assert ack["text"] == WORKING
-    replies = wait_for(
+    replies = eventually(
         lambda: [t for t in harness.ephemerals(room.channel_id or "", "U0ALICE") if "Invited" in t]
     )
     assert replies == ["Invited <@U0BOB>."]
@@ -67,7 +68,7 @@ def test_a_retried_event_is_handled_once(harness: Harness) -> None:
             hub.loop,
         ).result(timeout=10)
         assert delivery.acked
-    wait_for(lambda: harness.store.find_timeline_by_ref(room.id, ts))
+    eventually(lambda: harness.store.find_timeline_by_ref(room.id, ts))
     # the second delivery was acked but did nothing: still exactly one entry and one audit
     pinned = [e for e in harness.store.list_timeline(room.id) if e.source_ref == ts]
     assert len(pinned) == 1

@@ -6,7 +6,8 @@ from datetime import UTC, datetime
 
 from bot.domain.audit import AuditAction
 from bot.domain.models import TimelineKind
-from tests.slack.conftest import Harness, wait_for
+from tests.eventually import eventually
+from tests.slack.conftest import Harness
 
 
 def test_pushpin_adds_the_message_and_removing_it_removes_the_entry(harness: Harness) -> None:
@@ -15,7 +16,7 @@ def test_pushpin_adds_the_message_and_removing_it_removes_the_entry(harness: Har
     assert channel
     ts = harness.control.post_message("U0BOB", channel, "rolled back to v41")
     harness.control.react("U0ALICE", channel, ts, "pushpin")
-    entry = wait_for(lambda: harness.store.find_timeline_by_ref(room.id, ts))
+    entry = eventually(lambda: harness.store.find_timeline_by_ref(room.id, ts))
     assert entry.kind is TimelineKind.PINNED_MESSAGE
     assert entry.text == "rolled back to v41"
     assert entry.author == "U0BOB"
@@ -23,7 +24,7 @@ def test_pushpin_adds_the_message_and_removing_it_removes_the_entry(harness: Har
 
     harness.control.react("U0ALICE", channel, ts, "pushpin", removed=True)
     # the audit event is written after the removal, so once it is there both are done
-    wait_for(
+    eventually(
         lambda: AuditAction.TIMELINE_REMOVED in {e.action for e in harness.audit.events(room.id)}
     )
     assert harness.store.find_timeline_by_ref(room.id, ts) is None
@@ -42,6 +43,6 @@ def test_other_reactions_and_other_channels_are_ignored(harness: Harness) -> Non
     # a later pushpin in the war room is captured, so the earlier events were processed first
     marker = harness.control.post_message("U0BOB", room.channel_id, "marker")
     harness.control.react("U0ALICE", room.channel_id, marker, "pushpin")
-    wait_for(lambda: harness.store.find_timeline_by_ref(room.id, marker))
+    eventually(lambda: harness.store.find_timeline_by_ref(room.id, marker))
     assert harness.store.find_timeline_by_ref(room.id, ts) is None
     assert [e.source_ref for e in harness.store.list_timeline(room.id)] == [marker]

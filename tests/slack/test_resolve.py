@@ -45,8 +45,9 @@ from bot.slack.gateway import WebClientSlackGateway, build_web_client
 from bot.slack.resolution_actions import ResolutionButtons
 from bot.slack.wiring import RunningSlack, start_slack
 from bot.wiring.stores import build_audit_log, build_store
+from tests.eventually import eventually
 from tests.nudges.conftest import Clock
-from tests.slack.conftest import APPROVER, wait_for
+from tests.slack.conftest import APPROVER
 
 IC = "U0ALICE"
 _rooms = itertools.count(1)
@@ -159,7 +160,7 @@ def rig(sandbox: SandboxSlack, tmp_path_factory: pytest.TempPathFactory) -> Iter
         announce_channel=None,
         archive_on_resolve=False,
     )
-    wait_for(lambda: sandbox.hub.connection_count > 0)
+    eventually(lambda: sandbox.hub.connection_count > 0)
     yield ResolveRig(
         SandboxControl(sandbox.url), settings, store, audit, queue, starter, running, flow
     )
@@ -216,21 +217,21 @@ def test_a_cleared_alert_offers_the_button_and_pressing_it_resolves(rig: Resolve
 
     # someone without the right is told so, and nothing changes
     rig.control.press_button("U0BOB", channel, prompt["ts"], RESOLVE_ACTION_ID, value=room.id)
-    wait_for(lambda: any("may not resolve" in t for t in rig.ephemerals(channel, "U0BOB")))
+    eventually(lambda: any("may not resolve" in t for t in rig.ephemerals(channel, "U0BOB")))
     assert rig.incident(room.id).is_open
 
     pressed = rig.control.press_button(IC, channel, prompt["ts"], RESOLVE_ACTION_ID, value=room.id)
     assert pressed.acked
-    wait_for(lambda: rig.incident(room.id).status is IncidentStatus.RESOLVED)
+    eventually(lambda: rig.incident(room.id).status is IncidentStatus.RESOLVED)
     assert rig.incident(room.id).resolved_by == IC
-    wait_for(lambda: any(t.startswith("Resolved.") for t in rig.ephemerals(channel, IC)))
+    eventually(lambda: any(t.startswith("Resolved.") for t in rig.ephemerals(channel, IC)))
     assert rig.drain() == 1
     texts = [str(m.get("text")) for m in rig.messages(channel)]
     assert any(f"resolved by <@{IC}>" in t for t in texts)
     assert any("Postmortem filed" in t for t in texts)
     # a second press (a late click) does not resolve twice
     rig.control.press_button(IC, channel, prompt["ts"], RESOLVE_ACTION_ID, value=room.id)
-    wait_for(lambda: any("already resolved" in t for t in rig.ephemerals(channel, IC)))
+    eventually(lambda: any("already resolved" in t for t in rig.ephemerals(channel, IC)))
     assert rig.actions(room.id).count(AuditAction.RESOLVED) == 1
 
 
@@ -274,12 +275,12 @@ def test_rating_buttons_keep_one_vote_per_user(rig: ResolveRig) -> None:
         ).acked
 
     press("U0BOB", 4)
-    wait_for(lambda: rig.incident(room.id).ratings == {"U0BOB": 4})
+    eventually(lambda: rig.incident(room.id).ratings == {"U0BOB": 4})
     press("U0BOB", 2)
-    wait_for(lambda: rig.incident(room.id).ratings == {"U0BOB": 2})
+    eventually(lambda: rig.incident(room.id).ratings == {"U0BOB": 2})
     press("U0CAROL", 5)
-    wait_for(lambda: rig.incident(room.id).ratings == {"U0BOB": 2, "U0CAROL": 5})
-    wait_for(
+    eventually(lambda: rig.incident(room.id).ratings == {"U0BOB": 2, "U0CAROL": 5})
+    eventually(
         lambda: any("average 3.5 from 2 people" in t for t in rig.ephemerals(channel, "U0CAROL"))
     )
     votes = [

@@ -23,8 +23,9 @@ from bot.slack.status_drafts import EDIT_BLOCK, EDIT_INPUT, DraftRef
 from bot.slack.status_review import STALE
 from bot.slack.wiring import start_slack
 from bot.wiring.stores import build_audit_log, build_store
+from tests.eventually import eventually
 from tests.fakes.statuspage import FakeStatuspage, Fault, running_statuspage
-from tests.slack.conftest import Harness, wait_for
+from tests.slack.conftest import Harness
 
 DRAFTER, APPROVER, BYSTANDER = "U0DAVE", "U0CAROL", "U0BOB"
 
@@ -62,7 +63,7 @@ def harness(
         app_token=sandbox.app_token,
         api_url=sandbox.api_url,
     )
-    wait_for(lambda: sandbox.hub.connection_count > 0)
+    eventually(lambda: sandbox.hub.connection_count > 0)
     yield Harness(sandbox, SandboxControl(sandbox.url), store, audit, running)
     running.stop()
 
@@ -125,13 +126,13 @@ def test_draft_approve_publish_with_the_two_person_rule(
     assert confirm["confirm"]["text"] == "Publish"
 
     press(harness, DRAFTER, channel, message, ActionId.APPROVE_STATUS_DRAFT)
-    wait_for(lambda: any("two-person rule" in t for t in harness.ephemerals(channel, DRAFTER)))
+    eventually(lambda: any("two-person rule" in t for t in harness.ephemerals(channel, DRAFTER)))
     press(harness, BYSTANDER, channel, message, ActionId.APPROVE_STATUS_DRAFT)
-    wait_for(lambda: any("may not" in t for t in harness.ephemerals(channel, BYSTANDER)))
+    eventually(lambda: any("may not" in t for t in harness.ephemerals(channel, BYSTANDER)))
     assert public_page.incidents() == []
 
     press(harness, APPROVER, channel, message, ActionId.APPROVE_STATUS_DRAFT)
-    said = wait_for(
+    said = eventually(
         lambda: [
             m["text"]
             for m in harness.control.channel(channel)["messages"]
@@ -191,7 +192,7 @@ def test_edit_reposts_for_review_and_old_buttons_say_superseded(harness: Harness
 
     views_before = len(harness.control.state()["views"])
     press(harness, BYSTANDER, channel, first, ActionId.EDIT_STATUS_DRAFT)
-    views = wait_for(lambda: harness.control.state()["views"][views_before:])
+    views = eventually(lambda: harness.control.state()["views"][views_before:])
     view = views[-1]
     assert view["callback_id"] == "marshal.status_draft.edit_view"
     submitted = harness.control.submit_view(
@@ -201,14 +202,14 @@ def test_edit_reposts_for_review_and_old_buttons_say_superseded(harness: Harness
     )
     assert submitted.acked and not submitted.raw.get("errors")
 
-    messages = wait_for(lambda: m if len(m := draft_messages(harness, channel)) == 2 else None)
+    messages = eventually(lambda: m if len(m := draft_messages(harness, channel)) == 2 else None)
     old, new = messages
     assert not has_buttons(old) and "Edited by" in str(old["blocks"])
     new_ref = DraftRef.parse(button_value(new, ActionId.APPROVE_STATUS_DRAFT))
     assert new_ref is not None and new_ref.version == 1
 
     press(harness, APPROVER, channel, new, ActionId.APPROVE_STATUS_DRAFT, value=old_value)
-    wait_for(lambda: STALE in harness.ephemerals(channel, APPROVER))
+    eventually(lambda: STALE in harness.ephemerals(channel, APPROVER))
 
 
 def test_reject_closes_the_draft(harness: Harness, public_page: FakeStatuspage) -> None:
@@ -218,7 +219,7 @@ def test_reject_closes_the_draft(harness: Harness, public_page: FakeStatuspage) 
     [message] = draft_messages(harness, channel)
     assert "major outage" in message["text"]
     press(harness, DRAFTER, channel, message, ActionId.REJECT_STATUS_DRAFT)
-    wait_for(lambda: "Rejected by" in str(draft_messages(harness, channel)[0]["blocks"]))
+    eventually(lambda: "Rejected by" in str(draft_messages(harness, channel)[0]["blocks"]))
     assert not [i for i in public_page.incidents() if i["name"] == "email delayed"]
 
 
@@ -229,7 +230,7 @@ def test_an_empty_edit_is_refused_in_the_modal(harness: Harness) -> None:
     [message] = draft_messages(harness, channel)
     views_before = len(harness.control.state()["views"])
     press(harness, BYSTANDER, channel, message, ActionId.EDIT_STATUS_DRAFT)
-    view = wait_for(lambda: harness.control.state()["views"][views_before:])[-1]
+    view = eventually(lambda: harness.control.state()["views"][views_before:])[-1]
     submitted = harness.control.submit_view(
         BYSTANDER,
         view["id"],
@@ -252,14 +253,14 @@ def test_the_resolve_flow_resolves_the_same_public_incident(
     harness.run(DRAFTER, channel, "status draft The API is down.")
     [first] = draft_messages(harness, channel)
     press(harness, APPROVER, channel, first, ActionId.APPROVE_STATUS_DRAFT)
-    wait_for(lambda: not has_buttons(draft_messages(harness, channel)[0]))
+    eventually(lambda: not has_buttons(draft_messages(harness, channel)[0]))
 
     resolution = review.resolve_public_incident(room, DRAFTER)
     assert resolution is not None
     second = draft_messages(harness, channel)[-1]
     assert "_resolved_" in second["blocks"][0]["text"]["text"]
     press(harness, APPROVER, channel, second, ActionId.APPROVE_STATUS_DRAFT)
-    wait_for(lambda: not has_buttons(draft_messages(harness, channel)[-1]))
+    eventually(lambda: not has_buttons(draft_messages(harness, channel)[-1]))
     [public] = [i for i in public_page.incidents() if i["name"] == "api down"]
     assert public["status"] == "resolved" and len(public["incident_updates"]) == 2
 
@@ -290,7 +291,7 @@ def test_a_dead_status_page_fails_the_approval_visibly_and_it_stays_retryable(
     public_page.fail_next(*[Fault(status=503, retry_after=1, method="POST") for _ in range(4)])
 
     press(harness, APPROVER, channel, message, ActionId.APPROVE_STATUS_DRAFT)
-    told = wait_for(
+    told = eventually(
         lambda: [t for t in harness.ephemerals(channel, APPROVER) if "did not take" in t],
         timeout=60,
     )
@@ -301,7 +302,7 @@ def test_a_dead_status_page_fails_the_approval_visibly_and_it_stays_retryable(
     assert "Publishing failed" in json.dumps(shown["blocks"])
 
     press(harness, APPROVER, channel, shown, ActionId.APPROVE_STATUS_DRAFT)
-    wait_for(
+    eventually(
         lambda: any(
             str(m.get("text", "")).startswith("Status page updated")
             for m in harness.control.channel(channel)["messages"]
