@@ -10,7 +10,7 @@ from bot.settings import Settings, describe_error, parse_duration
 def settings_from(monkeypatch: pytest.MonkeyPatch, **env: str) -> Settings:
     for key, value in env.items():
         monkeypatch.setenv(key, value)
-    return Settings(_env_file=None)  # type: ignore[call-arg]
+    return Settings(_env_file=None)
 
 
 def error_line(monkeypatch: pytest.MonkeyPatch, **env: str) -> str:

@@ -81,13 +81,14 @@ def test_two_processors_open_exactly_one_room_per_incident(
     assert len(set(channels)) == GROUPS
     for process in (*processors, webhook):
         assert process.process.poll() is None, "every process is still running"
+
     # Every event (10 that opened an incident, 20 that joined one) handled once, by either.
+    def counts_once_all_handled() -> list[int] | None:
+        counts = [_handled_events(p) for p in processors]
+        return counts if sum(counts) == len(notifications) else None
+
     handled = eventually(
-        lambda: (
-            (counts := [_handled_events(p) for p in processors])
-            and sum(counts) == len(notifications)
-            and counts
-        ),
+        counts_once_all_handled,
         timeout=30,
         message="every event to be handled",
     )

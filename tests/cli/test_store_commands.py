@@ -16,7 +16,7 @@ from bot.cli import main
 from bot.domain.audit import AuditAction
 from bot.domain.lifecycle import IncidentStatus
 from bot.domain.models import Incident, TimelineEntry
-from tests.contract.conftest import T0, SqliteTamper, make_alert, make_event
+from tests.contract.conftest import T0, SqliteTamper, ingest, make_alert
 
 
 @pytest.fixture
@@ -31,12 +31,12 @@ def database(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Sqlite
 def _seed(database: SqliteDatabase) -> tuple[Incident, Incident]:
     store = SqliteIncidentStore(database)
     alert = make_alert("grp-open", title="Checkout latency", received_at=T0)
-    open_one = store.ingest(alert, Incident.from_alert(alert), make_event()).incident
+    open_one = ingest(store, alert).incident
     open_one = store.update(
         open_one.model_copy(update={"channel_id": "C42"}), expected_version=open_one.version
     )
     old = make_alert("grp-old", title="Disk full", received_at=T0 - timedelta(hours=1))
-    closed = store.ingest(old, Incident.from_alert(old), make_event()).incident
+    closed = ingest(store, old).incident
     closed = store.update(closed.transition(IncidentStatus.RESOLVED), expected_version=0)
     store.add_timeline(TimelineEntry(incident_id=open_one.id, author="U1", text="paged db team"))
     audit = SqliteAuditLog(database)

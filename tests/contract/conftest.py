@@ -28,7 +28,7 @@ from bot.domain.ids import new_id
 from bot.domain.models import Alert, AlertSource, AlertStatus, Incident
 from bot.domain.severity import Severity
 from bot.ports.audit import AuditLog
-from bot.ports.store import IncidentStore, OutboxEvent
+from bot.ports.store import IncidentStore, Intake, OutboxEvent
 from tests.conftest import AwsEndpoint
 from tests.fakes.moto import serialised_moto
 
@@ -107,6 +107,7 @@ class SqliteTamper:
             "SELECT data FROM audit_events WHERE incident_id = ? AND seq = ?",
             (incident_id, seq),
         )
+        assert row is not None
         return str(row[0])
 
     def _set(self, incident_id: str, seq: int, data: str) -> None:
@@ -276,5 +277,7 @@ def make_event(incident_id: str = "pending", *, created_at: datetime = T0) -> Ou
     )
 
 
-def ingest(store: IncidentStore, alert: Alert) -> Any:
-    return store.ingest(alert, Incident.from_alert(alert), make_event())
+def ingest(store: IncidentStore, alert: Alert) -> Intake:
+    intake = store.ingest(alert, Incident.from_alert(alert), make_event())
+    assert intake is not None  # a new incident was offered, so the alert always lands
+    return intake

@@ -21,6 +21,7 @@ def test_first_alert_creates_incident_with_pending_outbox(backend: Backend) -> N
 
     intake = backend.store.ingest(alert, new, event)
 
+    assert intake is not None
     assert intake.created and not intake.duplicate
     assert intake.incident.id == new.id
     assert intake.outbox.event_id == event.event_id
@@ -51,6 +52,7 @@ def test_resent_notification_is_a_duplicate_with_original_incident_and_outbox(
 
     again = backend.store.ingest(alert, Incident.from_alert(alert), make_event())
 
+    assert again is not None
     assert again.duplicate and not again.created
     assert again.incident.id == original.incident.id
     assert again.incident.alert_count == 1  # nothing was written

@@ -56,9 +56,9 @@ class InterleavingDraftStore(SqliteDraftStore):
     def __init__(self, database: SqliteDatabase) -> None:
         super().__init__(database)
         self._calls: dict[str, int] = {}
-        self._steps: dict[tuple[str, int], Callable[[], None]] = {}
+        self._steps: dict[tuple[str, int], Callable[[], object]] = {}
 
-    def interleave(self, method: str, nth: int, step: Callable[[], None]) -> None:
+    def interleave(self, method: str, nth: int, step: Callable[[], object]) -> None:
         self._steps[(method, self._calls.get(method, 0) + nth)] = step
 
     def _before(self, method: str) -> None:

@@ -70,7 +70,9 @@ def test_a_publish_slower_than_its_lease_keeps_its_claim(world: GateWorld) -> No
     )
     running.start()
     claim = eventually(
-        lambda: (d := world.drafts.get(draft.id)) and d.status is DraftStatus.PUBLISHING and d,
+        lambda: (
+            d if (d := world.drafts.get(draft.id)) and d.status is DraftStatus.PUBLISHING else None
+        ),
         message="the publish claimed its draft",
     )
     # Ten leases later by the clock: the claim is fresh all the same, because it was renewed.

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 from pydantic import SecretStr
 
@@ -23,14 +25,12 @@ FIXTURE = {
 
 
 def all_secrets() -> Settings:
-    return Settings(
-        _env_file=None,  # type: ignore[call-arg]
-        **{
-            f"marshal_secret_{s.value.replace('-', '_')}": SecretStr(f"{s}-key")
-            for s in AlertSource
-            if s is not AlertSource.SLACK
-        },
-    )
+    secrets: dict[str, Any] = {
+        f"marshal_secret_{s.value.replace('-', '_')}": SecretStr(f"{s}-key")
+        for s in AlertSource
+        if s is not AlertSource.SLACK
+    }
+    return Settings(_env_file=None, **secrets)
 
 
 def test_catalog_names_are_the_webhook_sources() -> None:
@@ -54,7 +54,7 @@ def test_drill_signed_request_verifies_and_parses(name: str) -> None:
 
 
 def test_no_secrets_means_every_required_source_answers_401() -> None:
-    intake = AlertReception(EnvSecretSource(Settings(_env_file=None)))  # type: ignore[call-arg]
+    intake = AlertReception(EnvSecretSource(Settings(_env_file=None)))
     verdicts = {name: intake.verify(name, {}, b"{}") for name in CATALOG}
     assert {n: v.code for n, v in verdicts.items()} == {
         "grafana-oncall": VerdictCode.DISABLED,

@@ -51,7 +51,7 @@ class ManualClock:
 
 def test_env_source_reads_settings() -> None:
     settings = Settings(
-        _env_file=None,  # type: ignore[call-arg]
+        _env_file=None,
         marshal_secret_pagerduty=SecretStr("pd-secret"),
         marshal_secret_generic=SecretStr("  "),
     )
@@ -64,7 +64,7 @@ def test_env_source_reads_settings() -> None:
 
 def test_env_source_from_environment(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("MARSHAL_SECRET_GRAFANA_ONCALL", "oncall-secret")
-    secrets = EnvSecretSource(Settings(_env_file=None))  # type: ignore[call-arg]
+    secrets = EnvSecretSource(Settings(_env_file=None))
     assert secrets.secret_for(AlertSource.GRAFANA_ONCALL) == "oncall-secret"
 
 

@@ -92,7 +92,7 @@ def settings(**overrides: Any) -> Settings:
         "marshal_reminder_postmortem_due": "2d",
     }
     values.update(overrides)
-    return Settings(_env_file=None, **values)  # type: ignore[call-arg]
+    return Settings(_env_file=None, **values)
 
 
 @pytest.fixture

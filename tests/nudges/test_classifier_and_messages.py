@@ -1,5 +1,7 @@
 """The heuristic update classifier and the Block Kit round trip of the Post update modal."""
 
+from typing import Any
+
 import pytest
 
 from bot.domain.lifecycle import IncidentStatus
@@ -65,7 +67,7 @@ def test_modal_round_trip() -> None:
     view = status_update_modal(incident, can_draft=True)
     assert view["callback_id"] == NudgeViewId.STATUS_UPDATE.value
     assert view["private_metadata"] == incident.id
-    submitted = {
+    submitted: dict[str, Any] = {
         "private_metadata": incident.id,
         "state": {
             "values": {

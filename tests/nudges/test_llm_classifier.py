@@ -25,8 +25,9 @@ def claude() -> Iterator[FakeAnthropic]:
 
 
 def _classifier(fake: FakeAnthropic) -> LanguageModelStatusUpdateClassifier:
-    model = ClaudeLanguageModel.for_api(API_KEY, "claude-haiku-test", base_url=fake.url)
-    model._sleep = lambda _s: None  # retries without waiting in tests
+    model = ClaudeLanguageModel.for_api(  # retries without waiting in tests
+        API_KEY, "claude-haiku-test", base_url=fake.url, sleep=lambda _s: None
+    )
     return LanguageModelStatusUpdateClassifier(model)
 
 

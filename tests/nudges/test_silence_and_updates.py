@@ -6,6 +6,7 @@ The slash commands and Bolt listeners on top are tested in test_slack_nudges.py.
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import Any
 
 from bot.adapters.sqlite.database import SqliteDatabase
 from bot.adapters.sqlite.incident_store import SqliteIncidentStore
@@ -90,7 +91,7 @@ def test_post_update_modal_records_a_status_update(rig: Rig) -> None:
     interactions = NudgeInteractions(rig.store, rig.slack, silence_for(rig, scheduler), recorder)
     view = interactions.status_update_view(rig.incident.id)
     assert view is not None
-    values = {
+    values: dict[str, dict[str, dict[str, Any]]] = {
         StatusUpdateField.TEXT.value: {
             StatusUpdateField.TEXT.value: {"type": "plain_text_input", "value": "Failed over"}
         },

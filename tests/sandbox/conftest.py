@@ -85,9 +85,10 @@ def bolt(sandbox: SandboxSlack) -> Iterator[BoltHarness]:
     actions: queue.Queue[dict[str, Any]] = queue.Queue()
     app = _build_app(client, events, actions)
     handler = SocketModeHandler(app, sandbox.app_token)
-    handler.connect()
+    # the typed client under Bolt's unannotated handler.connect()/close(), as bot/slack/socket.py
+    handler.client.connect()
     yield BoltHarness(app, client, SandboxControl(sandbox.url), events, actions)
-    handler.close()
+    handler.client.close()
 
 
 @pytest.fixture

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import urllib.request
+from collections.abc import Callable
 
 import pytest
 from slack_sdk import WebClient
@@ -142,7 +143,7 @@ def test_tokens_are_checked(sandbox: SandboxSlack) -> None:
     app_level = WebClient(token=sandbox.app_token, base_url=sandbox.api_url)
     bot = WebClient(token=sandbox.bot_token, base_url=sandbox.api_url)
 
-    for call, error in (
+    cases: tuple[tuple[Callable[[], object], str], ...] = (
         (wrong.auth_test, "invalid_auth"),
         (lambda: WebClient(base_url=sandbox.api_url).auth_test(), "not_authed"),
         (
@@ -150,7 +151,8 @@ def test_tokens_are_checked(sandbox: SandboxSlack) -> None:
             "not_allowed_token_type",
         ),
         (lambda: bot.apps_connections_open(app_token=sandbox.bot_token), "not_allowed_token_type"),
-    ):
+    )
+    for call, error in cases:
         with pytest.raises(SlackApiError) as raised:
             call()
         assert raised.value.response["error"] == error

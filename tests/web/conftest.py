@@ -97,7 +97,7 @@ def ingress_settings(tmp_path: Path, **overrides: Any) -> Settings:
         **{f"marshal_secret_{k.replace('-', '_')}": v for k, v in SECRETS.items()},
         **overrides,
     }
-    return Settings(_env_file=None, **values)  # type: ignore[call-arg]
+    return Settings(_env_file=None, **values)
 
 
 @pytest.fixture

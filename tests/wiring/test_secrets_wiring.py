@@ -20,7 +20,7 @@ from tests.conftest import AwsEndpoint
 
 
 def settings(**values: Any) -> Settings:
-    return Settings(_env_file=None, **values)  # type: ignore[call-arg]
+    return Settings(_env_file=None, **values)
 
 
 def put(name: str, value: str) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -31,7 +32,7 @@ def test_status_page_needs_key_and_page(monkeypatch: pytest.MonkeyPatch) -> None
     page = build_status_page(Settings())
     assert isinstance(page, UnconfiguredStatusPage)
     marker = PublishMarker(incident_id="i", draft_id="d")
-    calls = [
+    calls: list[Callable[[], object]] = [
         lambda: page.find_incident(incident_id="i"),
         lambda: page.get_incident("x"),
         lambda: page.create_incident(

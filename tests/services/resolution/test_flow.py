@@ -118,9 +118,9 @@ def claude_api() -> Iterator[FakeAnthropic]:
 
 
 def _claude(fake: FakeAnthropic) -> ClaudeLanguageModel:
-    model = ClaudeLanguageModel.for_api(API_KEY, "claude-test", base_url=fake.url)
-    model._sleep = lambda _s: None
-    return model
+    return ClaudeLanguageModel.for_api(
+        API_KEY, "claude-test", base_url=fake.url, sleep=lambda _s: None
+    )
 
 
 def test_llm_draft_keeps_only_cited_claims(kit: ResolveKit, claude_api: FakeAnthropic) -> None:
