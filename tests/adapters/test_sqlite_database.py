@@ -80,6 +80,7 @@ def _append_from_process(path: str, worker: int, count: int) -> None:
         database.close()
 
 
+@pytest.mark.slow  # two Python subprocesses
 def test_two_processes_append_to_one_chain(tmp_path: Path) -> None:
     path = str(tmp_path / "shared.db")
     SqliteDatabase(path).close()

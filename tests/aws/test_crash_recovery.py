@@ -23,6 +23,8 @@ from tests.aws.stack import Stack, create_stack
 from tests.conftest import AwsEndpoint
 from tests.e2e.crash_drill import Deployment, run_crash_drill
 
+pytestmark = pytest.mark.slow  # a crash drill: marshal SIGKILLed while alerts flow
+
 SEED = int(os.environ.get("MARSHAL_CRASH_SEED", "2211"))
 
 

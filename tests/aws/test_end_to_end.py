@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import boto3
+import pytest
 
 from bot.domain.models import Incident
 from bot.sandbox.control_client import SandboxControl
@@ -13,6 +14,8 @@ from tests.aws.conftest import aws_env, generic_alert, incident_store, post_webh
 from tests.aws.stack import Stack
 from tests.e2e.conftest import MarshalProcess
 from tests.eventually import eventually
+
+pytestmark = pytest.mark.slow  # runs marshal in subprocesses
 
 STACK_SECRET = "generic-secret-from-the-stack"
 

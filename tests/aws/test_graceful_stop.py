@@ -20,6 +20,8 @@ from tests.aws.stack import Stack
 from tests.e2e.conftest import MarshalProcess
 from tests.eventually import eventually
 
+pytestmark = pytest.mark.slow  # runs marshal in subprocesses
+
 SENDERS = 4
 
 

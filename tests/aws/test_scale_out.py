@@ -18,6 +18,8 @@ from tests.e2e.conftest import MarshalProcess
 from tests.eventually import eventually
 from tests.web.conftest import FIXTURES
 
+pytestmark = pytest.mark.slow  # runs marshal in subprocesses
+
 GROUPS = 10
 ALERTS_PER_GROUP = 3
 

@@ -16,6 +16,8 @@ from bot.settings import Settings
 from bot.wiring.audit_keys import AUDIT_KEY_NAME, audit_keyring
 from tests.aws.stack import Stack
 
+pytestmark = pytest.mark.slow  # deploys the CloudFormation stack into moto
+
 
 def test_outputs_name_every_piece_a_deployment_needs(stack: Stack) -> None:
     outputs = stack.outputs

@@ -20,6 +20,9 @@ from tests.contract import test_audit_log as audit_contract
 from tests.contract import test_incident_store as store_contract
 from tests.contract.conftest import Backend, dynamodb_backend, dynamodb_client
 
+# cfn-lint in a subprocess, and the store contract rerun on the stack deployed into moto
+pytestmark = pytest.mark.slow
+
 PREFIX = "stack-"
 
 

@@ -106,6 +106,7 @@ def test_same_external_id_with_other_status_is_not_a_duplicate(backend: Backend)
     assert resolved.incident.id == firing.incident.id
 
 
+@pytest.mark.slow  # twenty racing writers
 def test_twenty_concurrent_ingests_of_one_group_open_exactly_one_incident(
     backend: Backend,
 ) -> None:

@@ -15,6 +15,8 @@ from bot.adapters.sqlite.incident_store import SqliteIncidentStore
 from bot.sandbox.server import SandboxSlack
 from tests.e2e.crash_drill import Deployment, run_crash_drill
 
+pytestmark = pytest.mark.slow  # a crash drill: marshal SIGKILLed while alerts flow
+
 SEED = int(os.environ.get("MARSHAL_CRASH_SEED", "1122"))
 
 

@@ -17,6 +17,8 @@ from tests.e2e.conftest import MarshalProcess
 from tests.eventually import eventually
 from tests.web.conftest import Ingress, fixture_body
 
+pytestmark = pytest.mark.slow  # runs marshal in subprocesses
+
 
 def run_isolated(tmp_path: Path, *args: str, **env: str) -> subprocess.CompletedProcess[str]:
     """`marshal ARGS` in its own process with only `env` set: no developer settings leak in."""

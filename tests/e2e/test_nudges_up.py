@@ -5,10 +5,14 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from bot.sandbox.control_client import SandboxControl
 from tests.e2e.conftest import start_marshal
 from tests.eventually import eventually
 from tests.web.conftest import Ingress, fixture_body
+
+pytestmark = pytest.mark.slow  # runs marshal in subprocesses
 
 
 def test_a_new_war_room_gets_a_status_update_nudge(tmp_path: Path) -> None:

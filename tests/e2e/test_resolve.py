@@ -10,10 +10,14 @@ import sys
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from bot.sandbox.control_client import SandboxControl
 from tests.e2e.conftest import MarshalProcess
 from tests.eventually import eventually
 from tests.web.conftest import Ingress, fixture_body
+
+pytestmark = pytest.mark.slow  # runs marshal in subprocesses
 
 
 def _marshal(marshal: MarshalProcess, *args: str) -> subprocess.CompletedProcess[str]:

@@ -29,6 +29,8 @@ from tests.e2e.conftest import MarshalProcess, start_marshal
 from tests.eventually import eventually
 from tests.web.conftest import Ingress
 
+pytestmark = pytest.mark.slow  # runs marshal in subprocesses
+
 _groups = itertools.count(1)
 
 

@@ -8,6 +8,7 @@ their own example tests in test_command_parsing.py.
 
 from __future__ import annotations
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -55,6 +56,7 @@ def test_any_text_outside_a_war_room_gets_a_reply(harness: Harness, text: str) -
     _answered(harness.slack.registry.dispatch("U0ALICE", "C0TRIAGE", text))
 
 
+@pytest.mark.slow  # hypothesis over live Slack round trips
 @FUZZ
 @given(text=commands, user=st.sampled_from(["U0ALICE", "U0DAVE", "U0NOBODY"]))
 def test_any_text_inside_a_war_room_gets_a_reply(harness: Harness, text: str, user: str) -> None:

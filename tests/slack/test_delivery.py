@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 
+import pytest
 from slack_sdk.socket_mode.request import SocketModeRequest
 
 from bot.domain.models import TimelineKind
@@ -13,6 +14,7 @@ from tests.eventually import eventually
 from tests.slack.conftest import Harness
 
 
+@pytest.mark.slow  # waits for the slow command to finish
 def test_a_slow_command_is_acked_in_time_and_answers_via_response_url(harness: Harness) -> None:
     room = harness.war_room(members=("U0ALICE",))
     assert room.channel_id

@@ -240,6 +240,7 @@ def test_an_empty_edit_is_refused_in_the_modal(harness: Harness) -> None:
     assert len(draft_messages(harness, channel)) == 1
 
 
+@pytest.mark.slow  # a whole draft, approve and resolve round
 def test_the_resolve_flow_resolves_the_same_public_incident(
     harness: Harness, public_page: FakeStatuspage
 ) -> None:
@@ -280,6 +281,7 @@ def test_status_draft_without_a_gate_says_nothing_was_drafted() -> None:
     assert reply.outcome is Outcome.FAILED and "nothing was drafted" in reply.text
 
 
+@pytest.mark.slow  # waits out the page's Retry-After
 def test_a_dead_status_page_fails_the_approval_visibly_and_it_stays_retryable(
     harness: Harness, public_page: FakeStatuspage
 ) -> None:
