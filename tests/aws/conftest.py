@@ -27,7 +27,6 @@ from tests.e2e.conftest import MarshalProcess, start_marshal
 from tests.fakes.moto import dynamodb_requests, serialised_moto
 from tests.web.conftest import SECRETS
 
-
 # The deployment's audit key (DynamoDB refuses to start without one); in-process readers
 # and `marshal audit verify` use the same.
 AWS_AUDIT_KEY = "aws-drill-audit-key-0123456789abcdef"
