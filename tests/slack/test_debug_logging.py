@@ -19,7 +19,7 @@ from bot.sandbox.server import SandboxSlack
 from bot.settings import Settings
 from bot.slack.wiring import start_slack
 from bot.wiring.stores import build_audit_log, build_store
-from tests.slack.conftest import wait_for
+from tests.eventually import eventually
 
 SECRET = "hunter2hunter2"
 
@@ -59,7 +59,7 @@ def test_a_command_with_a_secret_leaves_no_payload_in_the_debug_log(
         api_url=sandbox.api_url,
     )
     try:
-        wait_for(lambda: sandbox.hub.connection_count > 0)
+        eventually(lambda: sandbox.hub.connection_count > 0)
         channel = running.gateway.create_private_channel("inc-debug-log")
         running.gateway.invite(channel.id, ["U0ALICE"])
         incident, _ = store.create_if_absent(
@@ -73,7 +73,7 @@ def test_a_command_with_a_secret_leaves_no_payload_in_the_debug_log(
             "U0ALICE", channel.id, f"note DB_PASSWORD={SECRET} was in the deploy log"
         )
         assert delivered.acked
-        wait_for(lambda: store.list_timeline(incident.id))
+        eventually(lambda: store.list_timeline(incident.id))
     finally:
         running.stop()
     logging.getLogger("bot.slack").debug("marker: DEBUG lines do get written")

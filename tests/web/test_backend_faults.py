@@ -182,7 +182,8 @@ def test_the_aws_connection_pools_match_the_web_worker_threads(
         marshal_queue="sqs",
         marshal_queue_url=queue_url,
     )
-    assert dynamodb_client(settings).meta.config.max_pool_connections >= 64
+    # botocore-stubs type Config's options as constructor arguments only, not attributes
+    assert dynamodb_client(settings).meta.config.max_pool_connections >= 64  # type: ignore[attr-defined]
     queue = build_queue(settings)
     try:
         assert queue._client.meta.config.max_pool_connections >= 64  # type: ignore[attr-defined]

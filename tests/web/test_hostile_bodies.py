@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 
+from tests.eventually import eventually
 from tests.web.conftest import Ingress, fixture_body
 from tests.web.test_webhooks import FIRING
 
@@ -64,9 +65,7 @@ def test_a_sender_gone_mid_body_is_one_info_line(
             b"Content-Length: 5000\r\n\r\n" + b'{"dedup_key": "half'
         )
         time.sleep(0.2)  # the route is now waiting for the rest
-    deadline = time.monotonic() + 5
-    while time.monotonic() < deadline and not _disconnect_lines(caplog):
-        time.sleep(0.05)
+    eventually(lambda: _disconnect_lines(caplog), timeout=5, message="the disconnect line")
     assert len(_disconnect_lines(caplog)) == 1
     assert [r.getMessage() for r in caplog.records if r.levelno >= logging.WARNING] == []
     assert [r for r in caplog.records if r.exc_info] == []

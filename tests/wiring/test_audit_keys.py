@@ -96,6 +96,7 @@ def test_secrets_manager_holds_the_key(aws: AwsEndpoint, monkeypatch: pytest.Mon
     assert [k.key_id for k in keys.previous] == [AuditKey(OLD.encode()).key_id]
 
 
+@pytest.mark.slow  # marshal in a subprocess
 def test_marshal_webhook_on_dynamodb_without_a_key_stops_in_one_line(
     aws: AwsEndpoint, tmp_path: Path
 ) -> None:
