@@ -13,10 +13,10 @@ test can apply to its own recorded calls the same way.
 from __future__ import annotations
 
 import json
-import time
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
+
+import pytest
 
 from bot.sandbox.call_log import REPLY_ACK, REPLY_RESPONSE_URL
 from bot.sandbox.control_client import SandboxControl
@@ -25,8 +25,11 @@ from bot.services.nudges.messages import NudgeActionId, StatusUpdateField
 from bot.slack.actions import ActionId
 from bot.slack.status_drafts import EDIT_BLOCK, EDIT_INPUT
 from tests.e2e.conftest import MarshalProcess, start_marshal
+from tests.eventually import eventually
 from tests.fakes.statuspage import running_statuspage
 from tests.web.conftest import Ingress
+
+pytestmark = pytest.mark.slow  # runs marshal in subprocesses
 
 # Ids no workspace has and a link target nobody would make: any of them inside a control
 # sequence can only have come from the input.
@@ -35,16 +38,6 @@ HOSTILE = (
     "<!channel> <!here> <!subteam^S0EVIL|@all> <@U0EVIL> <#C0EVIL> <http://evil.example|click>"
 )
 ALICE, BOB, CAROL = "U0ALICE", "U0BOB", "U0CAROL"
-
-
-def _wait(condition: Callable[[], Any], timeout: float = 30.0) -> Any:
-    deadline = time.monotonic() + timeout  # a safety net for a slow machine
-    while True:
-        result = condition()
-        if result:
-            return result
-        assert time.monotonic() < deadline, "condition not met in time"
-        time.sleep(0.1)
 
 
 def _alert(key: str, severity: str) -> bytes:
@@ -77,13 +70,13 @@ def _with_button(channel: dict[str, Any], action_id: str) -> dict[str, Any] | No
 
 
 def _press(slack: SandboxControl, user: str, room: str, action_id: str) -> dict[str, Any]:
-    message = _wait(lambda: _with_button(slack.channel(room), action_id))
+    message = eventually(lambda: _with_button(slack.channel(room), action_id), timeout=30)
     assert slack.press_button(user, room, message["ts"], action_id).acked
     return message
 
 
 def _new_view(slack: SandboxControl, before: int) -> dict[str, Any]:
-    views: list[dict[str, Any]] = _wait(lambda: slack.state()["views"][before:])
+    views: list[dict[str, Any]] = eventually(lambda: slack.state()["views"][before:], timeout=30)
     return views[-1]
 
 
@@ -93,8 +86,12 @@ def _drive(marshal: MarshalProcess, slack: SandboxControl) -> str:
     accepted = ingress.post("generic", _alert("hostile-p1", "P1"))
     assert accepted.status == 202
     assert ingress.post("generic", _alert("hostile-p4", "P4")).status == 202  # triage
-    room = str(_wait(lambda: _room(slack, accepted.body["incident_id"][-6:]))["id"])
-    _wait(lambda: _with_button(slack.channel(room), NudgeActionId.POST_UPDATE.value))
+    room = str(
+        eventually(lambda: _room(slack, accepted.body["incident_id"][-6:]), timeout=30)["id"]
+    )
+    eventually(
+        lambda: _with_button(slack.channel(room), NudgeActionId.POST_UPDATE.value), timeout=30
+    )
 
     for text in (
         f"invite <@{ALICE}> <@{BOB}> <@{CAROL}>",
@@ -132,12 +129,18 @@ def _drive(marshal: MarshalProcess, slack: SandboxControl) -> str:
     edit = _new_view(slack, views)
     edited = {EDIT_BLOCK: {EDIT_INPUT: {"type": "plain_text_input", "value": f"Edit {HOSTILE}"}}}
     assert slack.submit_view(BOB, edit["id"], edited).acked
-    _wait(lambda: "Edit &lt;!channel&gt;" in json.dumps(slack.channel(room)["messages"][-1]))
+    eventually(
+        lambda: "Edit &lt;!channel&gt;" in json.dumps(slack.channel(room)["messages"][-1]),
+        timeout=30,
+    )
     _press(slack, CAROL, room, ActionId.APPROVE_STATUS_DRAFT.value)
-    _wait(lambda: any("Status page updated" in m["text"] for m in slack.channel(room)["messages"]))
+    eventually(
+        lambda: any("Status page updated" in m["text"] for m in slack.channel(room)["messages"]),
+        timeout=30,
+    )
 
     assert slack.run_command(ALICE, room, f"resolve {HOSTILE}").acked
-    _wait(lambda: slack.channel(room).get("is_archived"), timeout=60)
+    eventually(lambda: slack.channel(room).get("is_archived"), timeout=60)
     return room
 
 

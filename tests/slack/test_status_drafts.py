@@ -175,7 +175,7 @@ def test_the_review_shows_exactly_what_is_published_and_no_markup_of_it(
     assert (title, shown_body) == ("<!channel> checkout & co", body)
 
     press(harness, APPROVER, channel, message, ActionId.APPROVE_STATUS_DRAFT)
-    public = wait_for(
+    public = eventually(
         lambda: [i for i in public_page.incidents() if i["name"] == "<!channel> checkout & co"]
     )
     assert public[0]["incident_updates"][0]["body"] == shown_body
