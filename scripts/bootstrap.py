@@ -47,8 +47,8 @@ def ensure_environment() -> None:
 
 
 # The whole suite's branch coverage of bot/ must not slip: a little under what it measures
-# (86.5% in November 2026), so a change that drops tests or adds untested code fails here.
-OVERALL_FLOOR = 85
+# (89.95% on 26 November 2026), so a change that drops tests or adds untested code fails here.
+OVERALL_FLOOR = 88
 
 Step = list[str | Path]
 
