@@ -12,12 +12,10 @@ from __future__ import annotations
 import itertools
 import json
 import threading
-import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TypeVar
 
 import boto3
 import pytest
@@ -39,10 +37,12 @@ from bot.sandbox.server import SandboxSlack
 from bot.services.war_room.assembler import REQUIRED_STEPS
 from bot.services.war_room.channel_name import short_id
 from tests.e2e.conftest import MarshalProcess, start_marshal
+from tests.eventually import eventually
 from tests.fakes.moto import serialised_moto
 from tests.web.conftest import Ingress
 
-T = TypeVar("T")
+pytestmark = pytest.mark.slow  # runs marshal in subprocesses
+
 TRIES = 8
 # What a command must never answer: a lost optimistic-concurrency race, a room not yet known,
 # or a crash.
@@ -91,16 +91,6 @@ class Rig:
         """Everything marshal said in the room: messages, and replies only the sender saw."""
         channel = self.slack.workspace.channel(channel_id)
         return [m.text for m in channel.messages] + [e.text for e in channel.ephemerals]
-
-
-def wait_for(predicate: Callable[[], T | None], timeout: float = 30.0, step: float = 0.1) -> T:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        found = predicate()
-        if found:
-            return found
-        time.sleep(step)
-    raise AssertionError(f"condition not met within {timeout}s")
 
 
 AUDIT_KEY = "busy-room-audit-key-0123456789abcdef"
@@ -179,16 +169,20 @@ def _typing(
             out.append(f"{text!r} -> {answer}" if delivered.acked else f"{text!r} -> no ack")
             if not delivered.acked or "not an incident war room" in answer:
                 return  # the assertions report it
+
             # A person reads the answer before typing again: a slow command acks "Working on
             # it…" and finishes later, so wait until marshal has run it.
-            wait_for(lambda n=typed: rig.commands_run(incident_id, user) >= n)
+            def ran_it(n: int = typed) -> bool:
+                return rig.commands_run(incident_id, user) >= n
+
+            eventually(ran_it, timeout=30)
     except Exception as exc:  # a thread's failure would vanish; hand it to the assertions
         out.append(f"{user} stopped typing: {exc!r}")
 
 
 def _one_try(rig: Rig) -> tuple[Incident, list[str]]:
     incident_id = rig.fire()
-    room = wait_for(lambda: rig.room_of(incident_id), step=0.005)
+    room = eventually(lambda: rig.room_of(incident_id), timeout=30, interval=0.005)
     answers: list[str] = []
     alice = ["ack", "severity P3", "severity P2", "resolve Rolled back"]
     bob = ["state identified", "state monitoring"] * 3
@@ -205,9 +199,10 @@ def _one_try(rig: Rig) -> tuple[Incident, list[str]]:
     def settled() -> Incident | None:
         stored = rig.store.get(incident_id)
         done = stored is not None and all(s.value in stored.assembly for s in REQUIRED_STEPS)
-        return stored if done and stored.resolution else None  # the resolve flow ran too
+        # the resolve flow ran too
+        return stored if stored is not None and done and stored.resolution else None
 
-    stored = wait_for(settled)
+    stored = eventually(settled, timeout=30)
     return stored, answers + rig.replies(room)
 
 

@@ -9,7 +9,6 @@ that write and completes: timed, audited and handed to the nudge planner.
 
 from __future__ import annotations
 
-import time
 from collections.abc import Iterator
 from typing import Any, cast
 
@@ -24,6 +23,7 @@ from bot.services.war_room.assembler import WarRoomAssembler, is_assembled
 from bot.services.war_room.checklist import ChecklistConfig
 from bot.settings import Settings
 from bot.slack.wiring import RunningSlack, start_slack
+from tests.eventually import eventually
 from tests.services.war_room.conftest import ANNOUNCE, WarRoomKit
 
 
@@ -61,10 +61,9 @@ def app(kit: WarRoomKit) -> Iterator[RunningSlack]:
         app_token=kit.sandbox.app_token,
         api_url=kit.sandbox.api_url,
     )
-    deadline = time.monotonic() + 10
-    while kit.sandbox.hub.connection_count == 0:
-        assert time.monotonic() < deadline, "the app never connected to the sandbox"
-        time.sleep(0.02)
+    eventually(
+        lambda: kit.sandbox.hub.connection_count > 0, message="the app to connect to the sandbox"
+    )
     yield running
     running.stop()
 
