@@ -103,8 +103,18 @@ def test_two_processes_append_to_one_chain(tmp_path: Path) -> None:
     assert verify_chain("inc-shared", events, audit.keys) is None
 
 
-def _open_fds() -> int:
-    return len(os.listdir("/proc/self/fd"))
+def _open_fds(under: Path) -> int:
+    """The fds this process holds on files under `under` (the database, its WAL and shm).
+    Counting every fd of the process let other tests' sockets, closing in the background of
+    a shared xdist worker, move the figure (seen: 23 against 21 under load)."""
+    held = 0
+    for fd in os.listdir("/proc/self/fd"):
+        try:
+            target = os.readlink(f"/proc/self/fd/{fd}")
+        except OSError:
+            continue  # closed between the listing and the read
+        held += target.startswith(str(under))
+    return held
 
 
 @pytest.mark.skipif(not os.path.isdir("/proc/self/fd"), reason="counts fds through /proc")
@@ -127,11 +137,12 @@ def test_many_threads_share_a_few_connections_and_fds_stay_flat(tmp_path: Path) 
         started.reset()
 
     burst()
-    after_first = _open_fds()
+    after_first = _open_fds(tmp_path)
+    assert 1 <= after_first <= 3 * 3  # at most three pooled connections, each db + wal + shm
     for _ in range(5):  # like the pools a war room or a request spins up and lets go
         burst()
     assert database.open_connections <= 3
-    assert _open_fds() == after_first  # one connection a thread: ~2 more fds per thread
+    assert _open_fds(tmp_path) == after_first  # one connection a thread: ~2 more fds per thread
     database.close()
     assert database.open_connections == 0
 
