@@ -18,7 +18,8 @@ from bot.ports.queue import QueueMessage
 from bot.ports.slack import SlackCallFailed, SlackGateway
 from bot.ports.store import IncidentStore
 from bot.services.slack_text import escape
-from bot.services.war_room.steps import IncidentLedger, StepName
+from bot.services.steps.ledger import IncidentLedger
+from bot.services.war_room.steps import StepName
 
 log = logging.getLogger(__name__)
 

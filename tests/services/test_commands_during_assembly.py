@@ -25,7 +25,8 @@ from bot.ports.store import IncidentStore, OutboxEvent
 from bot.sandbox.server import SandboxSlack
 from bot.services.permissions import IncidentPermissions
 from bot.services.resolution.starter import ResolutionStarter
-from bot.services.war_room.steps import ROOM_STEPS, IncidentLedger, StepName
+from bot.services.steps.ledger import IncidentLedger
+from bot.services.war_room.steps import ROOM_STEPS, StepName
 from bot.slack.gateway import WebClientSlackGateway, build_web_client
 from tests.contract.conftest import Backend
 

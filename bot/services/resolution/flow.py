@@ -39,7 +39,7 @@ from bot.services.resolution.ratings import rating_blocks
 from bot.services.resolution.starter import describe_resolver
 from bot.services.resolution.steps import ResolutionStep, required_steps
 from bot.services.slack_text import escape
-from bot.services.war_room.steps import IncidentLedger
+from bot.services.steps.ledger import IncidentLedger
 
 log = logging.getLogger(__name__)
 

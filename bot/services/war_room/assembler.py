@@ -8,22 +8,19 @@ Order of work:
    required) the live context snapshot;
 4. status -> investigating, timings recorded, the nudge hook called.
 
-Every finished step is written to `Incident.assembly` at once, so a retry after a crash
-resumes at the unfinished steps. The channel id is written the moment Slack returns it,
-and the name about to be created is written just before, so a retry never opens a second
-room. Only the channel is critical: without it the incident goes to assembly_failed; any
-other step that fails is named in the room and left for `/marshal assemble` to redo.
+The steps themselves are classes (channel_opener.py, room_steps/), listed in the step table
+below; the StepRunner records each finished one in `Incident.assembly` at once, so a retry
+after a crash resumes at the unfinished steps. Only the channel is critical: without it the
+incident goes to assembly_failed; any other step that fails is named in the room and left
+for `/marshal assemble` to redo. This module keeps the orchestration only.
 """
 
 from __future__ import annotations
 
-import hashlib
 import logging
-import time
 from collections.abc import Callable
-from concurrent.futures import Future, ThreadPoolExecutor, as_completed
+from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime
-from typing import Any
 
 from bot.domain.audit import AuditAction
 from bot.domain.errors import NotFound
@@ -32,75 +29,47 @@ from bot.domain.models import Incident, utcnow
 from bot.observability.metrics import Metrics
 from bot.ports.audit import AuditLog
 from bot.ports.directory import Directory
-from bot.ports.slack import Channel, InviteResult, SlackCallFailed, SlackGateway
+from bot.ports.slack import SlackCallFailed, SlackGateway
 from bot.ports.store import IncidentStore
-from bot.services.slack_text import channel, clip, escape, escape_clipped, user
-from bot.services.war_room.channel_name import channel_name
-from bot.services.war_room.checklist import (
-    ChecklistConfig,
-    pin_checklist,
-    post_and_pin_checklist,
-)
-from bot.services.war_room.context_message import context_text, render_context
-from bot.services.war_room.context_snapshot import (
-    ContextSnapshotter,
-    render_snapshot,
-    snapshot_text,
-)
-from bot.services.war_room.responders import ResponderResolver, Responders
+from bot.services.slack_text import escape
+from bot.services.steps.ledger import IncidentLedger, StepBook
+from bot.services.steps.runner import Stage, Step, StepRunner
+from bot.services.war_room.channel_opener import ChannelOpener, ChannelStep
+from bot.services.war_room.checklist import ChecklistConfig
+from bot.services.war_room.context_snapshot import ContextSnapshotter
+from bot.services.war_room.responders import ResponderResolver
+from bot.services.war_room.room_steps.announcement import AnnouncementStep
+from bot.services.war_room.room_steps.bookmarks import BookmarksStep
+from bot.services.war_room.room_steps.checklist import ChecklistStep
+from bot.services.war_room.room_steps.context_message import ContextMessageStep
+from bot.services.war_room.room_steps.context_snapshot import ContextSnapshotStep
+from bot.services.war_room.room_steps.invites import InvitesStep
+from bot.services.war_room.room_steps.topic import TopicStep
 from bot.services.war_room.steps import (
+    ACTOR,
     OPTIONAL_ROOM_STEPS,
-    ROOM_STEPS,
-    IncidentLedger,
+    REQUIRED_STEPS,
+    Room,
     StepName,
+    is_assembled,
 )
 
 log = logging.getLogger(__name__)
 
-ACTOR = "marshal"
-_TEXT_LIMIT = 250  # Slack's limit for a channel topic and purpose
-_BEFORE_ROOM = frozenset(
-    {IncidentStatus.TRIGGERED, IncidentStatus.ASSEMBLING, IncidentStatus.ASSEMBLY_FAILED}
-)
-_ALREADY_MEMBER = frozenset({"already_in_channel", "cant_invite_self"})
-REQUIRED_STEPS: tuple[StepName, ...] = (StepName.CHANNEL, *ROOM_STEPS)
+__all__ = ["REQUIRED_STEPS", "StepHook", "WarRoomAssembler", "is_assembled"]
 
 StepHook = Callable[[StepName], None]
+RoomStep = Step[Room, StepName]
 
 
-def is_assembled(incident: Incident) -> bool:
-    """Every step recorded and the incident past assembly: `assemble` has nothing to do."""
-    return incident.status not in _BEFORE_ROOM and all(
-        step.value in incident.assembly for step in REQUIRED_STEPS
-    )
+def describe_failure(step: StepName, exc: Exception) -> str:
+    """A failed room step, for the room: `assemble` redoes it unless it is optional."""
+    retry = "" if step in OPTIONAL_ROOM_STEPS else " (retry with `/marshal assemble`)"
+    return f"{step.value.replace('_', ' ')}: {escape(exc)}{retry}"
 
 
-def topic_for(incident: Incident) -> str:
-    commander = user(incident.commander, nobody="unassigned")
-    service = escape(incident.service or "unknown service")
-    text = f"{incident.severity.value} · {service} · IC: {commander}"
-    return clip(f"{text} · {escape(incident.title)}", _TEXT_LIMIT)
-
-
-def purpose_for(incident: Incident) -> str:
-    return clip(f"War room for incident {incident.id}: {escape(incident.title)}", _TEXT_LIMIT)
-
-
-class _Room:
-    """One assembly run: the ledger, the channel, and what went wrong along the way."""
-
-    def __init__(self, ledger: IncidentLedger) -> None:
-        self.ledger = ledger
-        self.problems: list[str] = []
-        # This run builds the room (not only redoing steps of a live one), so it finishes the
-        # assembly even if a command moved the incident on meanwhile (`ack` mid-assembly).
-        self.building = ledger.incident.status in _BEFORE_ROOM
-
-    @property
-    def channel_id(self) -> str:
-        channel_id = self.ledger.incident.channel_id
-        assert channel_id, "room steps run only after the channel step"
-        return channel_id
+def _assembly_scope(incident: Incident) -> str:
+    return f"{incident.id}.assembly"
 
 
 class WarRoomAssembler:
@@ -127,16 +96,37 @@ class WarRoomAssembler:
         self._slack = slack
         self._metrics = metrics
         self._announce_channel = announce_channel
-        self._checklist = checklist_config
         self._clock = clock
         self._resolver = ResponderResolver(
             slack, directory, max_lookup_concurrency=max_lookup_concurrency
         )
         self._on_assembled = on_assembled
-        self._after_step = after_step
-        self._max_name_attempts = max_name_attempts
-        self._snapshot = context_snapshot
-        self._steps = ROOM_STEPS + (OPTIONAL_ROOM_STEPS if context_snapshot else ())
+        self._runner: StepRunner[Room, StepName] = StepRunner(
+            audit,
+            book=StepBook.ASSEMBLY,
+            scope=_assembly_scope,
+            tolerate=(SlackCallFailed,),
+            actor=ACTOR,
+            describe=describe_failure,
+            clock=clock,
+            after_step=after_step,
+        )
+        # The step table: one line per step. The channel first, then the room steps side by side.
+        room_steps: tuple[RoomStep, ...] = (
+            TopicStep(slack),
+            InvitesStep(slack, audit),
+            ContextMessageStep(slack),
+            ChecklistStep(slack, audit, checklist_config),
+            BookmarksStep(slack),
+            AnnouncementStep(slack, announce_channel),
+        )
+        if context_snapshot:
+            room_steps += (ContextSnapshotStep(slack, context_snapshot),)
+        opener = ChannelOpener(slack, store, max_name_attempts=max_name_attempts)
+        self.stages: tuple[Stage[Room, StepName], ...] = (
+            Stage((ChannelStep(opener),)),
+            Stage(room_steps, side_by_side=True),
+        )
 
     # -- the run -----------------------------------------------------------------------
 
@@ -154,29 +144,21 @@ class WarRoomAssembler:
             return incident
         if is_assembled(incident):
             return incident
-        room = _Room(IncidentLedger(self._store, incident))
+        room = Room(IncidentLedger(self._store, incident))
         self._start(room)
-        pending = [step for step in self._steps if step.value not in incident.assembly]
-        with ThreadPoolExecutor(
-            max_workers=len(self._steps) + 1, thread_name_prefix="room"
-        ) as pool:
-            responders = (
-                pool.submit(self._resolver.resolve, incident)
-                if StepName.INVITES in pending
-                else None
-            )
-            try:
-                self._channel_step(room)
-            except SlackCallFailed as exc:
-                return self._fail(room, StepName.CHANNEL, exc)
-            futures = [pool.submit(self._room_step, room, step, responders) for step in pending]
-            for future in as_completed(futures):
-                future.result()  # re-raises anything that is not a tolerated Slack failure
-        self._report_problems(room)
+        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="responders") as lookup:
+            # Responders are looked up while the channel is being created.
+            if not self._runner.is_recorded(incident, StepName.INVITES):
+                room.responders = lookup.submit(self._resolver.resolve, incident)
+            report = self._runner.run(room.ledger, room, self.stages)
+            if report.fatal:
+                step, exc = report.fatal
+                return self._fail(room, step, exc)
+        self._report_problems(room, report.problems)
         return self._finish(room)
 
-    def _start(self, room: _Room) -> None:
-        if room.ledger.incident.status not in {
+    def _start(self, room: Room) -> None:
+        if room.incident.status not in {
             IncidentStatus.TRIGGERED,
             IncidentStatus.ASSEMBLY_FAILED,
         }:
@@ -190,16 +172,15 @@ class WarRoomAssembler:
 
         room.ledger.apply(to_assembling)
         self._audit.append(
-            room.ledger.incident.id,
+            room.incident.id,
             actor=ACTOR,
             action=AuditAction.ASSEMBLY_STARTED,
-            details={"resumed_steps": sorted(room.ledger.incident.assembly)},
+            details={"resumed_steps": sorted(room.incident.assembly)},
         )
 
-    def _finish(self, room: _Room) -> Incident:
-        incident = room.ledger.incident
+    def _finish(self, room: Room) -> Incident:
         if not room.building:
-            return incident  # resumed steps of a live room
+            return room.incident  # resumed steps of a live room
         at = self._clock()
 
         def to_investigating(current: Incident) -> Incident:
@@ -233,7 +214,7 @@ class WarRoomAssembler:
             self._on_assembled(finished)
         return finished
 
-    def _fail(self, room: _Room, step: StepName, exc: SlackCallFailed) -> Incident:
+    def _fail(self, room: Room, step: StepName, exc: Exception) -> Incident:
         reason = str(exc)
         at = self._clock()
 
@@ -262,281 +243,12 @@ class WarRoomAssembler:
                 log.error("could not announce the failure of %s: %s", failed.id, post_exc)
         return failed
 
-    def _report_problems(self, room: _Room) -> None:
-        if not room.problems:
+    def _report_problems(self, room: Room, problems: list[str]) -> None:
+        if not problems:
             return
-        lines = "\n".join(f"• {problem}" for problem in room.problems)
+        lines = "\n".join(f"• {problem}" for problem in problems)
         text = f":warning: Parts of this war room could not be set up:\n{lines}"
         try:
             self._slack.post_message(room.channel_id, text)
         except SlackCallFailed as exc:
             log.error("could not report assembly problems in %s: %s", room.channel_id, exc)
-
-    def _done(
-        self,
-        room: _Room,
-        step: StepName,
-        started: float,
-        detail: dict[str, Any] | None = None,
-        *,
-        also: Callable[[Incident], Incident] | None = None,
-        audit: AuditAction | None = None,
-    ) -> None:
-        """Record the step, audit it (once, even when redone after a crash), run the hook."""
-        detail = detail or {}
-        incident = room.ledger.record_step(
-            step,
-            done_at=self._clock(),
-            seconds=time.monotonic() - started,
-            detail=detail,
-            also=also,
-        )
-        if audit:
-            self._audit.append(
-                incident.id,
-                actor=ACTOR,
-                action=audit,
-                details={"step": step.value, **detail},
-                event_id=f"{incident.id}.assembly.{step.value}",
-            )
-        if self._after_step:
-            self._after_step(step)
-
-    # -- the channel -------------------------------------------------------------------
-
-    def _channel_step(self, room: _Room) -> None:
-        incident = room.ledger.incident
-        if incident.channel_id:
-            if StepName.CHANNEL.value not in incident.assembly:
-                self._done(room, StepName.CHANNEL, time.monotonic(), {"reused": True})
-            return
-        started = time.monotonic()
-        channel = self._create_channel(room)
-        self._done(
-            room,
-            StepName.CHANNEL,
-            started,
-            {"channel_id": channel.id, "channel_name": channel.name},
-            also=lambda current: current.model_copy(
-                update={"channel_id": channel.id, "channel_name": channel.name}
-            ),
-            audit=AuditAction.WAR_ROOM_CREATED,
-        )
-
-    def _create_channel(self, room: _Room) -> Channel:
-        incident = room.ledger.incident
-        # A name recorded by an earlier run that crashed between create and record.
-        planned = incident.channel_name
-        for attempt in range(self._max_name_attempts):
-            name = channel_name(incident.id, incident.title, attempt=attempt)
-            if name != room.ledger.incident.channel_name:
-                self._plan_name(room, name)
-            try:
-                return self._slack.create_private_channel(name)
-            except SlackCallFailed as exc:
-                if exc.error != "name_taken":
-                    raise
-            adopted = self._adopt(name, incident) if name == planned else None
-            if adopted:
-                return adopted
-        # Every planned name belongs to someone else: forget the plan, or a retry would
-        # mistake the last of them for a room an earlier run created.
-        self._plan_name(room, None)
-        raise SlackCallFailed(
-            "conversations.create", f"name_taken for {self._max_name_attempts} names"
-        )
-
-    @staticmethod
-    def _plan_name(room: _Room, name: str | None) -> None:
-        def plan(current: Incident) -> Incident:
-            return current.model_copy(update={"channel_name": name})
-
-        room.ledger.apply(plan)
-
-    def _adopt(self, name: str, incident: Incident) -> Channel | None:
-        """The channel an earlier, crashed run created under the name it recorded first."""
-        channel = self._slack.find_channel_by_name(name)
-        if channel is None:
-            return None
-        owner = self._store.find_by_channel(channel.id)
-        if owner is not None and owner.id != incident.id:
-            return None
-        log.info("incident %s: adopting channel %s from an earlier run", incident.id, name)
-        return channel
-
-    # -- the steps that need only the channel --------------------------------------------
-
-    def _room_step(
-        self, room: _Room, step: StepName, responders: Future[Responders] | None
-    ) -> None:
-        started = time.monotonic()
-        try:
-            if step is StepName.TOPIC:
-                self._topic(room, started)
-            elif step is StepName.INVITES:
-                assert responders is not None
-                self._invites(room, started, responders.result())
-            elif step is StepName.CONTEXT_MESSAGE:
-                self._context_message(room, started)
-            elif step is StepName.CHECKLIST:
-                self._checklist_step(room, started)
-            elif step is StepName.BOOKMARKS:
-                self._bookmarks(room, started)
-            elif step is StepName.ANNOUNCEMENT:
-                self._announcement(room, started)
-            elif step is StepName.CONTEXT_SNAPSHOT:
-                self._context_snapshot(room, started)
-        except SlackCallFailed as exc:
-            log.warning("incident %s: step %s failed: %s", room.ledger.incident.id, step, exc)
-            # An optional step is not redone by `assemble` once the room counts as assembled.
-            retry = "" if step in OPTIONAL_ROOM_STEPS else " (retry with `/marshal assemble`)"
-            room.problems.append(f"{step.value.replace('_', ' ')}: {escape(exc)}{retry}")
-
-    def _topic(self, room: _Room, started: float) -> None:
-        incident = room.ledger.incident
-        topic, purpose = topic_for(incident), purpose_for(incident)
-        self._slack.set_topic(room.channel_id, topic)
-        self._slack.set_purpose(room.channel_id, purpose)
-        self._done(
-            room,
-            StepName.TOPIC,
-            started,
-            {"topic": topic},
-            audit=AuditAction.ASSEMBLY_STEP_COMPLETED,
-        )
-
-    def _invites(self, room: _Room, started: float, responders: Responders) -> None:
-        incident = room.ledger.incident
-        result = (
-            self._slack.invite(room.channel_id, responders.user_ids)
-            if responders.user_ids
-            else InviteResult()
-        )
-        failed = {u: e for u, e in result.failed.items() if e not in _ALREADY_MEMBER}
-        invited = [u for u in responders.user_ids if u not in failed]
-        # One event per outcome, not per user: 25 sequential audit writes would sit on the
-        # room's critical path. The id is derived from the set so a resumed step dedups.
-        if invited:
-            self._audit.append(
-                incident.id,
-                actor=ACTOR,
-                action=AuditAction.RESPONDER_INVITED,
-                details={"user_ids": invited, "channel_id": room.channel_id},
-                event_id=f"{incident.id}.invited.{_digest(invited)}",
-            )
-        not_invited = {**responders.unresolved, **failed}
-        if not_invited:
-            self._audit.append(
-                incident.id,
-                actor=ACTOR,
-                action=AuditAction.RESPONDER_INVITE_FAILED,
-                details={"failures": not_invited},
-                event_id=f"{incident.id}.invite-failed.{_digest(sorted(not_invited))}",
-            )
-        room.problems.extend(
-            f"could not invite {escape(who)}: {escape(why)}" for who, why in not_invited.items()
-        )
-        if responders.directory_error:
-            room.problems.append(
-                f"the directory for team {escape(responders.team or '?')} was unavailable "
-                f"({escape(responders.directory_error)}); invite the team by hand"
-            )
-        self._done(
-            room,
-            StepName.INVITES,
-            started,
-            {
-                "invited": len(invited),
-                "not_invited": len(not_invited),
-                "directory_error": responders.directory_error,
-            },
-        )
-
-    def _context_message(self, room: _Room, started: float) -> None:
-        incident = room.ledger.incident
-        ts = self._slack.post_message(
-            room.channel_id, context_text(incident), blocks=render_context(incident)
-        )
-        self._done(
-            room,
-            StepName.CONTEXT_MESSAGE,
-            started,
-            {"ts": ts},
-            audit=AuditAction.ASSEMBLY_STEP_COMPLETED,
-        )
-
-    def _checklist_step(self, room: _Room, started: float) -> None:
-        incident = room.ledger.incident
-        items = self._checklist.items_for(incident.severity)
-        event_id = f"{incident.id}.assembly.{StepName.CHECKLIST.value}"
-        if incident.checklist_ts is None:
-            post_and_pin_checklist(
-                self._slack, self._audit, room.ledger, items, actor=ACTOR, event_id=event_id
-            )
-        else:
-            # An earlier run recorded the checklist and may have died before pinning it.
-            pin_checklist(
-                self._slack, self._audit, incident, items=len(items), actor=ACTOR, event_id=event_id
-            )
-        self._done(room, StepName.CHECKLIST, started, {"ts": room.ledger.incident.checklist_ts})
-
-    def _bookmarks(self, room: _Room, started: float) -> None:
-        incident = room.ledger.incident
-        added: list[str] = []
-        for link in incident.links:
-            try:
-                self._slack.add_bookmark(
-                    room.channel_id, escape_clipped(link.title, _TEXT_LIMIT), link.url
-                )
-                added.append(link.url)
-            except SlackCallFailed as exc:
-                room.problems.append(f"bookmark {escape(link.title)}: {escape(exc.error)}")
-        self._done(
-            room, StepName.BOOKMARKS, started, {"urls": added}, audit=AuditAction.BOOKMARKS_ADDED
-        )
-
-    def _announcement(self, room: _Room, started: float) -> None:
-        incident = room.ledger.incident
-        if not self._announce_channel:
-            self._done(room, StepName.ANNOUNCEMENT, started, {"skipped": "no announce channel"})
-            return
-        drill = " (drill)" if incident.drill else ""
-        text = (
-            f":rotating_light: {incident.severity.value}{drill} *{escape(incident.title)}*"
-            f" — war room {channel(room.channel_id)}"
-        )
-        ts = self._slack.post_message(self._announce_channel, text)
-        self._done(
-            room,
-            StepName.ANNOUNCEMENT,
-            started,
-            {"channel": self._announce_channel, "ts": ts},
-            audit=AuditAction.ANNOUNCED,
-        )
-
-    def _context_snapshot(self, room: _Room, started: float) -> None:
-        assert self._snapshot is not None, "the step is planned only with a snapshotter"
-        incident = room.ledger.incident
-        snapshot = self._snapshot.take(incident)
-        if snapshot is None:
-            self._done(room, StepName.CONTEXT_SNAPSHOT, started, {"skipped": "not configured"})
-            return
-        ts = self._slack.post_message(
-            room.channel_id, snapshot_text(incident, snapshot), blocks=render_snapshot(snapshot)
-        )
-        self._done(
-            room,
-            StepName.CONTEXT_SNAPSHOT,
-            started,
-            {
-                "ts": ts,
-                "configured_for": snapshot.name,
-                "sections": [s.title for s in snapshot.sections],
-                "unavailable": snapshot.unavailable,
-            },
-            audit=AuditAction.CONTEXT_SNAPSHOT_ATTACHED,
-        )
-
-
-def _digest(values: list[str]) -> str:
-    return hashlib.sha256("\n".join(sorted(values)).encode()).hexdigest()[:16]

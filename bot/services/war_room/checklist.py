@@ -29,7 +29,7 @@ from bot.ports.audit import AuditLog
 from bot.ports.slack import SlackGateway
 from bot.ports.store import IncidentStore
 from bot.services.slack_text import escape, user
-from bot.services.war_room.steps import IncidentLedger
+from bot.services.steps.ledger import IncidentLedger
 
 
 class ChecklistAction(StrEnum):

@@ -13,8 +13,8 @@ from bot.domain.models import Incident
 from bot.ports.slack import SlackCallFailed
 from bot.ports.store import IncidentStore
 from bot.services.slack_text import escape
-from bot.services.war_room.assembler import REQUIRED_STEPS, is_assembled
 from bot.services.war_room.checklist import ChecklistService, StaleChecklistAction
+from bot.services.war_room.steps import REQUIRED_STEPS, is_assembled
 
 
 class Assembler(Protocol):

@@ -1,21 +1,22 @@
-"""Assembly step names and the ledger that records each finished step on the incident.
+"""Assembly step names, the room one assembly run builds, and when a room counts as assembled.
 
-Steps finish concurrently, so every write is a conditional update of a fresh copy; a lost
-race (ConcurrentUpdate) re-reads the stored incident and re-applies the same change, which
-merges step records instead of overwriting them.
+Each step is a class of its own (the channel in channel_opener.py, the rest under
+room_steps/); the assembler lists them in its step table and the StepRunner records each
+finished one in `Incident.assembly` through the IncidentLedger.
 """
 
 from __future__ import annotations
 
-import threading
-from collections.abc import Callable
-from datetime import datetime
+from concurrent.futures import Future
 from enum import StrEnum
-from typing import Any
 
-from bot.domain.errors import ConcurrentUpdate, NotFound
-from bot.domain.models import AssemblyStep, Incident
-from bot.ports.store import IncidentStore
+from bot.domain.lifecycle import IncidentStatus
+from bot.domain.models import Incident
+from bot.services.steps.ledger import IncidentLedger
+from bot.services.war_room.responders import Responders
+
+ACTOR = "marshal"
+TEXT_LIMIT = 250  # Slack's limit for a channel topic, a purpose and a bookmark title
 
 
 class StepName(StrEnum):
@@ -44,63 +45,38 @@ ROOM_STEPS: tuple[StepName, ...] = (
 # assembled: live figures are a help, not a precondition.
 OPTIONAL_ROOM_STEPS: tuple[StepName, ...] = (StepName.CONTEXT_SNAPSHOT,)
 
-Change = Callable[[Incident], Incident]
-_MAX_MERGE_ATTEMPTS = 20
+REQUIRED_STEPS: tuple[StepName, ...] = (StepName.CHANNEL, *ROOM_STEPS)
+
+BEFORE_ROOM = frozenset(
+    {IncidentStatus.TRIGGERED, IncidentStatus.ASSEMBLING, IncidentStatus.ASSEMBLY_FAILED}
+)
 
 
-class IncidentLedger:
-    """Conditional, merge-on-conflict writes of one incident shared by concurrent steps."""
+def is_assembled(incident: Incident) -> bool:
+    """Every step recorded and the incident past assembly: `assemble` has nothing to do."""
+    return incident.status not in BEFORE_ROOM and all(
+        step.value in incident.assembly for step in REQUIRED_STEPS
+    )
 
-    def __init__(self, store: IncidentStore, incident: Incident) -> None:
-        self._store = store
-        self._latest = incident
-        # Serialises this process's writers so they rarely collide; other processes and
-        # replicas are still handled by the conditional write and the merge retry.
-        self._lock = threading.Lock()
+
+class Room:
+    """What one assembly run hands each step: the ledger and the responders being looked up."""
+
+    def __init__(
+        self, ledger: IncidentLedger, responders: Future[Responders] | None = None
+    ) -> None:
+        self.ledger = ledger
+        self.responders = responders
+        # This run builds the room (not only redoing steps of a live one), so it finishes the
+        # assembly even if a command moved the incident on meanwhile (`ack` mid-assembly).
+        self.building = ledger.incident.status in BEFORE_ROOM
 
     @property
     def incident(self) -> Incident:
-        return self._latest
+        return self.ledger.incident
 
-    def apply(self, change: Change) -> Incident:
-        with self._lock:
-            current = self._latest
-            for _ in range(_MAX_MERGE_ATTEMPTS):
-                try:
-                    self._latest = self._store.update(
-                        change(current), expected_version=current.version
-                    )
-                    return self._latest
-                except ConcurrentUpdate as conflict:
-                    current = self._reread(conflict)
-            raise ConcurrentUpdate(
-                f"incident {current.id}: gave up after {_MAX_MERGE_ATTEMPTS} conflicting writes",
-                current,
-            )
-
-    def record_step(
-        self,
-        step: StepName,
-        *,
-        done_at: datetime,
-        seconds: float,
-        detail: dict[str, Any] | None = None,
-        also: Change | None = None,
-    ) -> Incident:
-        record = AssemblyStep(done_at=done_at, seconds=round(seconds, 4), detail=detail or {})
-
-        def change(incident: Incident) -> Incident:
-            changed = also(incident) if also else incident
-            return changed.model_copy(
-                update={"assembly": {**changed.assembly, step.value: record}, "updated_at": done_at}
-            )
-
-        return self.apply(change)
-
-    def _reread(self, conflict: ConcurrentUpdate) -> Incident:
-        if isinstance(conflict.current, Incident):
-            return conflict.current
-        fresh = self._store.get(self._latest.id, consistent=True)
-        if fresh is None:
-            raise NotFound(f"incident {self._latest.id} disappeared during assembly")
-        return fresh
+    @property
+    def channel_id(self) -> str:
+        channel_id = self.ledger.incident.channel_id
+        assert channel_id, "room steps run only after the channel step"
+        return channel_id

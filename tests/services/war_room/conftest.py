@@ -18,6 +18,7 @@ from bot.domain.audit import AuditAction
 from bot.domain.models import AlertSource, Incident, Link
 from bot.domain.severity import Severity
 from bot.observability.metrics import Metrics
+from bot.ports.audit import AuditLog
 from bot.ports.directory import Directory
 from bot.sandbox.records import User
 from bot.sandbox.server import SandboxSlack
@@ -49,11 +50,12 @@ class WarRoomKit:
         after_step: StepHook | None = None,
         directory: Directory | None = None,
         announce_channel: str | None = ANNOUNCE,
+        audit: AuditLog | None = None,
         **options: Any,
     ) -> WarRoomAssembler:
         return WarRoomAssembler(
             self.store,
-            self.audit,
+            audit or self.audit,
             self.slack,
             directory or self.directory,
             self.metrics,

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 
 from bot.adapters.directory.workos import WorkOSDirectory
-from bot.domain.audit import AuditAction, verify_chain
+from bot.adapters.sqlite.audit_log import SqliteAuditLog
+from bot.domain.audit import AuditAction, AuditEvent, verify_chain
+from bot.domain.errors import BackendUnavailable
 from bot.domain.lifecycle import IncidentStatus
 from bot.domain.models import Link
 from bot.services.war_room.assembler import REQUIRED_STEPS, is_assembled
@@ -239,3 +243,36 @@ def test_a_checklist_posted_but_not_pinned_is_pinned_on_retry_not_posted_again(
     assert [p.ts for p in channel.pins] == checklists
     assert StepName.CHECKLIST.value in room.assembly
     assert kit.actions(incident.id).count(AuditAction.CHECKLIST_PINNED) == 1
+
+
+class AuditOutage(SqliteAuditLog):
+    """The real audit log, unreachable for the first append of one action (a throttled or
+    partitioned store at the worst moment: between a step's Slack call and its record)."""
+
+    def __init__(self, audit: SqliteAuditLog, action: AuditAction) -> None:
+        super().__init__(audit.database, keys=audit.keys)
+        self._action = action
+        self.tripped = False
+
+    def append(self, incident_id: str, **options: Any) -> AuditEvent:
+        if options["action"] is self._action and not self.tripped:
+            self.tripped = True
+            raise BackendUnavailable("audit log unreachable")
+        return super().append(incident_id, **options)
+
+
+def test_an_audit_outage_at_a_step_leaves_it_to_redo_never_unaudited(kit: WarRoomKit) -> None:
+    incident = kit.new_incident()
+    outage = AuditOutage(kit.audit, AuditAction.WAR_ROOM_CREATED)
+    with pytest.raises(BackendUnavailable):
+        kit.assembler(audit=outage).assemble(incident.id)
+    assert outage.tripped
+    halfway = kit.store.get(incident.id)
+    assert halfway is not None and StepName.CHANNEL.value not in halfway.assembly
+
+    room = kit.assembler().assemble(incident.id)
+
+    assert room.status is IncidentStatus.INVESTIGATING and is_assembled(room)
+    assert kit.calls("conversations.create") == 1  # the retry adopted the room it had made
+    created = [e for e in kit.audit.events(incident.id) if e.action is AuditAction.WAR_ROOM_CREATED]
+    assert len(created) == 1 and created[0].details["channel_id"] == room.channel_id

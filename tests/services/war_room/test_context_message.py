@@ -6,8 +6,8 @@ import json
 
 from bot.domain.models import AlertSource, Incident, Link, Role
 from bot.domain.severity import Severity
-from bot.services.war_room.assembler import purpose_for, topic_for
 from bot.services.war_room.context_message import context_text, render_context
+from bot.services.war_room.room_steps.topic import purpose_for, topic_for
 
 
 def _incident() -> Incident:
