@@ -14,15 +14,15 @@ raises ResolutionIncomplete, so the queue retries the unfinished steps later.
 from __future__ import annotations
 
 import logging
-import time
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 from bot.domain.audit import AuditAction
 from bot.domain.errors import MarshalError
 from bot.domain.lifecycle import IncidentStatus
-from bot.domain.models import AssemblyStep, Incident, Role, utcnow
+from bot.domain.models import Incident, Role, utcnow
 from bot.ports.audit import AuditLog
 from bot.ports.slack import SlackCallFailed, SlackGateway
 from bot.ports.store import IncidentStore
@@ -37,9 +37,10 @@ from bot.services.resolution.hooks import (
 )
 from bot.services.resolution.ratings import rating_blocks
 from bot.services.resolution.starter import describe_resolver
-from bot.services.resolution.steps import ResolutionStep, required_steps
+from bot.services.resolution.steps import ResolutionStep
 from bot.services.slack_text import escape
-from bot.services.steps.ledger import IncidentLedger
+from bot.services.steps.ledger import IncidentLedger, StepBook
+from bot.services.steps.runner import Stage, StepDone, StepRunner
 
 log = logging.getLogger(__name__)
 
@@ -49,6 +50,22 @@ S = ResolutionStep
 
 class ResolutionIncomplete(MarshalError):
     """Some steps failed; the queue redelivers the event and the flow resumes."""
+
+
+def _resolution_scope(incident: Incident) -> str:
+    return f"{incident.id}.{incident.resolution_id}"  # a reopen starts a new resolution
+
+
+@dataclass(frozen=True)
+class _Call:
+    """A resolve step: one of the flow's methods, handed the freshest incident."""
+
+    name: ResolutionStep
+    work: Callable[[Incident], dict[str, Any]]
+    critical: bool = False
+
+    def run(self, ledger: IncidentLedger) -> StepDone:
+        return StepDone(self.work(ledger.incident))
 
 
 class ResolutionFlow:
@@ -76,13 +93,35 @@ class ResolutionFlow:
         self._writer = writer
         self._tracker = tracker
         self._announce_channel = announce_channel
-        self._archive = archive_on_resolve
         self._nudges = nudges
         self._sla = sla
         self._public = public
         self._people = people
-        self._clock = clock
-        self._after_step = after_step
+        self._runner: StepRunner[IncidentLedger, ResolutionStep] = StepRunner(
+            audit,
+            book=StepBook.RESOLUTION,
+            scope=_resolution_scope,
+            tolerate=(SlackCallFailed, MarshalError),
+            actor=ACTOR,
+            clock=clock,
+            after_step=after_step,
+        )
+        # The step table: one line per step, run in this order.
+        steps = (
+            _Call(S.STOP_NUDGES, self._stop_nudges),
+            _Call(S.STATUS_PAGE, self._status_page),
+            _Call(S.ANNOUNCEMENT, self._announcement),
+            _Call(S.RATING, self._rating),
+            _Call(S.POSTMORTEM_FILED, self._postmortem),
+            _Call(S.POSTMORTEM_POSTED, self._postmortem_link),
+            _Call(S.SLA_SCHEDULED, self._schedule_sla),
+        )
+        # The room is archived only once nothing is left to redo in it.
+        archive = (Stage((_Call(S.ARCHIVE, self._archive_room),), after_clean_run=True),)
+        self.stages: tuple[Stage[IncidentLedger, ResolutionStep], ...] = (
+            Stage(steps),
+            *(archive if archive_on_resolve else ()),
+        )
 
     def run(self, incident_id: str, resolution_id: str | None) -> Incident | None:
         """Run the unfinished steps; None when the event is stale (reopened, re-resolved)."""
@@ -94,44 +133,15 @@ class ResolutionFlow:
             log.info("resolve flow skipped: stale resolution", extra={"incident": incident_id})
             return None
         ledger = IncidentLedger(self._store, incident)
-        problems: list[str] = []
-        for step in required_steps(archive=self._archive):
-            if step.value in ledger.incident.resolution:
-                continue
-            if step is S.ARCHIVE and problems:
-                break  # keep the room open while anything is left to redo in it
-            started = time.monotonic()
-            try:
-                detail = self._run_step(step, ledger.incident)
-            except (SlackCallFailed, MarshalError) as exc:
-                log.warning("resolve step %s failed for %s: %s", step, incident_id, exc)
-                problems.append(f"{step.value.replace('_', ' ')}: {exc}")
-                continue
-            self._record(ledger, step, started, detail)
-        if problems:
-            self._report(ledger.incident, problems)
+        report = self._runner.run(ledger, ledger, self.stages)
+        if report.failed:
+            self._report(ledger.incident, report.problems)
             raise ResolutionIncomplete(
-                f"incident {incident_id}: {len(problems)} resolve steps failed; retrying later"
+                f"incident {incident_id}: {len(report.failed)} resolve steps failed; retrying later"
             )
         return ledger.incident
 
     # -- bookkeeping ---------------------------------------------------------------------
-
-    def _record(
-        self, ledger: IncidentLedger, step: ResolutionStep, started: float, detail: dict[str, Any]
-    ) -> None:
-        done = AssemblyStep(
-            done_at=self._clock(), seconds=round(time.monotonic() - started, 4), detail=detail
-        )
-
-        def change(current: Incident) -> Incident:
-            return current.model_copy(
-                update={"resolution": {**current.resolution, step.value: done}}
-            )
-
-        ledger.apply(change)
-        if self._after_step:
-            self._after_step(step)
 
     def _report(self, incident: Incident, problems: list[str]) -> None:
         if not incident.channel_id:
@@ -144,19 +154,6 @@ class ResolutionFlow:
             self._slack.post_message(incident.channel_id, text)
         except SlackCallFailed as exc:
             log.warning("could not report resolve problems: %s", exc)
-
-    def _run_step(self, step: ResolutionStep, incident: Incident) -> dict[str, Any]:
-        handlers: dict[ResolutionStep, Callable[[Incident], dict[str, Any]]] = {
-            S.STOP_NUDGES: self._stop_nudges,
-            S.STATUS_PAGE: self._status_page,
-            S.ANNOUNCEMENT: self._announcement,
-            S.RATING: self._rating,
-            S.POSTMORTEM_FILED: self._postmortem,
-            S.POSTMORTEM_POSTED: self._postmortem_link,
-            S.SLA_SCHEDULED: self._schedule_sla,
-            S.ARCHIVE: self._archive_room,
-        }
-        return handlers[step](incident)
 
     # -- the steps -----------------------------------------------------------------------
 
