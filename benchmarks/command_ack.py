@@ -22,7 +22,8 @@ from bot.domain.severity import Severity
 from bot.sandbox.control_client import SandboxControl
 from bot.sandbox.server import SandboxSlack
 from bot.settings import Settings
-from bot.slack.wiring import start_slack
+from bot.slack.gateway import build_web_client
+from bot.wiring.slack import SlackFeatures, build_slack_side, start_slack_app
 from bot.wiring.stores import build_audit_log, build_store
 
 INCIDENTS = 20
@@ -48,14 +49,16 @@ def main() -> int:
         def submit_alert(alert: Alert) -> Incident:
             return store.create_if_absent(Incident.from_alert(alert))[0]
 
-        slack = start_slack(
+        slack = build_slack_side(
+            settings, store, audit, build_web_client(sandbox.bot_token, sandbox.api_url)
+        )
+        running = start_slack_app(
             settings,
             store,
             audit,
-            submit_alert,
-            bot_token=sandbox.bot_token,
+            slack,
             app_token=sandbox.app_token,
-            api_url=sandbox.api_url,
+            features=SlackFeatures(submit_alert),
         )
         while sandbox.hub.connection_count == 0:
             time.sleep(0.01)
@@ -104,7 +107,7 @@ def main() -> int:
         for thread in threads:
             thread.join()
         wall = time.perf_counter() - wall
-        slack.stop()
+        running.stop()
 
     total = args.threads * args.commands
     print(f"{total} commands, {args.threads} threads, {INCIDENTS} open incidents, {wall:.2f}s")

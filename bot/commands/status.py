@@ -17,7 +17,7 @@ from bot.services.slack_text import channel, escape, escape_clipped
 
 
 class StatusDrafting(Protocol):
-    """The status-page review (bot/slack/status_review.py) as this command needs it."""
+    """The status-page drafting service (bot/services/status_drafts) as this command needs it."""
 
     def post_draft(
         self,

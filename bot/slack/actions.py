@@ -11,12 +11,15 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
+from bot.services.status_drafts.messages import StatusDraftActionId
+
 
 class ActionId(StrEnum):
     ACKNOWLEDGE = "marshal.incident.acknowledge"
-    APPROVE_STATUS_DRAFT = "marshal.status_draft.approve"
-    EDIT_STATUS_DRAFT = "marshal.status_draft.edit"
-    REJECT_STATUS_DRAFT = "marshal.status_draft.reject"
+    # the drafting service posts these buttons; their ids are defined next to its Block Kit
+    APPROVE_STATUS_DRAFT = StatusDraftActionId.APPROVE.value
+    EDIT_STATUS_DRAFT = StatusDraftActionId.EDIT.value
+    REJECT_STATUS_DRAFT = StatusDraftActionId.REJECT.value
     TICK_CHECKLIST_ITEM = "marshal.checklist.tick"
     NUDGE_POST_UPDATE = "marshal.nudge.post_update"
     NUDGE_SILENCE = "marshal.nudge.silence"

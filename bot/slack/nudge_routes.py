@@ -6,9 +6,6 @@ and the store, so a button pressed after a restart works the same.
 
 from __future__ import annotations
 
-from bot.commands.status import StatusDrafting
-from bot.domain.errors import MarshalError
-from bot.domain.models import Incident
 from bot.services.nudges.interactions import NudgeInteractions
 from bot.services.nudges.messages import NudgeActionId, NudgeViewId
 from bot.slack.actions import (
@@ -48,17 +45,3 @@ class NudgeRoutes:
             submission.user_id, submission.private_metadata, submission.values
         )
         return result.errors or None
-
-
-class ReviewDraftStarter:
-    """The modal's "start a status-page draft": a draft posted in the room for approval,
-    through the status-page review (the approval gate's room side). Never publishes."""
-
-    def __init__(self, review: StatusDrafting) -> None:
-        self._review = review
-
-    def __call__(self, incident: Incident, text: str, user_id: str) -> str:
-        if not incident.channel_id:
-            raise MarshalError("the incident has no war room to post the draft in")
-        draft = self._review.post_draft(incident, user_id, incident.channel_id, text)
-        return f"Status-page draft `{draft.id}` is in the room, waiting for an approver."

@@ -1,4 +1,6 @@
-"""StatusPageReview: the room side of the approval gate — post drafts, answer their buttons.
+"""StatusPageReview: the room side of the approval gate — answer a posted draft's buttons.
+
+Drafts are posted by the drafting service (bot/services/status_drafts/drafting.py).
 
 Handlers ack-and-delegate: every decision (who may approve, is this button current, has
 it been published) is the gate's, read from the store; this module only turns outcomes
@@ -11,7 +13,7 @@ import logging
 from collections.abc import Callable
 
 from bot.domain.errors import MarshalError, NotFound
-from bot.domain.models import Incident, PublicStatus, StatusPageDraft
+from bot.domain.models import StatusPageDraft
 from bot.gates.errors import (
     ApprovalRefused,
     AutoPublishNotPermitted,
@@ -23,6 +25,12 @@ from bot.gates.errors import (
 from bot.gates.status_page import StatusPageApprovalGate
 from bot.ports.slack import SlackCallFailed, SlackGateway
 from bot.services.slack_text import escape, user
+from bot.services.status_drafts.messages import (
+    DraftRef,
+    closed_blocks,
+    fallback_text,
+    review_blocks,
+)
 from bot.slack.actions import (
     ActionId,
     ActionInvocation,
@@ -31,16 +39,7 @@ from bot.slack.actions import (
     ViewRoute,
     ViewSubmission,
 )
-from bot.slack.status_drafts import (
-    EDIT_BLOCK,
-    EDIT_INPUT,
-    DraftRef,
-    EditContext,
-    closed_blocks,
-    edit_view,
-    fallback_text,
-    review_blocks,
-)
+from bot.slack.status_drafts import EDIT_BLOCK, EDIT_INPUT, EditContext, edit_view
 
 log = logging.getLogger(__name__)
 
@@ -62,31 +61,6 @@ class StatusPageReview:
             ],
             [ViewRoute(ViewId.EDIT_STATUS_DRAFT, self.submit_edit)],
         )
-
-    # entry points
-
-    def post_draft(
-        self,
-        incident: Incident,
-        user_id: str,
-        channel_id: str,
-        text: str | None = None,
-        public_status: PublicStatus = PublicStatus.INVESTIGATING,
-    ) -> StatusPageDraft:
-        """Draft a post through the gate and put it up for review in the room."""
-        draft = self._gate.draft(incident, user_id, text, public_status)
-        self._slack.post_message(channel_id, fallback_text(draft), blocks=review_blocks(draft))
-        return draft
-
-    def resolve_public_incident(self, incident: Incident, user_id: str) -> StatusPageDraft | None:
-        """For the resolve flow: draft the public incident's resolution for approval in the
-        incident's room; None (and nothing posted) when nothing was ever published."""
-        draft = self._gate.resolve_public_incident(incident, user_id)
-        if draft is not None and incident.channel_id:
-            self._slack.post_message(
-                incident.channel_id, fallback_text(draft), blocks=review_blocks(draft)
-            )
-        return draft
 
     # buttons
 

@@ -10,21 +10,20 @@ from dataclasses import dataclass
 from functools import partial
 
 from bot.domain.models import Alert, Incident
-from bot.events.alert_resolved import AlertResolvedHandler
 from bot.events.consumer import QueueConsumer
 from bot.events.registry import EventRegistry
 from bot.events.sla_check import sla_check
 from bot.ports.queue import EventType
 from bot.services.intake import AlertIntake
 from bot.settings import Settings
-from bot.slack.gateway import WebClientSlackGateway, build_web_client
-from bot.slack.nudge_routes import NudgeRoutes, ReviewDraftStarter
-from bot.slack.wiring import start_slack
+from bot.slack.gateway import build_web_client
+from bot.slack.nudge_routes import NudgeRoutes
 from bot.wiring.backends import Backends
 from bot.wiring.ingress import build_intake
 from bot.wiring.nudges import build_nudges
 from bot.wiring.process import ProcessGroup
 from bot.wiring.resolution import build_resolution
+from bot.wiring.slack import SlackFeatures, build_slack_side, start_slack_app
 from bot.wiring.slack_target import start_slack_target
 from bot.wiring.war_room import build_war_room
 
@@ -50,47 +49,52 @@ def start_processor(
 ) -> RunningProcessor:
     target = start_slack_target(group, settings)
     web_client = build_web_client(target.bot_token, target.api_url)
-    gateway = WebClientSlackGateway(web_client)
-    nudges = build_nudges(settings, backends.store, backends.audit, gateway, backends.queue)
-    nudge_routes = NudgeRoutes(nudges.interactions)
-    war_room = build_war_room(
-        settings, backends, gateway, on_assembled=nudges.scheduler.schedule_incident
-    )
-    resolution = build_resolution(settings, backends, web_client)
-    slack = start_slack(
+    # one gateway, one permission cache, one gate: built first, shared by everything below
+    slack = build_slack_side(settings, backends.store, backends.audit, web_client)
+    nudges = build_nudges(
         settings,
         backends.store,
         backends.audit,
+        slack.gateway,
+        backends.queue,
+        start_draft=slack.drafting.draft_from_update,
+    )
+    nudge_routes = NudgeRoutes(nudges.interactions)
+    war_room = build_war_room(
+        settings, backends, slack.gateway, on_assembled=nudges.scheduler.schedule_incident
+    )
+    resolution = build_resolution(
+        settings,
+        backends,
+        slack.gateway,
+        slack.permissions,
+        public=slack.drafting,
+        nudges=nudges.scheduler,
+        sla=nudges.scheduler,
+    )
+    features = SlackFeatures(
         declare_with(build_intake(settings, backends)),
-        web_client=web_client,
-        app_token=target.app_token,
         actions=(*war_room.actions, *resolution.actions, *nudge_routes.actions()),
         views=nudge_routes.views(),
+        silence=nudges.silence,
         assembler=war_room.assembler,
         checklist=war_room.checklist,
         resolution=resolution.starter,
-        silence=nudges.silence,
     )
-    group.started("slack", slack.stop)
-    if slack.status_review is not None:
-        nudges.recorder.connect_drafts(ReviewDraftStarter(slack.status_review))
+    running = start_slack_app(
+        settings,
+        backends.store,
+        backends.audit,
+        slack,
+        app_token=target.app_token,
+        features=features,
+    )
+    group.started("slack", running.stop)
 
     events = EventRegistry()
     events.register(EventType.ALERT_RECEIVED, war_room.on_alert)
-    events.register(
-        EventType.ALERT_RESOLVED,
-        AlertResolvedHandler(
-            backends.store,
-            slack.gateway,
-            command=settings.marshal_command,
-            resolver=resolution.starter,
-            auto_resolve=settings.marshal_auto_resolve,
-        ),
-    )
-    events.register(
-        EventType.INCIDENT_RESOLVED,
-        resolution.on_resolved(slack.status_review, nudges.scheduler, nudges.scheduler),
-    )
+    events.register(EventType.ALERT_RESOLVED, resolution.on_alert_resolved)
+    events.register(EventType.INCIDENT_RESOLVED, resolution.on_resolved)
     events.register(EventType.SLA_CHECK, sla_check(nudges.scheduler.reminders))
     consumer = QueueConsumer(
         backends.queue, events, visibility_seconds=settings.marshal_queue_visibility_seconds

@@ -1,11 +1,11 @@
-"""The resolve flow's parts: starter (commands, buttons, cleared alerts), the flow behind
-INCIDENT_RESOLVED, the postmortem writer and its LLM, change history and tracker."""
+"""The resolve flow's parts: starter (commands, buttons, cleared alerts), the ALERT_RESOLVED
+handler, the flow behind INCIDENT_RESOLVED, the postmortem writer and its LLM, change history
+and tracker; all built in one go from parts that already exist (no half-built Resolution
+waiting for the Slack app)."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-
-from slack_sdk import WebClient
 
 from bot.adapters.anthropic.language_model import ClaudeLanguageModel
 from bot.adapters.github.changes import GitHubChangeHistory
@@ -13,8 +13,10 @@ from bot.adapters.tracker.fallback import FallbackTracker
 from bot.adapters.tracker.linear import LinearTracker
 from bot.adapters.tracker.markdown_file import MarkdownFileTracker
 from bot.domain.errors import ConfigurationError
+from bot.events.alert_resolved import AlertResolvedHandler
 from bot.events.incident_resolved import IncidentResolvedHandler
 from bot.ports.llm import LanguageModel
+from bot.ports.slack import SlackGateway
 from bot.ports.tracker import Tracker
 from bot.services.permissions import IncidentPermissions
 from bot.services.postmortem.writer import PostmortemWriter
@@ -24,7 +26,6 @@ from bot.services.resolution.ratings import RatingRecorder
 from bot.services.resolution.starter import ResolutionStarter
 from bot.settings import Settings
 from bot.slack.actions import ActionRoute
-from bot.slack.gateway import WebClientSlackGateway
 from bot.slack.people import SlackPeople
 from bot.slack.resolution_actions import ResolutionButtons
 from bot.wiring.backends import Backends
@@ -57,62 +58,64 @@ def build_tracker(settings: Settings) -> Tracker:
 
 @dataclass(frozen=True)
 class Resolution:
-    starter: ResolutionStarter
+    starter: ResolutionStarter  # commands, the Resolve button and cleared alerts start here
     actions: tuple[ActionRoute, ...]
-    settings: Settings
-    backends: Backends
-    web_client: WebClient
-
-    def on_resolved(
-        self,
-        public: PublicResolution | None,
-        nudges: NudgeControl | None = None,
-        sla: SlaScheduler | None = None,
-    ) -> IncidentResolvedHandler:
-        """The INCIDENT_RESOLVED handler, once the Slack app (and its status review) runs."""
-        settings, backends = self.settings, self.backends
-        slack = WebClientSlackGateway(self.web_client)
-        changes = (
-            GitHubChangeHistory(settings.github_api_url, settings.github_token)
-            if settings.marshal_service_repos
-            else None
-        )
-        writer = PostmortemWriter(
-            backends.store,
-            backends.audit,
-            slack,
-            llm=build_language_model(settings),
-            changes=changes,
-            service_repos=settings.marshal_service_repos,
-        )
-        flow = ResolutionFlow(
-            backends.store,
-            backends.audit,
-            slack,
-            writer,
-            build_tracker(settings),
-            announce_channel=settings.marshal_announce_channel,
-            archive_on_resolve=settings.marshal_archive_on_resolve,
-            nudges=nudges,
-            sla=sla,
-            public=public,
-            people=SlackPeople(slack),
-        )
-        return IncidentResolvedHandler(flow)
+    on_alert_resolved: AlertResolvedHandler  # ALERT_RESOLVED: offer the button, or resolve
+    on_resolved: IncidentResolvedHandler  # the flow behind INCIDENT_RESOLVED
 
 
-def build_resolution(settings: Settings, backends: Backends, web_client: WebClient) -> Resolution:
+def build_resolution(
+    settings: Settings,
+    backends: Backends,
+    slack: SlackGateway,
+    permissions: IncidentPermissions,
+    *,
+    public: PublicResolution | None = None,
+    nudges: NudgeControl | None = None,
+    sla: SlaScheduler | None = None,
+) -> Resolution:
+    """The whole resolve side at once, over the process's one Slack gateway and permissions;
+    `public` drafts the status-page resolution (the drafting service)."""
     starter = ResolutionStarter(
         backends.store,
         backends.audit,
         backends.queue,
         archive_on_resolve=settings.marshal_archive_on_resolve,
     )
-    gateway = WebClientSlackGateway(web_client)
     buttons = ResolutionButtons(
-        backends.store,
-        starter,
-        RatingRecorder(backends.store, backends.audit),
-        IncidentPermissions(settings.marshal_approvers, gateway),
+        backends.store, starter, RatingRecorder(backends.store, backends.audit), permissions
     )
-    return Resolution(starter, buttons.routes(), settings, backends, web_client)
+    changes = (
+        GitHubChangeHistory(settings.github_api_url, settings.github_token)
+        if settings.marshal_service_repos
+        else None
+    )
+    writer = PostmortemWriter(
+        backends.store,
+        backends.audit,
+        slack,
+        llm=build_language_model(settings),
+        changes=changes,
+        service_repos=settings.marshal_service_repos,
+    )
+    flow = ResolutionFlow(
+        backends.store,
+        backends.audit,
+        slack,
+        writer,
+        build_tracker(settings),
+        announce_channel=settings.marshal_announce_channel,
+        archive_on_resolve=settings.marshal_archive_on_resolve,
+        nudges=nudges,
+        sla=sla,
+        public=public,
+        people=SlackPeople(slack),
+    )
+    cleared = AlertResolvedHandler(
+        backends.store,
+        slack,
+        command=settings.marshal_command,
+        resolver=starter,
+        auto_resolve=settings.marshal_auto_resolve,
+    )
+    return Resolution(starter, buttons.routes(), cleared, IncidentResolvedHandler(flow))

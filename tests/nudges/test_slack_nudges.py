@@ -19,11 +19,13 @@ from bot.services.nudges.messages import (
 )
 from bot.services.nudges.scheduler import NudgeOutcome
 from bot.slack.nudge_routes import NudgeRoutes
-from bot.slack.wiring import RunningSlack, start_slack
+from bot.slack.wiring import RunningSlack
 from bot.wiring.nudges import NudgeStack, build_nudges
+from bot.wiring.slack import SlackFeatures
 from tests.eventually import eventually
 from tests.nudges.conftest import Rig
 from tests.nudges.test_scheduler import due, planned_slot
+from tests.slack.conftest import start_sandbox_slack
 
 
 def no_declare(alert: Alert) -> Incident:
@@ -34,17 +36,14 @@ def no_declare(alert: Alert) -> Incident:
 def app(rig: Rig) -> Iterator[tuple[NudgeStack, RunningSlack, SandboxControl]]:
     stack = build_nudges(rig.settings, rig.store, rig.audit, rig.slack, rig.queue, clock=rig.clock)
     routes = NudgeRoutes(stack.interactions)
-    running = start_slack(
+    _, running = start_sandbox_slack(
+        rig.sandbox,
         rig.settings,
         rig.store,
         rig.audit,
-        no_declare,
-        bot_token=rig.sandbox.bot_token,
-        app_token=rig.sandbox.app_token,
-        api_url=rig.sandbox.api_url,
-        actions=routes.actions(),
-        views=routes.views(),
-        silence=stack.silence,
+        SlackFeatures(
+            no_declare, actions=routes.actions(), views=routes.views(), silence=stack.silence
+        ),
     )
     yield stack, running, SandboxControl(rig.sandbox.url)
     running.stop()

@@ -21,7 +21,9 @@ from bot.ports.store import IncidentStore
 from bot.sandbox.control_client import SandboxControl
 from bot.sandbox.server import SandboxSlack
 from bot.settings import Settings
-from bot.slack.wiring import RunningSlack, start_slack
+from bot.slack.gateway import build_web_client
+from bot.slack.wiring import RunningSlack
+from bot.wiring.slack import SlackFeatures, SlackSide, build_slack_side, start_slack_app
 from bot.wiring.stores import build_audit_log, build_store
 from tests.eventually import eventually
 
@@ -35,6 +37,7 @@ class Harness:
     control: SandboxControl
     store: IncidentStore
     audit: AuditLog
+    side: SlackSide  # the one gateway, permissions, gate and drafting the app runs on
     slack: RunningSlack
     submitted: list[Alert] = field(default_factory=list)
 
@@ -46,8 +49,8 @@ class Harness:
         title: str = "checkout errors",
     ) -> Incident:
         """A private channel with the bot and `members`, and an open incident bound to it."""
-        channel = self.slack.gateway.create_private_channel(f"inc-test-{next(_names)}")
-        self.slack.gateway.invite(channel.id, list(members))
+        channel = self.side.gateway.create_private_channel(f"inc-test-{next(_names)}")
+        self.side.gateway.invite(channel.id, list(members))
         candidate = Incident(
             source=AlertSource.GENERIC,
             group_key=f"test:{channel.id}",
@@ -82,6 +85,23 @@ class Harness:
         ]
 
 
+def start_sandbox_slack(
+    sandbox: SandboxSlack,
+    settings: Settings,
+    store: IncidentStore,
+    audit: AuditLog,
+    features: SlackFeatures,
+) -> tuple[SlackSide, RunningSlack]:
+    """The processor's Slack side and Bolt app, connected to the sandbox Slack."""
+    side = build_slack_side(
+        settings, store, audit, build_web_client(sandbox.bot_token, sandbox.api_url)
+    )
+    running = start_slack_app(
+        settings, store, audit, side, app_token=sandbox.app_token, features=features
+    )
+    return side, running
+
+
 @pytest.fixture(scope="module")
 def harness(sandbox: SandboxSlack, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Harness]:
     db: Path = tmp_path_factory.mktemp("slack") / "marshal.db"
@@ -95,16 +115,10 @@ def harness(sandbox: SandboxSlack, tmp_path_factory: pytest.TempPathFactory) -> 
         incident, _ = store.create_if_absent(Incident.from_alert(alert))
         return incident
 
-    running = start_slack(
-        settings,
-        store,
-        audit,
-        submit_alert,
-        bot_token=sandbox.bot_token,
-        app_token=sandbox.app_token,
-        api_url=sandbox.api_url,
+    side, running = start_sandbox_slack(
+        sandbox, settings, store, audit, SlackFeatures(submit_alert)
     )
     control = SandboxControl(sandbox.url)
     eventually(lambda: sandbox.hub.connection_count > 0)
-    yield Harness(sandbox, control, store, audit, running, submitted)
+    yield Harness(sandbox, control, store, audit, side, running, submitted)
     running.stop()

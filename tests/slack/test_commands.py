@@ -205,7 +205,7 @@ def test_declare_submits_a_slack_alert(harness: Harness) -> None:
 def test_acknowledge_button_runs_ack(harness: Harness) -> None:
     room = harness.war_room()
     assert room.channel_id
-    ts = harness.slack.gateway.post_message(
+    ts = harness.side.gateway.post_message(
         room.channel_id,
         "New incident",
         blocks=[

@@ -17,9 +17,10 @@ from bot.observability.logs import configure_logging
 from bot.sandbox.control_client import SandboxControl
 from bot.sandbox.server import SandboxSlack
 from bot.settings import Settings
-from bot.slack.wiring import start_slack
+from bot.wiring.slack import SlackFeatures
 from bot.wiring.stores import build_audit_log, build_store
 from tests.eventually import eventually
+from tests.slack.conftest import start_sandbox_slack
 
 SECRET = "hunter2hunter2"
 
@@ -49,19 +50,13 @@ def test_a_command_with_a_secret_leaves_no_payload_in_the_debug_log(
     def submit_alert(alert: Alert) -> Incident:
         return store.create_if_absent(Incident.from_alert(alert))[0]
 
-    running = start_slack(
-        settings,
-        store,
-        build_audit_log(settings),
-        submit_alert,
-        bot_token=sandbox.bot_token,
-        app_token=sandbox.app_token,
-        api_url=sandbox.api_url,
+    side, running = start_sandbox_slack(
+        sandbox, settings, store, build_audit_log(settings), SlackFeatures(submit_alert)
     )
     try:
         eventually(lambda: sandbox.hub.connection_count > 0)
-        channel = running.gateway.create_private_channel("inc-debug-log")
-        running.gateway.invite(channel.id, ["U0ALICE"])
+        channel = side.gateway.create_private_channel("inc-debug-log")
+        side.gateway.invite(channel.id, ["U0ALICE"])
         incident, _ = store.create_if_absent(
             Incident(source=AlertSource.GENERIC, group_key="debug", title="t", severity=Severity.P2)
         )

@@ -34,16 +34,15 @@ from bot.sandbox.control_client import SandboxControl
 from bot.sandbox.server import SandboxSlack
 from bot.services.nudges.reminders import ReminderOutcome, Reminders
 from bot.services.nudges.schedule import next_postmortem_check
-from bot.services.permissions import IncidentPermissions
 from bot.services.postmortem.writer import PostmortemWriter
 from bot.services.resolution.buttons import RESOLVE_ACTION_ID
 from bot.services.resolution.flow import ResolutionFlow
 from bot.services.resolution.ratings import RatingRecorder
 from bot.services.resolution.starter import ResolutionStarter
 from bot.settings import Settings
-from bot.slack.gateway import WebClientSlackGateway, build_web_client
+from bot.slack.gateway import build_web_client
 from bot.slack.resolution_actions import ResolutionButtons
-from bot.slack.wiring import RunningSlack, start_slack
+from bot.wiring.slack import SlackFeatures, SlackSide, build_slack_side, start_slack_app
 from bot.wiring.stores import build_audit_log, build_store
 from tests.eventually import eventually
 from tests.nudges.conftest import Clock
@@ -61,12 +60,12 @@ class ResolveRig:
     audit: AuditLog
     queue: LocalQueue
     starter: ResolutionStarter
-    slack: RunningSlack
+    side: SlackSide
     flow: ResolutionFlow
 
     def room(self, *, ic: str | None = IC) -> Incident:
-        channel = self.slack.gateway.create_private_channel(f"inc-resolve-slack-{next(_rooms)}")
-        self.slack.gateway.invite(channel.id, ["U0ALICE", "U0BOB", "U0CAROL", APPROVER])
+        channel = self.side.gateway.create_private_channel(f"inc-resolve-slack-{next(_rooms)}")
+        self.side.gateway.invite(channel.id, ["U0ALICE", "U0BOB", "U0CAROL", APPROVER])
         incident, created = self.store.create_if_absent(
             Incident(
                 source=AlertSource.GENERIC,
@@ -133,23 +132,18 @@ def rig(sandbox: SandboxSlack, tmp_path_factory: pytest.TempPathFactory) -> Iter
     def submit_alert(alert: Alert) -> Incident:
         raise AssertionError("no alert is declared in these tests")
 
-    gateway = WebClientSlackGateway(build_web_client(sandbox.bot_token, sandbox.api_url))
-    buttons = ResolutionButtons(
-        store,
-        starter,
-        RatingRecorder(store, audit),
-        IncidentPermissions(settings.marshal_approvers, gateway),
+    side = build_slack_side(
+        settings, store, audit, build_web_client(sandbox.bot_token, sandbox.api_url)
     )
-    running = start_slack(
+    gateway = side.gateway
+    buttons = ResolutionButtons(store, starter, RatingRecorder(store, audit), side.permissions)
+    running = start_slack_app(
         settings,
         store,
         audit,
-        submit_alert,
-        bot_token=sandbox.bot_token,
+        side,
         app_token=sandbox.app_token,
-        api_url=sandbox.api_url,
-        actions=buttons.routes(),
-        resolution=starter,
+        features=SlackFeatures(submit_alert, actions=buttons.routes(), resolution=starter),
     )
     flow = ResolutionFlow(
         store,
@@ -162,7 +156,7 @@ def rig(sandbox: SandboxSlack, tmp_path_factory: pytest.TempPathFactory) -> Iter
     )
     eventually(lambda: sandbox.hub.connection_count > 0)
     yield ResolveRig(
-        SandboxControl(sandbox.url), settings, store, audit, queue, starter, running, flow
+        SandboxControl(sandbox.url), settings, store, audit, queue, starter, side, flow
     )
     running.stop()
     queue.close()
@@ -201,7 +195,7 @@ def test_a_cleared_alert_offers_the_button_and_pressing_it_resolves(rig: Resolve
     channel = room.channel_id
     assert channel
     handler = AlertResolvedHandler(
-        rig.store, rig.slack.gateway, command="/marshal", resolver=rig.starter
+        rig.store, rig.side.gateway, command="/marshal", resolver=rig.starter
     )
     handler(_alert_cleared(room))
     assert rig.incident(room.id).is_open  # a human decides
@@ -239,7 +233,7 @@ def test_auto_resolve_resolves_at_once_when_the_alert_clears(rig: ResolveRig) ->
     room = rig.room()
     assert room.channel_id
     handler = AlertResolvedHandler(
-        rig.store, rig.slack.gateway, command="/marshal", resolver=rig.starter, auto_resolve=True
+        rig.store, rig.side.gateway, command="/marshal", resolver=rig.starter, auto_resolve=True
     )
     handler(_alert_cleared(room))
     stored = rig.incident(room.id)
@@ -304,7 +298,7 @@ def test_postmortem_done_in_the_room_stops_the_postmortem_reminder(rig: ResolveR
     due_after = rig.settings.marshal_reminder_postmortem_due
     clock = Clock(resolved_at + timedelta(seconds=due_after + 60))
     reminders = Reminders(
-        rig.store, rig.audit, rig.slack.gateway, rig.settings, owner="test", clock=clock
+        rig.store, rig.audit, rig.side.gateway, rig.settings, owner="test", clock=clock
     )
     assert reminders.postmortem_due(room.id, 1) is ReminderOutcome.SENT
     [reminder] = [
@@ -340,7 +334,7 @@ def test_postmortem_done_by_id_from_outside_an_archived_room(rig: ResolveRig) ->
     assert room.channel_id
     rig.run(IC, room.channel_id, "resolve")
     assert rig.drain() == 1
-    rig.slack.gateway.archive(room.channel_id)
+    rig.side.gateway.archive(room.channel_id)
     nothing = rig.run(IC, "C0INCIDENTS", "postmortem done")
     assert "Name the incident" in nothing
     unknown = rig.run(IC, "C0INCIDENTS", "postmortem done inc-nosuch")
@@ -364,12 +358,12 @@ def test_the_postmortem_reminder_goes_to_the_ic_by_dm_once_the_room_is_archived(
     assert channel
     rig.run(IC, channel, "resolve")
     assert rig.drain() == 1
-    rig.slack.gateway.archive(channel)  # as the flow does when MARSHAL_ARCHIVE_ON_RESOLVE
+    rig.side.gateway.archive(channel)  # as the flow does when MARSHAL_ARCHIVE_ON_RESOLVE
     resolved_at = rig.incident(room.id).resolved_at
     assert resolved_at is not None
     clock = Clock(resolved_at + timedelta(seconds=rig.settings.marshal_reminder_postmortem_due))
     reminders = Reminders(
-        rig.store, rig.audit, rig.slack.gateway, rig.settings, owner="test", clock=clock
+        rig.store, rig.audit, rig.side.gateway, rig.settings, owner="test", clock=clock
     )
     assert reminders.postmortem_due(room.id, 1) is ReminderOutcome.SENT
     assert not [m for m in rig.messages(channel) if "not marked done" in str(m.get("text"))]

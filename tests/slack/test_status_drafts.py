@@ -17,15 +17,16 @@ from bot.domain.models import Alert, AlertSource, Incident
 from bot.domain.severity import Severity
 from bot.sandbox.control_client import SandboxControl
 from bot.sandbox.server import SandboxSlack
+from bot.services.status_drafts.messages import DraftRef
 from bot.settings import Settings
 from bot.slack.actions import ActionId
-from bot.slack.status_drafts import EDIT_BLOCK, EDIT_INPUT, DraftRef
+from bot.slack.status_drafts import EDIT_BLOCK, EDIT_INPUT
 from bot.slack.status_review import STALE
-from bot.slack.wiring import start_slack
+from bot.wiring.slack import SlackFeatures
 from bot.wiring.stores import build_audit_log, build_store
 from tests.eventually import eventually
 from tests.fakes.statuspage import FakeStatuspage, Fault, running_statuspage
-from tests.slack.conftest import Harness
+from tests.slack.conftest import Harness, start_sandbox_slack
 
 DRAFTER, APPROVER, BYSTANDER = "U0DAVE", "U0CAROL", "U0BOB"
 
@@ -54,17 +55,11 @@ def harness(
     def submit_alert(alert: Alert) -> Incident:
         raise AssertionError("not used here")
 
-    running = start_slack(
-        settings,
-        store,
-        audit,
-        submit_alert,
-        bot_token=sandbox.bot_token,
-        app_token=sandbox.app_token,
-        api_url=sandbox.api_url,
+    side, running = start_sandbox_slack(
+        sandbox, settings, store, audit, SlackFeatures(submit_alert)
     )
     eventually(lambda: sandbox.hub.connection_count > 0)
-    yield Harness(sandbox, SandboxControl(sandbox.url), store, audit, running)
+    yield Harness(sandbox, SandboxControl(sandbox.url), store, audit, side, running)
     running.stop()
 
 
@@ -244,11 +239,10 @@ def test_an_empty_edit_is_refused_in_the_modal(harness: Harness) -> None:
 def test_the_resolve_flow_resolves_the_same_public_incident(
     harness: Harness, public_page: FakeStatuspage
 ) -> None:
-    review = harness.slack.status_review
-    assert review is not None
+    drafting = harness.side.drafting  # what the processor hands the resolve flow
     room = p1_room(harness, "api down")
     channel = str(room.channel_id)
-    assert review.resolve_public_incident(room, DRAFTER) is None
+    assert drafting.resolve_public_incident(room, DRAFTER) is None
     assert draft_messages(harness, channel) == []
 
     harness.run(DRAFTER, channel, "status draft The API is down.")
@@ -256,7 +250,7 @@ def test_the_resolve_flow_resolves_the_same_public_incident(
     press(harness, APPROVER, channel, first, ActionId.APPROVE_STATUS_DRAFT)
     eventually(lambda: not has_buttons(draft_messages(harness, channel)[0]))
 
-    resolution = review.resolve_public_incident(room, DRAFTER)
+    resolution = drafting.resolve_public_incident(room, DRAFTER)
     assert resolution is not None
     second = draft_messages(harness, channel)[-1]
     assert "_resolved_" in second["blocks"][0]["text"]["text"]

@@ -8,8 +8,11 @@ import inspect
 import pytest
 
 import bot.cli.serve
+import bot.slack.wiring
 import bot.wiring.ingress
 import bot.wiring.processor
+import bot.wiring.resolution
+import bot.wiring.slack
 
 
 @pytest.mark.parametrize(
@@ -18,6 +21,10 @@ import bot.wiring.processor
         (bot.cli.serve, "serve"),
         (bot.wiring.processor, "start_processor"),
         (bot.wiring.ingress, "start_web"),
+        (bot.wiring.slack, "build_slack_side"),
+        (bot.wiring.slack, "start_slack_app"),
+        (bot.wiring.resolution, "build_resolution"),
+        (bot.slack.wiring, "start_slack"),
     ],
 )
 def test_entry_point_is_short(module: object, function: str) -> None:

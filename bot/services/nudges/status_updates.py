@@ -2,7 +2,8 @@
 
 It records a timeline entry (kind status_update), stamps the incident's last update time so
 the next nudge knows, echoes the update into the room, and, when asked, hands the text to the
-status-page draft hook. The real hook is the approval gate's; without one the answer says so.
+status-page draft hook. The real hook is the drafting service's (bot/services/status_drafts),
+given at construction; without one the answer says so.
 """
 
 from __future__ import annotations
@@ -50,10 +51,6 @@ class StatusUpdateRecorder:
         self._slack = slack
         self._start_draft = start_draft
         self._clock = clock
-
-    def connect_drafts(self, start_draft: StatusDraftStarter) -> None:
-        """Plug in the approval gate's drafting once the Slack side that owns it is up."""
-        self._start_draft = start_draft
 
     @property
     def can_draft(self) -> bool:
