@@ -11,16 +11,13 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from typing import TYPE_CHECKING
 
 from starlette.requests import ClientDisconnect, Request
 from starlette.responses import JSONResponse, Response
 
 from bot.domain.errors import BackendUnavailable
 from bot.web.body import BodyTooLarge, error, is_json, read_body
-
-if TYPE_CHECKING:
-    from bot.web.app import WebDependencies, WorkerThreads
+from bot.web.dependencies import WebDependencies, WorkerThreads
 
 log = logging.getLogger(__name__)
 

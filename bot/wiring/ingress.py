@@ -7,7 +7,8 @@ from bot.ingest.severity_map import SeverityMap
 from bot.services.intake import AlertIntake
 from bot.services.outbox_relay import OutboxRelay
 from bot.settings import Settings
-from bot.web.app import WebDependencies, build_web_app
+from bot.web.app import build_web_app
+from bot.web.dependencies import WebDependencies
 from bot.web.server import ServerLimits, WebServer
 from bot.wiring.backends import Backends
 from bot.wiring.process import ProcessGroup

@@ -96,3 +96,67 @@ def test_the_walk_sees_every_kind_of_import(tmp_path: Path) -> None:
         "bot/services/sample/mod.py:7 imports bot.slack",
         "bot/services/sample/mod.py:7 imports bot.slack.gateway",
     ]
+
+
+def module_graph(root: Path) -> dict[str, set[str]]:
+    """Each module of `bot` -> the modules of `bot` it imports (a name imported from a
+    module counts as that module, unless it is a submodule itself)."""
+    files = {module_name(root, p): p for p in sorted((root / "bot").rglob("*.py"))}
+    graph: dict[str, set[str]] = {}
+    for name, path in files.items():
+        targets = {m for _, m in imported_modules(root, path) if m in files}
+        graph[name] = {t for t in targets if t != name and not name.startswith(f"{t}.")}
+    # `from bot.x import y` yields both bot.x and bot.x.y: keep only the submodule when y is one
+    for name, targets in graph.items():
+        graph[name] = {t for t in targets if not any(o.startswith(f"{t}.") for o in targets)}
+    return graph
+
+
+def circles(graph: dict[str, set[str]]) -> list[list[str]]:
+    """Strongly connected groups of more than one module (Tarjan's algorithm)."""
+    index: dict[str, int] = {}
+    low: dict[str, int] = {}
+    stack: list[str] = []
+    found: list[list[str]] = []
+
+    def visit(node: str) -> None:
+        index[node] = low[node] = len(index)
+        stack.append(node)
+        for target in sorted(graph.get(node, ())):
+            if target not in index:
+                visit(target)
+                low[node] = min(low[node], low[target])
+            elif target in stack:
+                low[node] = min(low[node], index[target])
+        if low[node] == index[node]:
+            group = []
+            while True:
+                member = stack.pop()
+                group.append(member)
+                if member == node:
+                    break
+            if len(group) > 1:
+                found.append(sorted(group))
+
+    for node in sorted(graph):
+        if node not in index:
+            visit(node)
+    return found
+
+
+def test_no_module_imports_itself_back_through_others() -> None:
+    """TYPE_CHECKING imports count: a circle hidden from the interpreter is still one."""
+    assert circles(module_graph(SOURCE_ROOT)) == []
+
+
+def test_the_circle_finder_finds_one(tmp_path: Path) -> None:
+    web = tmp_path / "bot" / "web"
+    web.mkdir(parents=True)
+    for name in ("__init__", "body"):
+        (web / f"{name}.py").write_text("")
+    (web / "app.py").write_text("from bot.web.webhooks import WebhookEndpoint\n")
+    (web / "webhooks.py").write_text(
+        "from typing import TYPE_CHECKING\nif TYPE_CHECKING:\n    from bot.web.app import Deps\n"
+        "from bot.web import body\n"
+    )
+    assert circles(module_graph(tmp_path)) == [["bot.web.app", "bot.web.webhooks"]]

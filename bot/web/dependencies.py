@@ -1,0 +1,51 @@
+"""What the web app is built from (WebDependencies) and the worker threads its routes share.
+
+Its own module so the routes (bot/web/webhooks.py) and the app that lists them
+(bot/web/app.py) both import it, and neither imports the other back.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any, Protocol, TypeVar
+
+import anyio
+import anyio.to_thread
+
+from bot.observability.metrics import Metrics
+from bot.services.intake import WebhookReply
+
+ReadinessCheck = Callable[[], None]  # raises when not ready
+T = TypeVar("T")
+
+
+class WebhookIntake(Protocol):
+    def sources(self) -> frozenset[str]: ...
+
+    def accept(self, source: str, body: bytes, headers: Mapping[str, str]) -> WebhookReply:
+        """Verify, parse, persist and enqueue. Raises BackendUnavailable for a 503."""
+
+
+@dataclass
+class WebDependencies:
+    metrics: Metrics
+    readiness: dict[str, ReadinessCheck]
+    intake: WebhookIntake | None = None
+    max_body_bytes: int = 1024 * 1024
+    threads: int = 40  # blocking calls at once; the AWS clients' connection pools match it
+    read_timeout_seconds: float = 10.0  # the whole body must arrive within this
+
+
+class WorkerThreads:
+    """Runs blocking store and queue calls off the event loop, at most `threads` at once."""
+
+    def __init__(self, threads: int) -> None:
+        self._threads = threads
+        self._limiter: anyio.CapacityLimiter | None = None
+
+    async def run(self, func: Callable[..., T], *args: Any) -> T:
+        if self._limiter is None:  # created on the server's own event loop
+            self._limiter = anyio.CapacityLimiter(self._threads)
+        return await anyio.to_thread.run_sync(functools.partial(func, *args), limiter=self._limiter)
