@@ -3,7 +3,8 @@
 `marshal up` / `marshal processor` start `scheduler` in their ProcessGroup, pass
 `silence` to the command catalog, the nudge routes (bot/slack/nudge_routes.py over
 `interactions`) to the Bolt app, `scheduler.schedule_incident` to the WarRoomAssembler's
-`on_assembled`, and `scheduler.reminders` to the SLA_CHECK handler.
+`on_assembled`, and `scheduler.reminders` to the SLA_CHECK handler. `start_draft` is the
+drafting service's `draft_from_update`, built before the nudges (bot/wiring/slack.py).
 """
 
 from __future__ import annotations
