@@ -22,9 +22,11 @@ from bot.sandbox.control_client import SandboxControl
 from bot.services.war_room.assembler import WarRoomAssembler, is_assembled
 from bot.services.war_room.checklist import ChecklistConfig
 from bot.settings import Settings
-from bot.slack.wiring import RunningSlack, start_slack
+from bot.slack.wiring import RunningSlack
+from bot.wiring.slack import SlackFeatures
 from tests.eventually import eventually
 from tests.services.war_room.conftest import ANNOUNCE, WarRoomKit
+from tests.slack.conftest import start_sandbox_slack
 
 
 class TypedAtOnce:
@@ -52,14 +54,8 @@ def app(kit: WarRoomKit) -> Iterator[RunningSlack]:
     def submit(alert: Alert) -> Incident:
         raise AssertionError(f"no alert is declared here: {alert.title}")
 
-    running = start_slack(
-        Settings(),
-        kit.store,
-        kit.audit,
-        submit,
-        bot_token=kit.sandbox.bot_token,
-        app_token=kit.sandbox.app_token,
-        api_url=kit.sandbox.api_url,
+    _, running = start_sandbox_slack(
+        kit.sandbox, Settings(), kit.store, kit.audit, SlackFeatures(submit)
     )
     eventually(
         lambda: kit.sandbox.hub.connection_count > 0, message="the app to connect to the sandbox"
