@@ -19,7 +19,7 @@ from bot.domain.models import Incident
 from bot.domain.severity import Severity
 from bot.ingest.catalog import CATALOG
 from bot.ingest.drill_payloads import drill_payload
-from bot.ports.store import IncidentStore
+from bot.ports.store import Incidents
 from bot.settings import Settings
 from bot.wiring.secrets import build_secret_source
 from bot.wiring.stores import build_store
@@ -58,7 +58,7 @@ def _done(incident: Incident) -> bool:
     }
 
 
-def follow(store: IncidentStore, incident_id: str, started: float, timeout: float) -> int:
+def follow(store: Incidents, incident_id: str, started: float, timeout: float) -> int:
     """Print each assembly step as it lands; 0 when the room is assembled."""
     seen: set[str] = set()
     deadline = started + timeout

@@ -7,7 +7,7 @@ from bot.domain.audit import AuditAction
 from bot.domain.lifecycle import TRANSITIONS, IncidentStatus
 from bot.domain.models import Incident, utcnow
 from bot.ports.audit import AuditLog
-from bot.ports.store import IncidentStore
+from bot.ports.store import Incidents
 from bot.services.incident_updates import IncidentUpdates
 
 
@@ -18,7 +18,7 @@ class AckCommand:
     needs_incident = True
     free_text = False
 
-    def __init__(self, store: IncidentStore, audit: AuditLog) -> None:
+    def __init__(self, store: Incidents, audit: AuditLog) -> None:
         self._updates = IncidentUpdates(store)
         self._audit = audit
 

@@ -4,7 +4,7 @@ of the one named; a complete room is left as it is."""
 from __future__ import annotations
 
 from bot.commands.base import CommandContext, CommandReply, Outcome
-from bot.ports.store import IncidentStore
+from bot.ports.store import Incidents
 from bot.services.war_room.room_commands import Assembler, retry_assembly
 
 
@@ -15,7 +15,7 @@ class AssembleCommand:
     needs_incident = False
     free_text = False
 
-    def __init__(self, assembler: Assembler, store: IncidentStore) -> None:
+    def __init__(self, assembler: Assembler, store: Incidents) -> None:
         self._assembler = assembler
         self._store = store
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from bot.commands.base import CommandContext, CommandReply, Outcome
-from bot.ports.store import IncidentStore
+from bot.ports.store import Incidents
 from bot.services.war_room.checklist import ChecklistService
 from bot.services.war_room.room_commands import repost_checklist
 
@@ -15,7 +15,7 @@ class ChecklistCommand:
     needs_incident = False
     free_text = False
 
-    def __init__(self, service: ChecklistService, store: IncidentStore) -> None:
+    def __init__(self, service: ChecklistService, store: Incidents) -> None:
         self._service = service
         self._store = store
 

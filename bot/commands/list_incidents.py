@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from bot.commands.base import CommandContext, CommandReply
 from bot.domain.models import Incident
-from bot.ports.store import IncidentStore
+from bot.ports.store import Incidents
 from bot.services.slack_text import channel, escape
 
 PAGE_SIZE = 10
@@ -25,7 +25,7 @@ class ListCommand:
     needs_incident = False
     free_text = False
 
-    def __init__(self, store: IncidentStore) -> None:
+    def __init__(self, store: Incidents) -> None:
         self._store = store
 
     def run(self, ctx: CommandContext) -> CommandReply:

@@ -6,7 +6,7 @@ from bot.commands.base import CommandContext, CommandReply
 from bot.domain.audit import AuditAction
 from bot.domain.models import TimelineEntry, TimelineKind
 from bot.ports.audit import AuditLog
-from bot.ports.store import IncidentStore
+from bot.ports.store import Timeline
 
 MAX_NOTE_CHARS = 1500
 
@@ -18,7 +18,7 @@ class NoteCommand:
     needs_incident = True
     free_text = True
 
-    def __init__(self, store: IncidentStore, audit: AuditLog) -> None:
+    def __init__(self, store: Timeline, audit: AuditLog) -> None:
         self._store = store
         self._audit = audit
 

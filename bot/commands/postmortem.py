@@ -12,7 +12,7 @@ from bot.commands.base import CommandContext, CommandReply, Outcome, mention
 from bot.domain.audit import AuditAction
 from bot.domain.models import Incident, utcnow
 from bot.ports.audit import AuditLog
-from bot.ports.store import IncidentStore
+from bot.ports.store import Incidents
 from bot.services.incident_updates import apply_change
 from bot.services.permissions import IncidentPermissions
 from bot.services.slack_text import escape
@@ -27,9 +27,7 @@ class PostmortemCommand:
     needs_incident = False  # an archived room cannot run commands; the id works anywhere
     free_text = False
 
-    def __init__(
-        self, store: IncidentStore, audit: AuditLog, permissions: IncidentPermissions
-    ) -> None:
+    def __init__(self, store: Incidents, audit: AuditLog, permissions: IncidentPermissions) -> None:
         self._store = store
         self._audit = audit
         self._permissions = permissions

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from bot.commands.base import CommandContext, CommandReply
 from bot.domain.durations import DurationError, parse_days
-from bot.ports.store import IncidentStore
+from bot.ports.store import Incidents
 from bot.services.incident_report import build_report, render_report
 from bot.services.slack_text import escape
 
@@ -18,7 +18,7 @@ class ReportCommand:
     needs_incident = False
     free_text = False
 
-    def __init__(self, store: IncidentStore) -> None:
+    def __init__(self, store: Incidents) -> None:
         self._store = store
 
     def run(self, ctx: CommandContext) -> CommandReply:

@@ -9,7 +9,7 @@ from bot.domain.audit import AuditAction
 from bot.domain.models import Incident, Role, utcnow
 from bot.ports.audit import AuditLog
 from bot.ports.slack import SlackCallFailed, SlackGateway
-from bot.ports.store import IncidentStore
+from bot.ports.store import Incidents
 from bot.services.incident_updates import apply_change
 from bot.services.known_users import why_not_a_responder
 from bot.services.permissions import IncidentPermissions
@@ -42,7 +42,7 @@ class RoleCommand:
 
     def __init__(
         self,
-        store: IncidentStore,
+        store: Incidents,
         audit: AuditLog,
         slack: SlackGateway,
         permissions: IncidentPermissions,

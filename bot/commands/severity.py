@@ -7,7 +7,7 @@ from bot.domain.audit import AuditAction
 from bot.domain.models import Incident, utcnow
 from bot.domain.severity import Severity
 from bot.ports.audit import AuditLog
-from bot.ports.store import IncidentStore
+from bot.ports.store import Incidents
 from bot.services.incident_updates import IncidentUpdates
 from bot.services.permissions import IncidentPermissions
 from bot.services.slack_text import escape
@@ -20,9 +20,7 @@ class SeverityCommand:
     needs_incident = True
     free_text = False
 
-    def __init__(
-        self, store: IncidentStore, audit: AuditLog, permissions: IncidentPermissions
-    ) -> None:
+    def __init__(self, store: Incidents, audit: AuditLog, permissions: IncidentPermissions) -> None:
         self._updates = IncidentUpdates(store)
         self._audit = audit
         self._permissions = permissions

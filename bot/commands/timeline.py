@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from bot.commands.base import CommandContext, CommandReply
-from bot.ports.store import IncidentStore
+from bot.ports.store import Timeline
 from bot.services.slack_text import escape, user
 
 PAGE_SIZE = 10
@@ -17,7 +17,7 @@ class TimelineCommand:
     needs_incident = True
     free_text = False
 
-    def __init__(self, store: IncidentStore) -> None:
+    def __init__(self, store: Timeline) -> None:
         self._store = store
 
     def run(self, ctx: CommandContext) -> CommandReply:

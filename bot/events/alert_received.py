@@ -16,7 +16,7 @@ from bot.domain.models import Incident, utcnow
 from bot.domain.severity import Severity
 from bot.ports.queue import QueueMessage
 from bot.ports.slack import SlackCallFailed, SlackGateway
-from bot.ports.store import IncidentStore
+from bot.ports.store import Incidents
 from bot.services.slack_text import escape
 from bot.services.steps.ledger import IncidentLedger
 from bot.services.war_room.steps import StepName
@@ -32,7 +32,7 @@ class AlertReceivedHandler:
     def __init__(
         self,
         assembler: Assembler,
-        store: IncidentStore,
+        store: Incidents,
         slack: SlackGateway,
         *,
         war_room_threshold: Severity = Severity.P2,

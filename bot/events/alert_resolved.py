@@ -13,7 +13,7 @@ from typing import Protocol
 from bot.domain.models import Incident
 from bot.ports.queue import QueueMessage
 from bot.ports.slack import SlackCallFailed, SlackGateway
-from bot.ports.store import IncidentStore
+from bot.ports.store import Incidents
 from bot.services.resolution.buttons import resolve_prompt_blocks
 from bot.services.resolution.starter import MARSHAL
 
@@ -27,7 +27,7 @@ class Resolver(Protocol):
 class AlertResolvedHandler:
     def __init__(
         self,
-        store: IncidentStore,
+        store: Incidents,
         slack: SlackGateway,
         *,
         command: str,

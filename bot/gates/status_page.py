@@ -47,7 +47,7 @@ from bot.gates.writer import DraftWriter, TemplateDraftWriter
 from bot.ports.audit import AuditLog
 from bot.ports.drafts import DraftStore
 from bot.ports.status_page import PublicIncident, PublishMarker, StatusPage, StatusPageError
-from bot.ports.store import IncidentStore
+from bot.ports.store import Incidents
 
 MAX_BODY_CHARS = 4000
 OPEN_FOR_REVIEW = frozenset({DraftStatus.PENDING, DraftStatus.APPROVED})
@@ -77,7 +77,7 @@ class StatusPageApprovalGate:
         *,
         drafts: DraftStore,
         audit: AuditLog,
-        incidents: IncidentStore,
+        incidents: Incidents,
         status_page: StatusPage,
         may_approve: MayApprove,
         two_person_rule: Collection[Severity] = (Severity.P1,),

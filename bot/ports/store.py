@@ -1,6 +1,9 @@
-"""IncidentStore port: incidents, their alerts and timeline, the ingestion outbox, and claims.
+"""The store's ports: incidents (with their alerts), the outbox, the timeline, and claims.
 
-Every adapter (SQLite, DynamoDB) passes the one contract suite in tests/contract/.
+Four narrow Protocols, so each service names only what it touches: `Incidents`, `Outbox`,
+`Timeline` and `Claims`. `IncidentStore` is all four together, what an adapter (SQLite,
+DynamoDB) implements and wiring builds once; every adapter passes the one contract suite in
+tests/contract/.
 """
 
 from __future__ import annotations
@@ -67,7 +70,9 @@ def is_recurrence(alert: Alert, known_incident: Incident) -> bool:
     )
 
 
-class IncidentStore(Protocol):
+class Incidents(Protocol):
+    """Incidents and the alert notifications that open or join them."""
+
     def ping(self) -> None:
         """Raise BackendUnavailable when the store cannot serve requests."""
 
@@ -107,12 +112,20 @@ class IncidentStore(Protocol):
     ) -> Page[Incident]:
         """Newest first. A cursor the store does not recognise raises ValueError."""
 
+
+class Outbox(Protocol):
+    """Queue events waiting to be sent, written with the records they announce."""
+
     def pending_outbox(self, *, older_than: datetime, limit: int = 100) -> list[OutboxEvent]: ...
 
     def mark_outbox_sent(self, event_id: str) -> None: ...
 
     def add_outbox(self, event: OutboxEvent) -> None:
         """Queue an event later work needs (e.g. ALERT_RESOLVED) through the same outbox."""
+
+
+class Timeline(Protocol):
+    """Each incident's timeline entries."""
 
     def add_timeline(self, entry: TimelineEntry) -> None: ...
 
@@ -123,6 +136,22 @@ class IncidentStore(Protocol):
     def list_timeline(self, incident_id: str) -> list[TimelineEntry]:
         """Oldest first."""
 
+
+class Claims(Protocol):
+    """First-writer-wins keys, so replicas never act twice."""
+
     def claim(self, key: str, owner: str, *, ttl_seconds: int | None = None) -> bool:
         """Create-if-absent on `key`: True for the first caller only. Used for envelope dedup,
         nudge slots and publish locks so replicas never act twice."""
+
+
+class IncidentsWithTimeline(Incidents, Timeline, Protocol):
+    """For the services that read or write an incident and its timeline together."""
+
+
+class IncidentsWithOutbox(Incidents, Outbox, Protocol):
+    """For the services that change an incident and queue what follows from it."""
+
+
+class IncidentStore(Incidents, Outbox, Timeline, Claims, Protocol):
+    """The whole store: what each adapter implements and wiring builds once."""

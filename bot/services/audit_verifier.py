@@ -24,7 +24,7 @@ from bot.domain.audit import (
 from bot.domain.audit_anchor import AuditHead, verify_anchor
 from bot.domain.audit_keys import AuditKeyring
 from bot.ports.audit import AuditLog
-from bot.ports.store import IncidentStore
+from bot.ports.store import Incidents
 
 _STABLE_READS = 5  # tries to read a busy chain between two appends before checking a prefix
 
@@ -52,7 +52,7 @@ class ChainReport:
 
 
 class AuditVerifier:
-    def __init__(self, audit: AuditLog, incidents: IncidentStore, keys: AuditKeyring) -> None:
+    def __init__(self, audit: AuditLog, incidents: Incidents, keys: AuditKeyring) -> None:
         self._audit = audit
         self._incidents = incidents
         self._keys = keys

@@ -13,7 +13,7 @@ from statistics import mean
 from pydantic import BaseModel
 
 from bot.domain.models import Incident, utcnow
-from bot.ports.store import IncidentStore
+from bot.ports.store import Incidents
 from bot.services.incident_metrics import describe_seconds, response_times
 
 _PAGE = 100
@@ -41,7 +41,7 @@ def _mean(values: list[float | None]) -> float | None:
     return mean(present) if present else None
 
 
-def _in_window(store: IncidentStore, since: datetime) -> tuple[list[Incident], bool]:
+def _in_window(store: Incidents, since: datetime) -> tuple[list[Incident], bool]:
     found: list[Incident] = []
     cursor: str | None = None
     while len(found) < _MAX_INCIDENTS:
@@ -56,7 +56,7 @@ def _in_window(store: IncidentStore, since: datetime) -> tuple[list[Incident], b
     return found, True
 
 
-def build_report(store: IncidentStore, days: int, *, now: datetime | None = None) -> IncidentReport:
+def build_report(store: Incidents, days: int, *, now: datetime | None = None) -> IncidentReport:
     until = now or utcnow()
     since = until - timedelta(days=days)
     found, truncated = _in_window(store, since)

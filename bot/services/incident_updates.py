@@ -6,7 +6,7 @@ step is recorded on it, and the people just invited type `/marshal ack`, `severi
 lost optimistic-concurrency race re-reads the stored incident and re-applies the function,
 a bounded number of times, so the change merges with what others wrote instead of failing
 with "is at version N". Events that announce the change go to the outbox in the same
-atomic write (`IncidentStore.update_with_events`).
+atomic write (`Incidents.update_with_events`).
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 from bot.domain.errors import ConcurrentUpdate, NotFound
 from bot.domain.models import Incident
-from bot.ports.store import IncidentStore, OutboxEvent
+from bot.ports.store import Incidents, OutboxEvent
 
 # Given the current incident, the changed copy to write, or None when nothing needs changing.
 # It may run several times (once per lost race), always on the freshest stored record.
@@ -38,7 +38,7 @@ class Applied:
 
 
 class IncidentUpdates:
-    def __init__(self, store: IncidentStore, *, max_attempts: int = MAX_ATTEMPTS) -> None:
+    def __init__(self, store: Incidents, *, max_attempts: int = MAX_ATTEMPTS) -> None:
         self._store = store
         self._max_attempts = max_attempts
 
@@ -84,7 +84,7 @@ class IncidentUpdates:
         return fresh
 
 
-def apply_change(store: IncidentStore, incident: Incident, change: Change) -> tuple[Incident, bool]:
+def apply_change(store: Incidents, incident: Incident, change: Change) -> tuple[Incident, bool]:
     """`IncidentUpdates(store).apply(incident, change)` as (stored incident, written?)."""
     applied = IncidentUpdates(store).apply(incident, change)
     return applied.after, applied.changed

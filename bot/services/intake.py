@@ -21,7 +21,7 @@ from bot.ingest.reception import AlertReception
 from bot.observability.metrics import Metrics
 from bot.ports.audit import AuditLog
 from bot.ports.queue import EventType, Queue
-from bot.ports.store import IncidentStore, Intake, OutboxEvent
+from bot.ports.store import IncidentsWithOutbox, Intake, OutboxEvent
 from bot.services.outbox_relay import deliver
 
 log = logging.getLogger(__name__)
@@ -46,7 +46,7 @@ class Accepted:
 class AlertIntake:
     def __init__(
         self,
-        store: IncidentStore,
+        store: IncidentsWithOutbox,
         queue: Queue,
         audit: AuditLog,
         metrics: Metrics,

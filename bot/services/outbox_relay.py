@@ -13,7 +13,7 @@ from datetime import timedelta
 from bot.domain.errors import BackendUnavailable
 from bot.domain.models import utcnow
 from bot.ports.queue import Queue, QueueMessage
-from bot.ports.store import IncidentStore, OutboxEvent
+from bot.ports.store import Outbox, OutboxEvent
 
 log = logging.getLogger(__name__)
 
@@ -28,7 +28,7 @@ def to_message(event: OutboxEvent) -> QueueMessage:
     )
 
 
-def deliver(store: IncidentStore, queue: Queue, event: OutboxEvent) -> None:
+def deliver(store: Outbox, queue: Queue, event: OutboxEvent) -> None:
     """Enqueue one outbox event and mark it sent; the queue dedups on event id."""
     queue.send(to_message(event))
     store.mark_outbox_sent(event.event_id)
@@ -37,7 +37,7 @@ def deliver(store: IncidentStore, queue: Queue, event: OutboxEvent) -> None:
 class OutboxRelay:
     def __init__(
         self,
-        store: IncidentStore,
+        store: Outbox,
         queue: Queue,
         *,
         grace_seconds: float = 10.0,

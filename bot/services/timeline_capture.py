@@ -16,7 +16,7 @@ from bot.domain.audit import AuditAction
 from bot.domain.models import TimelineEntry, TimelineKind
 from bot.ports.audit import AuditLog
 from bot.ports.slack import SlackCallFailed, SlackGateway
-from bot.ports.store import IncidentStore
+from bot.ports.store import IncidentsWithTimeline
 
 log = logging.getLogger(__name__)
 
@@ -40,7 +40,7 @@ def _ts_to_datetime(ts: str) -> datetime:
 
 class TimelineCapture:
     def __init__(
-        self, store: IncidentStore, audit: AuditLog, slack: SlackGateway, *, reaction: str
+        self, store: IncidentsWithTimeline, audit: AuditLog, slack: SlackGateway, *, reaction: str
     ) -> None:
         self._store = store
         self._audit = audit

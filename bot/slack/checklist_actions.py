@@ -11,7 +11,7 @@ import logging
 
 from bot.domain.errors import NotFound
 from bot.ports.slack import SlackCallFailed
-from bot.ports.store import IncidentStore
+from bot.ports.store import Incidents
 from bot.services.slack_text import escape
 from bot.services.war_room.checklist import (
     ChecklistAction,
@@ -25,7 +25,7 @@ log = logging.getLogger(__name__)
 
 
 class ChecklistActionHandler:
-    def __init__(self, service: ChecklistService, store: IncidentStore) -> None:
+    def __init__(self, service: ChecklistService, store: Incidents) -> None:
         self._service = service
         self._store = store
 

@@ -2,7 +2,7 @@
 
 Slack redelivers when an ack is late or a socket drops: the same envelope id for a socket
 message, the same event_id (with x-slack-retry-num) for an Events API retry. The first
-delivery claims the id in the IncidentStore, so replicas agree too.
+delivery claims the id in the store (the Claims port), so replicas agree too.
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from slack_bolt.middleware import Middleware
 from slack_bolt.request import BoltRequest
 from slack_bolt.response import BoltResponse
 
-from bot.ports.store import IncidentStore
+from bot.ports.store import Claims
 
 log = logging.getLogger(__name__)
 
@@ -22,7 +22,7 @@ CLAIM_TTL_SECONDS = 3600
 
 
 class DeliveryDedup:
-    def __init__(self, store: IncidentStore, owner: str, *, ttl_seconds: int = CLAIM_TTL_SECONDS):
+    def __init__(self, store: Claims, owner: str, *, ttl_seconds: int = CLAIM_TTL_SECONDS):
         self._store = store
         self._owner = owner
         self._ttl = ttl_seconds

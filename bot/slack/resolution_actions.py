@@ -4,7 +4,7 @@ pulse rating 1-5. Both re-read the incident from the store; the press names only
 from __future__ import annotations
 
 from bot.domain.errors import MarshalError
-from bot.ports.store import IncidentStore
+from bot.ports.store import Incidents
 from bot.services.permissions import IncidentPermissions
 from bot.services.resolution.ratings import RatingRecorder, average, parse_rating
 from bot.services.resolution.starter import ResolutionStarter, Started
@@ -17,7 +17,7 @@ RATE_ACTIONS = (ActionId.RATE_1, ActionId.RATE_2, ActionId.RATE_3, ActionId.RATE
 class ResolutionButtons:
     def __init__(
         self,
-        store: IncidentStore,
+        store: Incidents,
         starter: ResolutionStarter,
         ratings: RatingRecorder,
         permissions: IncidentPermissions,

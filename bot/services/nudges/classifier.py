@@ -16,7 +16,7 @@ from typing import Any, Protocol
 from bot.domain.models import Incident, TimelineKind
 from bot.ports.llm import LanguageModel, LanguageModelUnavailable
 from bot.ports.slack import SlackGateway
-from bot.ports.store import IncidentStore
+from bot.ports.store import IncidentsWithTimeline
 from bot.services.postmortem.scrubber import scrub
 from bot.services.untrusted import FENCE_RULE, fence_untrusted
 
@@ -84,7 +84,7 @@ def find_status_update(
     start: datetime,
     end: datetime,
     *,
-    store: IncidentStore,
+    store: IncidentsWithTimeline,
     slack: SlackGateway,
     classifier: StatusUpdateClassifier,
 ) -> UpdateEvidence | None:

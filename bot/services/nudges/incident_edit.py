@@ -6,13 +6,13 @@ from collections.abc import Callable
 
 from bot.domain.errors import ConcurrentUpdate, NotFound
 from bot.domain.models import Incident
-from bot.ports.store import IncidentStore
+from bot.ports.store import Incidents
 
 ATTEMPTS = 3
 
 
 def edit_incident(
-    store: IncidentStore, incident_id: str, change: Callable[[Incident], Incident]
+    store: Incidents, incident_id: str, change: Callable[[Incident], Incident]
 ) -> Incident:
     """Apply `change` to the stored incident, re-reading and retrying when another writer won.
     Raises NotFound, or ConcurrentUpdate when every attempt lost."""

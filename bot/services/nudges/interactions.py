@@ -12,7 +12,7 @@ from typing import Any
 
 from bot.domain.errors import MarshalError
 from bot.ports.slack import SlackCallFailed, SlackGateway
-from bot.ports.store import IncidentStore
+from bot.ports.store import Incidents
 from bot.services.nudges.messages import (
     SILENCE_BUTTON_SECONDS,
     StatusUpdateField,
@@ -37,7 +37,7 @@ class SubmissionResult:
 class NudgeInteractions:
     def __init__(
         self,
-        store: IncidentStore,
+        store: Incidents,
         slack: SlackGateway,
         silence: NudgeSilence,
         recorder: StatusUpdateRecorder,

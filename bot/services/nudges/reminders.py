@@ -12,12 +12,13 @@ import logging
 from collections.abc import Callable
 from datetime import datetime, timedelta
 from enum import StrEnum
+from typing import Protocol
 
 from bot.domain.audit import AuditAction
 from bot.domain.models import Incident, utcnow
 from bot.ports.audit import AuditLog
 from bot.ports.slack import SlackCallFailed, SlackGateway
-from bot.ports.store import IncidentStore
+from bot.ports.store import Claims, IncidentsWithTimeline
 from bot.services.nudges.messages import SlackMessage, mention, reminder_message, responders
 from bot.services.nudges.schedule import (
     describe_seconds,
@@ -50,10 +51,15 @@ class ReminderOutcome(StrEnum):
     FAILED = "failed"  # Slack refused; audited, and the slot stays claimed
 
 
+class NudgeStore(IncidentsWithTimeline, Claims, Protocol):
+    """What nudges and reminders touch: incidents, their timelines (activity), and claims
+    (one post per slot across replicas)."""
+
+
 class Reminders:
     def __init__(
         self,
-        store: IncidentStore,
+        store: NudgeStore,
         audit: AuditLog,
         slack: SlackGateway,
         settings: Settings,

@@ -32,7 +32,6 @@ from bot.domain.models import Incident, utcnow
 from bot.ports.audit import AuditLog
 from bot.ports.queue import EventType, Queue, QueueMessage
 from bot.ports.slack import SlackCallFailed, SlackGateway
-from bot.ports.store import IncidentStore
 from bot.services.nudges.classifier import (
     HeuristicStatusUpdateClassifier,
     StatusUpdateClassifier,
@@ -40,7 +39,7 @@ from bot.services.nudges.classifier import (
     find_status_update,
 )
 from bot.services.nudges.messages import commander_or_hint, nudge_message
-from bot.services.nudges.reminders import Reminders
+from bot.services.nudges.reminders import NudgeStore, Reminders
 from bot.services.nudges.schedule import (
     Due,
     describe_seconds,
@@ -89,7 +88,7 @@ def default_owner() -> str:
 class NudgeScheduler:
     def __init__(
         self,
-        store: IncidentStore,
+        store: NudgeStore,
         audit: AuditLog,
         slack: SlackGateway,
         queue: Queue,

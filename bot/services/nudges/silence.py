@@ -14,7 +14,7 @@ from bot.domain.audit import AuditAction
 from bot.domain.durations import DAY, parse_duration
 from bot.domain.models import Incident, utcnow
 from bot.ports.audit import AuditLog
-from bot.ports.store import IncidentStore
+from bot.ports.store import Incidents
 from bot.services.nudges.incident_edit import edit_incident
 from bot.services.nudges.schedule import describe_seconds
 
@@ -47,7 +47,7 @@ class SilenceLength:
 class NudgeSilence:
     def __init__(
         self,
-        store: IncidentStore,
+        store: Incidents,
         audit: AuditLog,
         *,
         on_change: Callable[[Incident], None] | None = None,

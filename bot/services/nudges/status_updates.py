@@ -18,7 +18,7 @@ from bot.domain.errors import MarshalError
 from bot.domain.models import Incident, TimelineEntry, TimelineKind, utcnow
 from bot.ports.audit import AuditLog
 from bot.ports.slack import SlackCallFailed, SlackGateway
-from bot.ports.store import IncidentStore
+from bot.ports.store import IncidentsWithTimeline
 from bot.services.nudges.incident_edit import edit_incident
 from bot.services.nudges.messages import mention
 from bot.services.slack_text import escape
@@ -39,7 +39,7 @@ class RecordedUpdate:
 class StatusUpdateRecorder:
     def __init__(
         self,
-        store: IncidentStore,
+        store: IncidentsWithTimeline,
         audit: AuditLog,
         slack: SlackGateway,
         *,

@@ -23,7 +23,7 @@ from bot.ports.audit import AuditLog
 from bot.ports.changes import ChangeHistory, ChangeHistoryUnavailable, CodeChange
 from bot.ports.llm import LanguageModel, LanguageModelUnavailable
 from bot.ports.slack import SlackCallFailed, SlackGateway
-from bot.ports.store import IncidentStore
+from bot.ports.store import IncidentsWithTimeline
 from bot.services.postmortem.draft import (
     ROOT_CAUSE_TBD,
     InvalidDraft,
@@ -97,7 +97,7 @@ class Postmortem(BaseModel):
 class PostmortemWriter:
     def __init__(
         self,
-        store: IncidentStore,
+        store: IncidentsWithTimeline,
         audit: AuditLog,
         slack: SlackGateway,
         *,

@@ -25,7 +25,7 @@ from bot.domain.lifecycle import IncidentStatus
 from bot.domain.models import Incident, Role, utcnow
 from bot.ports.audit import AuditLog
 from bot.ports.slack import SlackCallFailed, SlackGateway
-from bot.ports.store import IncidentStore
+from bot.ports.store import Incidents
 from bot.ports.tracker import PostmortemFiling, Tracker
 from bot.services.incident_metrics import describe_seconds, response_times
 from bot.services.postmortem.writer import PostmortemWriter
@@ -71,7 +71,7 @@ class _Call:
 class ResolutionFlow:
     def __init__(
         self,
-        store: IncidentStore,
+        store: Incidents,
         audit: AuditLog,
         slack: SlackGateway,
         writer: PostmortemWriter,

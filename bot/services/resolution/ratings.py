@@ -9,7 +9,7 @@ from bot.domain.audit import AuditAction
 from bot.domain.errors import NotFound
 from bot.domain.models import Incident
 from bot.ports.audit import AuditLog
-from bot.ports.store import IncidentStore
+from bot.ports.store import Incidents
 from bot.services.incident_updates import apply_change
 
 RATE_ACTION_ID = "marshal.incident.rate"
@@ -59,7 +59,7 @@ def average(incident: Incident) -> float | None:
 
 
 class RatingRecorder:
-    def __init__(self, store: IncidentStore, audit: AuditLog) -> None:
+    def __init__(self, store: Incidents, audit: AuditLog) -> None:
         self._store = store
         self._audit = audit
 

@@ -22,7 +22,7 @@ from bot.domain.lifecycle import IncidentStatus
 from bot.domain.models import Incident, utcnow
 from bot.ports.audit import AuditLog
 from bot.ports.queue import EventType, Queue
-from bot.ports.store import IncidentStore, OutboxEvent
+from bot.ports.store import IncidentsWithOutbox, OutboxEvent
 from bot.services import slack_text
 from bot.services.incident_updates import IncidentUpdates
 from bot.services.outbox_relay import deliver
@@ -54,7 +54,7 @@ class StartOutcome:
 
 class ResolutionStarter:
     def __init__(
-        self, store: IncidentStore, audit: AuditLog, queue: Queue, *, archive_on_resolve: bool
+        self, store: IncidentsWithOutbox, audit: AuditLog, queue: Queue, *, archive_on_resolve: bool
     ) -> None:
         self._store = store
         self._updates = IncidentUpdates(store)

@@ -18,7 +18,7 @@ from typing import Any
 
 from bot.domain.errors import ConcurrentUpdate, NotFound
 from bot.domain.models import AssemblyStep, Incident
-from bot.ports.store import IncidentStore
+from bot.ports.store import Incidents
 
 Change = Callable[[Incident], Incident]
 _MAX_MERGE_ATTEMPTS = 20
@@ -39,7 +39,7 @@ class StepBook(StrEnum):
 class IncidentLedger:
     """Conditional, merge-on-conflict writes of one incident shared by concurrent steps."""
 
-    def __init__(self, store: IncidentStore, incident: Incident) -> None:
+    def __init__(self, store: Incidents, incident: Incident) -> None:
         self._store = store
         self._latest = incident
         # Serialises this process's writers so they rarely collide; other processes and

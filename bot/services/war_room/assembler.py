@@ -30,7 +30,7 @@ from bot.observability.metrics import Metrics
 from bot.ports.audit import AuditLog
 from bot.ports.directory import Directory
 from bot.ports.slack import SlackCallFailed, SlackGateway
-from bot.ports.store import IncidentStore
+from bot.ports.store import Incidents
 from bot.services.slack_text import escape
 from bot.services.steps.ledger import IncidentLedger, StepBook
 from bot.services.steps.runner import Stage, Step, StepRunner
@@ -75,7 +75,7 @@ def _assembly_scope(incident: Incident) -> str:
 class WarRoomAssembler:
     def __init__(
         self,
-        store: IncidentStore,
+        store: Incidents,
         audit: AuditLog,
         slack: SlackGateway,
         directory: Directory,

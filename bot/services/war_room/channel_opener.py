@@ -13,7 +13,7 @@ import logging
 from bot.domain.audit import AuditAction
 from bot.domain.models import Incident
 from bot.ports.slack import Channel, SlackCallFailed, SlackGateway
-from bot.ports.store import IncidentStore
+from bot.ports.store import Incidents
 from bot.services.steps.ledger import IncidentLedger
 from bot.services.steps.runner import StepDone
 from bot.services.war_room.channel_name import channel_name
@@ -26,7 +26,7 @@ class ChannelOpener:
     """Creates the incident's private channel, or adopts the one a crashed run created."""
 
     def __init__(
-        self, slack: SlackGateway, store: IncidentStore, *, max_name_attempts: int = 5
+        self, slack: SlackGateway, store: Incidents, *, max_name_attempts: int = 5
     ) -> None:
         self._slack = slack
         self._store = store

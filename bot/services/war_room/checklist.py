@@ -27,7 +27,7 @@ from bot.domain.models import ChecklistTick, Incident, utcnow
 from bot.domain.severity import Severity
 from bot.ports.audit import AuditLog
 from bot.ports.slack import SlackGateway
-from bot.ports.store import IncidentStore
+from bot.ports.store import Incidents
 from bot.services.slack_text import escape, user
 from bot.services.steps.ledger import IncidentLedger
 
@@ -146,7 +146,7 @@ class ChecklistService:
 
     def __init__(
         self,
-        store: IncidentStore,
+        store: Incidents,
         audit: AuditLog,
         slack: SlackGateway,
         config: ChecklistConfig,

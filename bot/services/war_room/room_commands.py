@@ -11,7 +11,7 @@ from typing import Protocol
 from bot.domain.lifecycle import IncidentStatus
 from bot.domain.models import Incident
 from bot.ports.slack import SlackCallFailed
-from bot.ports.store import IncidentStore
+from bot.ports.store import Incidents
 from bot.services.slack_text import escape
 from bot.services.war_room.checklist import ChecklistService, StaleChecklistAction
 from bot.services.war_room.steps import REQUIRED_STEPS, is_assembled
@@ -21,7 +21,7 @@ class Assembler(Protocol):
     def assemble(self, incident_id: str) -> Incident: ...
 
 
-def target_incident(store: IncidentStore, *, channel_id: str | None, argument: str) -> Incident:
+def target_incident(store: Incidents, *, channel_id: str | None, argument: str) -> Incident:
     """The incident named by `argument` (an id), else the one whose room is `channel_id`."""
     wanted = argument.strip().split()[0] if argument.strip() else ""
     if wanted:
@@ -36,7 +36,7 @@ def target_incident(store: IncidentStore, *, channel_id: str | None, argument: s
 
 
 def retry_assembly(
-    assembler: Assembler, store: IncidentStore, *, channel_id: str | None, argument: str
+    assembler: Assembler, store: Incidents, *, channel_id: str | None, argument: str
 ) -> str:
     try:
         incident = target_incident(store, channel_id=channel_id, argument=argument)
@@ -57,7 +57,7 @@ def retry_assembly(
 
 def repost_checklist(
     service: ChecklistService,
-    store: IncidentStore,
+    store: Incidents,
     *,
     channel_id: str | None,
     argument: str,

@@ -12,12 +12,12 @@ with) can claim the channel this way.
 from __future__ import annotations
 
 from bot.domain.models import Incident
-from bot.ports.store import IncidentStore
+from bot.ports.store import Incidents
 
 ROOM_PREFIX = "inc-"  # every war-room name starts so (channel_name.channel_name)
 
 
-def find_room(store: IncidentStore, channel_id: str, channel_name: str = "") -> Incident | None:
+def find_room(store: Incidents, channel_id: str, channel_name: str = "") -> Incident | None:
     """The incident whose war room `channel_id` (named `channel_name`) is, or None."""
     if not channel_id:
         return None
@@ -27,7 +27,7 @@ def find_room(store: IncidentStore, channel_id: str, channel_name: str = "") -> 
     return _being_assembled(store, channel_id, channel_name)
 
 
-def _being_assembled(store: IncidentStore, channel_id: str, channel_name: str) -> Incident | None:
+def _being_assembled(store: Incidents, channel_id: str, channel_name: str) -> Incident | None:
     cursor: str | None = None
     while True:
         page = store.list_incidents(open_only=True, cursor=cursor)
