@@ -3,7 +3,9 @@
 Items are keyed by draft id; a global secondary index on (incident_id, created_key)
 lists an incident's drafts (the table is declared in bot/adapters/dynamodb/tables.py and
 infra/cloudformation.yaml). Every read the gate decides on is a ConsistentRead get; the
-conditional update is one PutItem guarded by `version = :v AND #status = :s`.
+conditional update is one PutItem guarded by `version = :v AND #status = :s`. A write that
+loses its condition asks for the stored draft in the same call
+(ReturnValuesOnConditionCheckFailure=ALL_OLD), so reporting the winner needs no second read.
 """
 
 from __future__ import annotations
@@ -12,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 from botocore.exceptions import ClientError
 
-from bot.adapters.dynamodb.errors import is_condition_failure, translated_errors
+from bot.adapters.dynamodb.errors import is_condition_failure, stored_item, translated_errors
 from bot.adapters.dynamodb.tables import DRAFTS_BY_INCIDENT_INDEX, TableNames
 from bot.domain.errors import ConcurrentUpdate, NotFound
 from bot.domain.models import DraftStatus, StatusPageDraft
@@ -48,12 +50,14 @@ class DynamoDraftStore:
                     TableName=self._table,
                     Item=_item(draft),
                     ConditionExpression="attribute_not_exists(id)",
+                    ReturnValuesOnConditionCheckFailure="ALL_OLD",
                 )
         except ClientError as exc:
             if not is_condition_failure(exc):
                 raise
+            stored = stored_item(exc)
             raise ConcurrentUpdate(
-                f"draft {draft.id} already exists", current=self.get(draft.id)
+                f"draft {draft.id} already exists", current=_draft(stored) if stored else None
             ) from exc
         return draft
 
@@ -84,13 +88,15 @@ class DynamoDraftStore:
                         ":v": {"N": str(expected_version)},
                         ":s": {"S": expected_status.value},
                     },
+                    ReturnValuesOnConditionCheckFailure="ALL_OLD",
                 )
         except ClientError as exc:
             if not is_condition_failure(exc):
                 raise
-            current = self.get(draft.id)
-            if current is None:
+            stored = stored_item(exc)
+            if stored is None:
                 raise NotFound(f"draft {draft.id} does not exist") from exc
+            current = _draft(stored)
             raise ConcurrentUpdate(
                 f"draft {draft.id} is now version {current.version} ({current.status}), "
                 f"expected version {expected_version} ({expected_status})",
