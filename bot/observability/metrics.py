@@ -1,4 +1,5 @@
-"""Prometheus metrics marshal exports on GET /metrics; one registry per process, not global."""
+"""PrometheusMetrics: the Metrics port (bot/ports/metrics.py) as the Prometheus series marshal
+exports on GET /metrics; one registry per process, not global."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ _LATENCY_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10)
 _ASSEMBLY_BUCKETS = (0.5, 1, 2, 3, 5, 8, 13, 21, 34, 60, 120)
 
 
-class Metrics:
+class PrometheusMetrics:
     content_type = CONTENT_TYPE_LATEST
 
     def __init__(self) -> None:
@@ -53,5 +54,27 @@ class Metrics:
             registry=self.registry,
         )
 
+    # the Metrics port
+
+    def webhook_handled(self, source: str, status: int, seconds: float) -> None:
+        self.webhook_requests.labels(source, str(status)).inc()
+        self.webhook_seconds.labels(source).observe(seconds)
+
+    def incident_opened(self, source: str, severity: str) -> None:
+        self.incidents_opened.labels(source, severity).inc()
+
+    def war_room_assembled(self, severity: str, seconds: float) -> None:
+        self.assembly_seconds.labels(severity).observe(seconds)
+
+    def event_processed(self, event_type: str, outcome: str) -> None:
+        self.events_processed.labels(event_type, outcome).inc()
+
+    def command_run(self, subcommand: str, outcome: str) -> None:
+        self.slack_commands.labels(subcommand, outcome).inc()
+
     def render(self) -> bytes:
         return generate_latest(self.registry)
+
+
+# The name wiring and the web app have always built; the port is bot.ports.metrics.Metrics.
+Metrics = PrometheusMetrics

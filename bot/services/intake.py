@@ -18,8 +18,8 @@ from bot.domain.ids import new_id
 from bot.domain.models import Alert, AlertStatus, Incident, utcnow
 from bot.ingest.errors import PayloadInvalid
 from bot.ingest.reception import AlertReception
-from bot.observability.metrics import Metrics
 from bot.ports.audit import AuditLog
+from bot.ports.metrics import Metrics
 from bot.ports.queue import EventType, Queue
 from bot.ports.store import IncidentsWithOutbox, Intake, OutboxEvent
 from bot.services.outbox_relay import deliver
@@ -107,9 +107,9 @@ class AlertIntake:
         # idempotent on its event id, so a re-send of an audited alert writes nothing.
         self._record(alert, intake)
         if intake.created:
-            self._metrics.incidents_opened.labels(
+            self._metrics.incident_opened(
                 intake.incident.source.value, intake.incident.severity.value
-            ).inc()
+            )
         return Accepted(intake.incident, intake.created, intake.duplicate)
 
     def _record(self, alert: Alert, intake: Intake) -> None:

@@ -39,9 +39,9 @@ class WebhookEndpoint:
             reply = error(500, "internal error; the request was not processed, retry later")
         intake = self._deps.intake
         if intake is not None and source in intake.sources():
-            metrics = self._deps.metrics
-            metrics.webhook_requests.labels(source, str(reply.status_code)).inc()
-            metrics.webhook_seconds.labels(source).observe(time.perf_counter() - started)
+            self._deps.metrics.webhook_handled(
+                source, reply.status_code, time.perf_counter() - started
+            )
         return reply
 
     async def _handle(self, request: Request, source: str) -> Response:

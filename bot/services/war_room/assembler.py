@@ -26,9 +26,9 @@ from bot.domain.audit import AuditAction
 from bot.domain.errors import NotFound
 from bot.domain.lifecycle import IncidentStatus
 from bot.domain.models import Incident, utcnow
-from bot.observability.metrics import Metrics
 from bot.ports.audit import AuditLog
 from bot.ports.directory import Directory
+from bot.ports.metrics import Metrics
 from bot.ports.slack import SlackCallFailed, SlackGateway
 from bot.ports.store import Incidents
 from bot.services.slack_text import escape
@@ -197,9 +197,7 @@ class WarRoomAssembler:
 
         finished = room.ledger.apply(to_investigating)
         if finished.assembly_seconds is not None:
-            self._metrics.assembly_seconds.labels(finished.severity.value).observe(
-                finished.assembly_seconds
-            )
+            self._metrics.war_room_assembled(finished.severity.value, finished.assembly_seconds)
         self._audit.append(
             finished.id,
             actor=ACTOR,
