@@ -23,6 +23,7 @@ from bot.services.nudges.classifier import (
     StatusUpdateClassifier,
 )
 from bot.services.nudges.interactions import NudgeInteractions
+from bot.services.nudges.policy import NudgePolicy, ReminderRule
 from bot.services.nudges.scheduler import NudgeScheduler
 from bot.services.nudges.silence import NudgeSilence
 from bot.services.nudges.status_updates import StatusDraftStarter, StatusUpdateRecorder
@@ -53,7 +54,7 @@ def build_nudges(
         light = build_language_model(settings, settings.marshal_llm_light_model)
         classifier = LanguageModelStatusUpdateClassifier(light) if light else None
     scheduler = NudgeScheduler(
-        store, audit, slack, queue, settings, classifier=classifier, clock=clock
+        store, audit, slack, queue, nudge_policy(settings), classifier=classifier, clock=clock
     )
     silence = NudgeSilence(store, audit, on_change=scheduler.schedule_incident, clock=clock)
     recorder = StatusUpdateRecorder(store, audit, slack, start_draft=start_draft, clock=clock)
@@ -61,3 +62,21 @@ def build_nudges(
         store, slack, silence, recorder, command=settings.marshal_command
     )
     return NudgeStack(scheduler, silence, recorder, interactions)
+
+
+def nudge_policy(settings: Settings) -> NudgePolicy:
+    """The scheduler's and reminders' rules, from MARSHAL_NUDGE_INTERVAL and MARSHAL_REMINDER_*."""
+    return NudgePolicy(
+        intervals=dict(settings.marshal_nudge_interval),
+        ic_unclaimed=ReminderRule(
+            settings.marshal_reminder_ic_unclaimed, settings.marshal_reminder_ic_unclaimed_text
+        ),
+        inactive=ReminderRule(
+            settings.marshal_reminder_inactive, settings.marshal_reminder_inactive_text
+        ),
+        postmortem_due=ReminderRule(
+            settings.marshal_reminder_postmortem_due,
+            settings.marshal_reminder_postmortem_due_text,
+        ),
+        command=settings.marshal_command,
+    )

@@ -24,6 +24,7 @@ from bot.sandbox.server import SandboxSlack
 from bot.services.nudges.scheduler import NudgeScheduler
 from bot.settings import Settings
 from bot.slack.gateway import WebClientSlackGateway, build_web_client
+from bot.wiring.nudges import nudge_policy
 
 _rooms = itertools.count(1)
 
@@ -60,7 +61,7 @@ class Rig:
             SqliteAuditLog(database),
             self.slack,
             self.queue,
-            self.settings,
+            nudge_policy(self.settings),
             clock=self.clock,
             **kwargs,
         )

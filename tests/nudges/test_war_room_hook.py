@@ -18,6 +18,7 @@ from bot.services.nudges.scheduler import JobKind, NudgeScheduler
 from bot.services.war_room.assembler import WarRoomAssembler
 from bot.services.war_room.checklist import ChecklistConfig
 from bot.slack.gateway import WebClientSlackGateway, build_web_client
+from bot.wiring.nudges import nudge_policy
 from tests.nudges.conftest import settings
 
 
@@ -29,7 +30,7 @@ def test_assembly_hands_the_room_to_the_scheduler(tmp_path: Path, sandbox: Sandb
     directory_file.write_text("payments: [U0ALICE]\n")
     queue = LocalQueue(tmp_path / "queue.db")
     config = settings(marshal_reminder_ic_unclaimed="5m")
-    scheduler = NudgeScheduler(store, audit, slack, queue, config)
+    scheduler = NudgeScheduler(store, audit, slack, queue, nudge_policy(config))
     assembler = WarRoomAssembler(
         store,
         audit,

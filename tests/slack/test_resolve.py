@@ -42,6 +42,7 @@ from bot.services.resolution.starter import ResolutionStarter
 from bot.settings import Settings
 from bot.slack.gateway import build_web_client
 from bot.slack.resolution_actions import ResolutionButtons
+from bot.wiring.nudges import nudge_policy
 from bot.wiring.slack import SlackFeatures, SlackSide, build_slack_side, start_slack_app
 from bot.wiring.stores import build_audit_log, build_store
 from tests.eventually import eventually
@@ -298,7 +299,12 @@ def test_postmortem_done_in_the_room_stops_the_postmortem_reminder(rig: ResolveR
     due_after = rig.settings.marshal_reminder_postmortem_due
     clock = Clock(resolved_at + timedelta(seconds=due_after + 60))
     reminders = Reminders(
-        rig.store, rig.audit, rig.side.gateway, rig.settings, owner="test", clock=clock
+        rig.store,
+        rig.audit,
+        rig.side.gateway,
+        nudge_policy(rig.settings),
+        owner="test",
+        clock=clock,
     )
     assert reminders.postmortem_due(room.id, 1) is ReminderOutcome.SENT
     [reminder] = [
@@ -363,7 +369,12 @@ def test_the_postmortem_reminder_goes_to_the_ic_by_dm_once_the_room_is_archived(
     assert resolved_at is not None
     clock = Clock(resolved_at + timedelta(seconds=rig.settings.marshal_reminder_postmortem_due))
     reminders = Reminders(
-        rig.store, rig.audit, rig.side.gateway, rig.settings, owner="test", clock=clock
+        rig.store,
+        rig.audit,
+        rig.side.gateway,
+        nudge_policy(rig.settings),
+        owner="test",
+        clock=clock,
     )
     assert reminders.postmortem_due(room.id, 1) is ReminderOutcome.SENT
     assert not [m for m in rig.messages(channel) if "not marked done" in str(m.get("text"))]

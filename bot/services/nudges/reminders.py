@@ -2,8 +2,8 @@
 
 Each reminder re-reads the incident, checks it still applies, claims its slot in the store
 (so replicas post it once), posts in the war room naming who should act (by DM once the
-room is archived), and audits REMINDER_SENT. Texts and delays come from settings
-(MARSHAL_REMINDER_*).
+room is archived), and audits REMINDER_SENT. Texts and delays come from the NudgePolicy
+(built from MARSHAL_REMINDER_*).
 """
 
 from __future__ import annotations
@@ -20,6 +20,7 @@ from bot.ports.audit import AuditLog
 from bot.ports.slack import SlackCallFailed, SlackGateway
 from bot.ports.store import Claims, IncidentsWithTimeline
 from bot.services.nudges.messages import SlackMessage, mention, reminder_message, responders
+from bot.services.nudges.policy import NudgePolicy
 from bot.services.nudges.schedule import (
     describe_seconds,
     ic_unclaimed_due,
@@ -27,7 +28,6 @@ from bot.services.nudges.schedule import (
     nudge_anchor,
 )
 from bot.services.slack_text import escape
-from bot.settings import Settings
 
 log = logging.getLogger(__name__)
 
@@ -62,7 +62,7 @@ class Reminders:
         store: NudgeStore,
         audit: AuditLog,
         slack: SlackGateway,
-        settings: Settings,
+        policy: NudgePolicy,
         *,
         owner: str,
         clock: Callable[[], datetime] = utcnow,
@@ -70,7 +70,7 @@ class Reminders:
         self._store = store
         self._audit = audit
         self._slack = slack
-        self._settings = settings
+        self._policy = policy
         self._owner = owner
         self._clock = clock
 
@@ -86,12 +86,12 @@ class Reminders:
 
     def ic_unclaimed(self, incident_id: str) -> ReminderOutcome:
         incident = self._store.get(incident_id)
-        delay = self._settings.marshal_reminder_ic_unclaimed
+        delay = self._policy.ic_unclaimed.after_seconds
         due = ic_unclaimed_due(incident, delay) if incident else None
         if incident is None or due is None or self._clock() < due:
             return ReminderOutcome.NOT_DUE
         text = self._text(
-            self._settings.marshal_reminder_ic_unclaimed_text,
+            self._policy.ic_unclaimed.text,
             incident,
             who=responders(incident),
             age=delay,
@@ -102,14 +102,14 @@ class Reminders:
         incident = self._store.get(incident_id)
         if incident is None or not incident.is_open or not incident.channel_id:
             return ReminderOutcome.NOT_DUE
-        threshold = self._settings.marshal_reminder_inactive
+        threshold = self._policy.inactive.after_seconds
         quiet_since = self.last_activity(incident)
         now = self._clock()
         slot = inactive_cadence(quiet_since, threshold).slot_at(now)
         if slot < 1:
             return ReminderOutcome.NOT_DUE
         text = self._text(
-            self._settings.marshal_reminder_inactive_text,
+            self._policy.inactive.text,
             incident,
             who=self._owner_of(incident),
             age=(now - quiet_since).total_seconds(),
@@ -127,11 +127,11 @@ class Reminders:
             or incident.is_open
         ):
             return ReminderOutcome.NOT_DUE
-        every = self._settings.marshal_reminder_postmortem_due
+        every = self._policy.postmortem_due.after_seconds
         if self._clock() < incident.resolved_at + timedelta(seconds=every):
             return ReminderOutcome.NOT_DUE
         text = self._text(
-            self._settings.marshal_reminder_postmortem_due_text,
+            self._policy.postmortem_due.text,
             incident,
             who=self._owner_of(incident),
             age=every,
@@ -147,7 +147,7 @@ class Reminders:
             title=escape(incident.title),
             id=incident.id,
             age=describe_seconds(age),
-            command=self._settings.marshal_command,
+            command=self._policy.command,
         )
 
     def _deliver(

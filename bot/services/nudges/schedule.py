@@ -8,6 +8,7 @@ claim, never repeats one. Slot k (k >= 1) of a cadence is due at anchor + k * ev
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -56,7 +57,7 @@ def nudge_anchor(incident: Incident) -> datetime:
     return incident.assembled_at or incident.triggered_at
 
 
-def nudge_cadence(incident: Incident, intervals: dict[Severity, int]) -> Cadence | None:
+def nudge_cadence(incident: Incident, intervals: Mapping[Severity, int]) -> Cadence | None:
     """The status-update rhythm of an open incident with a war room; None when it gets none.
 
     None too while the room is still being assembled: its anchor moves to `assembled_at` when
@@ -73,7 +74,7 @@ def nudge_cadence(incident: Incident, intervals: dict[Severity, int]) -> Cadence
 
 def next_nudge(
     incident: Incident,
-    intervals: dict[Severity, int],
+    intervals: Mapping[Severity, int],
     now: datetime,
     *,
     after_slot: int | None = None,

@@ -39,6 +39,7 @@ from bot.services.nudges.classifier import (
     find_status_update,
 )
 from bot.services.nudges.messages import commander_or_hint, nudge_message
+from bot.services.nudges.policy import NudgePolicy
 from bot.services.nudges.reminders import NudgeStore, Reminders
 from bot.services.nudges.schedule import (
     Due,
@@ -51,7 +52,6 @@ from bot.services.nudges.schedule import (
     nudge_cadence,
     nudge_window,
 )
-from bot.settings import Settings
 
 log = logging.getLogger(__name__)
 
@@ -92,7 +92,7 @@ class NudgeScheduler:
         audit: AuditLog,
         slack: SlackGateway,
         queue: Queue,
-        settings: Settings,
+        policy: NudgePolicy,
         *,
         classifier: StatusUpdateClassifier | None = None,
         owner: str | None = None,
@@ -105,14 +105,14 @@ class NudgeScheduler:
         self._audit = audit
         self._slack = slack
         self._queue = queue
-        self._settings = settings
+        self._policy = policy
         self._classifier = classifier or HeuristicStatusUpdateClassifier()
         self._owner = owner or default_owner()
         self._clock = clock
         self._reconcile_seconds = reconcile_seconds
         self._full_reconcile_seconds = full_reconcile_seconds
         self._grace = misfire_grace_seconds
-        self._reminders = Reminders(store, audit, slack, settings, owner=self._owner, clock=clock)
+        self._reminders = Reminders(store, audit, slack, policy, owner=self._owner, clock=clock)
         self._scheduler = BackgroundScheduler(timezone=UTC)
         self._plans: dict[tuple[JobKind, str], PlannedJob] = {}
         # (kind, incident) -> (last slot run here, the anchor of its series)
@@ -186,16 +186,16 @@ class NudgeScheduler:
     def schedule_incident(self, incident: Incident) -> None:
         """Plan (or re-plan) one incident's jobs; the war room's `on_assembled` hook."""
         now = self._clock()
-        settings = self._settings
+        policy = self._policy
         anchor = nudge_anchor(incident)
         nudge = next_nudge(
             incident,
-            settings.marshal_nudge_interval,
+            policy.intervals,
             now,
             after_slot=self._after(JobKind.NUDGE, incident.id, anchor),
         )
         self._plan(JobKind.NUDGE, incident.id, nudge, anchor, self.run_nudge)
-        ic_due = ic_unclaimed_due(incident, settings.marshal_reminder_ic_unclaimed)
+        ic_due = ic_unclaimed_due(incident, policy.ic_unclaimed.after_seconds)
         ic_done = self._after(JobKind.IC_UNCLAIMED, incident.id, anchor) is not None
         ic_plan = Due(1, ic_due) if ic_due and not ic_done else None
         self._plan(JobKind.IC_UNCLAIMED, incident.id, ic_plan, anchor, self.run_ic_reminder)
@@ -205,7 +205,7 @@ class NudgeScheduler:
             quiet_since = self._reminders.last_activity(incident)
             inactive = next_inactive_check(
                 quiet_since,
-                settings.marshal_reminder_inactive,
+                policy.inactive.after_seconds,
                 now,
                 after_slot=self._after(JobKind.INACTIVE, incident.id, quiet_since),
             )
@@ -213,7 +213,7 @@ class NudgeScheduler:
         resolved = incident.resolved_at or anchor
         postmortem = next_postmortem_check(
             incident,
-            settings.marshal_reminder_postmortem_due,
+            policy.postmortem_due.after_seconds,
             now,
             after_slot=self._after(JobKind.POSTMORTEM, incident.id, resolved),
         )
@@ -311,9 +311,7 @@ class NudgeScheduler:
             self._replan(incident_id)
 
     def _nudge(self, incident_id: str, incident: Incident | None, slot: int) -> NudgeOutcome:
-        cadence = (
-            nudge_cadence(incident, self._settings.marshal_nudge_interval) if incident else None
-        )
+        cadence = nudge_cadence(incident, self._policy.intervals) if incident else None
         if incident is None or cadence is None:
             return NudgeOutcome.NOT_APPLICABLE
         ttl = cadence.every_seconds * 2 + 86400
@@ -331,7 +329,7 @@ class NudgeScheduler:
             message = nudge_message(
                 incident,
                 every=describe_seconds(cadence.every_seconds),
-                command=self._settings.marshal_command,
+                command=self._policy.command,
             )
             try:
                 details["ts"] = self._slack.post_message(
@@ -343,7 +341,7 @@ class NudgeScheduler:
             details["reason"] = reason
             self._audit_nudge(incident_id, AuditAction.NUDGE_SKIPPED, slot, details)
             return NudgeOutcome.SKIPPED
-        details["who"] = commander_or_hint(incident, self._settings.marshal_command)
+        details["who"] = commander_or_hint(incident, self._policy.command)
         self._audit_nudge(incident_id, AuditAction.NUDGE_SENT, slot, details)
         return NudgeOutcome.SENT
 
