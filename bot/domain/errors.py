@@ -10,14 +10,22 @@ class MarshalError(Exception):
 
 
 class IllegalTransition(MarshalError):
-    def __init__(self, incident_id: str, current: str, requested: str, allowed: list[str]) -> None:
-        self.incident_id = incident_id
+    def __init__(
+        self,
+        incident_id: str,
+        current: str,
+        requested: str,
+        allowed: list[str],
+        *,
+        subject: str = "incident",
+    ) -> None:
+        self.incident_id = incident_id  # the id of the record that was asked to move
         self.current = current
         self.requested = requested
         self.allowed = allowed
         choices = ", ".join(allowed) if allowed else "none (final state)"
         super().__init__(
-            f"incident {incident_id} cannot move from {current} to {requested}; "
+            f"{subject} {incident_id} cannot move from {current} to {requested}; "
             f"allowed next states: {choices}"
         )
 

@@ -10,6 +10,8 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from bot.domain.draft_lifecycle import DraftStatus as DraftStatus  # noqa: PLC0414 (re-export)
+from bot.domain.draft_lifecycle import check_draft_transition
 from bot.domain.ids import new_id, new_incident_id
 from bot.domain.lifecycle import IncidentStatus, check_transition
 from bot.domain.severity import Severity
@@ -207,15 +209,6 @@ class TimelineEntry(BaseModel):
     )
 
 
-class DraftStatus(StrEnum):
-    PENDING = "pending"
-    APPROVED = "approved"
-    PUBLISHING = "publishing"
-    PUBLISHED = "published"
-    REJECTED = "rejected"
-    SUPERSEDED = "superseded"
-
-
 class PublicStatus(StrEnum):
     """Statuspage.io's incident states."""
 
@@ -263,3 +256,9 @@ class StatusPageDraft(BaseModel):
     def authors(self) -> frozenset[str]:
         """Everyone who wrote any version of this draft: the drafter and every editor."""
         return frozenset(a for a in (self.drafted_by, self.edited_by, *self.editors) if a)
+
+    def moved_to(self, status: DraftStatus, *, at: datetime, **changes: Any) -> StatusPageDraft:
+        """A copy in `status` (with `changes`, updated at `at`); refuses a move the draft
+        state machine does not allow (bot/domain/draft_lifecycle.py)."""
+        check_draft_transition(self.id, self.status, status)
+        return self.model_copy(update={**changes, "status": status, "updated_at": at})

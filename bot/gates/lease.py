@@ -72,7 +72,7 @@ class PublishLease:
         """Push `updated_at` forward; False when the draft is no longer ours to renew."""
         try:
             self._draft = self._drafts.update(
-                self._draft.model_copy(update={"updated_at": self._clock()}),
+                self._draft.moved_to(DraftStatus.PUBLISHING, at=self._clock()),
                 expected_version=self._draft.version,
                 expected_status=DraftStatus.PUBLISHING,
             )

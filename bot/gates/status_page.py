@@ -25,6 +25,7 @@ from datetime import datetime, timedelta
 from typing import Any, Protocol
 
 from bot.domain.audit import AuditAction
+from bot.domain.draft_lifecycle import OPEN_FOR_REVIEW
 from bot.domain.errors import ConcurrentUpdate, NotFound
 from bot.domain.models import (
     DraftStatus,
@@ -50,7 +51,6 @@ from bot.ports.status_page import PublicIncident, PublishMarker, StatusPage, Sta
 from bot.ports.store import Incidents
 
 MAX_BODY_CHARS = 4000
-OPEN_FOR_REVIEW = frozenset({DraftStatus.PENDING, DraftStatus.APPROVED})
 # How long a publish that stopped renewing its claim (its process died) holds the draft;
 # a running publish renews it every third of this (bot/gates/lease.py).
 PUBLISH_LEASE = timedelta(seconds=30)
@@ -146,17 +146,15 @@ class StatusPageApprovalGate:
         current = self._require(draft_id)
         self._check_current(current, expected_hash, "edit")
         body = _checked_body(new_text)
-        edited = current.model_copy(
-            update={
-                "body": body,
-                "edited_by": editor,
-                "editors": [*current.editors, editor],
-                "status": DraftStatus.PENDING,
-                "approved_by": None,
-                "approved_hash": None,
-                "failure_note": None,
-                "updated_at": self._clock(),
-            }
+        edited = current.moved_to(
+            DraftStatus.PENDING,
+            at=self._clock(),
+            body=body,
+            edited_by=editor,
+            editors=[*current.editors, editor],
+            approved_by=None,
+            approved_hash=None,
+            failure_note=None,
         )
         try:
             stored = self._drafts.update(
@@ -179,9 +177,7 @@ class StatusPageApprovalGate:
             verdict = self._may_approve(user, self._incident_of(current))
             if not verdict.allowed:
                 self._refuse(current, user, "reject", verdict.reason)
-        rejected = current.model_copy(
-            update={"status": DraftStatus.REJECTED, "updated_at": self._clock()}
-        )
+        rejected = current.moved_to(DraftStatus.REJECTED, at=self._clock())
         try:
             stored = self._drafts.update(
                 rejected, expected_version=current.version, expected_status=current.status
@@ -212,9 +208,7 @@ class StatusPageApprovalGate:
         approved = self._read_back_approval(draft_id, expected_hash)
         try:
             publishing = self._drafts.update(
-                approved.model_copy(
-                    update={"status": DraftStatus.PUBLISHING, "updated_at": self._clock()}
-                ),
+                approved.moved_to(DraftStatus.PUBLISHING, at=self._clock()),
                 expected_version=approved.version,
                 expected_status=DraftStatus.APPROVED,
             )
@@ -246,13 +240,11 @@ class StatusPageApprovalGate:
     # steps
 
     def _record_approval(self, draft: StatusPageDraft, approver: str) -> StatusPageDraft:
-        approved = draft.model_copy(
-            update={
-                "status": DraftStatus.APPROVED,
-                "approved_by": approver,
-                "approved_hash": draft.body_sha256,
-                "updated_at": self._clock(),
-            }
+        approved = draft.moved_to(
+            DraftStatus.APPROVED,
+            at=self._clock(),
+            approved_by=approver,
+            approved_hash=draft.body_sha256,
         )
         try:
             return self._drafts.update(
@@ -340,12 +332,14 @@ class StatusPageApprovalGate:
         )
         return published
 
-    def _finish(self, claimed: StatusPageDraft, **changes: Any) -> StatusPageDraft:
+    def _finish(
+        self, claimed: StatusPageDraft, status: DraftStatus, **changes: Any
+    ) -> StatusPageDraft:
         """The write that ends a publish; DraftClosed if another press took the draft over
         (this attempt stalled past its lease; the taker adopts what it wrote)."""
         try:
             return self._drafts.update(
-                claimed.model_copy(update={**changes, "updated_at": self._clock()}),
+                claimed.moved_to(status, at=self._clock(), **changes),
                 expected_version=claimed.version,
                 expected_status=DraftStatus.PUBLISHING,
             )
@@ -433,13 +427,7 @@ class StatusPageApprovalGate:
         note = "an earlier publish attempt did not finish; retrying"
         try:
             released = self._drafts.update(
-                draft.model_copy(
-                    update={
-                        "status": DraftStatus.APPROVED,
-                        "failure_note": note,
-                        "updated_at": self._clock(),
-                    }
-                ),
+                draft.moved_to(DraftStatus.APPROVED, at=self._clock(), failure_note=note),
                 expected_version=draft.version,
                 expected_status=DraftStatus.PUBLISHING,
             )
@@ -453,9 +441,7 @@ class StatusPageApprovalGate:
             return None
         try:
             self._drafts.update(
-                draft.model_copy(
-                    update={"status": DraftStatus.SUPERSEDED, "updated_at": self._clock()}
-                ),
+                draft.moved_to(DraftStatus.SUPERSEDED, at=self._clock()),
                 expected_version=draft.version,
                 expected_status=draft.status,
             )

@@ -13,7 +13,7 @@ from bot.adapters.dynamodb.draft_store import DynamoDraftStore
 from bot.adapters.dynamodb.tables import create_tables
 from bot.adapters.sqlite.database import SqliteDatabase
 from bot.adapters.sqlite.draft_store import SqliteDraftStore
-from bot.domain.errors import ConcurrentUpdate, NotFound
+from bot.domain.errors import ConcurrentUpdate, IllegalTransition, NotFound
 from bot.domain.models import DraftStatus, StatusPageDraft
 from bot.ports.drafts import DraftStore
 from tests.contract.conftest import BACKENDS, T0, dynamodb_client
@@ -88,6 +88,30 @@ def test_update_refuses_a_mismatch_and_carries_the_stored_draft(
         )
     assert caught.value.current == draft
     assert drafts.get(draft.id) == draft
+
+
+@pytest.mark.parametrize(
+    ("reached", "skipped_to"),
+    [((), DraftStatus.PUBLISHED), ((DraftStatus.APPROVED,), DraftStatus.PUBLISHED)],
+    ids=["pending-to-published", "approved-to-published"],
+)
+def test_update_refuses_a_move_the_draft_state_machine_forbids(
+    drafts: DraftStore, reached: tuple[DraftStatus, ...], skipped_to: DraftStatus
+) -> None:
+    draft = drafts.add(make_draft())
+    for status in reached:
+        draft = drafts.update(
+            draft.model_copy(update={"status": status}),
+            expected_version=draft.version,
+            expected_status=draft.status,
+        )
+    with pytest.raises(IllegalTransition, match=f"to {skipped_to}"):
+        drafts.update(
+            draft.model_copy(update={"status": skipped_to}),
+            expected_version=draft.version,
+            expected_status=draft.status,
+        )
+    assert drafts.get(draft.id) == draft  # nothing written
 
 
 def test_update_of_an_unknown_draft_is_not_found(drafts: DraftStore) -> None:

@@ -16,6 +16,7 @@ from botocore.exceptions import ClientError
 
 from bot.adapters.dynamodb.errors import is_condition_failure, stored_item, translated_errors
 from bot.adapters.dynamodb.tables import DRAFTS_BY_INCIDENT_INDEX, TableNames
+from bot.domain.draft_lifecycle import check_draft_transition
 from bot.domain.errors import ConcurrentUpdate, NotFound
 from bot.domain.models import DraftStatus, StatusPageDraft
 
@@ -76,6 +77,9 @@ class DynamoDraftStore:
         expected_version: int,
         expected_status: DraftStatus,
     ) -> StatusPageDraft:
+        # the state machine's table is the stores' too: no write skips a step (e.g. to
+        # published without a claim), whoever calls
+        check_draft_transition(draft.id, expected_status, draft.status)
         written = draft.model_copy(update={"version": expected_version + 1})
         try:
             with translated_errors(f"updating draft {draft.id}"):

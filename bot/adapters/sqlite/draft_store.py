@@ -9,6 +9,7 @@ from __future__ import annotations
 import sqlite3
 
 from bot.adapters.sqlite.database import SqliteDatabase
+from bot.domain.draft_lifecycle import check_draft_transition
 from bot.domain.errors import BackendUnavailable, ConcurrentUpdate, NotFound
 from bot.domain.models import DraftStatus, StatusPageDraft
 
@@ -59,6 +60,9 @@ class SqliteDraftStore:
         expected_version: int,
         expected_status: DraftStatus,
     ) -> StatusPageDraft:
+        # the state machine's table is the stores' too: no write skips a step (e.g. to
+        # published without a claim), whoever calls
+        check_draft_transition(draft.id, expected_status, draft.status)
         written = draft.model_copy(update={"version": expected_version + 1})
         try:
             changed = self.database.write(
