@@ -1,5 +1,11 @@
 """Settings from the environment and an optional `.env`, named exactly as DESIGN.md section 3.
 
+The ~70 settings are declared in sections, one class each, in the order and under the headings
+of .env.example: SlackSettings, StorageSettings, HttpSettings, SecretSettings, PolicySettings,
+RhythmSettings and VendorSettings. `Settings` is all of them read from the environment: every
+field keeps its flat name (the env name, lower-cased), so `settings.marshal_http_port` reads as
+it always did, and code that needs one area can take that section's type instead.
+
 A wrong value stops start-up with one line naming the variable (see `describe_error`).
 """
 
@@ -10,7 +16,7 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Literal
 
-from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
+from pydantic import BaseModel, Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from bot.domain.durations import parse_duration as parse_duration  # noqa: PLC0414 (re-export)
@@ -46,17 +52,9 @@ class SlackMode(StrEnum):
     SANDBOX = "sandbox"
 
 
-class Settings(BaseSettings):
-    model_config = SettingsConfigDict(
-        env_file=".env",
-        env_file_encoding="utf-8",
-        extra="ignore",
-        env_ignore_empty=True,  # a copied .env.example with blank values means "unset"
-        case_sensitive=False,
-        validate_default=True,
-    )
+class SlackSettings(BaseModel):
+    """Slack: tokens, API URL, the root command, the sandbox."""
 
-    # Slack
     slack_bot_token: SecretStr | None = None
     slack_app_token: SecretStr | None = None
     slack_api_url: str = "https://slack.com/api/"
@@ -66,7 +64,25 @@ class Settings(BaseSettings):
     marshal_sandbox_port: int = Field(default=8090, ge=0, le=65535)
     marshal_timeline_reaction: str = "pushpin"
 
-    # Storage and queue
+    @field_validator("marshal_command")
+    @classmethod
+    def _command(cls, value: str) -> str:
+        value = value.strip()
+        if not re.fullmatch(r"/[a-z0-9_-]{1,31}", value):
+            raise ValueError("must look like /marshal (a slash, then up to 31 of a-z 0-9 - _)")
+        return value
+
+    @field_validator("slack_api_url")
+    @classmethod
+    def _api_url(cls, value: str) -> str:
+        if not value.startswith(("http://", "https://")):
+            raise ValueError("must be an http(s) URL such as https://slack.com/api/")
+        return value if value.endswith("/") else value + "/"
+
+
+class StorageSettings(BaseModel):
+    """Storage and queue: the store and queue backends and their knobs."""
+
     marshal_store: Literal["sqlite", "dynamodb"] = "sqlite"
     marshal_db_path: Path = Path("var/marshal.db")
     marshal_queue: Literal["local", "sqs"] = "local"
@@ -78,7 +94,10 @@ class Settings(BaseSettings):
     marshal_queue_visibility_seconds: int = Field(default=60, ge=3, le=43200)
     aws_region: str = Field(default="us-east-1", alias="AWS_DEFAULT_REGION")
 
-    # HTTP
+
+class HttpSettings(BaseModel):
+    """HTTP: the webhook, health and metrics server."""
+
     marshal_http_host: str = "127.0.0.1"
     marshal_http_port: int = Field(default=8080, ge=0, le=65535)
     marshal_max_body_bytes: int = Field(default=1024 * 1024, ge=1024)
@@ -91,6 +110,10 @@ class Settings(BaseSettings):
     # A request's headers (from connect or the previous answer) and, separately, its body must
     # arrive within this long: a slow header closes the connection, a slow body answers 408.
     marshal_http_read_timeout_seconds: float = Field(default=10.0, gt=0, le=3600)
+
+
+class SecretSettings(BaseModel):
+    """Webhook secrets, where secrets come from, and the audit chains' keys."""
 
     # Webhook secrets (and, with MARSHAL_SECRETS=secretsmanager, the Slack tokens too)
     marshal_secrets: Literal["env", "secretsmanager"] = "env"
@@ -106,7 +129,10 @@ class Settings(BaseSettings):
     marshal_audit_key: SecretStr | None = None
     marshal_audit_keys_previous: SecretStr | None = None
 
-    # People and policy
+
+class PolicySettings(BaseModel):
+    """People and policy: approvers, the two-person rule, channels, directory."""
+
     marshal_approvers: Annotated[list[str], NoDecode] = Field(default_factory=list)
     marshal_two_person_rule: Annotated[list[Severity], NoDecode] = Field(
         default_factory=lambda: [Severity.P1]
@@ -121,7 +147,42 @@ class Settings(BaseSettings):
     marshal_directory_file: Path | None = None
     marshal_context_file: Path | None = None
 
-    # Rhythm and outputs
+    @field_validator("marshal_approvers", mode="before")
+    @classmethod
+    def _split_list(cls, value: object) -> list[str]:
+        return _csv(value)
+
+    @field_validator("marshal_two_person_rule", mode="before")
+    @classmethod
+    def _two_person(cls, value: object) -> list[Severity]:
+        if isinstance(value, bool):
+            return list(Severity) if value else []
+        text = ",".join(_csv(value)).lower()
+        if text in {"true", "yes", "on", "1", "all"}:
+            return list(Severity)
+        if text in {"false", "no", "off", "0", "", "none"}:
+            return []
+        return [Severity.parse(s) for s in _csv(value)]
+
+    @field_validator("marshal_war_room_threshold", mode="before")
+    @classmethod
+    def _threshold(cls, value: object) -> object:
+        return Severity.parse(value) if isinstance(value, str) else value
+
+    @field_validator("marshal_severity_map")
+    @classmethod
+    def _severity_map(cls, value: str) -> str:
+        for part in filter(None, (p.strip() for p in value.split(","))):
+            word, sep, severity = part.partition("=")
+            if not sep or not word.strip():
+                raise ValueError(f"{part!r} should look like critical=P1")
+            Severity.parse(severity)
+        return value
+
+
+class RhythmSettings(BaseModel):
+    """Rhythm and outputs: nudges, reminders, postmortems, archiving, logs."""
+
     marshal_nudge_interval: Annotated[dict[Severity, int], NoDecode] = Field(
         default_factory=lambda: {Severity.P1: 900, Severity.P2: 1800}
     )
@@ -147,21 +208,6 @@ class Settings(BaseSettings):
     marshal_service_repos: Annotated[dict[str, str], NoDecode] = Field(default_factory=dict)
     marshal_log_level: str = "INFO"
 
-    # Vendors
-    statuspage_api_url: str = "https://api.statuspage.io/v1/"
-    statuspage_api_key: SecretStr | None = None
-    statuspage_page_id: str | None = None
-    linear_api_url: str = "https://api.linear.app/graphql"
-    linear_api_key: SecretStr | None = None
-    linear_team_id: str | None = None
-    anthropic_api_key: SecretStr | None = None
-    anthropic_base_url: str | None = None
-    marshal_llm: Literal["auto", "anthropic", "bedrock", "off"] = "auto"
-    marshal_llm_light_model: str = "claude-haiku-4-5"
-    marshal_llm_model: str = "claude-sonnet-4-6"
-    github_api_url: str = "https://api.github.com"
-    github_token: SecretStr | None = None
-
     @field_validator("marshal_service_repos", mode="before")
     @classmethod
     def _repos(cls, value: object) -> object:
@@ -174,23 +220,6 @@ class Settings(BaseSettings):
                 raise ValueError(f"{part!r} should look like checkout-api=org/checkout")
             repos[service.strip()] = repo.strip()
         return repos
-
-    @field_validator("marshal_approvers", mode="before")
-    @classmethod
-    def _split_list(cls, value: object) -> list[str]:
-        return _csv(value)
-
-    @field_validator("marshal_two_person_rule", mode="before")
-    @classmethod
-    def _two_person(cls, value: object) -> list[Severity]:
-        if isinstance(value, bool):
-            return list(Severity) if value else []
-        text = ",".join(_csv(value)).lower()
-        if text in {"true", "yes", "on", "1", "all"}:
-            return list(Severity)
-        if text in {"false", "no", "off", "0", "", "none"}:
-            return []
-        return [Severity.parse(s) for s in _csv(value)]
 
     @field_validator("marshal_nudge_interval", mode="before")
     @classmethod
@@ -220,35 +249,46 @@ class Settings(BaseSettings):
             raise ValueError(f"unknown placeholder {{{sorted(unknown)[0]}}}; use {names}")
         return value
 
-    @field_validator("marshal_war_room_threshold", mode="before")
-    @classmethod
-    def _threshold(cls, value: object) -> object:
-        return Severity.parse(value) if isinstance(value, str) else value
+    def nudge_seconds(self, severity: Severity) -> int | None:
+        return self.marshal_nudge_interval.get(severity)
 
-    @field_validator("marshal_severity_map")
-    @classmethod
-    def _severity_map(cls, value: str) -> str:
-        for part in filter(None, (p.strip() for p in value.split(","))):
-            word, sep, severity = part.partition("=")
-            if not sep or not word.strip():
-                raise ValueError(f"{part!r} should look like critical=P1")
-            Severity.parse(severity)
-        return value
 
-    @field_validator("marshal_command")
-    @classmethod
-    def _command(cls, value: str) -> str:
-        value = value.strip()
-        if not re.fullmatch(r"/[a-z0-9_-]{1,31}", value):
-            raise ValueError("must look like /marshal (a slash, then up to 31 of a-z 0-9 - _)")
-        return value
+class VendorSettings(BaseModel):
+    """Vendors: status page, tracker, language model, GitHub."""
 
-    @field_validator("slack_api_url")
-    @classmethod
-    def _api_url(cls, value: str) -> str:
-        if not value.startswith(("http://", "https://")):
-            raise ValueError("must be an http(s) URL such as https://slack.com/api/")
-        return value if value.endswith("/") else value + "/"
+    statuspage_api_url: str = "https://api.statuspage.io/v1/"
+    statuspage_api_key: SecretStr | None = None
+    statuspage_page_id: str | None = None
+    linear_api_url: str = "https://api.linear.app/graphql"
+    linear_api_key: SecretStr | None = None
+    linear_team_id: str | None = None
+    anthropic_api_key: SecretStr | None = None
+    anthropic_base_url: str | None = None
+    marshal_llm: Literal["auto", "anthropic", "bedrock", "off"] = "auto"
+    marshal_llm_light_model: str = "claude-haiku-4-5"
+    marshal_llm_model: str = "claude-sonnet-4-6"
+    github_api_url: str = "https://api.github.com"
+    github_token: SecretStr | None = None
+
+
+class Settings(
+    SlackSettings,
+    StorageSettings,
+    HttpSettings,
+    SecretSettings,
+    PolicySettings,
+    RhythmSettings,
+    VendorSettings,
+    BaseSettings,
+):
+    model_config = SettingsConfigDict(
+        env_file=".env",
+        env_file_encoding="utf-8",
+        extra="ignore",
+        env_ignore_empty=True,  # a copied .env.example with blank values means "unset"
+        case_sensitive=False,
+        validate_default=True,
+    )
 
     @model_validator(mode="after")
     def _slack_tokens(self) -> Settings:
@@ -288,9 +328,6 @@ class Settings(BaseSettings):
             and self.slack_bot_token is None
             and self.marshal_secrets != "secretsmanager"
         )
-
-    def nudge_seconds(self, severity: Severity) -> int | None:
-        return self.marshal_nudge_interval.get(severity)
 
 
 def describe_error(error: ValidationError) -> str:
