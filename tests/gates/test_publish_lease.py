@@ -9,7 +9,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from bot.domain.errors import BackendUnavailable
+from bot.domain.errors import BackendUnavailable, ConcurrentUpdate
 from bot.domain.models import DraftStatus, StatusPageDraft
 from bot.gates.errors import DraftClosed, PublishFailed
 from bot.gates.lease import PublishLease
@@ -129,12 +129,19 @@ def test_renewing_stops_when_the_claim_is_lost(world: GateWorld) -> None:
     stuck = claimed(world, clock)
     with PublishLease(world.drafts, stuck, lease=QUICK, clock=clock) as lease:
         eventually(lambda: lease.draft.version > stuck.version, message="a renewal")
-        current = lease.draft
-        world.other_writer.update(
-            current.model_copy(update={"status": DraftStatus.APPROVED}),
-            expected_version=current.version,
-            expected_status=DraftStatus.PUBLISHING,
-        )
+        for _ in range(1000):  # a renewal (every 20 ms) may land between read and take-over
+            current = lease.draft
+            try:
+                world.other_writer.update(
+                    current.model_copy(update={"status": DraftStatus.APPROVED}),
+                    expected_version=current.version,
+                    expected_status=DraftStatus.PUBLISHING,
+                )
+                break
+            except ConcurrentUpdate:
+                continue
+        else:
+            pytest.fail("the renewals never let another writer take the claim over")
         time.sleep(QUICK.total_seconds())  # the next renewal finds the claim gone
     assert lease.renew() is False
     assert lease.draft.version == current.version  # nothing written over the taker's state
