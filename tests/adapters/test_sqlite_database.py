@@ -137,12 +137,14 @@ def test_many_threads_share_a_few_connections_and_fds_stay_flat(tmp_path: Path) 
         started.reset()
 
     burst()
-    after_first = _open_fds(tmp_path)
-    assert 1 <= after_first <= 3 * 3  # at most three pooled connections, each db + wal + shm
+    # At most three pooled connections, each holding the db and its WAL (and the shared shm).
+    # The pool opens them lazily, so a burst may use two and a later one the third.
+    bound = 3 * 3
+    assert 1 <= _open_fds(tmp_path) <= bound
     for _ in range(5):  # like the pools a war room or a request spins up and lets go
         burst()
     assert database.open_connections <= 3
-    assert _open_fds(tmp_path) == after_first  # one connection a thread: ~2 more fds per thread
+    assert _open_fds(tmp_path) <= bound  # one connection a thread: ~2 more fds per thread
     database.close()
     assert database.open_connections == 0
 
