@@ -5,16 +5,16 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Callable, Sequence
-from typing import Protocol
-
-from pydantic import ValidationError
+from typing import TYPE_CHECKING, Protocol
 
 from bot import __version__
 from bot.cli import audit, drill, incident, queue, report, serve
 from bot.domain.errors import ConfigurationError, MarshalError
-from bot.settings import Settings, describe_error, load_settings
 
-Handler = Callable[[argparse.Namespace, Settings], int]
+if TYPE_CHECKING:
+    from bot.settings import Settings
+
+Handler = Callable[[argparse.Namespace, "Settings"], int]
 
 
 class CommandGroup(Protocol):
@@ -50,6 +50,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     if handler is None:
         parser.print_help()
         return 2
+    # Settings (pydantic) load only once a command runs, so `--help` answers at once.
+    from pydantic import ValidationError  # noqa: PLC0415
+
+    from bot.settings import describe_error, load_settings  # noqa: PLC0415
+
     try:
         settings = load_settings()
     except ValidationError as exc:

@@ -8,12 +8,13 @@ from __future__ import annotations
 
 import argparse
 import sys
+from typing import TYPE_CHECKING
 
 from bot.domain.errors import BackendUnavailable
-from bot.services.audit_verifier import AuditVerifier, ChainReport
-from bot.settings import Settings
-from bot.wiring.audit_keys import audit_keyring
-from bot.wiring.stores import build_audit_log, build_store
+
+if TYPE_CHECKING:
+    from bot.services.audit_verifier import ChainReport
+    from bot.settings import Settings
 
 
 def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -29,6 +30,11 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
 
 
 def verify_audit_trail(args: argparse.Namespace, settings: Settings) -> int:
+    # Loaded when the command runs: `marshal --help` must not pay for the AWS SDK and wiring.
+    from bot.services.audit_verifier import AuditVerifier  # noqa: PLC0415
+    from bot.wiring.audit_keys import audit_keyring  # noqa: PLC0415
+    from bot.wiring.stores import build_audit_log, build_store  # noqa: PLC0415
+
     try:
         keys = audit_keyring(settings)
         audit_log = build_audit_log(settings, keys)

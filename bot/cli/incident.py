@@ -7,12 +7,13 @@ import argparse
 import json
 import sys
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from bot.domain.errors import BackendUnavailable
-from bot.domain.models import Incident
-from bot.settings import Settings
-from bot.wiring.stores import build_audit_log, build_store
+
+if TYPE_CHECKING:
+    from bot.domain.models import Incident
+    from bot.settings import Settings
 
 _TIMESTAMPS = (
     "triggered_at",
@@ -39,6 +40,9 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
 
 
 def list_incidents(args: argparse.Namespace, settings: Settings) -> int:
+    # Loaded when the command runs: `marshal --help` must not pay for the AWS SDK and wiring.
+    from bot.wiring.stores import build_store  # noqa: PLC0415
+
     try:
         store = build_store(settings)
         incidents: list[Incident] = []
@@ -74,6 +78,9 @@ def list_incidents(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def show_incident(args: argparse.Namespace, settings: Settings) -> int:
+    # Loaded when the command runs: `marshal --help` must not pay for the AWS SDK and wiring.
+    from bot.wiring.stores import build_audit_log, build_store  # noqa: PLC0415
+
     try:
         store = build_store(settings)
         incident = store.get(args.id)

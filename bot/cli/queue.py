@@ -8,11 +8,13 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from typing import TYPE_CHECKING
 
 from bot.domain.errors import BackendUnavailable, ConfigurationError
-from bot.ports.queue import DeadLetter
-from bot.settings import Settings
-from bot.wiring.queues import build_queue
+
+if TYPE_CHECKING:
+    from bot.ports.queue import DeadLetter
+    from bot.settings import Settings
 
 
 def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -27,6 +29,9 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
 
 
 def dead_letters(args: argparse.Namespace, settings: Settings) -> int:
+    # Loaded when the command runs: `marshal --help` must not pay for the AWS SDK and wiring.
+    from bot.wiring.queues import build_queue  # noqa: PLC0415
+
     try:
         queue = build_queue(settings)
         try:

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import argparse
+from typing import TYPE_CHECKING
 
 from bot.domain.durations import DurationError, parse_days
 from bot.domain.errors import BackendUnavailable
-from bot.services.incident_report import build_report, render_report
-from bot.settings import Settings
-from bot.wiring.stores import build_store
+
+if TYPE_CHECKING:
+    from bot.settings import Settings
 
 
 def _days(text: str) -> int:
@@ -26,6 +27,10 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
 
 
 def run_report(args: argparse.Namespace, settings: Settings) -> int:
+    # Loaded when the command runs: `marshal --help` must not pay for the AWS SDK and wiring.
+    from bot.services.incident_report import build_report, render_report  # noqa: PLC0415
+    from bot.wiring.stores import build_store  # noqa: PLC0415
+
     try:
         report = build_report(build_store(settings), args.days)
     except BackendUnavailable as exc:

@@ -9,14 +9,12 @@ from __future__ import annotations
 import argparse
 import logging
 import sys
+from typing import TYPE_CHECKING
 
 from bot.domain.errors import BackendUnavailable, ConfigurationError
-from bot.observability.logs import configure_logging
-from bot.settings import Settings
-from bot.wiring.backends import open_backends
-from bot.wiring.ingress import start_outbox_relay, start_web
-from bot.wiring.process import ProcessGroup
-from bot.wiring.processor import start_processor
+
+if TYPE_CHECKING:
+    from bot.settings import Settings
 
 log = logging.getLogger("marshal")
 
@@ -31,6 +29,13 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
 
 
 def serve(args: argparse.Namespace, settings: Settings) -> int:
+    # Loaded when the command runs: `marshal --help` must not pay for the AWS SDK and wiring.
+    from bot.observability.logs import configure_logging  # noqa: PLC0415
+    from bot.wiring.backends import open_backends  # noqa: PLC0415
+    from bot.wiring.ingress import start_outbox_relay, start_web  # noqa: PLC0415
+    from bot.wiring.process import ProcessGroup  # noqa: PLC0415
+    from bot.wiring.processor import start_processor  # noqa: PLC0415
+
     configure_logging(settings.marshal_log_level)
     group = ProcessGroup()
     group.catch_signals()

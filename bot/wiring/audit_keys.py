@@ -13,15 +13,17 @@ The keys themselves are never logged.
 from __future__ import annotations
 
 import logging
+from typing import TYPE_CHECKING
 
-from botocore.exceptions import BotoCoreError, ClientError
 from pydantic import SecretStr
 
 from bot.adapters.sqlite.audit_key import embedded_audit_key, embedded_key_path
 from bot.domain.audit_keys import AuditKeyring, previous_keys
 from bot.domain.errors import ConfigurationError
-from bot.ingest.secrets import SecretsUnavailable, SecretValueReader, secrets_manager_client
 from bot.settings import Settings
+
+if TYPE_CHECKING:
+    from bot.ingest.secrets import SecretValueReader
 
 log = logging.getLogger(__name__)
 
@@ -37,6 +39,9 @@ def audit_keyring(settings: Settings, reader: SecretValueReader | None = None) -
     if current is not None:
         return AuditKeyring.from_text(current, previous)
     if settings.marshal_secrets == "secretsmanager":
+        # The AWS SDK only where Secrets Manager is chosen (see bot/wiring/stores.py)
+        from bot.ingest.secrets import secrets_manager_client  # noqa: PLC0415
+
         secrets = reader or secrets_manager_client(settings.aws_region)
         prefix = settings.marshal_secrets_prefix
         current = _read(secrets, f"{prefix}{AUDIT_KEY_NAME}")
@@ -64,6 +69,10 @@ def _text(value: SecretStr | None) -> str | None:
 
 def _read(reader: SecretValueReader, secret_id: str) -> str | None:
     """A secret's value, or None when there is no such secret."""
+    from botocore.exceptions import BotoCoreError, ClientError  # noqa: PLC0415
+
+    from bot.ingest.secrets import SecretsUnavailable  # noqa: PLC0415
+
     try:
         value = reader.get_secret_value(SecretId=secret_id).get("SecretString")
     except ClientError as exc:

@@ -11,7 +11,7 @@ from bot.ports.audit import AuditLog
 from bot.ports.store import IncidentStore
 from bot.settings import Settings
 from bot.wiring.queues import ClosableQueue, build_queue
-from bot.wiring.stores import build_audit_log, build_store, ensure_dynamodb_tables
+from bot.wiring.stores import build_audit_log, build_store
 
 
 @dataclass
@@ -37,6 +37,8 @@ class Backends:
 
 def open_backends(settings: Settings) -> Backends:
     if settings.marshal_store == "dynamodb" and os.environ.get("AWS_ENDPOINT_URL"):
+        from bot.wiring.dynamodb import ensure_dynamodb_tables  # noqa: PLC0415 - on demand
+
         # Local emulation (moto_server) starts empty; real AWS tables come from CloudFormation.
         ensure_dynamodb_tables(settings)
     return Backends(

@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Protocol
 
 from bot.adapters.sqlite.local_queue import LocalQueue
-from bot.adapters.sqs.queue import SqsQueue, build_sqs_client
 from bot.domain.errors import ConfigurationError
 from bot.ports.queue import Queue
 from bot.settings import Settings
@@ -21,6 +20,9 @@ def build_queue(settings: Settings) -> ClosableQueue:
     if settings.marshal_queue == "sqs":
         if not settings.marshal_queue_url:
             raise ConfigurationError("MARSHAL_QUEUE_URL is required when MARSHAL_QUEUE=sqs")
+        # boto3 only for the queue that needs it (see bot/wiring/stores.py)
+        from bot.adapters.sqs.queue import SqsQueue, build_sqs_client  # noqa: PLC0415
+
         client = build_sqs_client(settings.aws_region, threads=settings.marshal_http_threads)
         return SqsQueue(client, settings.marshal_queue_url)
     # The same SqliteDatabase as the store: one set of connections to one file.

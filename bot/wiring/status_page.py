@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from bot.adapters.dynamodb.draft_store import DynamoDraftStore
 from bot.adapters.sqlite.draft_store import SqliteDraftStore
 from bot.adapters.statuspage.client import StatuspageClient
 from bot.adapters.statuspage.unconfigured import UnconfiguredStatusPage
@@ -15,12 +14,14 @@ from bot.ports.drafts import DraftStore
 from bot.ports.status_page import StatusPage
 from bot.ports.store import IncidentStore
 from bot.settings import Settings
-from bot.wiring.stores import dynamodb_client, sqlite_database
+from bot.wiring.stores import sqlite_database
 
 
 def build_draft_store(settings: Settings) -> DraftStore:
     if settings.marshal_store == "dynamodb":
-        return DynamoDraftStore(dynamodb_client(settings), settings.marshal_table_prefix)
+        from bot.wiring.dynamodb import dynamo_draft_store  # noqa: PLC0415 - AWS SDK on demand
+
+        return dynamo_draft_store(settings)
     return SqliteDraftStore(sqlite_database(settings))
 
 

@@ -1,21 +1,17 @@
 """Build the IncidentStore and AuditLog the settings name (MARSHAL_STORE=sqlite|dynamodb).
 
 SQLite adapters built from one Settings share one SqliteDatabase per file path, so the
-store, the audit log (and the local queue) use one set of per-thread connections.
+store, the audit log (and the local queue) use one set of per-thread connections. The
+DynamoDB side lives in bot/wiring/dynamodb.py and is imported only when it is chosen: the
+AWS SDK alone costs a third of a second at start-up, which every `marshal incident list` on
+the embedded default would otherwise pay.
 """
 
 from __future__ import annotations
 
 import threading
 from pathlib import Path
-from typing import TYPE_CHECKING
 
-import boto3
-
-from bot.adapters.aws.clients import client_config
-from bot.adapters.dynamodb.audit_log import DynamoAuditLog
-from bot.adapters.dynamodb.incident_store import DynamoIncidentStore
-from bot.adapters.dynamodb.tables import ensure_tables
 from bot.adapters.sqlite.audit_log import SqliteAuditLog
 from bot.adapters.sqlite.database import SqliteDatabase
 from bot.adapters.sqlite.incident_store import SqliteIncidentStore
@@ -24,9 +20,6 @@ from bot.ports.audit import AuditLog
 from bot.ports.store import IncidentStore
 from bot.settings import Settings
 from bot.wiring.audit_keys import audit_keyring
-
-if TYPE_CHECKING:  # stub package: a dev extra, absent from `pip install .`
-    from mypy_boto3_dynamodb import DynamoDBClient
 
 _databases: dict[Path, SqliteDatabase] = {}
 _databases_lock = threading.Lock()
@@ -42,18 +35,11 @@ def sqlite_database(settings: Settings) -> SqliteDatabase:
         return database
 
 
-def dynamodb_client(settings: Settings) -> DynamoDBClient:
-    """A DynamoDB client with a connection per web worker thread (and the background ones);
-    boto3 itself honours AWS_ENDPOINT_URL for local emulators."""
-    config = client_config(
-        threads=settings.marshal_http_threads, connect_timeout=3, read_timeout=10
-    )
-    return boto3.client("dynamodb", region_name=settings.aws_region, config=config)
-
-
 def build_store(settings: Settings) -> IncidentStore:
     if settings.marshal_store == "dynamodb":
-        return DynamoIncidentStore(dynamodb_client(settings), settings.marshal_table_prefix)
+        from bot.wiring.dynamodb import dynamo_store  # noqa: PLC0415 - the AWS SDK on demand
+
+        return dynamo_store(settings)
     return SqliteIncidentStore(sqlite_database(settings))
 
 
@@ -62,10 +48,7 @@ def build_audit_log(settings: Settings, keys: AuditKeyring | None = None) -> Aud
     MARSHAL_STORE=dynamodb and no MARSHAL_AUDIT_KEY, ConfigurationError stops start-up)."""
     keys = keys or audit_keyring(settings)
     if settings.marshal_store == "dynamodb":
-        return DynamoAuditLog(dynamodb_client(settings), settings.marshal_table_prefix, keys=keys)
+        from bot.wiring.dynamodb import dynamo_audit_log  # noqa: PLC0415 - AWS SDK on demand
+
+        return dynamo_audit_log(settings, keys)
     return SqliteAuditLog(sqlite_database(settings), keys=keys)
-
-
-def ensure_dynamodb_tables(settings: Settings) -> None:
-    """Create missing DynamoDB tables (local emulation only; production uses CloudFormation)."""
-    ensure_tables(dynamodb_client(settings), settings.marshal_table_prefix)

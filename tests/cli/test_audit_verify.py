@@ -16,7 +16,8 @@ from bot.cli import main
 from bot.domain.audit import AuditAction
 from bot.domain.audit_keys import AuditKeyring
 from bot.settings import Settings
-from bot.wiring.stores import build_audit_log, build_store, ensure_dynamodb_tables
+from bot.wiring.dynamodb import ensure_dynamodb_tables
+from bot.wiring.stores import build_audit_log, build_store
 from tests.conftest import AwsEndpoint
 from tests.contract.conftest import SqliteTamper, ingest, make_alert
 

@@ -24,10 +24,11 @@ from bot.adapters.sqs.queue import build_sqs_client, ensure_queue
 from bot.ingest.catalog import CATALOG
 from bot.observability.metrics import Metrics
 from bot.wiring.backends import Backends, open_backends
+from bot.wiring.dynamodb import dynamodb_client
 from bot.wiring.ingress import start_web
 from bot.wiring.process import ProcessGroup
 from bot.wiring.queues import build_queue
-from bot.wiring.stores import build_audit_log, build_store, dynamodb_client, sqlite_database
+from bot.wiring.stores import build_audit_log, build_store, sqlite_database
 from tests.conftest import AwsEndpoint
 from tests.fakes.aws_faults import AwsFault, FaultyAws
 from tests.web.conftest import SECRETS, ingress_settings
