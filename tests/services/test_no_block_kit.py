@@ -50,11 +50,13 @@ def block_kit_uses(source: str) -> list[tuple[int, str]]:
             ]
         elif isinstance(node, ast.Dict):
             for key, value in zip(node.keys, node.values, strict=True):
-                if _is(key, "type") and _block_kit_type(value):
-                    found.append((node.lineno, f'{{"type": {value.value!r}}}'))  # type: ignore[union-attr]
+                kind = _block_kit_type(value)
+                if _is(key, "type") and kind:
+                    found.append((node.lineno, f'{{"type": {kind!r}}}'))
         elif isinstance(node, ast.keyword):
-            if node.arg == "type" and _block_kit_type(node.value):
-                found.append((node.value.lineno, f"type={node.value.value!r}"))  # type: ignore[attr-defined]
+            kind = _block_kit_type(node.value)
+            if node.arg == "type" and kind:
+                found.append((node.value.lineno, f"type={kind!r}"))
         elif isinstance(node, ast.Constant) and isinstance(node.value, str):
             for spelled in _JSON_TYPE.findall(node.value):
                 if spelled in BLOCK_KIT_TYPES:
@@ -66,8 +68,11 @@ def _is(node: ast.expr | None, text: str) -> bool:
     return isinstance(node, ast.Constant) and node.value == text
 
 
-def _block_kit_type(node: ast.expr | None) -> bool:
-    return isinstance(node, ast.Constant) and node.value in BLOCK_KIT_TYPES
+def _block_kit_type(node: ast.expr | None) -> str | None:
+    """The Block Kit type `node` spells, if it is a string constant naming one."""
+    if isinstance(node, ast.Constant) and node.value in BLOCK_KIT_TYPES:
+        return str(node.value)
+    return None
 
 
 def test_the_scanner_sees_every_form() -> None:

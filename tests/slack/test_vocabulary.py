@@ -53,8 +53,9 @@ def test_no_id_is_spelled_outside_the_vocabulary() -> None:
         if path == VOCABULARY or path.is_relative_to(ROOT / "sandbox"):
             continue  # the sandbox is a fake Slack: it has no ids of its own
         for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
-            text = node.value if isinstance(node, ast.Constant) else None
-            if isinstance(text, str) and _ID.match(text):
+            if not isinstance(node, ast.Constant):
+                continue
+            if isinstance(node.value, str) and _ID.match(node.value):
                 offenders.append(f"{path.relative_to(ROOT.parent)}:{node.lineno}")
     assert offenders == []
 
