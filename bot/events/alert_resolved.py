@@ -13,8 +13,8 @@ from typing import Protocol
 from bot.domain.models import Incident
 from bot.ports.queue import QueueMessage
 from bot.ports.slack import SlackCallFailed, SlackGateway
+from bot.ports.slack_views import Mrkdwn, ResolvePrompt
 from bot.ports.store import Incidents
-from bot.services.resolution.buttons import resolve_prompt_blocks
 from bot.services.resolution.starter import MARSHAL
 
 log = logging.getLogger(__name__)
@@ -61,9 +61,10 @@ class AlertResolvedHandler:
             f"resolve the incident with the button or `{self._command} resolve [summary]` "
             "once you are sure it is over."
         )
-        blocks = resolve_prompt_blocks(incident.id, text) if self._resolver else None
+        # the button only where the resolve flow is wired to answer it
+        prompt = ResolvePrompt(incident.id, Mrkdwn(text)) if self._resolver else text
         try:
-            self._slack.post_message(incident.channel_id, text, blocks=blocks)
+            self._slack.post_message(incident.channel_id, prompt)
         except SlackCallFailed as exc:
             # The audit already has ALERT_RESOLVED; a lost room notice must not block the queue.
             log.warning("could not tell the room the alert cleared", extra={"error": str(exc)})

@@ -2,6 +2,10 @@
 
 The adapter (bot/slack/gateway.py) wraps slack_sdk's WebClient with retries for 429
 (honouring Retry-After), 5xx and connection errors. Failures surface as SlackCallFailed.
+
+A message is either marshal's own mrkdwn text (outside pieces already escaped through
+bot/services/slack_text.py) or a view (bot/ports/slack_views.py) that the adapter renders
+to Block Kit, fallback text included. No Block Kit crosses this port.
 """
 
 from __future__ import annotations
@@ -11,6 +15,7 @@ from typing import Any, Protocol
 from pydantic import BaseModel, Field
 
 from bot.domain.errors import MarshalError
+from bot.ports.slack_views import MessageView, ModalView
 
 
 class SlackCallFailed(MarshalError):
@@ -60,31 +65,15 @@ class SlackGateway(Protocol):
         """Invites in batches; one bad user id never blocks the others."""
 
     def post_message(
-        self,
-        channel_id: str,
-        text: str,
-        *,
-        blocks: list[dict[str, Any]] | None = None,
-        thread_ts: str | None = None,
+        self, channel_id: str, message: str | MessageView, *, thread_ts: str | None = None
     ) -> str:
         """Returns the message ts."""
 
-    def update_message(
-        self, channel_id: str, ts: str, text: str, *, blocks: list[dict[str, Any]] | None = None
-    ) -> None: ...
+    def update_message(self, channel_id: str, ts: str, message: str | MessageView) -> None: ...
 
-    def post_ephemeral(
-        self,
-        channel_id: str,
-        user_id: str,
-        text: str,
-        *,
-        blocks: list[dict[str, Any]] | None = None,
-    ) -> None: ...
+    def post_ephemeral(self, channel_id: str, user_id: str, text: str) -> None: ...
 
-    def send_dm(
-        self, user_id: str, text: str, *, blocks: list[dict[str, Any]] | None = None
-    ) -> str:
+    def send_dm(self, user_id: str, message: str | MessageView) -> str:
         """Opens (or reuses) the IM channel and posts; returns the message ts."""
 
     def pin(self, channel_id: str, ts: str) -> None: ...
@@ -110,5 +99,5 @@ class SlackGateway(Protocol):
 
     def archive(self, channel_id: str) -> None: ...
 
-    def open_view(self, trigger_id: str, view: dict[str, Any]) -> str:
+    def open_view(self, trigger_id: str, view: ModalView) -> str:
         """Opens a modal for the user whose interaction issued `trigger_id`; returns its id."""

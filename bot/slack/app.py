@@ -15,7 +15,7 @@ from slack_sdk import WebClient
 
 from bot.commands.registry import CommandRegistry
 from bot.services.timeline_capture import TimelineCapture
-from bot.slack.actions import ActionId, ActionInvocation, ActionRoute, ViewRoute
+from bot.slack.actions import ActionInvocation, ActionRoute, ViewRoute
 from bot.slack.dedup import DeliveryDedup, EventDedupMiddleware
 from bot.slack.listeners import (
     ActionListener,
@@ -23,6 +23,7 @@ from bot.slack.listeners import (
     SlashCommandListener,
     ViewListener,
 )
+from bot.slack.vocabulary import ActionId
 
 
 @dataclass(frozen=True)

@@ -1,4 +1,4 @@
-"""The checklist buttons' handler: wire it to ChecklistAction.TICK and ChecklistAction.UNTICK.
+"""The checklist buttons' handler, routed from both checklist action ids (tick and untick).
 
 The Bolt listener acks and hands the click over; the handler returns the text to show the
 clicker alone (a refusal: a superseded message, another incident's checklist, an item no
@@ -13,13 +13,10 @@ from bot.domain.errors import NotFound
 from bot.ports.slack import SlackCallFailed
 from bot.ports.store import Incidents
 from bot.services.slack_text import escape
-from bot.services.war_room.checklist import (
-    ChecklistAction,
-    ChecklistService,
-    StaleChecklistAction,
-    parse_button_value,
-)
+from bot.services.war_room.checklist import ChecklistService, StaleChecklistAction
 from bot.slack.actions import ActionInvocation
+from bot.slack.blocks.checklist import parse_button_value
+from bot.slack.vocabulary import ActionId
 
 log = logging.getLogger(__name__)
 
@@ -46,7 +43,7 @@ class ChecklistActionHandler:
                 incident_id,
                 item_key,
                 user_id,
-                done=action_id != ChecklistAction.UNTICK.value,
+                done=action_id != ActionId.UNTICK_CHECKLIST_ITEM.value,
                 message_ts=message_ts,
             )
         except (StaleChecklistAction, NotFound) as refusal:

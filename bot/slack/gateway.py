@@ -2,6 +2,7 @@
 
 Retries for 429 (honouring Retry-After), 5xx and dropped connections are slack_sdk's own
 retry handlers, bounded; anything Slack still refuses becomes SlackCallFailed(method, error).
+Views are rendered to Block Kit here, at the edge (bot/slack/blocks/).
 """
 
 from __future__ import annotations
@@ -19,6 +20,8 @@ from slack_sdk.http_retry.builtin_handlers import (
 )
 
 from bot.ports.slack import Channel, InviteResult, SlackCallFailed, SlackUser, Usergroup
+from bot.ports.slack_views import MessageView, ModalView
+from bot.slack.blocks.render import render_message, render_modal
 
 # conversations.invite takes "1-1000 users" per call (docs.slack.dev/reference/methods).
 INVITE_BATCH_LIMIT = 1000
@@ -133,44 +136,28 @@ class WebClientSlackGateway:
             return
 
     def post_message(
-        self,
-        channel_id: str,
-        text: str,
-        *,
-        blocks: list[dict[str, Any]] | None = None,
-        thread_ts: str | None = None,
+        self, channel_id: str, message: str | MessageView, *, thread_ts: str | None = None
     ) -> str:
+        text, blocks = _rendered(message)
         with _failures("chat.postMessage"):
             response = self._client.chat_postMessage(
                 channel=channel_id, text=text, blocks=blocks, thread_ts=thread_ts
             )
         return str(response["ts"])
 
-    def update_message(
-        self, channel_id: str, ts: str, text: str, *, blocks: list[dict[str, Any]] | None = None
-    ) -> None:
+    def update_message(self, channel_id: str, ts: str, message: str | MessageView) -> None:
+        text, blocks = _rendered(message)
         with _failures("chat.update"):
             self._client.chat_update(channel=channel_id, ts=ts, text=text, blocks=blocks)
 
-    def post_ephemeral(
-        self,
-        channel_id: str,
-        user_id: str,
-        text: str,
-        *,
-        blocks: list[dict[str, Any]] | None = None,
-    ) -> None:
+    def post_ephemeral(self, channel_id: str, user_id: str, text: str) -> None:
         with _failures("chat.postEphemeral"):
-            self._client.chat_postEphemeral(
-                channel=channel_id, user=user_id, text=text, blocks=blocks
-            )
+            self._client.chat_postEphemeral(channel=channel_id, user=user_id, text=text)
 
-    def send_dm(
-        self, user_id: str, text: str, *, blocks: list[dict[str, Any]] | None = None
-    ) -> str:
+    def send_dm(self, user_id: str, message: str | MessageView) -> str:
         with _failures("conversations.open"):
             opened = self._client.conversations_open(users=user_id)
-        return self.post_message(str(opened["channel"]["id"]), text, blocks=blocks)
+        return self.post_message(str(opened["channel"]["id"]), message)
 
     def pin(self, channel_id: str, ts: str) -> None:
         try:
@@ -255,9 +242,9 @@ class WebClientSlackGateway:
             raise
         return _with_ts(replies.get("messages", []), ts)
 
-    def open_view(self, trigger_id: str, view: dict[str, Any]) -> str:
+    def open_view(self, trigger_id: str, view: ModalView) -> str:
         with _failures("views.open"):
-            response = self._client.views_open(trigger_id=trigger_id, view=view)
+            response = self._client.views_open(trigger_id=trigger_id, view=render_modal(view))
         return str(response["view"]["id"])
 
     def archive(self, channel_id: str) -> None:
@@ -267,6 +254,14 @@ class WebClientSlackGateway:
         except SlackCallFailed as exc:
             if exc.error != "already_archived":
                 raise
+
+
+def _rendered(message: str | MessageView) -> tuple[str, list[dict[str, Any]] | None]:
+    """(text, blocks): marshal's own text goes as it is, with no blocks at all."""
+    if isinstance(message, str):
+        return message, None
+    rendered = render_message(message)
+    return rendered.text, rendered.blocks
 
 
 def _per_user_errors(data: Any) -> dict[str, str]:

@@ -7,15 +7,9 @@ and the store, so a button pressed after a restart works the same.
 from __future__ import annotations
 
 from bot.services.nudges.interactions import NudgeInteractions
-from bot.services.nudges.messages import NudgeActionId, NudgeViewId
-from bot.slack.actions import (
-    ActionId,
-    ActionInvocation,
-    ActionRoute,
-    ViewId,
-    ViewRoute,
-    ViewSubmission,
-)
+from bot.slack.actions import ActionInvocation, ActionRoute, ViewRoute, ViewSubmission
+from bot.slack.blocks.nudge import read_status_update
+from bot.slack.vocabulary import ActionId, InputId, ViewId
 
 
 class NudgeRoutes:
@@ -24,12 +18,12 @@ class NudgeRoutes:
 
     def actions(self) -> list[ActionRoute]:
         return [
-            ActionRoute(ActionId(NudgeActionId.POST_UPDATE.value), self.post_update),
-            ActionRoute(ActionId(NudgeActionId.SILENCE.value), self.silence),
+            ActionRoute(ActionId.NUDGE_POST_UPDATE, self.post_update),
+            ActionRoute(ActionId.NUDGE_SILENCE, self.silence),
         ]
 
     def views(self) -> list[ViewRoute]:
-        return [ViewRoute(ViewId(NudgeViewId.STATUS_UPDATE.value), self.status_update_submitted)]
+        return [ViewRoute(ViewId.NUDGE_STATUS_UPDATE, self.status_update_submitted)]
 
     def post_update(self, action: ActionInvocation) -> str | None:
         return self._interactions.post_update_pressed(action.value, action.trigger_id)
@@ -41,7 +35,7 @@ class NudgeRoutes:
         return None
 
     def status_update_submitted(self, submission: ViewSubmission) -> dict[str, str] | None:
-        result = self._interactions.status_update_submitted(
-            submission.user_id, submission.private_metadata, submission.values
-        )
-        return result.errors or None
+        """Errors go under the text input, which keeps the modal open."""
+        update = read_status_update(submission.private_metadata, submission.values)
+        result = self._interactions.status_update_submitted(submission.user_id, update)
+        return {InputId.STATUS_UPDATE_TEXT.value: result.error} if result.error else None

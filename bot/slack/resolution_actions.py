@@ -6,12 +6,12 @@ from __future__ import annotations
 from bot.domain.errors import MarshalError
 from bot.ports.store import Incidents
 from bot.services.permissions import IncidentPermissions
-from bot.services.resolution.ratings import RatingRecorder, average, parse_rating
+from bot.services.resolution.ratings import RatingRecorder, average
 from bot.services.resolution.starter import ResolutionStarter, Started
 from bot.services.slack_text import escape
-from bot.slack.actions import ActionId, ActionInvocation, ActionRoute
-
-RATE_ACTIONS = (ActionId.RATE_1, ActionId.RATE_2, ActionId.RATE_3, ActionId.RATE_4, ActionId.RATE_5)
+from bot.slack.actions import ActionInvocation, ActionRoute
+from bot.slack.blocks.resolution import parse_rating
+from bot.slack.vocabulary import RATE_ACTIONS, ActionId
 
 
 class ResolutionButtons:

@@ -24,22 +24,19 @@ from bot.gates.errors import (
 )
 from bot.gates.status_page import StatusPageApprovalGate
 from bot.ports.slack import SlackCallFailed, SlackGateway
+from bot.ports.slack_views import (
+    Mrkdwn,
+    StatusDraftClosed,
+    StatusDraftEditModal,
+    StatusDraftReview,
+)
 from bot.services.slack_text import escape, user
-from bot.services.status_drafts.messages import (
-    DraftRef,
-    closed_blocks,
-    fallback_text,
-    review_blocks,
-)
-from bot.slack.actions import (
-    ActionId,
-    ActionInvocation,
-    ActionRoute,
-    ViewId,
-    ViewRoute,
-    ViewSubmission,
-)
-from bot.slack.status_drafts import EDIT_BLOCK, EDIT_INPUT, EditContext, edit_view
+from bot.slack.actions import ActionInvocation, ActionRoute, ViewRoute, ViewSubmission
+from bot.slack.blocks.status_draft import DraftRef, EditContext
+from bot.slack.vocabulary import ActionId, InputId, ViewId
+
+_TEXT_BLOCK = InputId.STATUS_DRAFT_TEXT.value
+_TEXT_INPUT = InputId.STATUS_DRAFT_TEXT_INPUT.value
 
 log = logging.getLogger(__name__)
 
@@ -71,7 +68,7 @@ class StatusPageReview:
         try:
             published = self._gate.approve(ref.draft_id, action.user_id, ref.body_sha256)
         except PublishFailed as exc:
-            self._show(action, exc.draft, note=f"Publishing failed: {escape(exc.reason)}")
+            self._show(action, exc.draft, note=Mrkdwn(f"Publishing failed: {escape(exc.reason)}"))
             return (
                 f"The status page did not take the post ({escape(exc.reason)}). Nothing new is "
                 "public; press Approve & Publish again to retry."
@@ -80,7 +77,7 @@ class StatusPageReview:
             return self._explain(exc)
         except MarshalError as exc:
             return f"marshal could not publish that draft: {escape(exc)}"
-        outcome = (
+        outcome = Mrkdwn(
             f":white_check_mark: Published by {user(action.user_id)}: "
             f"{escape(published.public_url or published.public_incident_id or '')}"
         )
@@ -104,7 +101,7 @@ class StatusPageReview:
             return self._explain(exc)
         except MarshalError as exc:
             return f"marshal could not reject that draft: {escape(exc)}"
-        self._close(action, rejected, f":no_entry: Rejected by {user(action.user_id)}.")
+        self._close(action, rejected, Mrkdwn(f":no_entry: Rejected by {user(action.user_id)}."))
         return None
 
     def open_edit(self, action: ActionInvocation) -> str | None:
@@ -119,9 +116,9 @@ class StatusPageReview:
             return MALFORMED
         if draft.body_sha256 != ref.body_sha256:
             return STALE
-        context = EditContext(DraftRef.of(draft), action.channel_id, action.message_ts)
+        modal = StatusDraftEditModal(draft, action.channel_id, action.message_ts)
         try:
-            self._slack.open_view(action.trigger_id, edit_view(draft, context))
+            self._slack.open_view(action.trigger_id, modal)
         except SlackCallFailed as exc:
             return f"Could not open the editor: {escape(exc.error)}"
         return None
@@ -129,29 +126,29 @@ class StatusPageReview:
     def submit_edit(self, submission: ViewSubmission) -> dict[str, str] | None:
         context = EditContext.parse(submission.private_metadata)
         if context is None:
-            return {EDIT_BLOCK: MALFORMED}
+            return {_TEXT_BLOCK: MALFORMED}
         try:
             edited = self._gate.edit(
                 context.ref.draft_id,
                 submission.user_id,
-                submission.text(EDIT_BLOCK, EDIT_INPUT),
+                submission.text(_TEXT_BLOCK, _TEXT_INPUT),
                 expected_hash=context.ref.body_sha256,
             )
         except DraftInvalid as exc:
-            return {EDIT_BLOCK: escape(exc)}
+            return {_TEXT_BLOCK: escape(exc)}
         except (DraftClosed, DraftSuperseded) as exc:
-            return {EDIT_BLOCK: self._explain(exc)}
+            return {_TEXT_BLOCK: self._explain(exc)}
         except MarshalError as exc:
-            return {EDIT_BLOCK: f"marshal could not save the edit: {escape(exc)}"}
+            return {_TEXT_BLOCK: f"marshal could not save the edit: {escape(exc)}"}
         self._update(
             context.channel_id,
             context.message_ts,
             edited,
-            f":pencil2: Edited by {user(submission.user_id)}; the new text is below for review.",
+            Mrkdwn(
+                f":pencil2: Edited by {user(submission.user_id)}; the new text is below for review."
+            ),
         )
-        self._slack.post_message(
-            context.channel_id, fallback_text(edited), blocks=review_blocks(edited)
-        )
+        self._slack.post_message(context.channel_id, StatusDraftReview(edited))
         return None
 
     # messages
@@ -168,26 +165,23 @@ class StatusPageReview:
             return f"This draft is already {current.status.value}{who}; nothing more to do."
         return STALE
 
-    def _show(self, action: ActionInvocation, draft: StatusPageDraft, *, note: str) -> None:
+    def _show(self, action: ActionInvocation, draft: StatusPageDraft, *, note: Mrkdwn) -> None:
         if action.channel_id and action.message_ts:
             self._post_safely(
                 lambda: self._slack.update_message(
                     action.channel_id or "",
                     action.message_ts or "",
-                    fallback_text(draft),
-                    blocks=review_blocks(draft, note=note),
+                    StatusDraftReview(draft, note=note),
                 )
             )
 
-    def _close(self, action: ActionInvocation, draft: StatusPageDraft, outcome: str) -> None:
+    def _close(self, action: ActionInvocation, draft: StatusPageDraft, outcome: Mrkdwn) -> None:
         if action.channel_id and action.message_ts:
             self._update(action.channel_id, action.message_ts, draft, outcome)
 
-    def _update(self, channel_id: str, ts: str, draft: StatusPageDraft, outcome: str) -> None:
+    def _update(self, channel_id: str, ts: str, draft: StatusPageDraft, outcome: Mrkdwn) -> None:
         self._post_safely(
-            lambda: self._slack.update_message(
-                channel_id, ts, fallback_text(draft), blocks=closed_blocks(draft, outcome)
-            )
+            lambda: self._slack.update_message(channel_id, ts, StatusDraftClosed(draft, outcome))
         )
 
     def _say(self, channel_id: str, text: str) -> None:

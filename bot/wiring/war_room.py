@@ -14,8 +14,9 @@ from bot.services.war_room.assembler import WarRoomAssembler
 from bot.services.war_room.checklist import ChecklistConfig, ChecklistService
 from bot.services.war_room.context_snapshot import ContextSnapshotter
 from bot.settings import Settings
-from bot.slack.actions import ActionId, ActionRoute
+from bot.slack.actions import ActionRoute
 from bot.slack.checklist_actions import ChecklistActionHandler
+from bot.slack.vocabulary import ActionId
 from bot.wiring.backends import Backends
 
 

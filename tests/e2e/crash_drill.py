@@ -57,11 +57,11 @@ from bot.sandbox.control_client import Delivered, SandboxControl, SandboxControl
 from bot.sandbox.records import Channel
 from bot.sandbox.server import SandboxSlack
 from bot.services.nudges.schedule import nudge_anchor
-from bot.services.status_drafts.messages import DraftRef
 from bot.services.war_room.assembler import is_assembled
 from bot.services.war_room.channel_name import short_id
 from bot.services.war_room.steps import StepName
-from bot.slack.actions import ActionId
+from bot.slack.blocks.status_draft import DraftRef
+from bot.slack.vocabulary import ActionId
 from tests.e2e.conftest import MarshalProcess, start_marshal
 from tests.eventually import eventually
 from tests.fakes.statuspage import FakeStatuspage, running_statuspage

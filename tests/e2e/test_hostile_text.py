@@ -21,9 +21,7 @@ import pytest
 from bot.sandbox.call_log import REPLY_ACK, REPLY_RESPONSE_URL
 from bot.sandbox.control_client import SandboxControl
 from bot.sandbox.raw_markup import find_raw_markup, known_ids
-from bot.services.nudges.messages import NudgeActionId, StatusUpdateField
-from bot.slack.actions import ActionId
-from bot.slack.status_drafts import EDIT_BLOCK, EDIT_INPUT
+from bot.slack.vocabulary import ActionId, InputId
 from tests.e2e.conftest import MarshalProcess, start_marshal
 from tests.eventually import eventually
 from tests.fakes.statuspage import running_statuspage
@@ -90,7 +88,7 @@ def _drive(marshal: MarshalProcess, slack: SandboxControl) -> str:
         eventually(lambda: _room(slack, accepted.body["incident_id"][-6:]), timeout=30)["id"]
     )
     eventually(
-        lambda: _with_button(slack.channel(room), NudgeActionId.POST_UPDATE.value), timeout=30
+        lambda: _with_button(slack.channel(room), ActionId.NUDGE_POST_UPDATE.value), timeout=30
     )
 
     for text in (
@@ -117,9 +115,9 @@ def _drive(marshal: MarshalProcess, slack: SandboxControl) -> str:
     slack.react(ALICE, room, said, "pushpin")
 
     views = len(slack.state()["views"])
-    _press(slack, ALICE, room, NudgeActionId.POST_UPDATE.value)
+    _press(slack, ALICE, room, ActionId.NUDGE_POST_UPDATE.value)
     update = _new_view(slack, views)
-    field = StatusUpdateField.TEXT.value
+    field = InputId.STATUS_UPDATE_TEXT.value
     values = {field: {field: {"type": "plain_text_input", "value": f"Update {HOSTILE}"}}}
     assert slack.submit_view(ALICE, update["id"], values).acked
 
@@ -127,7 +125,14 @@ def _drive(marshal: MarshalProcess, slack: SandboxControl) -> str:
     views = len(slack.state()["views"])
     _press(slack, BOB, room, ActionId.EDIT_STATUS_DRAFT.value)
     edit = _new_view(slack, views)
-    edited = {EDIT_BLOCK: {EDIT_INPUT: {"type": "plain_text_input", "value": f"Edit {HOSTILE}"}}}
+    edited = {
+        InputId.STATUS_DRAFT_TEXT.value: {
+            InputId.STATUS_DRAFT_TEXT_INPUT.value: {
+                "type": "plain_text_input",
+                "value": f"Edit {HOSTILE}",
+            }
+        }
+    }
     assert slack.submit_view(BOB, edit["id"], edited).acked
     eventually(
         lambda: "Edit &lt;!channel&gt;" in json.dumps(slack.channel(room)["messages"][-1]),

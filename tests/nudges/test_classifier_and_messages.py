@@ -8,16 +8,11 @@ from bot.domain.lifecycle import IncidentStatus
 from bot.domain.models import AlertSource, Incident, Role
 from bot.domain.severity import Severity
 from bot.services.nudges.classifier import HeuristicStatusUpdateClassifier
-from bot.services.nudges.messages import (
-    DRAFT_OPTION,
-    NudgeActionId,
-    NudgeViewId,
-    StatusUpdateField,
-    nudge_message,
-    read_status_update,
-    status_update_modal,
-)
+from bot.services.nudges.messages import nudge_view, status_update_modal
 from bot.services.nudges.silence import SilenceLength
+from bot.slack.blocks.nudge import read_status_update
+from bot.slack.blocks.render import render_message, render_modal
+from bot.slack.vocabulary import START_DRAFT_OPTION, ActionId, InputId, ViewId
 
 
 @pytest.mark.parametrize(
@@ -50,34 +45,37 @@ def room(**changes: object) -> Incident:
 
 
 def test_nudge_names_the_ic_or_asks_for_one() -> None:
-    no_ic = nudge_message(room(), every="15m", command="/marshal")
+    no_ic = render_message(nudge_view(room(), every="15m", command="/marshal"))
     assert "no IC yet — claim it with `/marshal role ic`" in no_ic.text
     incident = room(roles={Role.IC: "U9"})
-    with_ic = nudge_message(incident, every="15m", command="/marshal")
+    with_ic = render_message(nudge_view(incident, every="15m", command="/marshal"))
     assert "<@U9>" in with_ic.text
     buttons = [e for b in with_ic.blocks if b["type"] == "actions" for e in b["elements"]]
     assert [(b["action_id"], b["value"]) for b in buttons] == [
-        (NudgeActionId.POST_UPDATE.value, incident.id),
-        (NudgeActionId.SILENCE.value, incident.id),
+        (ActionId.NUDGE_POST_UPDATE.value, incident.id),
+        (ActionId.NUDGE_SILENCE.value, incident.id),
     ]
 
 
 def test_modal_round_trip() -> None:
     incident = room()
-    view = status_update_modal(incident, can_draft=True)
-    assert view["callback_id"] == NudgeViewId.STATUS_UPDATE.value
+    view = render_modal(status_update_modal(incident, can_draft=True))
+    assert view["callback_id"] == ViewId.NUDGE_STATUS_UPDATE.value
     assert view["private_metadata"] == incident.id
     submitted: dict[str, Any] = {
         "private_metadata": incident.id,
         "state": {
             "values": {
-                StatusUpdateField.TEXT.value: {
-                    StatusUpdateField.TEXT.value: {"type": "plain_text_input", "value": " fixed "}
+                InputId.STATUS_UPDATE_TEXT.value: {
+                    InputId.STATUS_UPDATE_TEXT.value: {
+                        "type": "plain_text_input",
+                        "value": " fixed ",
+                    }
                 },
-                StatusUpdateField.DRAFT.value: {
-                    StatusUpdateField.DRAFT.value: {
+                InputId.STATUS_UPDATE_DRAFT.value: {
+                    InputId.STATUS_UPDATE_DRAFT.value: {
                         "type": "checkboxes",
-                        "selected_options": [{"value": DRAFT_OPTION}],
+                        "selected_options": [{"value": START_DRAFT_OPTION}],
                     }
                 },
             }
@@ -85,8 +83,8 @@ def test_modal_round_trip() -> None:
     }
     parsed = read_status_update(submitted["private_metadata"], submitted["state"]["values"])
     assert (parsed.incident_id, parsed.text, parsed.start_draft) == (incident.id, "fixed", True)
-    without = status_update_modal(incident, can_draft=False)
-    assert [b["block_id"] for b in without["blocks"]] == [StatusUpdateField.TEXT.value]
+    without = render_modal(status_update_modal(incident, can_draft=False))
+    assert [b["block_id"] for b in without["blocks"]] == [InputId.STATUS_UPDATE_TEXT.value]
 
 
 def test_silence_lengths() -> None:

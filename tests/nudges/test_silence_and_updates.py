@@ -15,10 +15,13 @@ from bot.commands.silence import SilenceCommand
 from bot.domain.audit import AuditAction
 from bot.domain.models import Incident, TimelineKind
 from bot.services.nudges.interactions import NudgeInteractions
-from bot.services.nudges.messages import DRAFT_OPTION, StatusUpdateField
 from bot.services.nudges.scheduler import NudgeOutcome, NudgeScheduler
 from bot.services.nudges.silence import NudgeSilence, SilenceLength
 from bot.services.nudges.status_updates import StatusUpdateRecorder
+from bot.slack.actions import ViewSubmission
+from bot.slack.blocks.nudge import read_status_update
+from bot.slack.nudge_routes import NudgeRoutes
+from bot.slack.vocabulary import START_DRAFT_OPTION, InputId
 from tests.nudges.conftest import Rig
 from tests.nudges.test_scheduler import due, planned_slot
 
@@ -92,18 +95,19 @@ def test_post_update_modal_records_a_status_update(rig: Rig) -> None:
     view = interactions.status_update_view(rig.incident.id)
     assert view is not None
     values: dict[str, dict[str, dict[str, Any]]] = {
-        StatusUpdateField.TEXT.value: {
-            StatusUpdateField.TEXT.value: {"type": "plain_text_input", "value": "Failed over"}
+        InputId.STATUS_UPDATE_TEXT.value: {
+            InputId.STATUS_UPDATE_TEXT.value: {"type": "plain_text_input", "value": "Failed over"}
         },
-        StatusUpdateField.DRAFT.value: {
-            StatusUpdateField.DRAFT.value: {
+        InputId.STATUS_UPDATE_DRAFT.value: {
+            InputId.STATUS_UPDATE_DRAFT.value: {
                 "type": "checkboxes",
-                "selected_options": [{"value": DRAFT_OPTION}],
+                "selected_options": [{"value": START_DRAFT_OPTION}],
             }
         },
     }
-    result = interactions.status_update_submitted("U0ALICE", view["private_metadata"], values)
-    assert result.errors == {}
+    submitted = read_status_update(view.incident_id, values)
+    result = interactions.status_update_submitted("U0ALICE", submitted)
+    assert result.error is None
     assert result.notes == [f"Draft started for {rig.incident.id}; it needs an approver."]
     [entry] = rig.store.list_timeline(rig.incident.id)
     assert (entry.kind, entry.author, entry.text) == (
@@ -125,8 +129,9 @@ def test_an_empty_update_keeps_the_modal_open(rig: Rig) -> None:
     scheduler = rig.scheduler()
     recorder = StatusUpdateRecorder(rig.store, rig.audit, rig.slack, clock=rig.clock)
     interactions = NudgeInteractions(rig.store, rig.slack, silence_for(rig, scheduler), recorder)
-    result = interactions.status_update_submitted("U0ALICE", rig.incident.id, {})
-    assert StatusUpdateField.TEXT.value in result.errors
+    routes = NudgeRoutes(interactions)
+    errors = routes.status_update_submitted(ViewSubmission("", "U0ALICE", rig.incident.id, {}))
+    assert errors is not None and InputId.STATUS_UPDATE_TEXT.value in errors
     assert rig.store.list_timeline(rig.incident.id) == []
 
 

@@ -12,13 +12,9 @@ import pytest
 from bot.domain.audit import AuditAction
 from bot.domain.models import Alert, Incident, TimelineKind
 from bot.sandbox.control_client import SandboxControl
-from bot.services.nudges.messages import (
-    NudgeActionId,
-    NudgeViewId,
-    StatusUpdateField,
-)
 from bot.services.nudges.scheduler import NudgeOutcome
 from bot.slack.nudge_routes import NudgeRoutes
+from bot.slack.vocabulary import ActionId, InputId, ViewId
 from bot.slack.wiring import RunningSlack
 from bot.wiring.nudges import NudgeStack, build_nudges
 from bot.wiring.slack import SlackFeatures
@@ -92,7 +88,7 @@ def test_silence_button_on_a_nudge(
     rig.clock.now = due(rig, 1)
     assert stack.scheduler.run_nudge(rig.incident.id, 1) is NudgeOutcome.SENT
     control.press_button(
-        "U0BOB", channel, nudge_ts(rig), NudgeActionId.SILENCE.value, value=rig.incident.id
+        "U0BOB", channel, nudge_ts(rig), ActionId.NUDGE_SILENCE.value, value=rig.incident.id
     )
     eventually(
         lambda: rig.reload().silenced_until is not None, message="the button silenced nudges"
@@ -113,14 +109,14 @@ def test_post_update_button_opens_the_modal_and_records_the_update(
     rig.clock.now = due(rig, 1)
     stack.scheduler.run_nudge(rig.incident.id, 1)
     control.press_button(
-        "U0ALICE", channel, nudge_ts(rig), NudgeActionId.POST_UPDATE.value, value=rig.incident.id
+        "U0ALICE", channel, nudge_ts(rig), ActionId.NUDGE_POST_UPDATE.value, value=rig.incident.id
     )
 
     def modal() -> dict[str, Any] | None:
         views = [
             v
             for v in control.state()["views"]
-            if v.get("callback_id") == NudgeViewId.STATUS_UPDATE.value
+            if v.get("callback_id") == ViewId.NUDGE_STATUS_UPDATE.value
             and v.get("private_metadata") == rig.incident.id
         ]
         return views[-1] if views else None
@@ -128,7 +124,7 @@ def test_post_update_button_opens_the_modal_and_records_the_update(
     eventually(lambda: modal() is not None, message="the Post update modal opened")
     view = modal()
     assert view is not None
-    field = StatusUpdateField.TEXT.value
+    field = InputId.STATUS_UPDATE_TEXT.value
     rejected = control.submit_view(
         "U0ALICE", view["id"], {field: {field: {"type": "plain_text_input", "value": " "}}}
     )

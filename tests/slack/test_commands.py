@@ -205,9 +205,10 @@ def test_declare_submits_a_slack_alert(harness: Harness) -> None:
 def test_acknowledge_button_runs_ack(harness: Harness) -> None:
     room = harness.war_room()
     assert room.channel_id
-    ts = harness.side.gateway.post_message(
-        room.channel_id,
-        "New incident",
+    # marshal's port takes views, not raw blocks: post the button through the Web API itself
+    posted = harness.slack.app.client.chat_postMessage(
+        channel=room.channel_id,
+        text="New incident",
         blocks=[
             {
                 "type": "actions",
@@ -222,6 +223,7 @@ def test_acknowledge_button_runs_ack(harness: Harness) -> None:
             }
         ],
     )
+    ts = str(posted["ts"])
     pressed = harness.control.press_button(
         "U0CAROL", room.channel_id, ts, "marshal.incident.acknowledge", value=room.id
     )

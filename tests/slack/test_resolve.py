@@ -35,13 +35,13 @@ from bot.sandbox.server import SandboxSlack
 from bot.services.nudges.reminders import ReminderOutcome, Reminders
 from bot.services.nudges.schedule import next_postmortem_check
 from bot.services.postmortem.writer import PostmortemWriter
-from bot.services.resolution.buttons import RESOLVE_ACTION_ID
 from bot.services.resolution.flow import ResolutionFlow
 from bot.services.resolution.ratings import RatingRecorder
 from bot.services.resolution.starter import ResolutionStarter
 from bot.settings import Settings
 from bot.slack.gateway import build_web_client
 from bot.slack.resolution_actions import ResolutionButtons
+from bot.slack.vocabulary import ActionId
 from bot.wiring.nudges import nudge_policy
 from bot.wiring.slack import SlackFeatures, SlackSide, build_slack_side, start_slack_app
 from bot.wiring.stores import build_audit_log, build_store
@@ -206,16 +206,20 @@ def test_a_cleared_alert_offers_the_button_and_pressing_it_resolves(rig: Resolve
         e
         for block in prompt.get("blocks", [])
         for e in block.get("elements", [])
-        if e.get("action_id") == RESOLVE_ACTION_ID
+        if e.get("action_id") == ActionId.RESOLVE_INCIDENT.value
     ]
     assert button["value"] == room.id
 
     # someone without the right is told so, and nothing changes
-    rig.control.press_button("U0BOB", channel, prompt["ts"], RESOLVE_ACTION_ID, value=room.id)
+    rig.control.press_button(
+        "U0BOB", channel, prompt["ts"], ActionId.RESOLVE_INCIDENT.value, value=room.id
+    )
     eventually(lambda: any("may not resolve" in t for t in rig.ephemerals(channel, "U0BOB")))
     assert rig.incident(room.id).is_open
 
-    pressed = rig.control.press_button(IC, channel, prompt["ts"], RESOLVE_ACTION_ID, value=room.id)
+    pressed = rig.control.press_button(
+        IC, channel, prompt["ts"], ActionId.RESOLVE_INCIDENT.value, value=room.id
+    )
     assert pressed.acked
     eventually(lambda: rig.incident(room.id).status is IncidentStatus.RESOLVED)
     assert rig.incident(room.id).resolved_by == IC
@@ -225,7 +229,9 @@ def test_a_cleared_alert_offers_the_button_and_pressing_it_resolves(rig: Resolve
     assert any(f"resolved by <@{IC}>" in t for t in texts)
     assert any("Postmortem filed" in t for t in texts)
     # a second press (a late click) does not resolve twice
-    rig.control.press_button(IC, channel, prompt["ts"], RESOLVE_ACTION_ID, value=room.id)
+    rig.control.press_button(
+        IC, channel, prompt["ts"], ActionId.RESOLVE_INCIDENT.value, value=room.id
+    )
     eventually(lambda: any("already resolved" in t for t in rig.ephemerals(channel, IC)))
     assert rig.actions(room.id).count(AuditAction.RESOLVED) == 1
 

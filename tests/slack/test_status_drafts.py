@@ -17,11 +17,10 @@ from bot.domain.models import Alert, AlertSource, Incident
 from bot.domain.severity import Severity
 from bot.sandbox.control_client import SandboxControl
 from bot.sandbox.server import SandboxSlack
-from bot.services.status_drafts.messages import DraftRef
 from bot.settings import Settings
-from bot.slack.actions import ActionId
-from bot.slack.status_drafts import EDIT_BLOCK, EDIT_INPUT
+from bot.slack.blocks.status_draft import DraftRef
 from bot.slack.status_review import STALE
+from bot.slack.vocabulary import ActionId, InputId
 from bot.wiring.slack import SlackFeatures
 from bot.wiring.stores import build_audit_log, build_store
 from tests.eventually import eventually
@@ -193,7 +192,14 @@ def test_edit_reposts_for_review_and_old_buttons_say_superseded(harness: Harness
     submitted = harness.control.submit_view(
         BYSTANDER,
         view["id"],
-        {EDIT_BLOCK: {EDIT_INPUT: {"type": "plain_text_input", "value": "Search is slow."}}},
+        {
+            InputId.STATUS_DRAFT_TEXT.value: {
+                InputId.STATUS_DRAFT_TEXT_INPUT.value: {
+                    "type": "plain_text_input",
+                    "value": "Search is slow.",
+                }
+            }
+        },
     )
     assert submitted.acked and not submitted.raw.get("errors")
 
@@ -229,9 +235,15 @@ def test_an_empty_edit_is_refused_in_the_modal(harness: Harness) -> None:
     submitted = harness.control.submit_view(
         BYSTANDER,
         view["id"],
-        {EDIT_BLOCK: {EDIT_INPUT: {"type": "plain_text_input", "value": " "}}},
+        {
+            InputId.STATUS_DRAFT_TEXT.value: {
+                InputId.STATUS_DRAFT_TEXT_INPUT.value: {"type": "plain_text_input", "value": " "}
+            }
+        },
     )
-    assert submitted.raw.get("errors") == {EDIT_BLOCK: "a status-page post needs some text"}
+    assert submitted.raw.get("errors") == {
+        InputId.STATUS_DRAFT_TEXT.value: "a status-page post needs some text"
+    }
     assert len(draft_messages(harness, channel)) == 1
 
 

@@ -1,6 +1,6 @@
 """NudgeInteractions: what the nudge's buttons and the "Post update" modal do, Slack-free.
 
-Bolt listeners (bot/slack/nudge_listeners.py) ack, parse the payload and call these; every
+Bolt routes (bot/slack/nudge_routes.py) ack, parse the payload and call these; every
 answer the user sees comes back from here, including the honest "that did not work".
 """
 
@@ -8,17 +8,12 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from typing import Any
 
 from bot.domain.errors import MarshalError
 from bot.ports.slack import SlackCallFailed, SlackGateway
+from bot.ports.slack_views import StatusUpdateModal, StatusUpdateSubmission
 from bot.ports.store import Incidents
-from bot.services.nudges.messages import (
-    SILENCE_BUTTON_SECONDS,
-    StatusUpdateField,
-    read_status_update,
-    status_update_modal,
-)
+from bot.services.nudges.messages import SILENCE_BUTTON_SECONDS, status_update_modal
 from bot.services.nudges.silence import NudgeSilence, SilenceLength
 from bot.services.nudges.status_updates import StatusUpdateRecorder
 from bot.services.slack_text import escape
@@ -28,9 +23,9 @@ log = logging.getLogger(__name__)
 
 @dataclass(frozen=True)
 class SubmissionResult:
-    """`errors` (block_id -> message) keeps the modal open; else `notes` go to the user."""
+    """An `error` (about the update's text) keeps the modal open; else `notes` go to the user."""
 
-    errors: dict[str, str]
+    error: str | None
     notes: list[str]
 
 
@@ -50,7 +45,7 @@ class NudgeInteractions:
         self._silence = silence
         self._recorder = recorder
 
-    def status_update_view(self, incident_id: str) -> dict[str, Any] | None:
+    def status_update_view(self, incident_id: str) -> StatusUpdateModal | None:
         """The modal for "Post update", or None when the incident is gone."""
         incident = self._store.get(incident_id)
         if incident is None:
@@ -75,14 +70,10 @@ class NudgeInteractions:
             self._tell(channel_id, user_id, f"Nudges are paused {length.describe()}.")
 
     def status_update_submitted(
-        self,
-        user_id: str,
-        private_metadata: str,
-        values: dict[str, dict[str, dict[str, Any]]],
+        self, user_id: str, submission: StatusUpdateSubmission
     ) -> SubmissionResult:
-        submission = read_status_update(private_metadata, values)
         if not submission.text:
-            return SubmissionResult({StatusUpdateField.TEXT.value: "Write the update first."}, [])
+            return SubmissionResult("Write the update first.", [])
         try:
             recorded = self._recorder.record(
                 submission.incident_id,
@@ -91,14 +82,12 @@ class NudgeInteractions:
                 start_draft=submission.start_draft,
             )
         except MarshalError as exc:
-            return SubmissionResult(
-                {StatusUpdateField.TEXT.value: f"Not saved: {escape(exc)}. Submit again."}, []
-            )
+            return SubmissionResult(f"Not saved: {escape(exc)}. Submit again.", [])
         incident = self._store.get(submission.incident_id)
         if incident is not None and incident.channel_id:
             for note in recorded.notes:
                 self._tell(incident.channel_id, user_id, note)
-        return SubmissionResult({}, recorded.notes)
+        return SubmissionResult(None, recorded.notes)
 
     def post_update_pressed(self, incident_id: str, trigger_id: str | None) -> str | None:
         """Opens the modal; returns a sentence for the presser only when that failed."""

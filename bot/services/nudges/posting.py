@@ -22,7 +22,7 @@ from bot.services.nudges.classifier import (
     UpdateEvidence,
     find_status_update,
 )
-from bot.services.nudges.messages import commander_or_hint, nudge_message
+from bot.services.nudges.messages import commander_or_hint, nudge_view
 from bot.services.nudges.policy import NudgePolicy
 from bot.services.nudges.reminders import NudgeStore
 from bot.services.nudges.schedule import describe_seconds, nudge_cadence, nudge_window
@@ -77,15 +77,13 @@ class NudgePoster:
             "window_start": start.isoformat(),
         }
         if reason is None:
-            message = nudge_message(
+            message = nudge_view(
                 incident,
                 every=describe_seconds(cadence.every_seconds),
                 command=self._policy.command,
             )
             try:
-                details["ts"] = self._slack.post_message(
-                    str(incident.channel_id), message.text, blocks=message.blocks
-                )
+                details["ts"] = self._slack.post_message(str(incident.channel_id), message)
             except SlackCallFailed as exc:
                 reason = f"posting the nudge failed: {exc.error}"
         if reason is not None:

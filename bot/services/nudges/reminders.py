@@ -18,8 +18,9 @@ from bot.domain.audit import AuditAction
 from bot.domain.models import Incident, utcnow
 from bot.ports.audit import AuditLog
 from bot.ports.slack import SlackCallFailed, SlackGateway
+from bot.ports.slack_views import Mrkdwn, ReminderView
 from bot.ports.store import Claims, IncidentsWithTimeline
-from bot.services.nudges.messages import SlackMessage, mention, reminder_message, responders
+from bot.services.nudges.messages import mention, responders
 from bot.services.nudges.policy import NudgePolicy
 from bot.services.nudges.schedule import (
     describe_seconds,
@@ -151,18 +152,18 @@ class Reminders:
         )
 
     def _deliver(
-        self, incident: Incident, channel_id: str, message: SlackMessage
+        self, incident: Incident, channel_id: str, message: ReminderView
     ) -> dict[str, object]:
         """Post in the war room. The resolve flow archives it, so a postmortem reminder then
         goes to the IC's DMs (or the on-call's when nobody held the role)."""
         try:
-            return {"ts": self._slack.post_message(channel_id, message.text, blocks=message.blocks)}
+            return {"ts": self._slack.post_message(channel_id, message)}
         except SlackCallFailed as exc:
             people = [incident.commander] if incident.commander else incident.oncall
             recipients = [p for p in people if p and mention(p) != p]  # Slack ids only
             if exc.error != "is_archived" or not recipients:
                 raise
-        stamps = [self._slack.send_dm(p, message.text, blocks=message.blocks) for p in recipients]
+        stamps = [self._slack.send_dm(p, message) for p in recipients]
         return {"ts": stamps[0], "dm_to": recipients}
 
     def _send(
@@ -173,7 +174,7 @@ class Reminders:
             return ReminderOutcome.NOT_DUE
         if not self._store.claim(key, self._owner, ttl_seconds=CLAIM_TTL_SECONDS):
             return ReminderOutcome.ALREADY_DONE
-        message = reminder_message(text)
+        message = ReminderView(Mrkdwn(text))
         details: dict[str, object] = {"kind": kind.value, "slot": str(slot), "text": text}
         outcome = ReminderOutcome.SENT
         try:

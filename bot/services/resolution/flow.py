@@ -25,6 +25,7 @@ from bot.domain.lifecycle import IncidentStatus
 from bot.domain.models import Incident, Role, utcnow
 from bot.ports.audit import AuditLog
 from bot.ports.slack import SlackCallFailed, SlackGateway
+from bot.ports.slack_views import RatingPrompt
 from bot.ports.store import Incidents
 from bot.ports.tracker import PostmortemFiling, Tracker
 from bot.services.incident_metrics import describe_seconds, response_times
@@ -35,7 +36,6 @@ from bot.services.resolution.hooks import (
     PublicResolution,
     SlaScheduler,
 )
-from bot.services.resolution.ratings import rating_blocks
 from bot.services.resolution.starter import describe_resolver
 from bot.services.resolution.steps import ResolutionStep
 from bot.services.slack_text import escape
@@ -196,11 +196,7 @@ class ResolutionFlow:
     def _rating(self, incident: Incident) -> dict[str, Any]:
         if not incident.channel_id:
             return {"skipped": "no room"}
-        ts = self._slack.post_message(
-            incident.channel_id,
-            "How did this incident response go? Rate it 1-5.",
-            blocks=rating_blocks(incident),
-        )
+        ts = self._slack.post_message(incident.channel_id, RatingPrompt(incident.id))
         return {"ts": ts}
 
     def _postmortem(self, incident: Incident) -> dict[str, Any]:

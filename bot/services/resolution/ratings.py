@@ -1,9 +1,8 @@
-"""Pulse rating: "How did this response go?" 1-5 buttons in the room; one vote per user,
-changeable (a new press replaces the old vote), stored on the incident and audited."""
+"""Pulse rating: "How did this response go?" 1-5 buttons in the room (bot/slack/blocks/
+resolution.py); one vote per user, changeable (a new press replaces the old vote), stored
+on the incident and audited."""
 
 from __future__ import annotations
-
-from typing import Any
 
 from bot.domain.audit import AuditAction
 from bot.domain.errors import NotFound
@@ -12,45 +11,7 @@ from bot.ports.audit import AuditLog
 from bot.ports.store import Incidents
 from bot.services.incident_updates import apply_change
 
-RATE_ACTION_ID = "marshal.incident.rate"
 SCORES = range(1, 6)
-
-
-def rating_value(incident_id: str, score: int) -> str:
-    return f"{incident_id}:{score}"
-
-
-def parse_rating(value: str) -> tuple[str, int] | None:
-    incident_id, _, score = value.rpartition(":")
-    if not incident_id or not score.isdigit() or int(score) not in SCORES:
-        return None
-    return incident_id, int(score)
-
-
-def rating_blocks(incident: Incident) -> list[dict[str, Any]]:
-    return [
-        {
-            "type": "section",
-            "text": {
-                "type": "mrkdwn",
-                "text": "*Pulse check:* how did this incident response go? "
-                "(1 = rough, 5 = smooth; you can change your vote)",
-            },
-        },
-        {
-            "type": "actions",
-            "block_id": "marshal.rating",
-            "elements": [
-                {
-                    "type": "button",
-                    "action_id": f"{RATE_ACTION_ID}.{score}",
-                    "text": {"type": "plain_text", "text": str(score)},
-                    "value": rating_value(incident.id, score),
-                }
-                for score in SCORES
-            ],
-        },
-    ]
 
 
 def average(incident: Incident) -> float | None:

@@ -2,7 +2,8 @@
 
 The three ways a draft starts all come here: `/marshal status draft`, the nudge modal's
 "start a status-page draft", and the resolve flow drafting the public incident's resolution.
-It never publishes: the gate drafts, this posts the review message over the Slack port, and
+It never publishes: the gate drafts, this posts the review message over the Slack port (as a
+view: bot/slack/blocks/status_draft.py renders it, buttons and all), and
 only an approver's press (bot/slack/status_review.py) can take a draft further.
 """
 
@@ -13,7 +14,7 @@ from typing import Protocol
 from bot.domain.errors import MarshalError
 from bot.domain.models import Incident, PublicStatus, StatusPageDraft
 from bot.ports.slack import SlackGateway
-from bot.services.status_drafts.messages import fallback_text, review_blocks
+from bot.ports.slack_views import StatusDraftReview
 
 
 class DraftingGate(Protocol):
@@ -68,4 +69,4 @@ class StatusPageDrafting:
         return draft
 
     def _post_for_review(self, channel_id: str, draft: StatusPageDraft) -> None:
-        self._slack.post_message(channel_id, fallback_text(draft), blocks=review_blocks(draft))
+        self._slack.post_message(channel_id, StatusDraftReview(draft))

@@ -1,25 +1,17 @@
-"""The war-room checklist: items per severity, its Block Kit message, and ticking items.
+"""The war-room checklist: items per severity, the view of its message, and ticking items.
 
-Each item is a button whose value carries the incident id and item key, so a click still
-means the same thing after a restart. Ticks live on the incident (`Incident.checklist`);
-the message is only a rendering of them. A click on a superseded checklist message, on an
-item that is no longer listed, or on another incident's checklist is refused with a reason.
+Ticks live on the incident (`Incident.checklist`); the message (bot/slack/blocks/
+checklist.py renders it, one button per item) is only a view of them. A click on a
+superseded checklist message, on an item that is no longer listed, or on another
+incident's checklist is refused with a reason.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime
-from enum import StrEnum
-from typing import Any
 
 from pydantic import BaseModel, Field
-from slack_sdk.models.blocks import (
-    ButtonElement,
-    ContextBlock,
-    MarkdownTextObject,
-    SectionBlock,
-)
 
 from bot.domain.audit import AuditAction
 from bot.domain.errors import MarshalError, NotFound
@@ -27,16 +19,9 @@ from bot.domain.models import ChecklistTick, Incident, utcnow
 from bot.domain.severity import Severity
 from bot.ports.audit import AuditLog
 from bot.ports.slack import SlackGateway
+from bot.ports.slack_views import ChecklistRow, ChecklistView
 from bot.ports.store import Incidents
-from bot.services.slack_text import escape, user
 from bot.services.steps.ledger import IncidentLedger
-
-
-class ChecklistAction(StrEnum):
-    """Block Kit action ids of the checklist buttons (wire these to the action handler)."""
-
-    TICK = "marshal.checklist.tick"
-    UNTICK = "marshal.checklist.untick"
 
 
 class ChecklistItem(BaseModel):
@@ -87,58 +72,20 @@ class StaleChecklistAction(MarshalError):
     """A click that must not act: the message, item or incident it names is not current."""
 
 
-def button_value(incident_id: str, item_key: str) -> str:
-    return f"{incident_id}|{item_key}"
-
-
-def parse_button_value(value: str) -> tuple[str, str]:
-    incident_id, sep, item_key = value.partition("|")
-    if not sep or not incident_id or not item_key:
-        raise StaleChecklistAction(f"this button's value {value!r} is not a checklist item")
-    return incident_id, item_key
-
-
-def checklist_text(incident: Incident, items: Sequence[ChecklistItem]) -> str:
-    done = sum(1 for item in items if item.key in incident.checklist)
-    return f"Checklist for {escape(incident.title)}: {done}/{len(items)} done"
-
-
-def render_checklist(incident: Incident, items: Sequence[ChecklistItem]) -> list[dict[str, Any]]:
-    blocks: list[dict[str, Any]] = [
-        SectionBlock(text=MarkdownTextObject(text=f"*{checklist_text(incident, items)}*")).to_dict()
-    ]
+def checklist_view(incident: Incident, items: Sequence[ChecklistItem]) -> ChecklistView:
+    """The checklist message for `incident`: its items and who ticked which, when."""
+    rows = []
     for item in items:
         tick = incident.checklist.get(item.key)
-        if tick:
-            text = f":white_check_mark: ~{item.label}~  {user(tick.by)} {tick.at:%H:%M} UTC"
-            button = ButtonElement(
-                text="Undo",
-                action_id=ChecklistAction.UNTICK.value,
-                value=button_value(incident.id, item.key),
+        rows.append(
+            ChecklistRow(
+                item.key,
+                item.label,
+                ticked_by=tick.by if tick else None,
+                ticked_at=tick.at if tick else None,
             )
-        else:
-            text = f":white_large_square: {item.label}"
-            button = ButtonElement(
-                text="Done",
-                action_id=ChecklistAction.TICK.value,
-                value=button_value(incident.id, item.key),
-                style="primary",
-            )
-        blocks.append(
-            SectionBlock(
-                block_id=f"checklist.{item.key}",
-                text=MarkdownTextObject(text=text),
-                accessory=button,
-            ).to_dict()
         )
-    blocks.append(
-        ContextBlock(
-            elements=[
-                MarkdownTextObject(text=f"Incident `{incident.id}` · buttons survive restarts")
-            ]
-        ).to_dict()
-    )
-    return blocks
+    return ChecklistView(incident.id, incident.title, tuple(rows))
 
 
 class ChecklistService:
@@ -170,8 +117,8 @@ class ChecklistService:
         *,
         done: bool = True,
         message_ts: str | None = None,
-    ) -> list[dict[str, Any]]:
-        """Tick (or with done=False untick) one item; returns the re-rendered blocks."""
+    ) -> ChecklistView:
+        """Tick (or with done=False untick) one item; returns the message as it now reads."""
         incident = self._load(incident_id)
         if message_ts and incident.checklist_ts and message_ts != incident.checklist_ts:
             raise StaleChecklistAction(
@@ -197,15 +144,10 @@ class ChecklistService:
             action=AuditAction.CHECKLIST_ITEM_TICKED,
             details={"item": item_key, "done": done},
         )
-        blocks = render_checklist(updated, items)
+        view = checklist_view(updated, items)
         if updated.channel_id and updated.checklist_ts:
-            self._slack.update_message(
-                updated.channel_id,
-                updated.checklist_ts,
-                checklist_text(updated, items),
-                blocks=blocks,
-            )
-        return blocks
+            self._slack.update_message(updated.channel_id, updated.checklist_ts, view)
+        return view
 
     def repost(self, incident_id: str, *, actor: str) -> Incident:
         """Post a fresh checklist message, pin it, and make it the current one."""
@@ -244,11 +186,7 @@ def post_and_pin_checklist(
     """
     incident = ledger.incident
     assert incident.channel_id, "the checklist needs the war-room channel"
-    ts = slack.post_message(
-        incident.channel_id,
-        checklist_text(incident, items),
-        blocks=render_checklist(incident, items),
-    )
+    ts = slack.post_message(incident.channel_id, checklist_view(incident, items))
     updated = ledger.apply(lambda current: current.model_copy(update={"checklist_ts": ts}))
     pin_checklist(slack, audit, updated, items=len(items), actor=actor, event_id=event_id)
     return updated

@@ -3,7 +3,8 @@
 Each source configured for the team (else the service) is asked on its own thread, all at
 once, under one deadline. A source that fails or is still talking at the deadline shows
 as "unavailable (reason)"; the snapshot never waits for it, so the room is never held up
-past the deadline. Whatever a source said is untrusted: escaped for mrkdwn and clipped.
+past the deadline. Whatever a source said is untrusted: the renderer (bot/slack/blocks/
+context_snapshot.py) escapes and clips it.
 """
 
 from __future__ import annotations
@@ -13,20 +14,12 @@ from collections.abc import Callable, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
-
-from slack_sdk.models.blocks import ContextBlock, HeaderBlock, MarkdownTextObject, SectionBlock
 
 from bot.domain.models import Incident, utcnow
 from bot.ports.context import ContextCatalog, ContextSection, ContextSource, ContextUnavailable
-from bot.services.slack_text import escape, escape_clipped
+from bot.ports.slack_views import ContextSnapshotView
 
 log = logging.getLogger(__name__)
-
-_ROW_LIMIT = 300
-_REASON_LIMIT = 120
-_SECTION_LIMIT = 3000  # Block Kit's limit for a section's text
-_HEADER_LIMIT = 150
 
 
 @dataclass(frozen=True)
@@ -93,47 +86,6 @@ def _fetch(incident_id: str, source: ContextSource, now: datetime) -> ContextSec
         return ContextSection(source.title, unavailable="internal error")
 
 
-def snapshot_text(incident: Incident, snapshot: Snapshot) -> str:
-    """The notification fallback text."""
-    return f"Context snapshot for {escape(snapshot.name)}: {escape(incident.title)}"
-
-
-def render_snapshot(snapshot: Snapshot) -> list[dict[str, Any]]:
-    blocks: list[dict[str, Any]] = [
-        HeaderBlock(
-            text=escape_clipped(f"Context snapshot · {snapshot.name}", _HEADER_LIMIT)
-        ).to_dict()
-    ]
-    for section in snapshot.sections:
-        blocks.append(SectionBlock(text=MarkdownTextObject(text=_section_text(section))).to_dict())
-    stamp = int(snapshot.at.timestamp())
-    blocks.append(
-        ContextBlock(
-            elements=[
-                MarkdownTextObject(
-                    text=f"As of <!date^{stamp}^{{date_short}} {{time_secs}}|"
-                    f"{snapshot.at:%Y-%m-%d %H:%M:%S} UTC>"
-                )
-            ]
-        ).to_dict()
-    )
-    return blocks
-
-
-def _section_text(section: ContextSection) -> str:
-    title = f"*{escape(section.title)}*"
-    if section.unavailable is not None:
-        reason = escape(_clip(section.unavailable, _REASON_LIMIT))
-        return f"{title}: _unavailable ({reason})_"
-    text = title
-    for row in section.rows:
-        line = f"\n• {escape(_clip(row, _ROW_LIMIT))}"
-        if len(text) + len(line) > _SECTION_LIMIT:
-            break  # whole rows only: a cut could split an escaped entity
-        text += line
-    return text
-
-
-def _clip(text: str, limit: int) -> str:
-    text = " ".join(text.split())  # one line per row: a log line cannot add its own layout
-    return text if len(text) <= limit else text[: limit - 1] + "…"
+def snapshot_view(incident: Incident, snapshot: Snapshot) -> ContextSnapshotView:
+    """The snapshot as a message (rendered, escaped and clipped by the Slack adapter)."""
+    return ContextSnapshotView(incident.title, snapshot.name, snapshot.at, snapshot.sections)

@@ -22,9 +22,10 @@ from bot.sandbox.server import SandboxSlack
 from bot.services.nudges.status_updates import StatusUpdateRecorder
 from bot.services.permissions import IncidentPermissions
 from bot.services.status_drafts.drafting import StatusPageDrafting
-from bot.services.status_drafts.messages import DraftRef, StatusDraftActionId
 from bot.settings import Settings
+from bot.slack.blocks.status_draft import DraftRef
 from bot.slack.gateway import WebClientSlackGateway, build_web_client
+from bot.slack.vocabulary import ActionId
 from bot.wiring.status_page import build_draft_store, build_status_page_gate
 from bot.wiring.stores import build_audit_log, build_store
 
@@ -84,7 +85,9 @@ def test_an_update_from_the_nudge_modal_is_put_up_for_review(kit: Kit) -> None:
     recorded = kit.recorder.record(incident.id, IC, "We rolled back the deploy.", start_draft=True)
     [message] = kit.review_messages(incident.channel_id)
     buttons = next(b for b in message["blocks"] if b.get("block_id") == "status_draft_actions")
-    approve = next(e for e in buttons["elements"] if e["action_id"] == StatusDraftActionId.APPROVE)
+    approve = next(
+        e for e in buttons["elements"] if e["action_id"] == ActionId.APPROVE_STATUS_DRAFT
+    )
     ref = DraftRef.parse(approve["value"])
     assert ref is not None
     draft = kit.gate.get(ref.draft_id)

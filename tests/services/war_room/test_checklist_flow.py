@@ -6,15 +6,12 @@ import threading
 
 from bot.domain.audit import AuditAction
 from bot.domain.models import Incident
-from bot.services.war_room.checklist import (
-    ChecklistAction,
-    ChecklistConfig,
-    ChecklistService,
-    button_value,
-)
+from bot.services.war_room.checklist import ChecklistConfig, ChecklistService
 from bot.services.war_room.room_commands import repost_checklist
 from bot.slack.actions import ActionInvocation
+from bot.slack.blocks.checklist import button_value
 from bot.slack.checklist_actions import ChecklistActionHandler
+from bot.slack.vocabulary import ActionId
 from tests.services.war_room.conftest import WarRoomKit
 
 
@@ -31,7 +28,7 @@ def _click(
         user_id="U0ALICE",
         channel_id=incident.channel_id or "",
         message_ts=ts or incident.checklist_ts or "",
-        action_id=ChecklistAction.TICK.value,
+        action_id=ActionId.TICK_CHECKLIST_ITEM.value,
         value=button_value(incident.id, item),
     )
 
@@ -52,7 +49,7 @@ def test_a_click_ticks_the_item_and_rerenders_the_pinned_message(kit: WarRoomKit
     assert ticked[-1].details == {"item": "ic_confirmed", "done": True}
 
     undo = handler.handle(
-        action_id=ChecklistAction.UNTICK.value,
+        action_id=ActionId.UNTICK_CHECKLIST_ITEM.value,
         value=button_value(incident.id, "ic_confirmed"),
         user_id="U0BOB",
         channel_id=incident.channel_id,
@@ -84,7 +81,7 @@ def test_a_button_of_another_incident_is_refused(kit: WarRoomKit) -> None:
     incident, _, handler = _room(kit)
     other = kit.new_incident(title="Other outage")
     refusal = handler.handle(
-        action_id=ChecklistAction.TICK.value,
+        action_id=ActionId.TICK_CHECKLIST_ITEM.value,
         value=button_value(other.id, "mitigated"),
         user_id="U0ALICE",
         channel_id=incident.channel_id,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
 
@@ -11,14 +12,14 @@ from bot.domain.models import AlertSource, ChecklistTick, Incident
 from bot.domain.severity import Severity
 from bot.services.war_room.checklist import (
     DEFAULT_ITEMS,
-    ChecklistAction,
     ChecklistConfig,
     ChecklistItem,
     StaleChecklistAction,
-    button_value,
-    parse_button_value,
-    render_checklist,
+    checklist_view,
 )
+from bot.slack.blocks.checklist import button_value, parse_button_value
+from bot.slack.blocks.render import render_message
+from bot.slack.vocabulary import ActionId
 
 
 def _incident(**changes: Any) -> Incident:
@@ -26,6 +27,10 @@ def _incident(**changes: Any) -> Incident:
         source=AlertSource.GENERIC, group_key="g", title="DB down", severity=Severity.P1
     )
     return base.model_copy(update=changes)
+
+
+def render_checklist(incident: Incident, items: Sequence[ChecklistItem]) -> list[dict[str, Any]]:
+    return render_message(checklist_view(incident, items)).blocks
 
 
 def _buttons(blocks: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -36,7 +41,7 @@ def test_every_default_item_has_a_tick_button_carrying_incident_and_item() -> No
     incident = _incident()
     buttons = _buttons(render_checklist(incident, DEFAULT_ITEMS))
     assert len(buttons) == len(DEFAULT_ITEMS) == 11
-    assert {b["action_id"] for b in buttons} == {ChecklistAction.TICK.value}
+    assert {b["action_id"] for b in buttons} == {ActionId.TICK_CHECKLIST_ITEM.value}
     assert [parse_button_value(b["value"]) for b in buttons] == [
         (incident.id, item.key) for item in DEFAULT_ITEMS
     ]
@@ -48,7 +53,7 @@ def test_a_ticked_item_shows_who_and_offers_undo() -> None:
     blocks = render_checklist(incident, DEFAULT_ITEMS)
     row = next(b for b in blocks if b.get("block_id") == "checklist.ic_confirmed")
     assert "<@U1>" in row["text"]["text"] and "03:04" in row["text"]["text"]
-    assert row["accessory"]["action_id"] == ChecklistAction.UNTICK.value
+    assert row["accessory"]["action_id"] == ActionId.UNTICK_CHECKLIST_ITEM.value
     assert "1/11 done" in blocks[0]["text"]["text"]
 
 

@@ -3,11 +3,21 @@
 from __future__ import annotations
 
 import json
+from typing import Any
 
 from bot.domain.models import AlertSource, Incident, Link, Role
 from bot.domain.severity import Severity
-from bot.services.war_room.context_message import context_text, render_context
+from bot.services.war_room.context_message import incident_context_view
 from bot.services.war_room.room_steps.topic import purpose_for, topic_for
+from bot.slack.blocks.render import render_message
+
+
+def render_context(incident: Incident) -> list[dict[str, Any]]:
+    return render_message(incident_context_view(incident)).blocks
+
+
+def context_text(incident: Incident) -> str:
+    return render_message(incident_context_view(incident)).text
 
 
 def _incident() -> Incident:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from bot.domain.audit import AuditAction
 from bot.ports.slack import SlackGateway
 from bot.services.steps.runner import StepDone
-from bot.services.war_room.context_message import context_text, render_context
+from bot.services.war_room.context_message import incident_context_view
 from bot.services.war_room.steps import Room, StepName
 
 
@@ -18,7 +18,5 @@ class ContextMessageStep:
 
     def run(self, room: Room) -> StepDone:
         incident = room.incident
-        ts = self._slack.post_message(
-            room.channel_id, context_text(incident), blocks=render_context(incident)
-        )
+        ts = self._slack.post_message(room.channel_id, incident_context_view(incident))
         return StepDone({"ts": ts}, audit=AuditAction.ASSEMBLY_STEP_COMPLETED)

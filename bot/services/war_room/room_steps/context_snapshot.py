@@ -6,11 +6,7 @@ from __future__ import annotations
 from bot.domain.audit import AuditAction
 from bot.ports.slack import SlackGateway
 from bot.services.steps.runner import StepDone
-from bot.services.war_room.context_snapshot import (
-    ContextSnapshotter,
-    render_snapshot,
-    snapshot_text,
-)
+from bot.services.war_room.context_snapshot import ContextSnapshotter, snapshot_view
 from bot.services.war_room.steps import Room, StepName
 
 
@@ -27,9 +23,7 @@ class ContextSnapshotStep:
         snapshot = self._snapshotter.take(incident)
         if snapshot is None:
             return StepDone({"skipped": "not configured"})
-        ts = self._slack.post_message(
-            room.channel_id, snapshot_text(incident, snapshot), blocks=render_snapshot(snapshot)
-        )
+        ts = self._slack.post_message(room.channel_id, snapshot_view(incident, snapshot))
         detail = {
             "ts": ts,
             "configured_for": snapshot.name,

@@ -1,16 +1,14 @@
-"""Block Kit for a status-page draft posted for review: the message, its buttons, and the
-message it becomes once closed.
+"""Status-page drafts in Slack: the review message, its buttons, and the edit modal.
 
 Every button carries a DraftRef (draft id, version, body hash) in its value, so a press on
 a message whose draft has since changed is recognised from the store alone, even after
-a restart: nothing about a posted draft is kept in memory. The ids are defined here, below
-the Slack app, so the drafting service can post the buttons that bot/slack answers.
+a restart: nothing about a posted draft is kept in memory.
 """
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
-from enum import StrEnum
 from typing import Any
 
 from slack_sdk.models.blocks import (
@@ -19,20 +17,20 @@ from slack_sdk.models.blocks import (
     ButtonElement,
     ConfirmObject,
     ContextBlock,
+    InputBlock,
     MarkdownTextObject,
+    PlainTextInputElement,
+    PlainTextObject,
     SectionBlock,
 )
+from slack_sdk.models.views import View
 
 from bot.domain.models import StatusPageDraft
+from bot.gates.status_page import MAX_BODY_CHARS
+from bot.ports.slack_views import StatusDraftClosed, StatusDraftEditModal, StatusDraftReview
 from bot.services.slack_text import escape, user
-
-
-class StatusDraftActionId(StrEnum):
-    """The review message's buttons; stable strings, they live in posted messages."""
-
-    APPROVE = "marshal.status_draft.approve"
-    EDIT = "marshal.status_draft.edit"
-    REJECT = "marshal.status_draft.reject"
+from bot.slack.blocks.rendered import RenderedMessage
+from bot.slack.vocabulary import ActionId, InputId, ViewId
 
 
 @dataclass(frozen=True)
@@ -54,6 +52,28 @@ class DraftRef:
         if len(parts) != 3 or not parts[1].isdigit() or len(parts[2]) != 64:
             return None
         return cls(parts[0], int(parts[1]), parts[2])
+
+
+@dataclass(frozen=True)
+class EditContext:
+    """What the edit modal must remember: the draft it edits and the message it came from."""
+
+    ref: DraftRef
+    channel_id: str
+    message_ts: str
+
+    def encode(self) -> str:
+        return json.dumps({"ref": self.ref.encode(), "c": self.channel_id, "ts": self.message_ts})
+
+    @classmethod
+    def parse(cls, text: str) -> EditContext | None:
+        try:
+            raw = json.loads(text)
+            ref = DraftRef.parse(str(raw["ref"]))
+            channel_id, ts = str(raw["c"]), str(raw["ts"])
+        except (ValueError, KeyError, TypeError):
+            return None
+        return cls(ref, channel_id, ts) if ref else None
 
 
 _FENCE = "```"
@@ -114,8 +134,9 @@ def _authors(draft: StatusPageDraft) -> str:
     return written
 
 
-def review_blocks(draft: StatusPageDraft, note: str | None = None) -> list[dict[str, Any]]:
+def render_review(view: StatusDraftReview) -> RenderedMessage:
     """The draft with Approve & Publish (confirmed), Edit and Reject buttons."""
+    draft, note = view.draft, view.note
     value = DraftRef.of(draft).encode()
     context = f"{_authors(draft)} · version {draft.version}. Nothing is public until someone "
     context += "approves; the title and text above are published exactly as shown."
@@ -131,7 +152,7 @@ def review_blocks(draft: StatusPageDraft, note: str | None = None) -> list[dict[
             elements=[
                 ButtonElement(
                     text="Approve & Publish",
-                    action_id=StatusDraftActionId.APPROVE.value,
+                    action_id=ActionId.APPROVE_STATUS_DRAFT.value,
                     value=value,
                     style="primary",
                     confirm=ConfirmObject(
@@ -142,23 +163,50 @@ def review_blocks(draft: StatusPageDraft, note: str | None = None) -> list[dict[
                         deny="Cancel",
                     ),
                 ),
-                ButtonElement(text="Edit", action_id=StatusDraftActionId.EDIT.value, value=value),
+                ButtonElement(text="Edit", action_id=ActionId.EDIT_STATUS_DRAFT.value, value=value),
                 ButtonElement(
                     text="Reject",
-                    action_id=StatusDraftActionId.REJECT.value,
+                    action_id=ActionId.REJECT_STATUS_DRAFT.value,
                     value=value,
                     style="danger",
                 ),
             ],
         )
     )
-    return [b.to_dict() for b in blocks]
+    return RenderedMessage.of(fallback_text(draft), blocks)
 
 
-def closed_blocks(draft: StatusPageDraft, outcome: str) -> list[dict[str, Any]]:
+def render_closed(view: StatusDraftClosed) -> RenderedMessage:
     """The draft as it stands once no more review is possible: no buttons."""
     blocks: list[Block] = [
-        *_summary(draft),
-        ContextBlock(elements=[MarkdownTextObject(text=outcome)]),
+        *_summary(view.draft),
+        ContextBlock(elements=[MarkdownTextObject(text=view.outcome)]),
     ]
-    return [b.to_dict() for b in blocks]
+    return RenderedMessage.of(fallback_text(view.draft), blocks)
+
+
+def render_edit_modal(modal: StatusDraftEditModal) -> dict[str, Any]:
+    draft = modal.draft
+    context = EditContext(DraftRef.of(draft), modal.channel_id, modal.message_ts)
+    view = View(
+        type="modal",
+        callback_id=ViewId.EDIT_STATUS_DRAFT.value,
+        private_metadata=context.encode(),
+        title=PlainTextObject(text="Edit status draft"),
+        submit=PlainTextObject(text="Post for review"),
+        close=PlainTextObject(text="Cancel"),
+        blocks=[
+            InputBlock(
+                block_id=InputId.STATUS_DRAFT_TEXT.value,
+                label="Public text",
+                element=PlainTextInputElement(
+                    action_id=InputId.STATUS_DRAFT_TEXT_INPUT.value,
+                    multiline=True,
+                    initial_value=draft.body,
+                    max_length=MAX_BODY_CHARS,
+                ),
+                hint="The edited text is posted in the room for a fresh approval.",
+            )
+        ],
+    )
+    return view.to_dict()

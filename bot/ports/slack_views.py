@@ -1,0 +1,167 @@
+"""What marshal's Slack messages and modals say, as plain data: no Block Kit, no slack_sdk.
+
+Services describe a message with one of these views and hand it to the SlackGateway
+port; the Slack adapter renders it (bot/slack/blocks/), fallback text included, and
+escapes it there. The contract for every text field:
+
+- a plain `str` is text as it came from outside (an alert, a person, a source, the LLM)
+  or from settings; the renderer escapes it wherever it reaches Slack;
+- a `Mrkdwn` is text marshal composed itself, with every outside piece already escaped
+  through bot/services/slack_text.py; the renderer shows it as it is.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import NewType
+
+from bot.domain.models import Link, StatusPageDraft
+from bot.ports.context import ContextSection
+
+# mrkdwn marshal composed, every outside piece escaped already (see the module docstring)
+Mrkdwn = NewType("Mrkdwn", str)
+
+
+@dataclass(frozen=True)
+class ChecklistRow:
+    key: str
+    label: str  # from the checklist config, the operator's own words
+    ticked_by: str | None = None  # a Slack user id, or "marshal"
+    ticked_at: datetime | None = None
+
+
+@dataclass(frozen=True)
+class ChecklistView:
+    """The pinned checklist: one row per item with a Done / Undo button."""
+
+    incident_id: str
+    title: str
+    rows: tuple[ChecklistRow, ...]
+
+    @property
+    def done(self) -> int:
+        return sum(1 for row in self.rows if row.ticked_by is not None)
+
+
+@dataclass(frozen=True)
+class IncidentContextView:
+    """The war room's first message: the incident's facts, description and links."""
+
+    incident_id: str
+    title: str
+    severity: str
+    status: str
+    source: str
+    drill: bool
+    service: str | None
+    team: str | None
+    alert_count: int
+    commander: str | None
+    triggered_at: datetime
+    description: str
+    links: tuple[Link, ...]
+    declared_by: str | None = None  # only for incidents declared in Slack, by Slack's id
+
+
+@dataclass(frozen=True)
+class ContextSnapshotView:
+    """Live figures about the incident's service, one section per source."""
+
+    incident_title: str
+    name: str  # the team or service the sources were configured under
+    at: datetime
+    sections: tuple[ContextSection, ...]
+
+
+@dataclass(frozen=True)
+class NudgeView:
+    """ "Status update due", with Post update and Silence buttons."""
+
+    incident_id: str
+    title: str
+    severity: str
+    every: str  # the cadence, e.g. "15m"
+    who: Mrkdwn  # the IC's mention, or the hint to claim the role
+    command: str  # the root slash command, e.g. "/marshal"
+
+
+@dataclass(frozen=True)
+class ReminderView:
+    """A reminder (IC unclaimed, inactive, postmortem due) in marshal's words."""
+
+    text: Mrkdwn
+
+
+@dataclass(frozen=True)
+class ResolvePrompt:
+    """The "Resolve incident" button offered when the alert clears, under `text`."""
+
+    incident_id: str
+    text: Mrkdwn
+
+
+@dataclass(frozen=True)
+class RatingPrompt:
+    """The pulse rating: "How did this response go?" with one button per score."""
+
+    incident_id: str
+
+
+@dataclass(frozen=True)
+class StatusDraftReview:
+    """A status-page draft up for review: Approve & Publish, Edit, Reject."""
+
+    draft: StatusPageDraft
+    note: Mrkdwn | None = None  # e.g. why the last publish attempt failed
+
+
+@dataclass(frozen=True)
+class StatusDraftClosed:
+    """A draft once no more review is possible (published, rejected, superseded)."""
+
+    draft: StatusPageDraft
+    outcome: Mrkdwn
+
+
+MessageView = (
+    ChecklistView
+    | IncidentContextView
+    | ContextSnapshotView
+    | NudgeView
+    | ReminderView
+    | ResolvePrompt
+    | RatingPrompt
+    | StatusDraftReview
+    | StatusDraftClosed
+)
+
+
+@dataclass(frozen=True)
+class StatusUpdateModal:
+    """The nudge's "Post update" form; submitted, it reads back as a StatusUpdateSubmission."""
+
+    incident_id: str
+    severity: str
+    can_draft: bool  # offer "start a status-page draft from this"
+
+
+@dataclass(frozen=True)
+class StatusDraftEditModal:
+    """The editor for a draft's public text, remembering the review message it came from."""
+
+    draft: StatusPageDraft
+    channel_id: str
+    message_ts: str
+
+
+ModalView = StatusUpdateModal | StatusDraftEditModal
+
+
+@dataclass(frozen=True)
+class StatusUpdateSubmission:
+    """What the "Post update" form said."""
+
+    incident_id: str
+    text: str
+    start_draft: bool

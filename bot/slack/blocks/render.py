@@ -1,0 +1,66 @@
+"""The one way from a view to what Slack's Web API takes: one renderer per view kind."""
+
+from __future__ import annotations
+
+from typing import Any, assert_never
+
+from bot.ports.slack_views import (
+    ChecklistView,
+    ContextSnapshotView,
+    IncidentContextView,
+    MessageView,
+    ModalView,
+    NudgeView,
+    RatingPrompt,
+    ReminderView,
+    ResolvePrompt,
+    StatusDraftClosed,
+    StatusDraftEditModal,
+    StatusDraftReview,
+    StatusUpdateModal,
+)
+from bot.slack.blocks.checklist import render_checklist
+from bot.slack.blocks.context_snapshot import render_context_snapshot
+from bot.slack.blocks.incident_context import render_incident_context
+from bot.slack.blocks.nudge import render_nudge, render_reminder, render_status_update_modal
+from bot.slack.blocks.rendered import RenderedMessage
+from bot.slack.blocks.resolution import render_rating_prompt, render_resolve_prompt
+from bot.slack.blocks.status_draft import render_closed, render_edit_modal, render_review
+
+
+def render_message(view: MessageView) -> RenderedMessage:
+    """The message's fallback text and blocks, every piece of outside text escaped."""
+    # a match over the closed union: mypy fails here when a view kind has no renderer
+    match view:
+        case ChecklistView():
+            rendered = render_checklist(view)
+        case IncidentContextView():
+            rendered = render_incident_context(view)
+        case ContextSnapshotView():
+            rendered = render_context_snapshot(view)
+        case NudgeView():
+            rendered = render_nudge(view)
+        case ReminderView():
+            rendered = render_reminder(view)
+        case ResolvePrompt():
+            rendered = render_resolve_prompt(view)
+        case RatingPrompt():
+            rendered = render_rating_prompt(view)
+        case StatusDraftReview():
+            rendered = render_review(view)
+        case StatusDraftClosed():
+            rendered = render_closed(view)
+        case _:
+            assert_never(view)
+    return rendered
+
+
+def render_modal(view: ModalView) -> dict[str, Any]:
+    """The modal as views.open takes it."""
+    match view:
+        case StatusUpdateModal():
+            return render_status_update_modal(view)
+        case StatusDraftEditModal():
+            return render_edit_modal(view)
+        case _:
+            assert_never(view)
