@@ -1,7 +1,9 @@
 """StatusPageApprovalGate: drafts, reviews and publishes status-page posts, exactly once.
 
 This is the ONLY code allowed to call the StatusPage port's write methods (a test walks
-`bot/` and fails otherwise). A publish runs as a two-phase commit:
+`bot/` and fails otherwise). The gate keeps the public API and the order of the steps; who
+may approve is ApprovalRules (approval_rules.py), the publish itself is DraftPublisher
+(publisher.py). A publish runs as a two-phase commit:
 
 1. record the approval: a conditional write pending -> approved (draft id, SHA-256 of the
    body, approver) and an audit event STATUS_APPROVED with the same three facts;
@@ -22,11 +24,11 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Collection
 from datetime import datetime, timedelta
-from typing import Any, Protocol
+from typing import Any
 
 from bot.domain.audit import AuditAction
 from bot.domain.draft_lifecycle import OPEN_FOR_REVIEW
-from bot.domain.errors import ConcurrentUpdate, NotFound
+from bot.domain.errors import ConcurrentUpdate
 from bot.domain.models import (
     DraftStatus,
     Incident,
@@ -35,19 +37,14 @@ from bot.domain.models import (
     utcnow,
 )
 from bot.domain.severity import Severity
-from bot.gates.errors import (
-    ApprovalRefused,
-    AutoPublishNotPermitted,
-    DraftClosed,
-    DraftInvalid,
-    DraftSuperseded,
-    PublishFailed,
-)
-from bot.gates.lease import PublishLease
+from bot.gates.approval_rules import ApprovalRules, MayApprove
+from bot.gates.errors import DraftClosed, DraftInvalid, DraftSuperseded
+from bot.gates.publisher import DraftPublisher
+from bot.gates.records import record, require_draft
 from bot.gates.writer import DraftWriter, TemplateDraftWriter
 from bot.ports.audit import AuditLog
 from bot.ports.drafts import DraftStore
-from bot.ports.status_page import PublicIncident, PublishMarker, StatusPage, StatusPageError
+from bot.ports.status_page import StatusPage
 from bot.ports.store import Incidents
 
 MAX_BODY_CHARS = 4000
@@ -56,19 +53,6 @@ MAX_BODY_CHARS = 4000
 PUBLISH_LEASE = timedelta(seconds=30)
 
 log = logging.getLogger(__name__)
-
-
-class ApprovalVerdict(Protocol):
-    """What a permission check answers; IncidentPermissions' Decision is one."""
-
-    @property
-    def allowed(self) -> bool: ...
-
-    @property
-    def reason(self) -> str: ...
-
-
-MayApprove = Callable[[str, Incident], ApprovalVerdict]
 
 
 class StatusPageApprovalGate:
@@ -88,21 +72,29 @@ class StatusPageApprovalGate:
     ) -> None:
         self._drafts = drafts
         self._audit = audit
-        self._incidents = incidents
-        self._status_page = status_page
-        self._may_approve = may_approve
-        self._two_person_rule = frozenset(two_person_rule)
-        self._approvers_configured = approvers_configured
-        if self._two_person_rule and not approvers_configured:
+        self._rules = ApprovalRules(
+            audit=audit,
+            incidents=incidents,
+            may_approve=may_approve,
+            two_person_rule=two_person_rule,
+            approvers_configured=approvers_configured,
+        )
+        if self._rules.two_person_rule and not approvers_configured:
             log.warning(
                 "the two-person rule is on for %s but MARSHAL_APPROVERS is empty: an incident "
                 "commander who drafts a status-page post cannot get it approved; set "
                 "MARSHAL_APPROVERS (Slack user or user-group ids) or MARSHAL_TWO_PERSON_RULE=off",
-                ",".join(sorted(s.value for s in self._two_person_rule)),
+                ",".join(sorted(s.value for s in self._rules.two_person_rule)),
             )
+        self._publisher = DraftPublisher(
+            drafts=drafts,
+            audit=audit,
+            status_page=status_page,
+            clock=clock,
+            publish_lease=publish_lease,
+        )
         self._writer: DraftWriter = writer or TemplateDraftWriter()
         self._clock = clock
-        self._publish_lease = publish_lease
 
     # review
 
@@ -173,10 +165,7 @@ class StatusPageApprovalGate:
         """Only its authors or someone who may approve can reject a draft."""
         current = self._require(draft_id)
         self._check_current(current, expected_hash, "reject")
-        if user not in current.authors:
-            verdict = self._may_approve(user, self._incident_of(current))
-            if not verdict.allowed:
-                self._refuse(current, user, "reject", verdict.reason)
+        self._rules.authorize_rejection(current, user)
         rejected = current.moved_to(DraftStatus.REJECTED, at=self._clock())
         try:
             stored = self._drafts.update(
@@ -196,25 +185,19 @@ class StatusPageApprovalGate:
         Raises ApprovalRefused, DraftSuperseded, DraftClosed (someone else got there
         first), AutoPublishNotPermitted or PublishFailed.
         """
+        publisher = self._publisher
         current = self._require(draft_id)
-        stalled = self._stalled(current)
+        stalled = publisher.stalled(current)
         self._check_current(current, expected_hash, "approve", stalled_ok=stalled)
-        self._authorize(current, approver)
+        self._rules.authorize_approval(current, approver)
         if stalled:
-            current = self._release_stalled(current, approver)
+            current = publisher.release_stalled(current, approver)
         if current.status is DraftStatus.PENDING:
-            current = self._record_approval(current, approver)
-        self._audit_approval(current)
-        approved = self._read_back_approval(draft_id, expected_hash)
-        try:
-            publishing = self._drafts.update(
-                approved.moved_to(DraftStatus.PUBLISHING, at=self._clock()),
-                expected_version=approved.version,
-                expected_status=DraftStatus.APPROVED,
-            )
-        except ConcurrentUpdate as exc:
-            raise DraftClosed(exc.current or approved, "publish") from exc
-        return self._publish(publishing, approver)
+            current = publisher.record_approval(current, approver)  # step 1
+        publisher.audit_approval(current)
+        approved = publisher.read_back_approval(draft_id, expected_hash)  # step 2
+        publishing = publisher.claim(approved)  # step 3
+        return publisher.publish(publishing, approver)  # steps 4 and 5
 
     def resolve_public_incident(
         self, incident: Incident, drafted_by: str
@@ -227,179 +210,12 @@ class StatusPageApprovalGate:
 
     def published(self, incident_id: str) -> StatusPageDraft | None:
         """The incident's latest published draft (its public incident id and link)."""
-        done = [
-            d
-            for d in self._drafts.list_for_incident(incident_id)
-            if d.status is DraftStatus.PUBLISHED
-        ]
-        return done[-1] if done else None
+        return self._publisher.latest_published(incident_id)
 
     def get(self, draft_id: str) -> StatusPageDraft:
         return self._require(draft_id)
 
-    # steps
-
-    def _record_approval(self, draft: StatusPageDraft, approver: str) -> StatusPageDraft:
-        approved = draft.moved_to(
-            DraftStatus.APPROVED,
-            at=self._clock(),
-            approved_by=approver,
-            approved_hash=draft.body_sha256,
-        )
-        try:
-            return self._drafts.update(
-                approved, expected_version=draft.version, expected_status=DraftStatus.PENDING
-            )
-        except ConcurrentUpdate as exc:
-            current = exc.current or draft
-            if current.body_sha256 != draft.body_sha256:
-                raise DraftSuperseded(current) from exc
-            raise DraftClosed(current, "approve") from exc
-
-    def _audit_approval(self, draft: StatusPageDraft) -> None:
-        # A deterministic event id makes this idempotent: a retry after a crash between
-        # the draft write and this append records the approval exactly once.
-        approved_hash = draft.approved_hash or ""
-        self._audit.append(
-            draft.incident_id,
-            actor=draft.approved_by or "unknown",
-            action=AuditAction.STATUS_APPROVED,
-            details={
-                "draft_id": draft.id,
-                "body_sha256": approved_hash,
-                "approver": draft.approved_by,
-            },
-            event_id=f"approval-{draft.id}-{approved_hash[:32]}",
-        )
-
-    def _read_back_approval(self, draft_id: str, expected_hash: str) -> StatusPageDraft:
-        fresh = self._require(draft_id)
-        if fresh.status in {DraftStatus.PUBLISHING, DraftStatus.PUBLISHED}:
-            raise DraftClosed(fresh, "publish")  # a concurrent approver got there first
-        events = self._audit.events(fresh.incident_id)
-        recorded = any(
-            e.action is AuditAction.STATUS_APPROVED
-            and e.details.get("draft_id") == draft_id
-            and e.details.get("body_sha256") == expected_hash
-            for e in events
-        )
-        problem = None
-        if fresh.status is not DraftStatus.APPROVED:
-            problem = f"the draft is {fresh.status.value}, not approved"
-        elif not (fresh.approved_hash == fresh.body_sha256 == expected_hash):
-            problem = "the approval is for different text than the draft holds"
-        elif not recorded:
-            problem = "no STATUS_APPROVED audit event for this draft id and body hash"
-        if problem:
-            self._record(fresh, "marshal", AuditAction.STATUS_PUBLISH_FAILED, error=problem)
-            raise AutoPublishNotPermitted(draft_id, problem)
-        return fresh
-
-    def _publish(self, draft: StatusPageDraft, actor: str) -> StatusPageDraft:
-        marker = PublishMarker(incident_id=draft.incident_id, draft_id=draft.id)
-        failure: StatusPageError | None = None
-        with PublishLease(
-            self._drafts, draft, lease=self._publish_lease, clock=self._clock
-        ) as lease:
-            try:
-                public = self._send(draft, marker)
-            except StatusPageError as exc:
-                failure = exc
-        claimed = lease.draft  # renewals moved its version on
-        if failure is not None:
-            failed = self._finish(claimed, status=DraftStatus.APPROVED, failure_note=str(failure))
-            self._record(
-                failed,
-                actor,
-                AuditAction.STATUS_PUBLISH_FAILED,
-                error=str(failure),
-                retryable=failure.retryable,
-            )
-            raise PublishFailed(failed, str(failure)) from failure
-        published = self._finish(
-            claimed,
-            status=DraftStatus.PUBLISHED,
-            public_incident_id=public.id,
-            public_url=public.shortlink,
-            failure_note=None,
-        )
-        self._record(
-            published,
-            actor,
-            AuditAction.STATUS_PUBLISHED,
-            public_incident_id=public.id,
-            public_url=public.shortlink,
-        )
-        return published
-
-    def _finish(
-        self, claimed: StatusPageDraft, status: DraftStatus, **changes: Any
-    ) -> StatusPageDraft:
-        """The write that ends a publish; DraftClosed if another press took the draft over
-        (this attempt stalled past its lease; the taker adopts what it wrote)."""
-        try:
-            return self._drafts.update(
-                claimed.moved_to(status, at=self._clock(), **changes),
-                expected_version=claimed.version,
-                expected_status=DraftStatus.PUBLISHING,
-            )
-        except ConcurrentUpdate as exc:
-            raise DraftClosed(exc.current or claimed, "publish") from exc
-
-    def _send(self, draft: StatusPageDraft, marker: PublishMarker) -> PublicIncident:
-        earlier = self.published(draft.incident_id)
-        if earlier is not None and earlier.public_incident_id:
-            target: PublicIncident | None = self._status_page.get_incident(
-                earlier.public_incident_id
-            )
-        else:
-            # also covers a first publish that reached the status page but not our store
-            target = self._status_page.find_incident(incident_id=draft.incident_id)
-        if target is None:
-            return self._status_page.create_incident(
-                name=draft.title, body=draft.body, status=draft.public_status, marker=marker
-            )
-        if target.marker == marker:
-            return target  # an earlier attempt of this very draft got through
-        return self._status_page.update_incident(
-            target.id, body=draft.body, status=draft.public_status, marker=marker
-        )
-
     # checks
-
-    def _authorize(self, draft: StatusPageDraft, approver: str) -> None:
-        incident = self._incident_of(draft)
-        verdict = self._may_approve(approver, incident)
-        if not verdict.allowed:
-            self._refuse(draft, approver, "approve", verdict.reason)
-        if incident.severity in self._two_person_rule and approver in draft.authors:
-            self._refuse(draft, approver, "approve", self._two_person_refusal(incident))
-
-    def _two_person_refusal(self, incident: Incident) -> str:
-        reason = (
-            f"the two-person rule applies at {incident.severity.value}: nobody who wrote any "
-            "version of a draft (its drafter or an editor) may approve it; ask another approver"
-        )
-        if not self._approvers_configured:
-            # Without approvers only the IC may approve, so an IC who wrote the draft would
-            # wait forever: say what unblocks it.
-            reason += (
-                ". No approvers are configured, so nobody else can: set MARSHAL_APPROVERS "
-                "(Slack user or user-group ids), or leave this severity out of "
-                "MARSHAL_TWO_PERSON_RULE"
-            )
-        return reason
-
-    def _refuse(self, draft: StatusPageDraft, user: str, verb: str, reason: str) -> None:
-        self._record(
-            draft,
-            user,
-            AuditAction.PERMISSION_DENIED,
-            user=user,
-            attempted=f"{verb} status-page draft",
-            reason=reason,
-        )
-        raise ApprovalRefused(user, draft.id, reason)
 
     def _check_current(
         self,
@@ -416,26 +232,6 @@ class StatusPageApprovalGate:
         if draft.status not in OPEN_FOR_REVIEW and not stalled_ok:
             raise DraftClosed(draft, verb)
 
-    def _stalled(self, draft: StatusPageDraft) -> bool:
-        """A publish that claimed the draft and then never finished (its process died)."""
-        return (
-            draft.status is DraftStatus.PUBLISHING
-            and self._clock() - draft.updated_at > self._publish_lease
-        )
-
-    def _release_stalled(self, draft: StatusPageDraft, actor: str) -> StatusPageDraft:
-        note = "an earlier publish attempt did not finish; retrying"
-        try:
-            released = self._drafts.update(
-                draft.moved_to(DraftStatus.APPROVED, at=self._clock(), failure_note=note),
-                expected_version=draft.version,
-                expected_status=DraftStatus.PUBLISHING,
-            )
-        except ConcurrentUpdate as exc:
-            raise DraftClosed(exc.current or draft, "publish") from exc
-        self._record(released, actor, AuditAction.STATUS_PUBLISH_FAILED, error=note)
-        return released
-
     def _supersede(self, draft: StatusPageDraft) -> str | None:
         if draft.status not in OPEN_FOR_REVIEW:
             return None
@@ -450,31 +246,12 @@ class StatusPageApprovalGate:
         return draft.id
 
     def _require(self, draft_id: str) -> StatusPageDraft:
-        draft = self._drafts.get(draft_id)
-        if draft is None:
-            raise NotFound(f"status-page draft {draft_id} does not exist")
-        return draft
-
-    def _incident_of(self, draft: StatusPageDraft) -> Incident:
-        incident = self._incidents.get(draft.incident_id)
-        if incident is None:
-            raise NotFound(f"incident {draft.incident_id} of draft {draft.id} does not exist")
-        return incident
+        return require_draft(self._drafts, draft_id)
 
     def _record(
         self, draft: StatusPageDraft, actor: str, action: AuditAction, **details: Any
     ) -> None:
-        self._audit.append(
-            draft.incident_id,
-            actor=actor,
-            action=action,
-            details={
-                "draft_id": draft.id,
-                "version": draft.version,
-                "body_sha256": draft.body_sha256,
-                **details,
-            },
-        )
+        record(self._audit, draft, actor, action, **details)
 
 
 def _checked_body(text: str) -> str:

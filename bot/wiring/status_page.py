@@ -8,7 +8,8 @@ from datetime import timedelta
 from bot.adapters.sqlite.draft_store import SqliteDraftStore
 from bot.adapters.statuspage.client import StatuspageClient
 from bot.adapters.statuspage.unconfigured import UnconfiguredStatusPage
-from bot.gates.status_page import MayApprove, StatusPageApprovalGate
+from bot.gates.approval_rules import MayApprove
+from bot.gates.status_page import StatusPageApprovalGate
 from bot.ports.audit import AuditLog
 from bot.ports.drafts import DraftStore
 from bot.ports.status_page import StatusPage
