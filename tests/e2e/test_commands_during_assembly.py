@@ -43,7 +43,10 @@ from tests.web.conftest import Ingress
 
 pytestmark = pytest.mark.slow  # runs marshal in subprocesses
 
-TRIES = 8
+# Tries per store. DynamoDB goes through one serialised moto server, several times slower
+# per command, so fewer tries there keep the test inside its time on a loaded 2-core machine
+# (seen: a 60 s typist join and the 120 s test timeout passed under the full suite).
+TRIES = {"sqlite": 8, "dynamodb": 4}
 # What a command must never answer: a lost optimistic-concurrency race, a room not yet known,
 # or a crash.
 NOT_DOMAIN_ANSWERS = ("is at version", "not an incident war room", "failed unexpectedly")
@@ -52,6 +55,7 @@ _groups = itertools.count(1)
 
 @dataclass
 class Rig:
+    backend: str
     slack: SandboxSlack
     control: SandboxControl
     marshal: MarshalProcess
@@ -147,7 +151,8 @@ def rig(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
             **env,
         )
         try:
-            yield Rig(slack, SandboxControl(slack.url, timeout=30), marshal, store, audit)
+            control = SandboxControl(slack.url, timeout=30)
+            yield Rig(request.param, slack, control, marshal, store, audit)
         finally:
             slack.faults.clear()
             try:
@@ -193,7 +198,7 @@ def _one_try(rig: Rig) -> tuple[Incident, list[str]]:
     for typist in typists:
         typist.start()
     for typist in typists:
-        typist.join(60)
+        typist.join(180)
     assert len(answers) == len(alice) + len(bob), answers
 
     def settled() -> Incident | None:
@@ -206,12 +211,14 @@ def _one_try(rig: Rig) -> tuple[Incident, list[str]]:
     return stored, answers + rig.replies(room)
 
 
+@pytest.mark.timeout(600)
 def test_commands_sent_while_the_room_assembles_all_do_their_job(rig: Rig) -> None:
     # Every Web API call is slowed, so assembly is still running when people type.
     rig.slack.faults.set_latency(0.1)
     rig.slack.faults.set_latency(0.3, "conversations.invite")
     during_assembly = 0
-    for _ in range(TRIES):
+    tries = TRIES[rig.backend]
+    for _ in range(tries):
         incident, said = _one_try(rig)
         during_assembly += _commands_before_assembly_completed(rig, incident.id)
 
@@ -226,7 +233,7 @@ def test_commands_sent_while_the_room_assembles_all_do_their_job(rig: Rig) -> No
         assert actions.count(AuditAction.SEVERITY_CHANGED) == 2
         assert actions.count(AuditAction.RESOLVED) == 1
     # The test means something only if commands really raced the assembly.
-    assert during_assembly >= TRIES, during_assembly
+    assert during_assembly >= tries, during_assembly
 
 
 def _commands_before_assembly_completed(rig: Rig, incident_id: str) -> int:
