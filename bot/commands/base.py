@@ -5,9 +5,10 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import Any, Protocol
+from typing import Protocol
 
 from bot.domain.models import Incident
+from bot.ports.slack_views import MessageView
 
 
 class Outcome(StrEnum):
@@ -20,7 +21,7 @@ class Outcome(StrEnum):
 @dataclass(frozen=True)
 class CommandReply:
     text: str
-    blocks: list[dict[str, Any]] | None = None
+    view: MessageView | None = None  # rendered to Block Kit by the Slack adapter
     in_channel: bool = False
     outcome: Outcome = Outcome.OK
 

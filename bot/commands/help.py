@@ -4,9 +4,8 @@ from __future__ import annotations
 
 from typing import Protocol
 
-from slack_sdk.models.blocks import MarkdownTextObject, SectionBlock
-
 from bot.commands.base import CommandContext, CommandReply, Subcommand
+from bot.ports.slack_views import CommandHelp, Mrkdwn
 
 
 class SubcommandCatalog(Protocol):
@@ -29,5 +28,4 @@ class HelpCommand:
             for s in self._catalog.subcommands()
         ]
         text = f"*{ctx.command}* subcommands:\n" + "\n".join(lines)
-        block = SectionBlock(text=MarkdownTextObject(text=text[:3000]))
-        return CommandReply(text, blocks=[block.to_dict()])
+        return CommandReply(text, view=CommandHelp(Mrkdwn(text)))

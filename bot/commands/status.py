@@ -9,11 +9,10 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Protocol
 
-from slack_sdk.models.blocks import HeaderBlock, MarkdownTextObject, SectionBlock
-
 from bot.commands.base import CommandContext, CommandReply, mention
 from bot.domain.models import Incident, PublicStatus, Role, StatusPageDraft
-from bot.services.slack_text import channel, escape, escape_clipped
+from bot.ports.slack_views import IncidentSummary, Mrkdwn
+from bot.services.slack_text import channel, escape
 
 
 class StatusDrafting(Protocol):
@@ -69,13 +68,8 @@ class StatusCommand:
             return self._draft(ctx, incident)
         lines = summary_lines(incident)
         text = f"*{escape(incident.title)}*\n" + "\n".join(lines)
-        blocks = [
-            HeaderBlock(text=escape_clipped(incident.title, 150)).to_dict(),
-            SectionBlock(
-                fields=[MarkdownTextObject(text=line) for line in lines[:10]],
-            ).to_dict(),
-        ]
-        return CommandReply(text, blocks=blocks)
+        view = IncidentSummary(incident.title, tuple(Mrkdwn(line) for line in lines), Mrkdwn(text))
+        return CommandReply(text, view=view)
 
     def _draft(self, ctx: CommandContext, incident: Incident) -> CommandReply:
         if self._drafting is None:

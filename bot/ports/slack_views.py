@@ -124,6 +124,22 @@ class StatusDraftClosed:
     outcome: Mrkdwn
 
 
+@dataclass(frozen=True)
+class CommandHelp:
+    """`help`: the subcommands, one line each (composed by marshal from its registry)."""
+
+    text: Mrkdwn
+
+
+@dataclass(frozen=True)
+class IncidentSummary:
+    """`status`: the incident's title as a header and its facts as fields."""
+
+    title: str
+    fields: tuple[Mrkdwn, ...]
+    text: Mrkdwn  # the fallback, title and facts together
+
+
 MessageView = (
     ChecklistView
     | IncidentContextView
@@ -134,6 +150,8 @@ MessageView = (
     | RatingPrompt
     | StatusDraftReview
     | StatusDraftClosed
+    | CommandHelp
+    | IncidentSummary
 )
 
 

@@ -20,6 +20,7 @@ from bot.domain.errors import MarshalError
 from bot.services.slack_text import escape
 from bot.services.timeline_capture import Reaction, TimelineCapture
 from bot.slack.actions import ActionInvocation, ActionRoute, ViewRoute, ViewSubmission
+from bot.slack.blocks.render import render_message
 
 log = logging.getLogger(__name__)
 
@@ -29,7 +30,7 @@ WORKING = "Working on it…"
 def _reply_args(reply: CommandReply) -> dict[str, Any]:
     return {
         "text": reply.text,
-        "blocks": reply.blocks,
+        "blocks": render_message(reply.view).blocks if reply.view is not None else None,
         "response_type": "in_channel" if reply.in_channel else "ephemeral",
     }
 

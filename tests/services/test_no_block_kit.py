@@ -1,4 +1,4 @@
-"""Services describe messages as views; no Block Kit is built under bot/services/.
+"""Services and commands describe messages as views; no Block Kit is built under bot/services/ or bot/commands/.
 
 Block Kit belongs to the Slack adapter (bot/slack/blocks/). The scan below fails on a
 slack_sdk / slack_bolt / bot.slack import in a service, on a dict literal or `type=`
@@ -14,7 +14,13 @@ from pathlib import Path
 import bot
 
 ROOT = Path(bot.__file__).resolve().parent
-SCANNED = (ROOT / "services", ROOT / "events", ROOT / "ports", ROOT / "domain")
+SCANNED = (
+    ROOT / "services",
+    ROOT / "events",
+    ROOT / "ports",
+    ROOT / "domain",
+    ROOT / "commands",
+)
 BLOCK_KIT_TYPES = frozenset(
     {
         "section",

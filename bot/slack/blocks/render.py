@@ -6,8 +6,10 @@ from typing import Any, assert_never
 
 from bot.ports.slack_views import (
     ChecklistView,
+    CommandHelp,
     ContextSnapshotView,
     IncidentContextView,
+    IncidentSummary,
     MessageView,
     ModalView,
     NudgeView,
@@ -20,6 +22,7 @@ from bot.ports.slack_views import (
     StatusUpdateModal,
 )
 from bot.slack.blocks.checklist import render_checklist
+from bot.slack.blocks.command_replies import render_command_help, render_incident_summary
 from bot.slack.blocks.context_snapshot import render_context_snapshot
 from bot.slack.blocks.incident_context import render_incident_context
 from bot.slack.blocks.nudge import render_nudge, render_reminder, render_status_update_modal
@@ -50,6 +53,10 @@ def render_message(view: MessageView) -> RenderedMessage:
             rendered = render_review(view)
         case StatusDraftClosed():
             rendered = render_closed(view)
+        case CommandHelp():
+            rendered = render_command_help(view)
+        case IncidentSummary():
+            rendered = render_incident_summary(view)
         case _:
             assert_never(view)
     return rendered
