@@ -1,4 +1,5 @@
-"""Services and commands describe messages as views; no Block Kit is built under bot/services/ or bot/commands/.
+"""Services and commands describe messages as views; no Block Kit is built under
+bot/services/ or bot/commands/.
 
 Block Kit belongs to the Slack adapter (bot/slack/blocks/). The scan below fails on a
 slack_sdk / slack_bolt / bot.slack import in a service, on a dict literal or `type=`
