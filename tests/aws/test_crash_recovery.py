@@ -34,7 +34,7 @@ def stack(aws: AwsEndpoint) -> Stack:
     return create_stack(table_prefix="m-", secrets_prefix="marshal/", max_receives=10)
 
 
-@pytest.mark.timeout(300)  # a drill under a loaded CI machine, not a timing claim
+@pytest.mark.timeout(480)  # a drill under a loaded CI machine, not a timing claim
 def test_sigkill_of_webhook_and_processor_loses_nothing_and_opens_one_room_each(
     tmp_path: Path, stack: Stack, sandbox: SandboxSlack
 ) -> None:
@@ -61,6 +61,8 @@ def test_sigkill_of_webhook_and_processor_loses_nothing_and_opens_one_room_each(
         ),
         drafts=DynamoDraftStore(dynamodb, stack.table_prefix),
         kills=4,
-        settle_seconds=90.0,  # a safety net for a loaded machine, not a timing claim
+        # A safety net for a loaded machine, not a timing claim: with the whole suite on the
+        # other worker, all 25 incidents were seen settled just after a 90 s net (CI, 2 cores).
+        settle_seconds=180.0,
     )
     run_crash_drill(tmp_path, sandbox, deployment, SEED)

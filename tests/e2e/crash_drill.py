@@ -240,12 +240,14 @@ def _settled(store: IncidentStore, ids: set[str]) -> list[Incident] | None:
 
 def _wait_settled(store: IncidentStore, ids: set[str], within: float) -> list[Incident]:
     def pending() -> str:
+        stored = {n: store.get(n) for n in ids}
         states = {
-            i.id: (i.status.value, sorted(i.assembly))
-            for i in (store.get(n) for n in ids)
+            i.id: (i.severity.value, i.status.value, sorted(i.assembly))
+            for i in stored.values()
             if i is not None
         }
-        return f"every incident to settle: {states}"
+        missing = sorted(n for n, i in stored.items() if i is None)
+        return f"every incident to settle: {states}; accepted but not stored: {missing}"
 
     return eventually(lambda: _settled(store, ids), timeout=within, interval=0.2, message=pending)
 
