@@ -12,6 +12,8 @@ import pytest
 from moto.server import ThreadedMotoServer
 
 from bot.sandbox.server import SandboxSlack
+from bot.settings import Settings
+from bot.wiring.dynamodb import ensure_dynamodb_tables
 
 
 @pytest.fixture(autouse=True)
@@ -64,10 +66,29 @@ def sandbox() -> Iterator[SandboxSlack]:
     slack.stop()
 
 
+def dynamodb_settings(monkeypatch: pytest.MonkeyPatch, prefix: str) -> Settings:
+    """Settings for MARSHAL_STORE=dynamodb under `prefix` (with the audit key that store
+    requires) in the current moto account, its tables created."""
+    monkeypatch.setenv("MARSHAL_STORE", "dynamodb")
+    monkeypatch.setenv("MARSHAL_TABLE_PREFIX", prefix)
+    monkeypatch.setenv("MARSHAL_AUDIT_KEY", f"{prefix}audit-key-0123456789abcdef")
+    settings = Settings()
+    ensure_dynamodb_tables(settings)
+    return settings
+
+
+def slack_env(slack: SandboxSlack) -> dict[str, str]:
+    """SLACK_BOT_TOKEN, SLACK_APP_TOKEN and SLACK_API_URL pointing marshal at `slack`."""
+    return {
+        "SLACK_BOT_TOKEN": slack.bot_token,
+        "SLACK_APP_TOKEN": slack.app_token,
+        "SLACK_API_URL": slack.api_url,
+    }
+
+
 @pytest.fixture
 def sandbox_env(sandbox: SandboxSlack, monkeypatch: pytest.MonkeyPatch) -> SandboxSlack:
-    """The module's sandbox, with SLACK_BOT_TOKEN, SLACK_APP_TOKEN and SLACK_API_URL set to it."""
-    monkeypatch.setenv("SLACK_BOT_TOKEN", sandbox.bot_token)
-    monkeypatch.setenv("SLACK_APP_TOKEN", sandbox.app_token)
-    monkeypatch.setenv("SLACK_API_URL", sandbox.api_url)
+    """The module's sandbox, with the Slack settings of `slack_env` set to it."""
+    for name, value in slack_env(sandbox).items():
+        monkeypatch.setenv(name, value)
     return sandbox

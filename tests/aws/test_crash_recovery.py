@@ -20,7 +20,7 @@ from bot.domain.audit_keys import AuditKeyring
 from bot.sandbox.server import SandboxSlack
 from tests.aws.conftest import AWS_AUDIT_KEY, aws_env, incident_store
 from tests.aws.stack import Stack, create_stack
-from tests.conftest import AwsEndpoint
+from tests.conftest import AwsEndpoint, slack_env
 from tests.e2e.crash_drill import Deployment, run_crash_drill
 
 pytestmark = pytest.mark.slow  # a crash drill: marshal SIGKILLed while alerts flow
@@ -49,9 +49,7 @@ def test_sigkill_of_webhook_and_processor_loses_nothing_and_opens_one_room_each(
             # (MARSHAL_QUEUE_MAX_RECEIVES) into the dead-letter queue while it is handled.
             MARSHAL_QUEUE_VISIBILITY_SECONDS="6",
             MARSHAL_QUEUE_MAX_RECEIVES="10",
-            SLACK_BOT_TOKEN=sandbox.bot_token,
-            SLACK_APP_TOKEN=sandbox.app_token,
-            SLACK_API_URL=sandbox.api_url,
+            **slack_env(sandbox),
             MARSHAL_ANNOUNCE_CHANNEL="C0INCIDENTS",
             MARSHAL_TRIAGE_CHANNEL="C0TRIAGE",
         ),

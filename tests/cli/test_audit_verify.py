@@ -3,9 +3,6 @@ problem is one line naming its incident, and the keys come from the settings."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from pathlib import Path
-
 import boto3
 import pytest
 
@@ -16,21 +13,11 @@ from bot.cli import main
 from bot.domain.audit import AuditAction
 from bot.domain.audit_keys import AuditKeyring
 from bot.settings import Settings
-from bot.wiring.dynamodb import ensure_dynamodb_tables
 from bot.wiring.stores import build_audit_log, build_store
-from tests.conftest import AwsEndpoint
+from tests.conftest import AwsEndpoint, dynamodb_settings
 from tests.contract.conftest import SqliteTamper, ingest, make_alert
 
 ACTIONS = (AuditAction.INCIDENT_CREATED, AuditAction.ACKNOWLEDGED, AuditAction.RESOLVED)
-
-
-@pytest.fixture
-def database(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[SqliteDatabase]:
-    path = tmp_path / "verify" / "marshal.db"
-    monkeypatch.setenv("MARSHAL_DB_PATH", str(path))
-    database = SqliteDatabase(path)
-    yield database
-    database.close()
 
 
 def _seed(database: SqliteDatabase, audit: SqliteAuditLog | None = None) -> list[str]:
@@ -127,11 +114,7 @@ def test_verify_needs_the_key_that_sealed_the_events_and_keeps_old_keys_after_ro
 def test_a_deleted_chain_is_found_on_dynamodb(
     aws: AwsEndpoint, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    monkeypatch.setenv("MARSHAL_STORE", "dynamodb")
-    monkeypatch.setenv("MARSHAL_TABLE_PREFIX", "verify-")
-    monkeypatch.setenv("MARSHAL_AUDIT_KEY", "dynamodb-audit-key-0123456789")
-    settings = Settings()
-    ensure_dynamodb_tables(settings)
+    settings = dynamodb_settings(monkeypatch, "verify-")
     store, audit = build_store(settings), build_audit_log(settings)
     ids = []
     for group in ("grp-a", "grp-b"):

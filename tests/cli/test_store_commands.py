@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from datetime import timedelta
-from pathlib import Path
 
 import pytest
 
@@ -17,15 +15,6 @@ from bot.domain.audit import AuditAction
 from bot.domain.lifecycle import IncidentStatus
 from bot.domain.models import Incident, TimelineEntry
 from tests.contract.conftest import T0, SqliteTamper, ingest, make_alert
-
-
-@pytest.fixture
-def database(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[SqliteDatabase]:
-    path = tmp_path / "cli" / "marshal.db"
-    monkeypatch.setenv("MARSHAL_DB_PATH", str(path))
-    database = SqliteDatabase(path)
-    yield database
-    database.close()
 
 
 def _seed(database: SqliteDatabase) -> tuple[Incident, Incident]:

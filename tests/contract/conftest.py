@@ -233,18 +233,24 @@ def dynamodb_client() -> DynamoDBClient:
     return boto3.client("dynamodb", region_name="us-east-1")
 
 
-@pytest.fixture(params=BACKENDS)
-def backend(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Backend]:
+def open_backend(request: pytest.FixtureRequest, path: Path, prefix: str) -> Iterator[Backend]:
+    """The backend `request.param` names: SQLite at `path`, or DynamoDB tables under `prefix`
+    in a clean moto account; closed when the test is done."""
     if request.param == "sqlite":
-        made = sqlite_backend(tmp_path / "nested" / "marshal.db")
+        made = sqlite_backend(path)
     else:
         request.getfixturevalue("aws")
         client = dynamodb_client()
-        create_tables(client, "test-")
-        made = dynamodb_backend(client, "test-")
+        create_tables(client, prefix)
+        made = dynamodb_backend(client, prefix)
     yield made
     for close in made.closers:
         close()
+
+
+@pytest.fixture(params=BACKENDS)
+def backend(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Backend]:
+    yield from open_backend(request, tmp_path / "nested" / "marshal.db", "test-")
 
 
 def make_alert(

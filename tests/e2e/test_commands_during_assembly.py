@@ -36,6 +36,7 @@ from bot.sandbox.control_client import SandboxControl
 from bot.sandbox.server import SandboxSlack
 from bot.services.war_room.assembler import REQUIRED_STEPS
 from bot.services.war_room.channel_name import short_id
+from tests.conftest import slack_env
 from tests.e2e.conftest import MarshalProcess, start_marshal
 from tests.eventually import eventually
 from tests.fakes.moto import serialised_moto
@@ -142,9 +143,7 @@ def rig(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
         marshal = start_marshal(
             tmp_path,
             "up",
-            SLACK_BOT_TOKEN=slack.bot_token,
-            SLACK_APP_TOKEN=slack.app_token,
-            SLACK_API_URL=slack.api_url,
+            **slack_env(slack),
             MARSHAL_ANNOUNCE_CHANNEL="C0INCIDENTS",
             MARSHAL_DIRECTORY_FILE=str(directory),
             MARSHAL_APPROVERS="U0ALICE,U0BOB",

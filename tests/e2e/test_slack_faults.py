@@ -25,6 +25,7 @@ from bot.sandbox.control_client import SandboxControl, SandboxControlError
 from bot.sandbox.server import SandboxSlack
 from bot.services.war_room.assembler import is_assembled
 from bot.services.war_room.channel_name import short_id
+from tests.conftest import slack_env
 from tests.e2e.conftest import MarshalProcess, start_marshal
 from tests.eventually import eventually
 from tests.web.conftest import Ingress
@@ -81,9 +82,7 @@ def rig(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Rig]:
         marshal = start_marshal(
             tmp_path,
             "up",
-            SLACK_BOT_TOKEN=slack.bot_token,
-            SLACK_APP_TOKEN=slack.app_token,
-            SLACK_API_URL=slack.api_url,
+            **slack_env(slack),
             MARSHAL_ANNOUNCE_CHANNEL="C0INCIDENTS",
             MARSHAL_DIRECTORY_FILE=str(directory),
         )

@@ -25,6 +25,7 @@ from bot.services.nudges.scheduler import NudgeScheduler
 from bot.settings import Settings
 from bot.slack.gateway import WebClientSlackGateway, build_web_client
 from bot.wiring.nudges import nudge_policy
+from tests.fakes.anthropic import FakeAnthropic
 
 _rooms = itertools.count(1)
 
@@ -135,3 +136,12 @@ def rig(tmp_path: Path, sandbox: SandboxSlack) -> Iterator[Rig]:
     for scheduler in rig.schedulers:
         scheduler.stop()
     queue.close()
+
+
+@pytest.fixture
+def claude() -> Iterator[FakeAnthropic]:
+    """A fake Anthropic Messages API on a local port."""
+    fake = FakeAnthropic()
+    fake.start()
+    yield fake
+    fake.stop()

@@ -3,8 +3,6 @@ fallback. Against a fake Anthropic Messages API over real HTTP."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import pytest
 
 from bot.adapters.anthropic.language_model import ClaudeLanguageModel
@@ -14,14 +12,6 @@ from tests.fakes.http_fake import Fault
 
 UPDATE = "Rolled back the 14:02 deploy, error rate is recovering, next update in 15 minutes"
 CHATTER = "lol"
-
-
-@pytest.fixture
-def claude() -> Iterator[FakeAnthropic]:
-    fake = FakeAnthropic()
-    fake.start()
-    yield fake
-    fake.stop()
 
 
 def _classifier(fake: FakeAnthropic) -> LanguageModelStatusUpdateClassifier:

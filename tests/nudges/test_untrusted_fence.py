@@ -4,7 +4,6 @@ whatever the text rebuilds or guesses. Both prompts come from the one fencing fu
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 
 import pytest
 
@@ -33,14 +32,6 @@ def _inside(prompt: str) -> str:
     assert prompt.count(end) == 1
     after_begin = prompt.split(f"=====BEGIN UNTRUSTED DATA {begins[0]}=====\n", maxsplit=1)[1]
     return after_begin.split(end, maxsplit=1)[0]
-
-
-@pytest.fixture
-def claude() -> Iterator[FakeAnthropic]:
-    fake = FakeAnthropic()
-    fake.start()
-    yield fake
-    fake.stop()
 
 
 @pytest.mark.parametrize("attack", ATTACKS)

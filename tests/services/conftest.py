@@ -8,30 +8,18 @@ from pathlib import Path
 
 import pytest
 
-from bot.adapters.dynamodb.tables import create_tables
 from bot.adapters.sqlite.database import SqliteDatabase
 from bot.adapters.sqlite.local_queue import LocalQueue
 from tests.contract.conftest import (
     BACKENDS,
     Backend,
-    dynamodb_backend,
-    dynamodb_client,
-    sqlite_backend,
+    open_backend,
 )
 
 
 @pytest.fixture(params=BACKENDS)
 def backend(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Backend]:
-    if request.param == "sqlite":
-        made = sqlite_backend(tmp_path / "marshal.db")
-    else:
-        request.getfixturevalue("aws")
-        client = dynamodb_client()
-        create_tables(client, "svc-")
-        made = dynamodb_backend(client, "svc-")
-    yield made
-    for close in made.closers:
-        close()
+    yield from open_backend(request, tmp_path / "marshal.db", "svc-")
 
 
 @pytest.fixture

@@ -92,6 +92,17 @@ class ResolveRig:
         assert found is not None
         return found
 
+    def reminders(self, clock: Clock) -> Reminders:
+        """The reminders of this rig's settings, on `clock`."""
+        return Reminders(
+            self.store,
+            self.audit,
+            self.side.gateway,
+            nudge_policy(self.settings),
+            owner="test",
+            clock=clock,
+        )
+
     def drain(self) -> int:
         """Run every queued INCIDENT_RESOLVED event through the flow, as the processor does."""
         handler = IncidentResolvedHandler(self.flow)
@@ -304,14 +315,7 @@ def test_postmortem_done_in_the_room_stops_the_postmortem_reminder(rig: ResolveR
     assert resolved_at is not None
     due_after = rig.settings.marshal_reminder_postmortem_due
     clock = Clock(resolved_at + timedelta(seconds=due_after + 60))
-    reminders = Reminders(
-        rig.store,
-        rig.audit,
-        rig.side.gateway,
-        nudge_policy(rig.settings),
-        owner="test",
-        clock=clock,
-    )
+    reminders = rig.reminders(clock)
     assert reminders.postmortem_due(room.id, 1) is ReminderOutcome.SENT
     [reminder] = [
         str(m.get("text")) for m in rig.messages(channel) if "not marked done" in str(m.get("text"))
@@ -374,14 +378,7 @@ def test_the_postmortem_reminder_goes_to_the_ic_by_dm_once_the_room_is_archived(
     resolved_at = rig.incident(room.id).resolved_at
     assert resolved_at is not None
     clock = Clock(resolved_at + timedelta(seconds=rig.settings.marshal_reminder_postmortem_due))
-    reminders = Reminders(
-        rig.store,
-        rig.audit,
-        rig.side.gateway,
-        nudge_policy(rig.settings),
-        owner="test",
-        clock=clock,
-    )
+    reminders = rig.reminders(clock)
     assert reminders.postmortem_due(room.id, 1) is ReminderOutcome.SENT
     assert not [m for m in rig.messages(channel) if "not marked done" in str(m.get("text"))]
     dms = [

@@ -14,9 +14,8 @@ from bot.cli import main
 from bot.domain.audit import AuditAction
 from bot.domain.models import Incident
 from bot.settings import Settings
-from bot.wiring.dynamodb import ensure_dynamodb_tables
 from bot.wiring.stores import build_audit_log, build_store
-from tests.conftest import AwsEndpoint
+from tests.conftest import AwsEndpoint, dynamodb_settings
 from tests.contract.conftest import make_alert
 
 
@@ -37,11 +36,7 @@ def test_sqlite_is_the_default_and_store_and_audit_share_one_database(
 def test_dynamodb_store_uses_prefixed_tables(
     aws: AwsEndpoint, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    monkeypatch.setenv("MARSHAL_STORE", "dynamodb")
-    monkeypatch.setenv("MARSHAL_TABLE_PREFIX", "wired-")
-    monkeypatch.setenv("MARSHAL_AUDIT_KEY", "wired-audit-key-0123456789abcdef")
-    settings = Settings()
-    ensure_dynamodb_tables(settings)
+    settings = dynamodb_settings(monkeypatch, "wired-")
 
     store, audit = build_store(settings), build_audit_log(settings)
 
