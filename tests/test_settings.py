@@ -147,10 +147,13 @@ DOCUMENTED = [
     ("MARSHAL_SECRET_GENERIC", "s-gen", "s-gen"),
     ("MARSHAL_AUDIT_KEY", "audit-key-0123456789", "audit-key-0123456789"),
     ("MARSHAL_AUDIT_KEYS_PREVIOUS", "old-1,old-2", "old-1,old-2"),
+    ("MARSHAL_AUDIT_SIGNING_KEY", "ed25519-key", "ed25519-key"),
     ("MARSHAL_APPROVERS", "U1, S2", ["U1", "S2"]),
     ("MARSHAL_TWO_PERSON_RULE", "P1,P2", ["P1", "P2"]),
     ("MARSHAL_PUBLISH_LEASE_SECONDS", "45", 45),
     ("MARSHAL_ANNOUNCE_CHANNEL", "incidents", "incidents"),
+    ("MARSHAL_DEFAULT_RESPONDERS", "U9,S9", ["U9", "S9"]),
+    ("MARSHAL_PUBLIC_ROOMS", "P3,P4", ["P3", "P4"]),
     ("MARSHAL_TRIAGE_CHANNEL", "triage", "triage"),
     ("MARSHAL_WAR_ROOM_THRESHOLD", "P3", "P3"),
     ("MARSHAL_SEVERITY_MAP", "sev-a=P1,sev-b=P2", "sev-a=P1,sev-b=P2"),
@@ -166,6 +169,7 @@ DOCUMENTED = [
     ("MARSHAL_POSTMORTEM_DIR", "pm", "pm"),
     ("MARSHAL_AUTO_RESOLVE", "true", True),
     ("MARSHAL_ARCHIVE_ON_RESOLVE", "false", False),
+    ("MARSHAL_ARCHIVE_AFTER", "0", 0),
     (
         "MARSHAL_SERVICE_REPOS",
         "checkout=org/checkout,api=org/api",
@@ -185,6 +189,28 @@ DOCUMENTED = [
     ("MARSHAL_LLM_MODEL", "heavy-1", "heavy-1"),
     ("GITHUB_API_URL", "http://127.0.0.1:9/gh", "http://127.0.0.1:9/gh"),
     ("GITHUB_TOKEN", "gh-token", "gh-token"),
+    ("MARSHAL_ESCALATION_FILE", "conf/escalation.yaml", "conf/escalation.yaml"),
+    ("MARSHAL_PAGE_SEVERITIES", "P1", ["P1"]),
+    ("PAGERDUTY_EVENTS_URL", "http://127.0.0.1:9/pd/enqueue", "http://127.0.0.1:9/pd/enqueue"),
+    ("PAGERDUTY_API_URL", "http://127.0.0.1:9/pd", "http://127.0.0.1:9/pd"),
+    ("PAGERDUTY_API_TOKEN", "pd-token", "pd-token"),
+    ("PAGERDUTY_FROM", "bot@example.com", "bot@example.com"),
+    ("OPSGENIE_API_URL", "http://127.0.0.1:9/og", "http://127.0.0.1:9/og"),
+    ("OPSGENIE_API_KEY", "og-key", "og-key"),
+    ("GRAFANA_ONCALL_API_URL", "http://127.0.0.1:9/goc", "http://127.0.0.1:9/goc"),
+    ("GRAFANA_ONCALL_API_TOKEN", "goc-token", "goc-token"),
+    ("MARSHAL_RUNBOOK_FILE", "conf/runbooks.yaml", "conf/runbooks.yaml"),
+    ("MARSHAL_BREAK_GLASS", "U7,S7", ["U7", "S7"]),
+    ("MARSHAL_DIGEST_CHANNEL", "reports", "reports"),
+    ("MARSHAL_DIGEST_CRON", "0 9 * * FRI", "0 9 * * FRI"),
+    ("MARSHAL_REPORTS_DIR", "out/reports", "out/reports"),
+    ("JIRA_URL", "http://127.0.0.1:9/jira", "http://127.0.0.1:9/jira"),
+    ("JIRA_EMAIL", "ops@example.com", "ops@example.com"),
+    ("JIRA_API_TOKEN", "jira-token", "jira-token"),
+    ("JIRA_PROJECT", "OPS", "OPS"),
+    ("MARSHAL_OIDC_ISSUER", "http://127.0.0.1:9/oidc", "http://127.0.0.1:9/oidc"),
+    ("MARSHAL_OIDC_CLIENT_ID", "console", "console"),
+    ("MARSHAL_OIDC_CLIENT_SECRET", "oidc-secret", "oidc-secret"),
 ]
 ENV_EXAMPLE = Path(__file__).resolve().parents[1] / ".env.example"
 READ_BY_BOTO3 = {"AWS_ENDPOINT_URL"}  # documented, read by boto3 itself, not a marshal setting
@@ -234,7 +260,7 @@ def test_each_setting_belongs_to_exactly_one_section() -> None:
     for section in SECTIONS:
         for name in section.model_fields:
             owners.setdefault(name, []).append(section.__name__)
-    assert len(SECTIONS) == 7  # one per .env.example heading
+    assert len(SECTIONS) == 11  # one per .env.example heading (audit keys sit with secrets)
     assert set(owners) == set(Settings.model_fields)
     assert {name: o for name, o in owners.items() if len(o) != 1} == {}
     assert "marshal_http_port" in HttpSettings.model_fields

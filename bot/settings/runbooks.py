@@ -1,0 +1,23 @@
+"""Runbook settings: the runbook catalog file and who may break glass."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+from pydantic import BaseModel, Field, field_validator
+from pydantic_settings import NoDecode
+
+from bot.settings.parsing import csv_list
+
+
+class RunbookSettings(BaseModel):
+    """Runbooks and operation runs (DESIGN.md section 3b)."""
+
+    marshal_runbook_file: Path | None = None
+    marshal_break_glass: Annotated[list[str], NoDecode] = Field(default_factory=list)
+
+    @field_validator("marshal_break_glass", mode="before")
+    @classmethod
+    def _ids(cls, value: object) -> list[str]:
+        return csv_list(value)
