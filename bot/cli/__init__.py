@@ -8,7 +8,7 @@ from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Protocol
 
 from bot import __version__
-from bot.cli import audit, drill, incident, queue, report, serve
+from bot.cli import audit, drill, followups, incident, queue, report, serve
 from bot.domain.errors import ConfigurationError, MarshalError
 
 if TYPE_CHECKING:
@@ -29,6 +29,7 @@ def _groups() -> list[CommandGroup]:
         queue,
         drill,
         report,
+        followups,
     ]
 
 

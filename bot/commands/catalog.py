@@ -6,6 +6,8 @@ from bot.commands.ack import AckCommand
 from bot.commands.assemble import AssembleCommand
 from bot.commands.checklist import ChecklistCommand
 from bot.commands.declare import DeclareCommand, SubmitAlert
+from bot.commands.followup import FollowupCommand
+from bot.commands.followups import FollowupsCommand
 from bot.commands.help import HelpCommand
 from bot.commands.invite import InviteCommand
 from bot.commands.list_incidents import ListCommand
@@ -25,6 +27,7 @@ from bot.commands.unsilence import UnsilenceCommand
 from bot.ports.audit import AuditLog
 from bot.ports.slack import SlackGateway
 from bot.ports.store import IncidentStore
+from bot.services.followups.desk import FollowUpDesk
 from bot.services.nudges.silence import NudgeSilence
 from bot.services.permissions import IncidentPermissions
 from bot.services.resolution.starter import ResolutionStarter
@@ -46,6 +49,7 @@ def build_command_registry(
     assembler: Assembler | None = None,
     checklist: ChecklistService | None = None,
     resolution: ResolutionStarter | None = None,
+    followups: FollowUpDesk | None = None,
 ) -> CommandRegistry:
     # Without the scheduler's hook a silence still holds at once (each nudge re-reads it);
     # the plan itself catches up on the scheduler's next reconcile.
@@ -73,4 +77,7 @@ def build_command_registry(
     if resolution is not None:
         registry.register(ResolveCommand(resolution, permissions))
         registry.register(ReopenCommand(resolution, permissions))
+    if followups is not None:
+        registry.register(FollowupCommand(followups))
+        registry.register(FollowupsCommand(followups))
     return registry

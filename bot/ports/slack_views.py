@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import NewType
 
+from bot.domain.followups import FollowUp
 from bot.domain.models import Link, StatusPageDraft
 from bot.ports.context import ContextSection
 
@@ -140,6 +141,48 @@ class IncidentSummary:
     text: Mrkdwn  # the fallback, title and facts together
 
 
+@dataclass(frozen=True)
+class FollowUpRow:
+    """One follow-up in a list; open ones get Done / Not doing buttons."""
+
+    id: str
+    text: str  # from a person or the postmortem: escaped by the renderer
+    incident_id: str
+    owner: str | None  # a Slack user id
+    due_at: datetime
+    priority: str
+    kind: str
+    status: str
+    overdue: bool
+
+    @property
+    def is_open(self) -> bool:
+        return self.status == "open"
+
+    @classmethod
+    def of(cls, followup: FollowUp, now: datetime) -> FollowUpRow:
+        return cls(
+            id=followup.id,
+            text=followup.text,
+            incident_id=followup.incident_id,
+            owner=followup.owner,
+            due_at=followup.due_at,
+            priority=followup.priority.value,
+            kind=followup.kind.value,
+            status=followup.status.value,
+            overdue=followup.is_overdue(now),
+        )
+
+
+@dataclass(frozen=True)
+class FollowUpListView:
+    """`followups`: a heading, the rows, and how many more did not fit."""
+
+    heading: Mrkdwn
+    rows: tuple[FollowUpRow, ...]
+    more: int = 0
+
+
 MessageView = (
     ChecklistView
     | IncidentContextView
@@ -152,6 +195,7 @@ MessageView = (
     | StatusDraftClosed
     | CommandHelp
     | IncidentSummary
+    | FollowUpListView
 )
 
 
@@ -173,7 +217,15 @@ class StatusDraftEditModal:
     message_ts: str
 
 
-ModalView = StatusUpdateModal | StatusDraftEditModal
+@dataclass(frozen=True)
+class FollowUpReasonModal:
+    """Not doing: asks why, for the follow-up `followup_id`."""
+
+    followup_id: str
+    text: str  # the follow-up's description, shown above the question
+
+
+ModalView = StatusUpdateModal | StatusDraftEditModal | FollowUpReasonModal
 
 
 @dataclass(frozen=True)

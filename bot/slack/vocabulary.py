@@ -29,6 +29,8 @@ class ActionId(StrEnum):
     RATE_3 = "marshal.incident.rate.3"
     RATE_4 = "marshal.incident.rate.4"
     RATE_5 = "marshal.incident.rate.5"
+    FOLLOWUP_DONE = "marshal.followup.done"
+    FOLLOWUP_NOT_DOING = "marshal.followup.not_doing"
 
 
 # The pulse rating's buttons in score order: RATE_ACTIONS[n - 1] is the button for n.
@@ -46,6 +48,7 @@ class ViewId(StrEnum):
 
     EDIT_STATUS_DRAFT = "marshal.status_draft.edit_view"
     NUDGE_STATUS_UPDATE = "marshal.nudge.status_update"
+    FOLLOWUP_NOT_DOING = "marshal.followup.not_doing_view"
 
 
 class InputId(StrEnum):
@@ -57,6 +60,8 @@ class InputId(StrEnum):
     # the status-page draft's edit modal: one input block and its element
     STATUS_DRAFT_TEXT = "status_draft_text"
     STATUS_DRAFT_TEXT_INPUT = "text"
+    # the follow-up's "Not doing" modal: block_id == action_id
+    FOLLOWUP_REASON = "followup_reason"
 
 
 # The value of the "start a status-page draft" checkbox in the "Post update" modal.

@@ -19,6 +19,7 @@ from bot.settings import Settings
 from bot.slack.gateway import build_web_client
 from bot.slack.nudge_routes import NudgeRoutes
 from bot.wiring.backends import Backends
+from bot.wiring.followups import build_followups
 from bot.wiring.ingress import build_intake
 from bot.wiring.nudges import build_nudges
 from bot.wiring.process import ProcessGroup
@@ -72,14 +73,23 @@ def start_processor(
         nudges=nudges.scheduler,
         sla=nudges.scheduler,
     )
+    followups = build_followups(
+        settings, backends.store, backends.audit, slack.gateway, slack.permissions
+    )
     features = SlackFeatures(
         declare_with(build_intake(settings, backends)),
-        actions=(*war_room.actions, *resolution.actions, *nudge_routes.actions()),
-        views=nudge_routes.views(),
+        actions=(
+            *war_room.actions,
+            *resolution.actions,
+            *nudge_routes.actions(),
+            *followups.routes.actions(),
+        ),
+        views=(*nudge_routes.views(), *followups.routes.views()),
         silence=nudges.silence,
         assembler=war_room.assembler,
         checklist=war_room.checklist,
         resolution=resolution.starter,
+        followups=followups.desk,
     )
     running = start_slack_app(
         settings,

@@ -20,6 +20,7 @@ from bot.commands.declare import SubmitAlert
 from bot.gates.status_page import StatusPageApprovalGate
 from bot.ports.audit import AuditLog
 from bot.ports.store import IncidentStore
+from bot.services.followups.desk import FollowUpDesk
 from bot.services.nudges.silence import NudgeSilence
 from bot.services.permissions import IncidentPermissions
 from bot.services.resolution.starter import ResolutionStarter
@@ -69,6 +70,7 @@ class SlackFeatures:
     assembler: Assembler | None = None
     checklist: ChecklistService | None = None
     resolution: ResolutionStarter | None = None
+    followups: FollowUpDesk | None = None
 
 
 def start_slack_app(
@@ -93,6 +95,7 @@ def start_slack_app(
         assembler=features.assembler,
         checklist=features.checklist,
         resolution=features.resolution,
+        followups=features.followups,
     )
     review_actions, review_views = side.review.routes()
     capture = TimelineCapture(

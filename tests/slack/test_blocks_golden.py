@@ -11,10 +11,11 @@ from __future__ import annotations
 
 import hashlib
 import json
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from bot.domain.followups import FollowUp, FollowUpStatus
 from bot.domain.models import (
     AlertSource,
     ChecklistTick,
@@ -27,6 +28,9 @@ from bot.domain.models import (
 from bot.domain.severity import Severity
 from bot.ports.context import ContextSection
 from bot.ports.slack_views import (
+    FollowUpListView,
+    FollowUpReasonModal,
+    FollowUpRow,
     MessageView,
     Mrkdwn,
     RatingPrompt,
@@ -165,7 +169,29 @@ def rendered_fixtures() -> dict[str, Any]:
         out[f"closed/{key}"] = _message(StatusDraftClosed(draft, outcome))
         edit = StatusDraftEditModal(draft, "C0ROOM", "1700000000.000100")
         out[f"edit/{key}"] = render_modal(edit)
+    out.update(followup_fixtures())
     return out
+
+
+def followup_fixtures() -> dict[str, Any]:
+    hostile = "Stop <!channel> paging <@U0EVIL> via <http://evil|click> & co"
+    made = FollowUp(
+        id="fu-1",
+        incident_id="inc-hostile",
+        text=hostile,
+        owner="U0BOB",
+        due_at=AT,
+        incident_severity="P1",
+        created_by="U0IC",
+        created_at=AT,
+    )
+    closed = made.closed(FollowUpStatus.DONE, by="U0BOB", at=AT).model_copy(update={"id": "fu-2"})
+    rows = (FollowUpRow.of(made, AT + timedelta(days=1)), FollowUpRow.of(closed, AT))
+    view = FollowUpListView(heading=Mrkdwn("*2 all follow-up(s)*"), rows=rows, more=3)
+    return {
+        "followups/list": _message(view),
+        "followups/not-doing": render_modal(FollowUpReasonModal("fu-1", hostile)),
+    }
 
 
 def _digest(value: Any) -> str:

@@ -34,9 +34,21 @@ POSTED_IDS = {
     "marshal.incident.rate.3",
     "marshal.incident.rate.4",
     "marshal.incident.rate.5",
+    "marshal.followup.done",
+    "marshal.followup.not_doing",
 }
-POSTED_VIEWS = {"marshal.status_draft.edit_view", "marshal.nudge.status_update"}
-POSTED_INPUTS = {"status_update_text", "status_update_draft", "status_draft_text", "text"}
+POSTED_VIEWS = {
+    "marshal.status_draft.edit_view",
+    "marshal.nudge.status_update",
+    "marshal.followup.not_doing_view",
+}
+POSTED_INPUTS = {
+    "status_update_text",
+    "status_update_draft",
+    "status_draft_text",
+    "text",
+    "followup_reason",
+}
 
 
 def test_ids_are_spelled_as_in_messages_already_posted() -> None:

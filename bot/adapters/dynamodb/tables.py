@@ -11,6 +11,7 @@ incidents table (pk, sk), one item type per `pk` prefix:
   ALERT#<key>  / ALERT          an accepted notification (re-send dedup)
   OUTBOX#<id>  / OUTBOX         an outbox event (GSI: pending ones, oldest first)
   CLAIM#<key>  / CLAIM          a create-if-absent claim, `expires_at` for TTL
+  FU#<id>, FUX#<index>#<value>  follow-ups and their index items (see followups.py)
 audit table (incident_id, seq): one item per event; `event#<event id>` / seq 0 marks an
 event id as used, for idempotent appends; `head#<chain>` / seq 0 anchors the head of a chain
 that has no incident item (the workspace chain).

@@ -119,4 +119,26 @@ MIGRATIONS: tuple[str, ...] = (
         mac TEXT NOT NULL
     );
     """,
+    # 5: follow-ups, with an index for every list they are read by (no scans)
+    """
+    CREATE TABLE IF NOT EXISTS followups (
+        id TEXT PRIMARY KEY,
+        incident_id TEXT NOT NULL,
+        status TEXT NOT NULL,
+        owner TEXT,
+        service TEXT,
+        due_key TEXT NOT NULL,
+        created_key TEXT NOT NULL,
+        closed_key TEXT,
+        version INTEGER NOT NULL,
+        data TEXT NOT NULL
+    );
+    CREATE INDEX IF NOT EXISTS followups_by_incident ON followups (incident_id, created_key);
+    CREATE INDEX IF NOT EXISTS followups_by_status ON followups (status, due_key);
+    CREATE INDEX IF NOT EXISTS followups_by_owner ON followups (owner, status, due_key);
+    CREATE INDEX IF NOT EXISTS followups_by_service ON followups (service, status, due_key);
+    CREATE INDEX IF NOT EXISTS followups_by_created ON followups (created_key);
+    CREATE INDEX IF NOT EXISTS followups_by_closed ON followups (closed_key)
+        WHERE closed_key IS NOT NULL;
+    """,
 )

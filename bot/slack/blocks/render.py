@@ -8,6 +8,8 @@ from bot.ports.slack_views import (
     ChecklistView,
     CommandHelp,
     ContextSnapshotView,
+    FollowUpListView,
+    FollowUpReasonModal,
     IncidentContextView,
     IncidentSummary,
     MessageView,
@@ -24,6 +26,7 @@ from bot.ports.slack_views import (
 from bot.slack.blocks.checklist import render_checklist
 from bot.slack.blocks.command_replies import render_command_help, render_incident_summary
 from bot.slack.blocks.context_snapshot import render_context_snapshot
+from bot.slack.blocks.followups import render_followup_list, render_reason_modal
 from bot.slack.blocks.incident_context import render_incident_context
 from bot.slack.blocks.nudge import render_nudge, render_reminder, render_status_update_modal
 from bot.slack.blocks.rendered import RenderedMessage
@@ -53,13 +56,24 @@ def render_message(view: MessageView) -> RenderedMessage:
             rendered = render_review(view)
         case StatusDraftClosed():
             rendered = render_closed(view)
-        case CommandHelp():
-            rendered = render_command_help(view)
-        case IncidentSummary():
-            rendered = render_incident_summary(view)
+        case CommandHelp() | IncidentSummary() | FollowUpListView():
+            rendered = _render_reply(view)
         case _:
             assert_never(view)
     return rendered
+
+
+def _render_reply(view: CommandHelp | IncidentSummary | FollowUpListView) -> RenderedMessage:
+    """Replies to slash commands (kept apart so each match stays under the branch limit)."""
+    match view:
+        case CommandHelp():
+            return render_command_help(view)
+        case IncidentSummary():
+            return render_incident_summary(view)
+        case FollowUpListView():
+            return render_followup_list(view)
+        case _:
+            assert_never(view)
 
 
 def render_modal(view: ModalView) -> dict[str, Any]:
@@ -69,5 +83,7 @@ def render_modal(view: ModalView) -> dict[str, Any]:
             return render_status_update_modal(view)
         case StatusDraftEditModal():
             return render_edit_modal(view)
+        case FollowUpReasonModal():
+            return render_reason_modal(view)
         case _:
             assert_never(view)

@@ -1,0 +1,1 @@
+"""Follow-ups: adding and closing them, listing them, and the release gate on overdue ones."""

@@ -1,0 +1,45 @@
+"""Build the follow-ups' parts: their store on the chosen backend, the desk that adds and
+closes them, and the Slack routes of their buttons."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from bot.adapters.sqlite.followups import SqliteFollowUpStore
+from bot.ports.audit import AuditLog
+from bot.ports.followups import FollowUpStore
+from bot.ports.slack import SlackGateway
+from bot.ports.store import IncidentStore
+from bot.services.followups.desk import FollowUpDesk
+from bot.services.permissions import IncidentPermissions
+from bot.settings import Settings
+from bot.slack.followup_routes import FollowUpRoutes
+from bot.wiring.stores import sqlite_database
+
+
+def build_followup_store(settings: Settings) -> FollowUpStore:
+    if settings.marshal_store == "dynamodb":
+        from bot.adapters.dynamodb.followups import DynamoFollowUpStore  # noqa: PLC0415
+        from bot.wiring.dynamodb import dynamodb_client  # noqa: PLC0415 - AWS SDK on demand
+
+        return DynamoFollowUpStore(dynamodb_client(settings), settings.marshal_table_prefix)
+    return SqliteFollowUpStore(sqlite_database(settings))
+
+
+@dataclass(frozen=True)
+class FollowUpParts:
+    desk: FollowUpDesk
+    routes: FollowUpRoutes
+
+
+def build_followups(
+    settings: Settings,
+    store: IncidentStore,
+    audit: AuditLog,
+    slack: SlackGateway,
+    permissions: IncidentPermissions,
+) -> FollowUpParts:
+    desk = FollowUpDesk(
+        build_followup_store(settings), store, audit, permissions, incident_of=store.get
+    )
+    return FollowUpParts(desk, FollowUpRoutes(desk, slack))
