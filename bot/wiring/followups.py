@@ -11,6 +11,9 @@ from bot.ports.followups import FollowUpStore
 from bot.ports.slack import SlackGateway
 from bot.ports.store import IncidentStore
 from bot.services.followups.desk import FollowUpDesk
+from bot.services.followups.jobs import FollowUpJobs
+from bot.services.followups.overdue import OverdueFollowUps
+from bot.services.nudges.scheduler import default_owner
 from bot.services.permissions import IncidentPermissions
 from bot.settings import Settings
 from bot.slack.followup_routes import FollowUpRoutes
@@ -30,6 +33,8 @@ def build_followup_store(settings: Settings) -> FollowUpStore:
 class FollowUpParts:
     desk: FollowUpDesk
     routes: FollowUpRoutes
+    overdue: OverdueFollowUps
+    jobs: FollowUpJobs  # started by the processor
 
 
 def build_followups(
@@ -39,7 +44,16 @@ def build_followups(
     slack: SlackGateway,
     permissions: IncidentPermissions,
 ) -> FollowUpParts:
-    desk = FollowUpDesk(
-        build_followup_store(settings), store, audit, permissions, incident_of=store.get
+    followups = build_followup_store(settings)
+    desk = FollowUpDesk(followups, store, audit, permissions, incident_of=store.get)
+    overdue = OverdueFollowUps(
+        followups,
+        store,
+        store,
+        audit,
+        slack,
+        owner=default_owner(),
+        announce_channel=settings.marshal_announce_channel,
     )
-    return FollowUpParts(desk, FollowUpRoutes(desk, slack))
+    jobs = FollowUpJobs(overdue.sweep)
+    return FollowUpParts(desk, FollowUpRoutes(desk, slack), overdue, jobs)

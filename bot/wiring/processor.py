@@ -113,4 +113,6 @@ def start_processor(
     group.started("consumer", partial(consumer.stop, timeout=3.0))
     nudges.scheduler.start()  # rebuilds every nudge and reminder from the store
     group.started("nudges", nudges.scheduler.stop)
+    followups.jobs.start()  # overdue reminders (and the digest) read the store each firing
+    group.started("followups", followups.jobs.stop)
     return RunningProcessor(sandbox_url=target.sandbox_url)

@@ -1,0 +1,74 @@
+"""FollowUpJobs: the follow-ups' schedule on an APScheduler BackgroundScheduler: the overdue
+sweep every minute (and once at start, so a restart catches up at once) and, when set, the
+weekly digest on its cron. Each firing re-reads the store and claims what it sends, so the
+schedule itself is rebuilt from nothing on every start and replicas never send twice.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from datetime import UTC, datetime
+
+from apscheduler.schedulers.background import BackgroundScheduler
+from apscheduler.triggers.cron import CronTrigger
+
+from bot.domain.errors import MarshalError
+
+log = logging.getLogger(__name__)
+
+
+class FollowUpJobs:
+    def __init__(
+        self,
+        sweep: Callable[[], object],
+        *,
+        sweep_seconds: int = 60,
+        digest: Callable[[], object] | None = None,
+        digest_cron: str | None = None,
+    ) -> None:
+        self._sweep = sweep
+        self._sweep_seconds = sweep_seconds
+        self._digest = digest
+        self._digest_trigger = (
+            CronTrigger.from_crontab(digest_cron, timezone=UTC) if digest and digest_cron else None
+        )
+        self._scheduler = BackgroundScheduler(timezone=UTC)
+
+    def start(self) -> None:
+        self._scheduler.start()
+        self._scheduler.add_job(
+            self._guarded(self._sweep, "overdue sweep"),
+            "interval",
+            seconds=self._sweep_seconds,
+            id="followups:overdue",
+            next_run_time=datetime.now(UTC),
+            coalesce=True,
+            max_instances=1,
+            misfire_grace_time=self._sweep_seconds,
+        )
+        if self._digest is not None and self._digest_trigger is not None:
+            self._scheduler.add_job(
+                self._guarded(self._digest, "weekly digest"),
+                self._digest_trigger,
+                id="followups:digest",
+                coalesce=True,
+                max_instances=1,
+                misfire_grace_time=6 * 3600,  # a processor down at 08:00 still posts at 09:00
+            )
+
+    def stop(self) -> None:
+        if self._scheduler.running:
+            self._scheduler.shutdown(wait=True)
+
+    @staticmethod
+    def _guarded(job: Callable[[], object], what: str) -> Callable[[], None]:
+        def run() -> None:
+            try:
+                job()
+            except MarshalError as exc:  # the store or Slack is down: the next firing retries
+                log.warning(
+                    "follow-up job did not complete", extra={"job": what, "error": str(exc)}
+                )
+
+        return run
