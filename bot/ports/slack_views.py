@@ -183,6 +183,17 @@ class FollowUpListView:
     more: int = 0
 
 
+@dataclass(frozen=True)
+class FollowUpProposals:
+    """The postmortem's action items, each with an Accept button that makes it a follow-up.
+    A button names the incident, the resolution and the item's place; the text is read back
+    from the resolution's ledger, so a press after a restart works the same."""
+
+    incident_id: str
+    resolution_id: str
+    items: tuple[str, ...]  # from the LLM or the IC's notes: escaped by the renderer
+
+
 MessageView = (
     ChecklistView
     | IncidentContextView
@@ -196,6 +207,7 @@ MessageView = (
     | CommandHelp
     | IncidentSummary
     | FollowUpListView
+    | FollowUpProposals
 )
 
 

@@ -9,8 +9,10 @@ from bot.domain.followups import FollowUpError, FollowUpStatus
 from bot.ports.slack import SlackCallFailed, SlackGateway
 from bot.ports.slack_views import FollowUpReasonModal
 from bot.services.followups.desk import FollowUpDesk
-from bot.services.slack_text import escape
+from bot.services.followups.proposals import accept_proposal
+from bot.services.slack_text import escape, user
 from bot.slack.actions import ActionInvocation, ActionRoute, ViewRoute, ViewSubmission
+from bot.slack.blocks.followups import parse_proposal
 from bot.slack.vocabulary import ActionId, InputId, ViewId
 
 UNKNOWN = "That button does not name a follow-up marshal knows."
@@ -25,6 +27,7 @@ class FollowUpRoutes:
         return [
             ActionRoute(ActionId.FOLLOWUP_DONE, self.done),
             ActionRoute(ActionId.FOLLOWUP_NOT_DOING, self.not_doing),
+            ActionRoute(ActionId.FOLLOWUP_ACCEPT, self.accept),
         ]
 
     def views(self) -> list[ViewRoute]:
@@ -37,6 +40,27 @@ class FollowUpRoutes:
             return UNKNOWN
         except MarshalError as exc:
             return f"marshal could not close that follow-up: {escape(exc)}"
+
+    def accept(self, action: ActionInvocation) -> str | None:
+        parsed = parse_proposal(action.value)
+        if parsed is None:
+            return "That button is not one marshal made."
+        incident_id, resolution_id, index = parsed
+        try:
+            accepted = accept_proposal(
+                self._desk, incident_id, resolution_id, index, by=action.user_id
+            )
+        except NotFound:
+            return "That proposal's incident is no longer in the store."
+        except (FollowUpError, MarshalError) as exc:
+            return f"marshal could not accept that proposal: {escape(exc)}"
+        made = accepted.followup
+        if not accepted.made:
+            return f"Already accepted as follow-up `{made.id}` (owner {user(made.owner)})."
+        return (
+            f"Accepted as follow-up `{made.id}`, owned by you, due {made.due_at:%Y-%m-%d}. "
+            "It is listed in `followups mine`."
+        )
 
     def not_doing(self, action: ActionInvocation) -> str | None:
         followup = self._desk.store.get(action.value)

@@ -31,6 +31,7 @@ class ActionId(StrEnum):
     RATE_5 = "marshal.incident.rate.5"
     FOLLOWUP_DONE = "marshal.followup.done"
     FOLLOWUP_NOT_DOING = "marshal.followup.not_doing"
+    FOLLOWUP_ACCEPT = "marshal.followup.accept"
 
 
 # The pulse rating's buttons in score order: RATE_ACTIONS[n - 1] is the button for n.

@@ -29,6 +29,7 @@ from bot.domain.severity import Severity
 from bot.ports.context import ContextSection
 from bot.ports.slack_views import (
     FollowUpListView,
+    FollowUpProposals,
     FollowUpReasonModal,
     FollowUpRow,
     MessageView,
@@ -191,6 +192,7 @@ def followup_fixtures() -> dict[str, Any]:
     return {
         "followups/list": _message(view),
         "followups/not-doing": render_modal(FollowUpReasonModal("fu-1", hostile)),
+        "followups/proposals": _message(FollowUpProposals("inc-1", "res-1", (hostile, "Plain"))),
     }
 
 

@@ -36,6 +36,7 @@ POSTED_IDS = {
     "marshal.incident.rate.5",
     "marshal.followup.done",
     "marshal.followup.not_doing",
+    "marshal.followup.accept",
 }
 POSTED_VIEWS = {
     "marshal.status_draft.edit_view",

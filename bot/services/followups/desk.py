@@ -46,6 +46,7 @@ class NewFollowUp:
     due_at: datetime | None = None
     priority: FollowUpPriority = FollowUpPriority.P3
     kind: FollowUpKind = FollowUpKind.CORRECTIVE
+    followup_id: str | None = None  # a fixed id makes adding it twice a ConcurrentUpdate
 
 
 @dataclass(frozen=True)
@@ -83,6 +84,9 @@ class FollowUpDesk:
     def now(self) -> datetime:
         return self._clock()
 
+    def incident(self, incident_id: str) -> Incident | None:
+        return self._incident_of(incident_id)
+
     def add(self, incident: Incident, request: NewFollowUp, *, by: str) -> FollowUp:
         text = request.text.strip()
         if not text:
@@ -90,8 +94,10 @@ class FollowUpDesk:
         if len(text) > MAX_FOLLOWUP_CHARS:
             raise FollowUpError(f"follow-ups are limited to {MAX_FOLLOWUP_CHARS} characters")
         now = self._clock()
+        fixed = {"id": request.followup_id} if request.followup_id else {}
         followup = self._followups.add(
             FollowUp(
+                **fixed,
                 incident_id=incident.id,
                 text=text,
                 owner=request.owner,

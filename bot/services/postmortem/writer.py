@@ -24,6 +24,7 @@ from bot.ports.changes import ChangeHistory, ChangeHistoryUnavailable, CodeChang
 from bot.ports.llm import LanguageModel, LanguageModelUnavailable
 from bot.ports.slack import SlackCallFailed, SlackGateway
 from bot.ports.store import IncidentsWithTimeline
+from bot.services.postmortem.action_items import ProposedAction, proposed_actions
 from bot.services.postmortem.draft import (
     ROOT_CAUSE_TBD,
     InvalidDraft,
@@ -80,6 +81,7 @@ class Postmortem(BaseModel):
     fallback_reason: str | None = None  # why the deterministic one was written
     dropped_claims: int = 0
     scrubbed: dict[str, int] = Field(default_factory=dict)  # rule -> count sent scrubbed
+    action_items: list[ProposedAction] = Field(default_factory=list)  # proposed follow-ups
 
     def describe(self) -> str:
         """One line for the room: which postmortem this is."""
@@ -175,6 +177,7 @@ class PostmortemWriter:
             markdown=render_deterministic(facts),
             kind=PostmortemKind.DETERMINISTIC,
             fallback_reason=reason,
+            action_items=proposed_actions([], facts.evidence, facts.incident.commander),
         )
 
     def _drafted(self, facts: PostmortemFacts, title: str, llm: LanguageModel) -> Postmortem:
@@ -189,6 +192,9 @@ class PostmortemWriter:
             model=llm.model,
             dropped_claims=len(checked.dropped),
             scrubbed=scrubbed,
+            action_items=proposed_actions(
+                checked.answer.action_items, facts.evidence, facts.incident.commander
+            ),
         )
 
 

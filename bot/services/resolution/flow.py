@@ -25,7 +25,7 @@ from bot.domain.lifecycle import IncidentStatus
 from bot.domain.models import Incident, Role, utcnow
 from bot.ports.audit import AuditLog
 from bot.ports.slack import SlackCallFailed, SlackGateway
-from bot.ports.slack_views import RatingPrompt
+from bot.ports.slack_views import FollowUpProposals, RatingPrompt
 from bot.ports.store import Incidents
 from bot.ports.tracker import PostmortemFiling, Tracker
 from bot.services.incident_metrics import describe_seconds, response_times
@@ -230,6 +230,8 @@ class ResolutionFlow:
             "note": filed.note,
             "kind": postmortem.kind.value,
             "described": postmortem.describe(),
+            # kept in the ledger: the Accept buttons read them back after any restart
+            "action_items": [item.text for item in postmortem.action_items],
         }
         if unassigned:
             detail["unassigned"] = unassigned
@@ -265,7 +267,13 @@ class ResolutionFlow:
         )
         if filed.get("unassigned"):
             text += f"\n:warning: It is not assigned: {filed['unassigned']}. Assign it by hand."
-        return {"ts": self._slack.post_message(incident.channel_id, text)}
+        posted = {"ts": self._slack.post_message(incident.channel_id, text)}
+        if filed.get("action_items"):
+            proposals = FollowUpProposals(
+                incident.id, str(incident.resolution_id), tuple(filed["action_items"])
+            )
+            posted["proposals_ts"] = self._slack.post_message(incident.channel_id, proposals)
+        return posted
 
     def _schedule_sla(self, incident: Incident) -> dict[str, Any]:
         if self._sla is None:

@@ -21,7 +21,12 @@ from slack_sdk.models.blocks import (
 )
 from slack_sdk.models.views import View
 
-from bot.ports.slack_views import FollowUpListView, FollowUpReasonModal, FollowUpRow
+from bot.ports.slack_views import (
+    FollowUpListView,
+    FollowUpProposals,
+    FollowUpReasonModal,
+    FollowUpRow,
+)
 from bot.services.slack_text import escape_clipped, user
 from bot.slack.blocks.rendered import RenderedMessage
 from bot.slack.vocabulary import ActionId, InputId, ViewId
@@ -67,6 +72,34 @@ def render_followup_list(view: FollowUpListView) -> RenderedMessage:
     if view.more:
         blocks.append(ContextBlock(elements=[MarkdownTextObject(text=f"…and {view.more} more.")]))
     return RenderedMessage.of(view.heading, blocks)
+
+
+def proposal_value(incident_id: str, resolution_id: str, index: int) -> str:
+    return f"{incident_id}:{resolution_id}:{index}"
+
+
+def parse_proposal(value: str) -> tuple[str, str, int] | None:
+    parts = value.split(":")
+    if len(parts) != 3 or not all(parts) or not parts[2].isdigit():
+        return None
+    return parts[0], parts[1], int(parts[2])
+
+
+def render_proposals(view: FollowUpProposals) -> RenderedMessage:
+    heading = "*Proposed follow-ups* from the postmortem: accept the ones the team will do."
+    blocks: list[Block] = [SectionBlock(text=MarkdownTextObject(text=heading))]
+    for index, item in enumerate(view.items):
+        blocks.append(
+            SectionBlock(
+                text=MarkdownTextObject(text=f"• {escape_clipped(item, _ROW_TEXT)}"),
+                accessory=ButtonElement(
+                    text=PlainTextObject(text="Accept"),
+                    action_id=ActionId.FOLLOWUP_ACCEPT.value,
+                    value=proposal_value(view.incident_id, view.resolution_id, index),
+                ),
+            )
+        )
+    return RenderedMessage.of("Proposed follow-ups from the postmortem", blocks)
 
 
 def render_reason_modal(modal: FollowUpReasonModal) -> dict[str, Any]:

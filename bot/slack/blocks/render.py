@@ -9,6 +9,7 @@ from bot.ports.slack_views import (
     CommandHelp,
     ContextSnapshotView,
     FollowUpListView,
+    FollowUpProposals,
     FollowUpReasonModal,
     IncidentContextView,
     IncidentSummary,
@@ -26,7 +27,11 @@ from bot.ports.slack_views import (
 from bot.slack.blocks.checklist import render_checklist
 from bot.slack.blocks.command_replies import render_command_help, render_incident_summary
 from bot.slack.blocks.context_snapshot import render_context_snapshot
-from bot.slack.blocks.followups import render_followup_list, render_reason_modal
+from bot.slack.blocks.followups import (
+    render_followup_list,
+    render_proposals,
+    render_reason_modal,
+)
 from bot.slack.blocks.incident_context import render_incident_context
 from bot.slack.blocks.nudge import render_nudge, render_reminder, render_status_update_modal
 from bot.slack.blocks.rendered import RenderedMessage
@@ -56,15 +61,18 @@ def render_message(view: MessageView) -> RenderedMessage:
             rendered = render_review(view)
         case StatusDraftClosed():
             rendered = render_closed(view)
-        case CommandHelp() | IncidentSummary() | FollowUpListView():
+        case CommandHelp() | IncidentSummary() | FollowUpListView() | FollowUpProposals():
             rendered = _render_reply(view)
         case _:
             assert_never(view)
     return rendered
 
 
-def _render_reply(view: CommandHelp | IncidentSummary | FollowUpListView) -> RenderedMessage:
-    """Replies to slash commands (kept apart so each match stays under the branch limit)."""
+def _render_reply(
+    view: CommandHelp | IncidentSummary | FollowUpListView | FollowUpProposals,
+) -> RenderedMessage:
+    """Replies to commands and follow-up lists (apart, so each match stays under the branch
+    limit)."""
     match view:
         case CommandHelp():
             return render_command_help(view)
@@ -72,6 +80,8 @@ def _render_reply(view: CommandHelp | IncidentSummary | FollowUpListView) -> Ren
             return render_incident_summary(view)
         case FollowUpListView():
             return render_followup_list(view)
+        case FollowUpProposals():
+            return render_proposals(view)
         case _:
             assert_never(view)
 
