@@ -8,7 +8,7 @@ from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Protocol
 
 from bot import __version__
-from bot.cli import audit, drill, followups, incident, queue, report, serve
+from bot.cli import audit, digest, drill, followups, incident, queue, recurrence, report, serve
 from bot.domain.errors import ConfigurationError, MarshalError
 
 if TYPE_CHECKING:
@@ -30,6 +30,8 @@ def _groups() -> list[CommandGroup]:
         drill,
         report,
         followups,
+        digest,
+        recurrence,
     ]
 
 

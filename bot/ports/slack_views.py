@@ -194,6 +194,14 @@ class FollowUpProposals:
     items: tuple[str, ...]  # from the LLM or the IC's notes: escaped by the renderer
 
 
+@dataclass(frozen=True)
+class DigestView:
+    """The weekly digest's summary, posted to MARSHAL_DIGEST_CHANNEL."""
+
+    week: str
+    text: Mrkdwn
+
+
 MessageView = (
     ChecklistView
     | IncidentContextView
@@ -208,6 +216,7 @@ MessageView = (
     | IncidentSummary
     | FollowUpListView
     | FollowUpProposals
+    | DigestView
 )
 
 

@@ -11,6 +11,7 @@ from bot.ports.followups import FollowUpStore
 from bot.ports.slack import SlackGateway
 from bot.ports.store import IncidentStore
 from bot.services.followups.desk import FollowUpDesk
+from bot.services.followups.digest_post import WeeklyDigestPost
 from bot.services.followups.jobs import FollowUpJobs
 from bot.services.followups.overdue import OverdueFollowUps
 from bot.services.nudges.scheduler import default_owner
@@ -55,5 +56,17 @@ def build_followups(
         owner=default_owner(),
         announce_channel=settings.marshal_announce_channel,
     )
-    jobs = FollowUpJobs(overdue.sweep)
+    digest = WeeklyDigestPost(
+        store,
+        followups,
+        audit,
+        slack,
+        cron=settings.marshal_digest_cron,
+        reports_dir=settings.marshal_reports_dir,
+        channel=settings.marshal_digest_channel,
+        owner=default_owner(),
+    )
+    jobs = FollowUpJobs(
+        overdue.sweep, digest=digest.publish_due, digest_cron=settings.marshal_digest_cron
+    )
     return FollowUpParts(desk, FollowUpRoutes(desk, slack), overdue, jobs)

@@ -28,6 +28,7 @@ from bot.domain.models import (
 from bot.domain.severity import Severity
 from bot.ports.context import ContextSection
 from bot.ports.slack_views import (
+    DigestView,
     FollowUpListView,
     FollowUpProposals,
     FollowUpReasonModal,
@@ -193,6 +194,7 @@ def followup_fixtures() -> dict[str, Any]:
         "followups/list": _message(view),
         "followups/not-doing": render_modal(FollowUpReasonModal("fu-1", hostile)),
         "followups/proposals": _message(FollowUpProposals("inc-1", "res-1", (hostile, "Plain"))),
+        "followups/digest": _message(DigestView("2024-W18", Mrkdwn("*Incident digest* &lt;x&gt;"))),
     }
 
 

@@ -1,6 +1,6 @@
 """FollowUpJobs: the follow-ups' schedule on an APScheduler BackgroundScheduler: the overdue
-sweep every minute (and once at start, so a restart catches up at once) and, when set, the
-weekly digest on its cron. Each firing re-reads the store and claims what it sends, so the
+sweep every minute and the weekly digest on its cron, each also once at start, so a restart
+catches up at once. Each firing re-reads the store and claims what it sends, so the
 schedule itself is rebuilt from nothing on every start and replicas never send twice.
 """
 
@@ -48,6 +48,11 @@ class FollowUpJobs:
             misfire_grace_time=self._sweep_seconds,
         )
         if self._digest is not None and self._digest_trigger is not None:
+            # at start too: a processor down when the cron fired catches up (the claim on the
+            # week keeps it to one post)
+            self._scheduler.add_job(
+                self._guarded(self._digest, "weekly digest"), "date", id="followups:digest-start"
+            )
             self._scheduler.add_job(
                 self._guarded(self._digest, "weekly digest"),
                 self._digest_trigger,

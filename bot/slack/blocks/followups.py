@@ -22,6 +22,7 @@ from slack_sdk.models.blocks import (
 from slack_sdk.models.views import View
 
 from bot.ports.slack_views import (
+    DigestView,
     FollowUpListView,
     FollowUpProposals,
     FollowUpReasonModal,
@@ -100,6 +101,11 @@ def render_proposals(view: FollowUpProposals) -> RenderedMessage:
             )
         )
     return RenderedMessage.of("Proposed follow-ups from the postmortem", blocks)
+
+
+def render_digest(view: DigestView) -> RenderedMessage:
+    block = SectionBlock(text=MarkdownTextObject(text=view.text[:3000]))
+    return RenderedMessage.of(f"Incident digest {view.week}", [block])
 
 
 def render_reason_modal(modal: FollowUpReasonModal) -> dict[str, Any]:

@@ -8,6 +8,7 @@ from bot.ports.slack_views import (
     ChecklistView,
     CommandHelp,
     ContextSnapshotView,
+    DigestView,
     FollowUpListView,
     FollowUpProposals,
     FollowUpReasonModal,
@@ -28,6 +29,7 @@ from bot.slack.blocks.checklist import render_checklist
 from bot.slack.blocks.command_replies import render_command_help, render_incident_summary
 from bot.slack.blocks.context_snapshot import render_context_snapshot
 from bot.slack.blocks.followups import (
+    render_digest,
     render_followup_list,
     render_proposals,
     render_reason_modal,
@@ -61,7 +63,13 @@ def render_message(view: MessageView) -> RenderedMessage:
             rendered = render_review(view)
         case StatusDraftClosed():
             rendered = render_closed(view)
-        case CommandHelp() | IncidentSummary() | FollowUpListView() | FollowUpProposals():
+        case (
+            CommandHelp()
+            | IncidentSummary()
+            | FollowUpListView()
+            | FollowUpProposals()
+            | DigestView()
+        ):
             rendered = _render_reply(view)
         case _:
             assert_never(view)
@@ -69,7 +77,7 @@ def render_message(view: MessageView) -> RenderedMessage:
 
 
 def _render_reply(
-    view: CommandHelp | IncidentSummary | FollowUpListView | FollowUpProposals,
+    view: CommandHelp | IncidentSummary | FollowUpListView | FollowUpProposals | DigestView,
 ) -> RenderedMessage:
     """Replies to commands and follow-up lists (apart, so each match stays under the branch
     limit)."""
@@ -82,6 +90,8 @@ def _render_reply(
             return render_followup_list(view)
         case FollowUpProposals():
             return render_proposals(view)
+        case DigestView():
+            return render_digest(view)
         case _:
             assert_never(view)
 
