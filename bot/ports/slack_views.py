@@ -202,6 +202,29 @@ class DigestView:
     text: Mrkdwn
 
 
+@dataclass(frozen=True)
+class SimilarIncidentRow:
+    id: str
+    title: str  # from an alert: escaped by the renderer
+    severity: str
+    status: str
+    triggered_at: datetime
+    score: float
+    reasons: tuple[str, ...]  # marshal's words
+    postmortem_url: str | None  # from the tracker: escaped by the renderer
+    postmortem_done: bool
+    followups_open: int
+    followups_total: int
+
+
+@dataclass(frozen=True)
+class SimilarIncidentsView:
+    """Earlier incidents like this one, posted in the room at assembly."""
+
+    incident_id: str
+    rows: tuple[SimilarIncidentRow, ...]
+
+
 MessageView = (
     ChecklistView
     | IncidentContextView
@@ -217,6 +240,7 @@ MessageView = (
     | FollowUpListView
     | FollowUpProposals
     | DigestView
+    | SimilarIncidentsView
 )
 
 

@@ -10,6 +10,7 @@ from bot.adapters.directory.static_file import StaticFileDirectory
 from bot.domain.models import Incident
 from bot.events.alert_received import AlertReceivedHandler
 from bot.ports.slack import SlackGateway
+from bot.services.followups.similarity import SimilarIncidents
 from bot.services.war_room.assembler import WarRoomAssembler
 from bot.services.war_room.checklist import ChecklistConfig, ChecklistService
 from bot.services.war_room.context_snapshot import ContextSnapshotter
@@ -18,6 +19,7 @@ from bot.slack.actions import ActionRoute
 from bot.slack.checklist_actions import ChecklistActionHandler
 from bot.slack.vocabulary import ActionId
 from bot.wiring.backends import Backends
+from bot.wiring.followups import build_followup_store
 
 
 @dataclass(frozen=True)
@@ -56,6 +58,7 @@ def build_war_room(
         checklist_config=config,
         on_assembled=on_assembled,  # the NudgeScheduler plans the room's nudges right away
         context_snapshot=snapshot,
+        similar_incidents=SimilarIncidents(backends.store, build_followup_store(settings)),
     )
     checklist = ChecklistService(backends.store, backends.audit, slack, config)
     ticks = ChecklistActionHandler(checklist, backends.store)

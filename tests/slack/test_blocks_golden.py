@@ -38,6 +38,8 @@ from bot.ports.slack_views import (
     RatingPrompt,
     ReminderView,
     ResolvePrompt,
+    SimilarIncidentRow,
+    SimilarIncidentsView,
     StatusDraftClosed,
     StatusDraftEditModal,
     StatusDraftReview,
@@ -195,6 +197,26 @@ def followup_fixtures() -> dict[str, Any]:
         "followups/not-doing": render_modal(FollowUpReasonModal("fu-1", hostile)),
         "followups/proposals": _message(FollowUpProposals("inc-1", "res-1", (hostile, "Plain"))),
         "followups/digest": _message(DigestView("2024-W18", Mrkdwn("*Incident digest* &lt;x&gt;"))),
+        "followups/similar": _message(
+            SimilarIncidentsView(
+                "inc-new",
+                (
+                    SimilarIncidentRow(
+                        id="inc-old",
+                        title=hostile,
+                        severity="P1",
+                        status="resolved",
+                        triggered_at=AT,
+                        score=8.75,
+                        reasons=("same alert group", "same service"),
+                        postmortem_url="https://tracker.example/<@U0EVIL>",
+                        postmortem_done=True,
+                        followups_open=1,
+                        followups_total=2,
+                    ),
+                ),
+            )
+        ),
     }
 
 

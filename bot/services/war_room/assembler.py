@@ -31,6 +31,7 @@ from bot.ports.directory import Directory
 from bot.ports.metrics import Metrics
 from bot.ports.slack import SlackCallFailed, SlackGateway
 from bot.ports.store import Incidents
+from bot.services.followups.similarity import SimilarIncidents
 from bot.services.slack_text import escape
 from bot.services.steps.ledger import IncidentLedger, StepBook
 from bot.services.steps.runner import Stage, Step, StepRunner
@@ -44,6 +45,7 @@ from bot.services.war_room.room_steps.checklist import ChecklistStep
 from bot.services.war_room.room_steps.context_message import ContextMessageStep
 from bot.services.war_room.room_steps.context_snapshot import ContextSnapshotStep
 from bot.services.war_room.room_steps.invites import InvitesStep
+from bot.services.war_room.room_steps.similar_incidents import SimilarIncidentsStep
 from bot.services.war_room.room_steps.topic import TopicStep
 from bot.services.war_room.steps import (
     ACTOR,
@@ -89,6 +91,7 @@ class WarRoomAssembler:
         after_step: StepHook | None = None,
         max_name_attempts: int = 5,
         context_snapshot: ContextSnapshotter | None = None,
+        similar_incidents: SimilarIncidents | None = None,
     ) -> None:
         """`after_step` runs after each step is recorded (tests use it to simulate a crash)."""
         self._store = store
@@ -122,6 +125,8 @@ class WarRoomAssembler:
         )
         if context_snapshot:
             room_steps += (ContextSnapshotStep(slack, context_snapshot),)
+        if similar_incidents:
+            room_steps += (SimilarIncidentsStep(slack, similar_incidents),)
         opener = ChannelOpener(slack, store, max_name_attempts=max_name_attempts)
         self.stages: tuple[Stage[Room, StepName], ...] = (
             Stage((ChannelStep(opener),)),

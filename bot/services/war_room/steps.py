@@ -29,6 +29,7 @@ class StepName(StrEnum):
     ANNOUNCEMENT = "announcement"
     TRIAGE_ANNOUNCEMENT = "triage_announcement"
     CONTEXT_SNAPSHOT = "context_snapshot"
+    SIMILAR_INCIDENTS = "similar_incidents"
 
 
 # The steps that need only the channel; they run side by side once it exists.
@@ -43,7 +44,10 @@ ROOM_STEPS: tuple[StepName, ...] = (
 
 # Run beside the room steps when configured, but never needed for the room to count as
 # assembled: live figures are a help, not a precondition.
-OPTIONAL_ROOM_STEPS: tuple[StepName, ...] = (StepName.CONTEXT_SNAPSHOT,)
+OPTIONAL_ROOM_STEPS: tuple[StepName, ...] = (
+    StepName.CONTEXT_SNAPSHOT,
+    StepName.SIMILAR_INCIDENTS,
+)
 
 REQUIRED_STEPS: tuple[StepName, ...] = (StepName.CHANNEL, *ROOM_STEPS)
 

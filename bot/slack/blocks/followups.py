@@ -27,6 +27,7 @@ from bot.ports.slack_views import (
     FollowUpProposals,
     FollowUpReasonModal,
     FollowUpRow,
+    SimilarIncidentsView,
 )
 from bot.services.slack_text import escape_clipped, user
 from bot.slack.blocks.rendered import RenderedMessage
@@ -106,6 +107,29 @@ def render_proposals(view: FollowUpProposals) -> RenderedMessage:
 def render_digest(view: DigestView) -> RenderedMessage:
     block = SectionBlock(text=MarkdownTextObject(text=view.text[:3000]))
     return RenderedMessage.of(f"Incident digest {view.week}", [block])
+
+
+def render_similar(view: SimilarIncidentsView) -> RenderedMessage:
+    blocks: list[Block] = [
+        SectionBlock(text=MarkdownTextObject(text="*Earlier incidents like this one*"))
+    ]
+    for row in view.rows:
+        if row.postmortem_url:
+            done = "done" if row.postmortem_done else "filed"
+            postmortem = f"postmortem {done}: {escape_clipped(row.postmortem_url, 300)}"
+        else:
+            postmortem = "no postmortem yet"
+        blocks.append(
+            SectionBlock(
+                text=MarkdownTextObject(
+                    text=f"`{row.id}` {row.severity} {escape_clipped(row.title, 200)} "
+                    f"({row.status}, {row.triggered_at:%Y-%m-%d})\n"
+                    f"{', '.join(row.reasons)} · score {row.score:g} · {postmortem} · "
+                    f"follow-ups {row.followups_open} open of {row.followups_total}"
+                )
+            )
+        )
+    return RenderedMessage.of("Earlier incidents like this one", blocks)
 
 
 def render_reason_modal(modal: FollowUpReasonModal) -> dict[str, Any]:

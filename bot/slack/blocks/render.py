@@ -20,6 +20,7 @@ from bot.ports.slack_views import (
     RatingPrompt,
     ReminderView,
     ResolvePrompt,
+    SimilarIncidentsView,
     StatusDraftClosed,
     StatusDraftEditModal,
     StatusDraftReview,
@@ -33,6 +34,7 @@ from bot.slack.blocks.followups import (
     render_followup_list,
     render_proposals,
     render_reason_modal,
+    render_similar,
 )
 from bot.slack.blocks.incident_context import render_incident_context
 from bot.slack.blocks.nudge import render_nudge, render_reminder, render_status_update_modal
@@ -63,35 +65,39 @@ def render_message(view: MessageView) -> RenderedMessage:
             rendered = render_review(view)
         case StatusDraftClosed():
             rendered = render_closed(view)
-        case (
-            CommandHelp()
-            | IncidentSummary()
-            | FollowUpListView()
-            | FollowUpProposals()
-            | DigestView()
-        ):
+        case CommandHelp() | IncidentSummary():
             rendered = _render_reply(view)
+        case FollowUpListView() | FollowUpProposals() | DigestView() | SimilarIncidentsView():
+            rendered = _render_followups(view)
         case _:
             assert_never(view)
     return rendered
 
 
-def _render_reply(
-    view: CommandHelp | IncidentSummary | FollowUpListView | FollowUpProposals | DigestView,
-) -> RenderedMessage:
-    """Replies to commands and follow-up lists (apart, so each match stays under the branch
-    limit)."""
+def _render_reply(view: CommandHelp | IncidentSummary) -> RenderedMessage:
+    """Replies to commands (apart, so each match stays under the branch limit)."""
     match view:
         case CommandHelp():
             return render_command_help(view)
         case IncidentSummary():
             return render_incident_summary(view)
+        case _:
+            assert_never(view)
+
+
+def _render_followups(
+    view: FollowUpListView | FollowUpProposals | DigestView | SimilarIncidentsView,
+) -> RenderedMessage:
+    """Follow-ups, the digest and similar incidents (bot/slack/blocks/followups.py)."""
+    match view:
         case FollowUpListView():
             return render_followup_list(view)
         case FollowUpProposals():
             return render_proposals(view)
         case DigestView():
             return render_digest(view)
+        case SimilarIncidentsView():
+            return render_similar(view)
         case _:
             assert_never(view)
 

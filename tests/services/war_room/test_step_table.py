@@ -21,4 +21,5 @@ def test_the_channel_comes_first_then_the_room_steps_side_by_side(kit: WarRoomKi
 def test_a_configured_context_snapshot_runs_beside_the_room_steps(kit: WarRoomKit) -> None:
     snapshotter = ContextSnapshotter(ContextFile({}))
     _, room = kit.assembler(context_snapshot=snapshotter).stages
-    assert [s.name for s in room.steps] == [*ROOM_STEPS, *OPTIONAL_ROOM_STEPS]
+    assert [s.name for s in room.steps] == [*ROOM_STEPS, StepName.CONTEXT_SNAPSHOT]
+    assert StepName.CONTEXT_SNAPSHOT in OPTIONAL_ROOM_STEPS
