@@ -5,6 +5,7 @@ from __future__ import annotations
 from bot.commands.ack import AckCommand
 from bot.commands.assemble import AssembleCommand
 from bot.commands.checklist import ChecklistCommand
+from bot.commands.correlate import CorrelateCommand
 from bot.commands.declare import DeclareCommand, SubmitAlert
 from bot.commands.followup import FollowupCommand
 from bot.commands.followups import FollowupsCommand
@@ -27,6 +28,7 @@ from bot.commands.unsilence import UnsilenceCommand
 from bot.ports.audit import AuditLog
 from bot.ports.slack import SlackGateway
 from bot.ports.store import IncidentStore
+from bot.services.followups.correlation import IncidentCorrelation
 from bot.services.followups.desk import FollowUpDesk
 from bot.services.nudges.silence import NudgeSilence
 from bot.services.permissions import IncidentPermissions
@@ -70,6 +72,7 @@ def build_command_registry(
     registry.register(PostmortemCommand(store, audit, permissions))
     registry.register(SilenceCommand(nudge_silence))
     registry.register(UnsilenceCommand(nudge_silence))
+    registry.register(CorrelateCommand(IncidentCorrelation(store, audit)))
     if assembler is not None:  # the processor always has one; slim test registries may not
         registry.register(AssembleCommand(assembler, store))
     if checklist is not None:

@@ -235,3 +235,30 @@ def test_not_doing_asks_why_in_a_modal(rig: Rig) -> None:
     assert (closed.closed_by, closed.closed_reason) == (IC, "superseded")
     not_doing = [e for e in rig.audit.events(room.id) if e.action is AuditAction.FOLLOWUP_NOT_DOING]
     assert [e.details["reason"] for e in not_doing] == ["superseded"]
+
+
+def test_correlate_links_both_timelines_once(rig: Rig) -> None:
+    room, other = rig.room(), rig.room(Severity.P2)
+    channel = str(room.channel_id)
+    reply = rig.run(IC, channel, f"correlate {other.id}")
+    assert reply.get("response_type") == "in_channel"
+    assert other.id in str(reply.get("text"))
+    again = rig.run(IC, "C0TRIAGE", f"correlate {other.id} {room.id}")
+    assert "already correlated" in str(again.get("text"))
+    for one, two in ((room, other), (other, room)):
+        linked = [
+            e for e in rig.store.list_timeline(one.id) if e.source_ref == f"correlated:{two.id}"
+        ]
+        assert len(linked) == 1 and two.id in linked[0].text
+        audited = [
+            e.details["with"]
+            for e in rig.audit.events(one.id)
+            if e.action is AuditAction.INCIDENTS_CORRELATED
+        ]
+        assert audited == [two.id]
+    unknown = rig.run(IC, channel, "correlate inc-nope")
+    assert "no incident inc-nope" in str(unknown.get("text"))
+    itself = rig.run(IC, channel, f"correlate {room.id}")
+    assert "itself" in str(itself.get("text"))
+    lost = rig.run(IC, "C0TRIAGE", f"correlate {room.id}")
+    assert "in a war room" in str(lost.get("text"))
