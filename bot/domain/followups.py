@@ -66,6 +66,7 @@ class FollowUp(BaseModel):
     closed_by: str | None = None
     closed_at: datetime | None = None
     closed_reason: str | None = None
+    tracker_key: str | None = None  # the tracker's issue key, e.g. OPS-12
     tracker_url: str | None = None
 
     @property

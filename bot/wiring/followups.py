@@ -6,14 +6,18 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from bot.adapters.sqlite.followups import SqliteFollowUpStore
+from bot.adapters.tracker.jira import JiraTracker
+from bot.domain.errors import ConfigurationError
 from bot.ports.audit import AuditLog
 from bot.ports.followups import FollowUpStore
+from bot.ports.issue_tracker import IssueTracker
 from bot.ports.slack import SlackGateway
 from bot.ports.store import IncidentStore
 from bot.services.followups.desk import FollowUpDesk
 from bot.services.followups.digest_post import WeeklyDigestPost
 from bot.services.followups.jobs import FollowUpJobs
 from bot.services.followups.overdue import OverdueFollowUps
+from bot.services.followups.tracker_sync import FollowUpTrackerSync
 from bot.services.nudges.scheduler import default_owner
 from bot.services.permissions import IncidentPermissions
 from bot.settings import Settings
@@ -28,6 +32,26 @@ def build_followup_store(settings: Settings) -> FollowUpStore:
 
         return DynamoFollowUpStore(dynamodb_client(settings), settings.marshal_table_prefix)
     return SqliteFollowUpStore(sqlite_database(settings))
+
+
+def build_issue_tracker(settings: Settings) -> IssueTracker | None:
+    """Jira when JIRA_URL is set (then every JIRA_* setting is needed), else none."""
+    if not settings.jira_url:
+        return None
+    missing = [
+        name
+        for name, value in (
+            ("JIRA_EMAIL", settings.jira_email),
+            ("JIRA_API_TOKEN", settings.jira_api_token),
+            ("JIRA_PROJECT", settings.jira_project),
+        )
+        if not value
+    ]
+    if missing or settings.jira_api_token is None or not settings.jira_email:
+        raise ConfigurationError(f"JIRA_URL is set but {', '.join(missing)} is not")
+    return JiraTracker(
+        settings.jira_url, settings.jira_email, settings.jira_api_token, str(settings.jira_project)
+    )
 
 
 @dataclass(frozen=True)
@@ -66,7 +90,16 @@ def build_followups(
         channel=settings.marshal_digest_channel,
         owner=default_owner(),
     )
+    tracker = build_issue_tracker(settings)
+    sync = (
+        FollowUpTrackerSync(followups, tracker, store, audit, desk, owner=default_owner())
+        if tracker
+        else None
+    )
     jobs = FollowUpJobs(
-        overdue.sweep, digest=digest.publish_due, digest_cron=settings.marshal_digest_cron
+        overdue.sweep,
+        digest=digest.publish_due,
+        digest_cron=settings.marshal_digest_cron,
+        tracker_sync=sync.sync if sync else None,
     )
     return FollowUpParts(desk, FollowUpRoutes(desk, slack), overdue, jobs)

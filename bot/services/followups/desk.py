@@ -136,10 +136,17 @@ class FollowUpDesk:
         return followup
 
     def close(
-        self, followup_id: str, status: FollowUpStatus, *, by: str, reason: str | None = None
+        self,
+        followup_id: str,
+        status: FollowUpStatus,
+        *,
+        by: str,
+        reason: str | None = None,
+        from_tracker: bool = False,
     ) -> Closing:
         """Done or Not doing (which needs a reason); raises NotFound for an unknown id and
-        FollowUpError for a request that cannot be carried out."""
+        FollowUpError for a request that cannot be carried out. `from_tracker`: the issue
+        was closed in the tracker, which needs no person's permission here."""
         if status is FollowUpStatus.NOT_DOING and not (reason and reason.strip()):
             raise FollowUpError("say why this follow-up is not being done")
         if reason and len(reason) > MAX_REASON_CHARS:
@@ -149,7 +156,7 @@ class FollowUpDesk:
             raise NotFound(f"no follow-up {followup_id}")
         if not followup.is_open:
             return Closing(followup, False, f"This follow-up is already {_said(followup)}.")
-        refusal = self._refusal(followup, by)
+        refusal = None if from_tracker else self._refusal(followup, by)
         if refusal is not None:
             return Closing(followup, False, refusal)
         try:

@@ -1,5 +1,6 @@
 """FollowUpJobs: the follow-ups' schedule on an APScheduler BackgroundScheduler: the overdue
-sweep every minute and the weekly digest on its cron, each also once at start, so a restart
+sweep every minute, the tracker sync (when a tracker is set) every five, and the weekly
+digest on its cron, each also once at start, so a restart
 catches up at once. Each firing re-reads the store and claims what it sends, so the
 schedule itself is rebuilt from nothing on every start and replicas never send twice.
 """
@@ -26,8 +27,12 @@ class FollowUpJobs:
         sweep_seconds: int = 60,
         digest: Callable[[], object] | None = None,
         digest_cron: str | None = None,
+        tracker_sync: Callable[[], object] | None = None,
+        tracker_seconds: int = 300,
     ) -> None:
         self._sweep = sweep
+        self._tracker_sync = tracker_sync
+        self._tracker_seconds = tracker_seconds
         self._sweep_seconds = sweep_seconds
         self._digest = digest
         self._digest_trigger = (
@@ -47,6 +52,17 @@ class FollowUpJobs:
             max_instances=1,
             misfire_grace_time=self._sweep_seconds,
         )
+        if self._tracker_sync is not None:
+            self._scheduler.add_job(
+                self._guarded(self._tracker_sync, "tracker sync"),
+                "interval",
+                seconds=self._tracker_seconds,
+                id="followups:tracker",
+                next_run_time=datetime.now(UTC),
+                coalesce=True,
+                max_instances=1,
+                misfire_grace_time=self._tracker_seconds,
+            )
         if self._digest is not None and self._digest_trigger is not None:
             # at start too: a processor down when the cron fired catches up (the claim on the
             # week keeps it to one post)
