@@ -6,7 +6,7 @@ from __future__ import annotations
 from bot.commands.base import CommandContext, CommandReply
 from bot.ports.slack_views import FollowUpListView, FollowUpRow, Mrkdwn
 from bot.services.followups.desk import FollowUpDesk
-from bot.services.followups.listing import FollowUpScope, select
+from bot.services.followups.listing import LIST_LIMIT, FollowUpScope, select
 
 SHOWN = 20  # rows in one Slack message (each row is two blocks; Slack allows 50)
 
@@ -30,7 +30,8 @@ class FollowupsCommand:
         found = select(self._desk.store, scope, now=now, user=ctx.user_id)
         if not found:
             return CommandReply(f"No {scope.value} follow-ups.")
-        heading = Mrkdwn(f"*{len(found)} {scope.value} follow-up(s)*")
+        counted = f"at least {len(found)}" if len(found) >= LIST_LIMIT else str(len(found))
+        heading = Mrkdwn(f"*{counted} {scope.value} follow-up(s)*")
         rows = tuple(FollowUpRow.of(f, now) for f in found[:SHOWN])
         view = FollowUpListView(heading=heading, rows=rows, more=max(0, len(found) - SHOWN))
         return CommandReply(heading, view=view)

@@ -13,6 +13,7 @@ from bot.domain.models import Incident
 from bot.ports.followups import FollowUpStore
 
 LIST_LIMIT = 1000
+GATE_LIMIT = 100_000  # the gate must see every overdue follow-up, not a page of them
 
 
 class FollowUpScope(StrEnum):
@@ -69,7 +70,8 @@ def release_blockers(
     wanted = {s.upper() for s in severities}
     blockers: list[FollowUp] = []
     severity_of: dict[str, str] = {}
-    for followup in select(followups, FollowUpScope.OVERDUE, now=now, service=service):
+    overdue = select(followups, FollowUpScope.OVERDUE, now=now, service=service, limit=GATE_LIMIT)
+    for followup in overdue:
         if followup.drill:
             continue
         if followup.incident_id not in severity_of:
