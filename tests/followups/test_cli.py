@@ -17,6 +17,9 @@ from bot.cli import main
 from bot.domain.followups import FollowUp, FollowUpStatus
 from bot.domain.models import AlertSource, Incident, utcnow
 from bot.domain.severity import Severity
+from bot.wiring.followups import build_followup_store
+from bot.wiring.stores import build_store
+from tests.conftest import dynamodb_settings
 
 
 @pytest.fixture
@@ -114,3 +117,31 @@ def test_list_open_overdue_by_service_as_json(
     assert [f["id"] for f in json.loads(capsys.readouterr().out)] == [late.id]
     assert main(["followups", "list", "--service", "search"]) == 0
     assert "No open follow-ups." in capsys.readouterr().out
+
+
+def test_gate_on_dynamodb(
+    aws: object, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The same gate over MARSHAL_STORE=dynamodb (moto's server over HTTP)."""
+    settings = dynamodb_settings(monkeypatch, "gate-")
+    store, followups = build_store(settings), build_followup_store(settings)
+    incident, _ = store.create_if_absent(
+        Incident(source=AlertSource.GENERIC, group_key="g", title="db down", severity=Severity.P1)
+    )
+    late = followups.add(
+        FollowUp(
+            incident_id=incident.id,
+            text="add replicas",
+            due_at=utcnow() - timedelta(days=1),
+            incident_severity="P1",
+            created_by="U0IC",
+        )
+    )
+    assert main(["followups", "gate"]) == 1
+    assert late.id in capsys.readouterr().out
+    followups.update(
+        late.closed(FollowUpStatus.NOT_DOING, by="U0IC", at=utcnow(), reason="moot"),
+        expected_version=0,
+    )
+    assert main(["followups", "gate", "--json"]) == 0
+    assert json.loads(capsys.readouterr().out) == []
