@@ -186,7 +186,7 @@ def test_jobs_sweep_at_start_and_survive_a_store_outage() -> None:
         calls.append(1)
         raise BackendUnavailable("store down")
 
-    jobs = FollowUpJobs(sweep, sweep_seconds=1)
+    jobs = FollowUpJobs(sweep, sweep_seconds=1, start_delay_seconds=0)
     jobs.start()
     try:
         eventually(lambda: len(calls) >= 2, timeout=10)  # the outage did not stop the job

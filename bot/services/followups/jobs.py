@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.triggers.cron import CronTrigger
@@ -29,7 +29,11 @@ class FollowUpJobs:
         digest_cron: str | None = None,
         tracker_sync: Callable[[], object] | None = None,
         tracker_seconds: int = 300,
+        start_delay_seconds: float = 20.0,
     ) -> None:
+        # The first runs wait a little: a processor starting beside others (and the webhook)
+        # has enough to do against the store without catching up on follow-ups at once.
+        self._start_delay = timedelta(seconds=start_delay_seconds)
         self._sweep = sweep
         self._tracker_sync = tracker_sync
         self._tracker_seconds = tracker_seconds
@@ -47,7 +51,7 @@ class FollowUpJobs:
             "interval",
             seconds=self._sweep_seconds,
             id="followups:overdue",
-            next_run_time=datetime.now(UTC),
+            next_run_time=datetime.now(UTC) + self._start_delay,
             coalesce=True,
             max_instances=1,
             misfire_grace_time=self._sweep_seconds,
@@ -58,7 +62,7 @@ class FollowUpJobs:
                 "interval",
                 seconds=self._tracker_seconds,
                 id="followups:tracker",
-                next_run_time=datetime.now(UTC),
+                next_run_time=datetime.now(UTC) + self._start_delay,
                 coalesce=True,
                 max_instances=1,
                 misfire_grace_time=self._tracker_seconds,
@@ -67,7 +71,10 @@ class FollowUpJobs:
             # at start too: a processor down when the cron fired catches up (the claim on the
             # week keeps it to one post)
             self._scheduler.add_job(
-                self._guarded(self._digest, "weekly digest"), "date", id="followups:digest-start"
+                self._guarded(self._digest, "weekly digest"),
+                "date",
+                run_date=datetime.now(UTC) + self._start_delay,
+                id="followups:digest-start",
             )
             self._scheduler.add_job(
                 self._guarded(self._digest, "weekly digest"),
