@@ -8,7 +8,18 @@ from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Protocol
 
 from bot import __version__
-from bot.cli import audit, digest, drill, followups, incident, queue, recurrence, report, serve
+from bot.cli import (
+    audit,
+    digest,
+    drill,
+    followups,
+    incident,
+    queue,
+    recurrence,
+    report,
+    runbook,
+    serve,
+)
 from bot.domain.errors import ConfigurationError, MarshalError
 
 if TYPE_CHECKING:
@@ -32,6 +43,7 @@ def _groups() -> list[CommandGroup]:
         followups,
         digest,
         recurrence,
+        runbook,
     ]
 
 

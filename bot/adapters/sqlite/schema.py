@@ -141,4 +141,26 @@ MIGRATIONS: tuple[str, ...] = (
     CREATE INDEX IF NOT EXISTS followups_by_closed ON followups (closed_key)
         WHERE closed_key IS NOT NULL;
     """,
+    # 6 (runbooks): operation runs (idempotency key unique), previews under single-use
+    # tokens, and scope locks naming the run that holds them
+    """
+    CREATE TABLE IF NOT EXISTS operation_runs (
+        id TEXT PRIMARY KEY,
+        idempotency_key TEXT NOT NULL UNIQUE,
+        status TEXT NOT NULL,
+        version INTEGER NOT NULL,
+        data TEXT NOT NULL
+    );
+    CREATE INDEX IF NOT EXISTS operation_runs_unfinished
+        ON operation_runs (status) WHERE status != 'completed';
+    CREATE TABLE IF NOT EXISTS run_previews (
+        token TEXT PRIMARY KEY,
+        used_by_run TEXT,
+        data TEXT NOT NULL
+    );
+    CREATE TABLE IF NOT EXISTS run_locks (
+        scope TEXT PRIMARY KEY,
+        run_id TEXT NOT NULL
+    );
+    """,
 )

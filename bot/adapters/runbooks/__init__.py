@@ -1,0 +1,1 @@
+"""Runbook action adapters (one per action kind) and the catalog file reader."""

@@ -1,0 +1,1 @@
+"""Operation runs: preview, confirm, execute exactly once, recover after a crash."""
