@@ -73,6 +73,13 @@ class AuditAction(StrEnum):
     DIGEST_PUBLISHED = "DIGEST_PUBLISHED"
     FOLLOWUP_TRACKED = "FOLLOWUP_TRACKED"
     INCIDENTS_CORRELATED = "INCIDENTS_CORRELATED"
+    # runbooks and operation runs (issue 19): named as DESIGN.md 3b's audit actions
+    RUNBOOK_PREFLIGHT = "runbook.preflight"
+    RUNBOOK_START = "runbook.start"
+    RUNBOOK_COMPLETED = "runbook.completed"
+    RUNBOOK_FAILED = "runbook.failed"
+    RUNBOOK_BREAK_GLASS = "runbook.break_glass"
+    CHANGE_MARKED = "change.marked"
 
 
 _SECRET_KEY = re.compile(
