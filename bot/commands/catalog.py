@@ -19,6 +19,8 @@ from bot.commands.reopen import ReopenCommand
 from bot.commands.report import ReportCommand
 from bot.commands.resolve import ResolveCommand
 from bot.commands.role import RoleCommand
+from bot.commands.run import RunCommand
+from bot.commands.runbook import RunbookCommand
 from bot.commands.severity import SeverityCommand
 from bot.commands.silence import SilenceCommand
 from bot.commands.state import StateCommand
@@ -31,6 +33,7 @@ from bot.ports.store import IncidentStore
 from bot.services.followups.correlation import IncidentCorrelation
 from bot.services.followups.desk import FollowUpDesk
 from bot.services.nudges.silence import NudgeSilence
+from bot.services.operations.previews import OperationPreviews
 from bot.services.permissions import IncidentPermissions
 from bot.services.resolution.starter import ResolutionStarter
 from bot.services.war_room.checklist import ChecklistService
@@ -52,6 +55,7 @@ def build_command_registry(
     checklist: ChecklistService | None = None,
     resolution: ResolutionStarter | None = None,
     followups: FollowUpDesk | None = None,
+    operations: OperationPreviews | None = None,
 ) -> CommandRegistry:
     # Without the scheduler's hook a silence still holds at once (each nudge re-reads it);
     # the plan itself catches up on the scheduler's next reconcile.
@@ -83,4 +87,7 @@ def build_command_registry(
     if followups is not None:
         registry.register(FollowupCommand(followups))
         registry.register(FollowupsCommand(followups))
+    if operations is not None:
+        registry.register(RunbookCommand(operations.config.catalog))
+        registry.register(RunCommand(operations, slack))
     return registry

@@ -79,6 +79,7 @@ class AuditAction(StrEnum):
     RUNBOOK_COMPLETED = "runbook.completed"
     RUNBOOK_FAILED = "runbook.failed"
     RUNBOOK_BREAK_GLASS = "runbook.break_glass"
+    RUNBOOK_CANCELLED = "runbook.cancelled"
     CHANGE_MARKED = "change.marked"
 
 

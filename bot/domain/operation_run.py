@@ -25,6 +25,7 @@ from bot.domain.runbooks import ParamValue
 SUMMARY_KEYS = ("total", "processed", "updated", "skipped", "failed")
 PREVIEW_LIFETIME = timedelta(minutes=5)
 MAX_FAILURE_CHARS = 300
+CANCELLED_BY = "cancelled-by:"  # a preview's `used_by_run` once someone pressed Cancel
 
 
 class RunStatus(StrEnum):

@@ -62,6 +62,10 @@ class OperationRuns(Protocol):
 
     def get_preview(self, token: str) -> RunPreview | None: ...
 
+    def cancel_preview(self, token: str, user_id: str) -> bool:
+        """Use the token up without a run (`used_by_run` = CANCELLED_BY + user): True when
+        this call cancelled it, False when it was unknown, used or cancelled already."""
+
     def start(self, run: OperationRun) -> StartedRun:
         """Atomically: claim `run.idempotency_key` (taken: return that first run, created
         False, change nothing), take the lock on `run.scope` (held by an active run: raise

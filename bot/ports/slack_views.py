@@ -18,6 +18,7 @@ from typing import NewType
 
 from bot.domain.followups import FollowUp
 from bot.domain.models import Link, StatusPageDraft
+from bot.domain.operation_run import RunPreview
 from bot.ports.context import ContextSection
 
 # mrkdwn marshal composed, every outside piece escaped already (see the module docstring)
@@ -225,6 +226,22 @@ class SimilarIncidentsView:
     rows: tuple[SimilarIncidentRow, ...]
 
 
+@dataclass(frozen=True)
+class RunbookPreviewView:
+    """A runbook preview waiting for Confirm / Cancel (both carry the preview's token)."""
+
+    preview: RunPreview
+    title: str  # the runbook's title, from the catalog
+    note: Mrkdwn | None = None  # e.g. "the targets changed since the last preview"
+
+
+@dataclass(frozen=True)
+class RunbookOutcomeView:
+    """A preview once acted on: confirmed (the run's outcome) or cancelled; no buttons."""
+
+    text: Mrkdwn
+
+
 MessageView = (
     ChecklistView
     | IncidentContextView
@@ -241,6 +258,8 @@ MessageView = (
     | FollowUpProposals
     | DigestView
     | SimilarIncidentsView
+    | RunbookPreviewView
+    | RunbookOutcomeView
 )
 
 

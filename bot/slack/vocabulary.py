@@ -32,6 +32,8 @@ class ActionId(StrEnum):
     FOLLOWUP_DONE = "marshal.followup.done"
     FOLLOWUP_NOT_DOING = "marshal.followup.not_doing"
     FOLLOWUP_ACCEPT = "marshal.followup.accept"
+    RUNBOOK_CONFIRM = "marshal.runbook.confirm"
+    RUNBOOK_CANCEL = "marshal.runbook.cancel"
 
 
 # The pulse rating's buttons in score order: RATE_ACTIONS[n - 1] is the button for n.

@@ -15,6 +15,8 @@ from bot.adapters.aws.clients import client_config
 from bot.adapters.dynamodb.audit_log import DynamoAuditLog
 from bot.adapters.dynamodb.draft_store import DynamoDraftStore
 from bot.adapters.dynamodb.incident_store import DynamoIncidentStore
+from bot.adapters.dynamodb.operation_runs import DynamoOperationRuns
+from bot.adapters.dynamodb.single_table import SingleTable
 from bot.adapters.dynamodb.tables import ensure_tables
 from bot.domain.audit_keys import AuditKeyring
 from bot.settings import Settings
@@ -42,6 +44,11 @@ def dynamo_audit_log(settings: Settings, keys: AuditKeyring) -> DynamoAuditLog:
 
 def dynamo_draft_store(settings: Settings) -> DynamoDraftStore:
     return DynamoDraftStore(dynamodb_client(settings), settings.marshal_table_prefix)
+
+
+def dynamo_operation_runs(settings: Settings) -> DynamoOperationRuns:
+    table = SingleTable.for_prefix(dynamodb_client(settings), settings.marshal_table_prefix)
+    return DynamoOperationRuns(table)
 
 
 def ensure_dynamodb_tables(settings: Settings) -> None:

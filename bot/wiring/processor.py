@@ -18,10 +18,12 @@ from bot.services.intake import AlertIntake
 from bot.settings import Settings
 from bot.slack.gateway import build_web_client
 from bot.slack.nudge_routes import NudgeRoutes
+from bot.slack.runbook_actions import RunbookButtons
 from bot.wiring.backends import Backends
 from bot.wiring.followups import build_followups
 from bot.wiring.ingress import build_intake
 from bot.wiring.nudges import build_nudges
+from bot.wiring.operations import build_operations, recover_runs
 from bot.wiring.process import ProcessGroup
 from bot.wiring.resolution import build_resolution
 from bot.wiring.slack import SlackFeatures, build_slack_side, start_slack_app
@@ -76,6 +78,8 @@ def start_processor(
     followups = build_followups(
         settings, backends.store, backends.audit, slack.gateway, slack.permissions
     )
+    operations = build_operations(settings, backends.audit, backends.store, slack.gateway)
+    runbook_buttons = RunbookButtons(operations.confirmation, slack.gateway)
     features = SlackFeatures(
         declare_with(build_intake(settings, backends)),
         actions=(
@@ -83,6 +87,7 @@ def start_processor(
             *resolution.actions,
             *nudge_routes.actions(),
             *followups.routes.actions(),
+            *runbook_buttons.routes(),
         ),
         views=(*nudge_routes.views(), *followups.routes.views()),
         silence=nudges.silence,
@@ -90,6 +95,7 @@ def start_processor(
         checklist=war_room.checklist,
         resolution=resolution.starter,
         followups=followups.desk,
+        operations=operations.previews,
     )
     running = start_slack_app(
         settings,
@@ -111,6 +117,7 @@ def start_processor(
     )
     consumer.start()
     group.started("consumer", partial(consumer.stop, timeout=3.0))
+    recover_runs(group, operations.executor)  # runs a crash cut off: resumed or failed
     nudges.scheduler.start()  # rebuilds every nudge and reminder from the store
     group.started("nudges", nudges.scheduler.stop)
     followups.jobs.start()  # overdue reminders (and the digest) read the store each firing

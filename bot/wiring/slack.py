@@ -22,6 +22,7 @@ from bot.ports.audit import AuditLog
 from bot.ports.store import IncidentStore
 from bot.services.followups.desk import FollowUpDesk
 from bot.services.nudges.silence import NudgeSilence
+from bot.services.operations.previews import OperationPreviews
 from bot.services.permissions import IncidentPermissions
 from bot.services.resolution.starter import ResolutionStarter
 from bot.services.status_drafts.drafting import StatusPageDrafting
@@ -71,6 +72,7 @@ class SlackFeatures:
     checklist: ChecklistService | None = None
     resolution: ResolutionStarter | None = None
     followups: FollowUpDesk | None = None
+    operations: OperationPreviews | None = None  # `runbook` and `run`
 
 
 def start_slack_app(
@@ -96,6 +98,7 @@ def start_slack_app(
         checklist=features.checklist,
         resolution=features.resolution,
         followups=features.followups,
+        operations=features.operations,
     )
     review_actions, review_views = side.review.routes()
     capture = TimelineCapture(

@@ -180,3 +180,18 @@ def test_twenty_concurrent_starts_of_one_preview_make_one_run(runs: OperationRun
     assert len(results) == 20
     assert len(set(results)) == 1
     assert len(runs.list_runs()) == 1
+
+
+def test_a_cancelled_preview_cannot_start(runs: OperationRuns) -> None:
+    shown = preview(runs)
+    assert runs.cancel_preview(shown.token, "U0ALICE")
+    assert not runs.cancel_preview(shown.token, "U0BOB")  # once only
+    assert not runs.cancel_preview("tok-unknown", "U0BOB")
+    cancelled = runs.get_preview(shown.token)
+    assert cancelled is not None and cancelled.used_by_run == "cancelled-by:U0ALICE"
+    with pytest.raises(PreviewUnusable):
+        runs.start(run_for(shown))
+    assert runs.list_runs() == []
+    used = preview(runs)
+    runs.start(run_for(used))
+    assert not runs.cancel_preview(used.token, "U0ALICE")  # confirmed already

@@ -37,6 +37,8 @@ POSTED_IDS = {
     "marshal.followup.done",
     "marshal.followup.not_doing",
     "marshal.followup.accept",
+    "marshal.runbook.confirm",
+    "marshal.runbook.cancel",
 }
 POSTED_VIEWS = {
     "marshal.status_draft.edit_view",

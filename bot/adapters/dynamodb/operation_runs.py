@@ -15,12 +15,15 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import TYPE_CHECKING
 
-from bot.adapters.dynamodb.errors import Cancellation
+from botocore.exceptions import ClientError
+
+from bot.adapters.dynamodb.errors import Cancellation, is_condition_failure, translated_errors
 from bot.adapters.dynamodb.items import Item, n, required_text, s, text
 from bot.adapters.dynamodb.single_table import OnSingleTable
 from bot.adapters.dynamodb.tables import TTL_ATTRIBUTE
 from bot.domain.errors import ConcurrentUpdate, NotFound
 from bot.domain.operation_run import (
+    CANCELLED_BY,
     OperationRun,
     PreviewUnusable,
     RunPreview,
@@ -33,6 +36,7 @@ if TYPE_CHECKING:
     from mypy_boto3_dynamodb.type_defs import TransactWriteItemTypeDef
 
 RUNS_PK = "OPRUNS"
+_UNUSED_PREVIEW = "attribute_exists(pk) AND attribute_not_exists(used_by_run)"
 PREVIEW_KEEP = timedelta(days=1)  # expired previews linger this long, then TTL removes them
 
 
@@ -83,6 +87,22 @@ class DynamoOperationRuns(OnSingleTable):
         preview = RunPreview.model_validate_json(required_text(item, "data"))
         return preview.model_copy(update={"used_by_run": text(item, "used_by_run")})
 
+    def cancel_preview(self, token: str, user_id: str) -> bool:
+        with translated_errors("cancelling a preview"):
+            try:
+                self._table.client.update_item(
+                    TableName=self.table,
+                    Key=_preview_key(token),
+                    UpdateExpression="SET used_by_run = :r",
+                    ConditionExpression=_UNUSED_PREVIEW,
+                    ExpressionAttributeValues={":r": s(f"{CANCELLED_BY}{user_id}")},
+                )
+            except ClientError as exc:
+                if is_condition_failure(exc):
+                    return False
+                raise
+        return True
+
     def start(self, run: OperationRun) -> StartedRun:
         first = self._first_run(run.idempotency_key)
         if first is not None:
@@ -108,9 +128,7 @@ class DynamoOperationRuns(OnSingleTable):
                     "TableName": self.table,
                     "Key": _preview_key(run.preview_token),
                     "UpdateExpression": "SET used_by_run = :r",
-                    "ConditionExpression": (
-                        "attribute_exists(pk) AND attribute_not_exists(used_by_run)"
-                    ),
+                    "ConditionExpression": _UNUSED_PREVIEW,
                     "ExpressionAttributeValues": {":r": s(run.id)},
                     "ReturnValuesOnConditionCheckFailure": "ALL_OLD",
                 }

@@ -14,6 +14,7 @@ from contextlib import contextmanager
 from bot.adapters.sqlite.database import SqliteDatabase
 from bot.domain.errors import BackendUnavailable, ConcurrentUpdate, NotFound
 from bot.domain.operation_run import (
+    CANCELLED_BY,
     OperationRun,
     PreviewUnusable,
     RunPreview,
@@ -46,6 +47,23 @@ class SqliteOperationRuns:
         with _sqlite("read a preview"):
             row = self.database.fetch_one("SELECT data FROM run_previews WHERE token = ?", (token,))
         return RunPreview.model_validate_json(row[0]) if row else None
+
+    def cancel_preview(self, token: str, user_id: str) -> bool:
+        with _sqlite("cancel a preview"), self.database.transaction() as conn:
+            row = conn.execute(
+                "SELECT data FROM run_previews WHERE token = ? AND used_by_run IS NULL", (token,)
+            ).fetchone()
+            if row is None:
+                return False
+            marker = f"{CANCELLED_BY}{user_id}"
+            cancelled = RunPreview.model_validate_json(row[0]).model_copy(
+                update={"used_by_run": marker}
+            )
+            conn.execute(
+                "UPDATE run_previews SET used_by_run = ?, data = ? WHERE token = ?",
+                (marker, cancelled.model_dump_json(), token),
+            )
+        return True
 
     def start(self, run: OperationRun) -> StartedRun:
         with _sqlite(f"start run {run.id}"), self.database.transaction() as conn:

@@ -13,13 +13,21 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 from bot.domain.audit import AuditAction
-from bot.domain.operation_run import OperationRun, PreviewUnusable, RunPreview, ScopeLocked
+from bot.domain.operation_run import (
+    CANCELLED_BY,
+    OperationRun,
+    PreviewUnusable,
+    RunPreview,
+    ScopeLocked,
+)
+from bot.domain.runbooks import RunbookCatalog
 from bot.ports.audit import AuditLog
 from bot.ports.runbooks import OperationRuns
 from bot.services.operations.execution import RunExecutor
 from bot.services.operations.notices import RunNotices
 from bot.services.operations.policy import OperationRefused, chain_of
 from bot.services.operations.previews import OperationPreviews, PreflightRequest
+from bot.services.slack_text import user
 
 
 class Confirmed(StrEnum):
@@ -56,11 +64,18 @@ class OperationConfirmation:
         self._executor = executor
         self._notices = notices
 
+    @property
+    def catalog(self) -> RunbookCatalog:
+        return self._config.catalog
+
     def confirm(self, token: str, user_id: str, idempotency_key: str) -> Confirmation:
         """Raises OperationRefused, RunbookInputError or ActionFailed (from the fresh preview)."""
         shown = self._runs.get_preview(token)
         if shown is None:
             raise OperationRefused("that preview is unknown; run the preview again")
+        if shown.used_by_run is not None and shown.used_by_run.startswith(CANCELLED_BY):
+            who = shown.used_by_run.removeprefix(CANCELLED_BY)
+            raise OperationRefused(f"that preview was cancelled by {user(who)}")
         if shown.used_by_run is not None:
             first = self._runs.get(shown.used_by_run)
             if first is not None and first.idempotency_key == idempotency_key:
@@ -90,6 +105,23 @@ class OperationConfirmation:
             self._runs.save_preview(fresh)
             return Confirmation(Confirmed.CHANGED, preview=fresh)
         return self._start(shown, user_id, idempotency_key)
+
+    def cancel(self, token: str, user_id: str) -> RunPreview:
+        """Use the preview up without running it; OperationRefused when it is too late."""
+        shown = self._runs.get_preview(token)
+        if shown is None or not self._runs.cancel_preview(token, user_id):
+            raise OperationRefused("that preview was confirmed or cancelled already")
+        self._audit.append(
+            chain_of(shown.incident_id),
+            actor=user_id,
+            action=AuditAction.RUNBOOK_CANCELLED,
+            details={
+                "runbook": shown.runbook,
+                "scope": shown.scope,
+                "requested_by": shown.requested_by,
+            },
+        )
+        return shown
 
     def _start(self, shown: RunPreview, user_id: str, idempotency_key: str) -> Confirmation:
         run = OperationRun(

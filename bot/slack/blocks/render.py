@@ -21,6 +21,8 @@ from bot.ports.slack_views import (
     ReminderView,
     ResolvePrompt,
     SimilarIncidentsView,
+    RunbookOutcomeView,
+    RunbookPreviewView,
     StatusDraftClosed,
     StatusDraftEditModal,
     StatusDraftReview,
@@ -40,10 +42,11 @@ from bot.slack.blocks.incident_context import render_incident_context
 from bot.slack.blocks.nudge import render_nudge, render_reminder, render_status_update_modal
 from bot.slack.blocks.rendered import RenderedMessage
 from bot.slack.blocks.resolution import render_rating_prompt, render_resolve_prompt
+from bot.slack.blocks.runbook import render_runbook
 from bot.slack.blocks.status_draft import render_closed, render_edit_modal, render_review
 
 
-def render_message(view: MessageView) -> RenderedMessage:
+def render_message(view: MessageView) -> RenderedMessage:  # noqa: PLR0912 - a case per view kind
     """The message's fallback text and blocks, every piece of outside text escaped."""
     # a match over the closed union: mypy fails here when a view kind has no renderer
     match view:
@@ -69,6 +72,8 @@ def render_message(view: MessageView) -> RenderedMessage:
             rendered = _render_reply(view)
         case FollowUpListView() | FollowUpProposals() | DigestView() | SimilarIncidentsView():
             rendered = _render_followups(view)
+        case RunbookPreviewView() | RunbookOutcomeView():
+            rendered = render_runbook(view)
         case _:
             assert_never(view)
     return rendered
