@@ -14,6 +14,7 @@ from bot.cli import (
     drill,
     followups,
     incident,
+    ops,
     queue,
     recurrence,
     report,
@@ -44,6 +45,7 @@ def _groups() -> list[CommandGroup]:
         digest,
         recurrence,
         runbook,
+        ops,
     ]
 
 
