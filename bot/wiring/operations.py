@@ -7,7 +7,9 @@ from __future__ import annotations
 import logging
 import threading
 from dataclasses import dataclass
+from functools import partial
 
+from bot.adapters.runbooks.aws_ssm import SsmClient, SsmRunbookAction
 from bot.adapters.runbooks.catalog_file import load_runbook_catalog
 from bot.adapters.runbooks.http_action import HttpRunbookAction
 from bot.domain.errors import MarshalError
@@ -47,9 +49,23 @@ def build_runs_store(settings: Settings) -> OperationRuns:
     return SqliteOperationRuns(sqlite_database(settings))
 
 
-def build_actions() -> dict[ActionKind, RunbookAction]:
+def build_actions(settings: Settings) -> dict[ActionKind, RunbookAction]:
     """One adapter per action kind the catalog may name."""
-    return {ActionKind.HTTP: HttpRunbookAction()}
+    return {
+        ActionKind.HTTP: HttpRunbookAction(),
+        ActionKind.AWS_SSM: SsmRunbookAction(partial(ssm_client, settings.aws_region)),
+    }
+
+
+def ssm_client(region: str) -> SsmClient:
+    """boto3's SSM client (AWS_ENDPOINT_URL honoured), imported when a runbook first uses it."""
+    import boto3  # noqa: PLC0415 - the AWS SDK on demand
+
+    from bot.adapters.aws.clients import client_config  # noqa: PLC0415
+
+    config = client_config(threads=4, connect_timeout=3, read_timeout=10)
+    client: SsmClient = boto3.client("ssm", region_name=region, config=config)
+    return client
 
 
 def build_operations(
@@ -61,7 +77,7 @@ def build_operations(
     """`timeline` and `slack` are None where there is no room to tell (the CLI without Slack)."""
     config = OperationsConfig(
         catalog=load_runbook_catalog(settings.marshal_runbook_file),
-        actions=build_actions(),
+        actions=build_actions(settings),
         may_break_glass=BreakGlassRoster(settings.marshal_break_glass, slack).allows,
         announce_channel=settings.marshal_announce_channel,
     )

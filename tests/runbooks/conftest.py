@@ -18,6 +18,7 @@ from bot.adapters.sqlite.incident_store import SqliteIncidentStore
 from bot.adapters.sqlite.operation_runs import SqliteOperationRuns
 from bot.domain.audit_keys import AuditKeyring
 from bot.domain.runbooks import ActionKind, parse_catalog
+from bot.ports.runbooks import RunbookAction
 from bot.services.operations.confirmation import OperationConfirmation
 from bot.services.operations.execution import RunExecutor
 from bot.services.operations.notices import RunNotices
@@ -57,7 +58,13 @@ class Rig:
 
 
 def build_rig(
-    path: Path, target: FakeTarget, *, two_person: bool = False, reason: str = "never"
+    path: Path,
+    target: FakeTarget,
+    *,
+    two_person: bool = False,
+    reason: str = "never",
+    catalog: str | None = None,
+    actions: dict[ActionKind, RunbookAction] | None = None,
 ) -> Rig:
     clock = Clock()
     database = SqliteDatabase(path)
@@ -65,8 +72,10 @@ def build_rig(
     audit = SqliteAuditLog(database, keys=AuditKeyring.from_text("runbook-tests-key-0123456789"))
     runs = SqliteOperationRuns(database)
     config = OperationsConfig(
-        catalog=parse_catalog(http_catalog(target.url, two_person=two_person, reason=reason)),
-        actions={ActionKind.HTTP: HttpRunbookAction(RetryPolicy(backoff_seconds=0.01))},
+        catalog=parse_catalog(
+            catalog or http_catalog(target.url, two_person=two_person, reason=reason)
+        ),
+        actions=actions or {ActionKind.HTTP: HttpRunbookAction(RetryPolicy(backoff_seconds=0.01))},
         may_break_glass=lambda user: user == BREAKER,
         clock=clock,
     )
