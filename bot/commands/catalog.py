@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from bot.commands.ack import AckCommand
 from bot.commands.assemble import AssembleCommand
+from bot.commands.change import ChangeCommand
 from bot.commands.checklist import ChecklistCommand
 from bot.commands.correlate import CorrelateCommand
 from bot.commands.declare import DeclareCommand, SubmitAlert
@@ -77,6 +78,7 @@ def build_command_registry(
     registry.register(SilenceCommand(nudge_silence))
     registry.register(UnsilenceCommand(nudge_silence))
     registry.register(CorrelateCommand(IncidentCorrelation(store, audit)))
+    registry.register(ChangeCommand(store, audit))
     if assembler is not None:  # the processor always has one; slim test registries may not
         registry.register(AssembleCommand(assembler, store))
     if checklist is not None:

@@ -22,6 +22,8 @@ from bot.ports.store import IncidentStore
 from bot.sandbox.control_client import SandboxControl, SandboxControlError
 from bot.sandbox.server import SandboxSlack
 from bot.services.operations.policy import OperationRefused
+from bot.services.postmortem.render import PostmortemFacts, render_deterministic
+from bot.services.postmortem.timeline import build_evidence
 from bot.settings import Settings
 from bot.slack.gateway import build_web_client
 from bot.slack.runbook_actions import RunbookButtons
@@ -227,3 +229,29 @@ def test_bad_run_input_is_a_clear_usage_reply(rig: SlackRig) -> None:
     assert "no runbook 'nope'" in rig.say(ALICE, channel, "run nope")
     assert "--reason needs a code" in rig.say(ALICE, channel, "run restart-checkout --reason X")
     assert "batch must be integer" in rig.say(ALICE, channel, "run restart-checkout batch=x")
+
+
+def test_change_markers_and_runs_are_listed_in_the_postmortem(rig: SlackRig) -> None:
+    incident, channel = rig.room()
+    reply = rig.say(BOB, channel, "change deploy-4711 https://ci.example/builds/4711")
+    assert "attached change" in reply
+    assert "url must be an http" in rig.say(BOB, channel, "change cfg-9 ftp://x")
+    assert "not an incident war room" in rig.say(BOB, "C0INCIDENTS", "change deploy-1")
+    rig.say(ALICE, channel, "run restart-checkout cluster=ca")
+    preview = rig.preview_message(channel)
+    rig.press(BOB, channel, preview, ActionId.RUNBOOK_CONFIRM)
+    eventually(lambda: any("succeeded" in str(m.get("text")) for m in rig.messages(channel)))
+
+    evidence = build_evidence(
+        audit_events=rig.audit.events(incident.id),
+        timeline=rig.store.list_timeline(incident.id),
+        messages=[],
+        changes=[],
+    )
+    stored = rig.store.get(incident.id)
+    assert stored is not None
+    markdown = render_deterministic(PostmortemFacts(stored, evidence, []))
+    changes = markdown.split("## Changes")[1].split("##")[0]
+    assert "Change: deploy-4711 https://ci.example/builds/4711" in changes
+    assert "runbook restart-checkout run run-" in changes
+    assert "change.marked" in [e.action.value for e in rig.audit.events(incident.id)]

@@ -83,6 +83,16 @@ def _responders(facts: PostmortemFacts) -> list[str]:
     return ["## Responders", "", *listed, ""]
 
 
+def _changes(facts: PostmortemFacts) -> list[str]:
+    """Deploys, commits, config changes and runbook runs, as recorded (change markers)."""
+    listed = [
+        f"- {stamp(e.at)} ({e.id}) {e.text}"
+        for e in facts.evidence
+        if e.source is EntrySource.CHANGE
+    ]
+    return ["## Changes", "", *(listed or ["- none recorded"]), ""]
+
+
 def _timeline(facts: PostmortemFacts) -> list[str]:
     rows = [
         f"| {e.id} | {stamp(e.at)} | {e.source.value} | {_cell(e.actor)} | {_cell(e.text)} |"
@@ -125,6 +135,7 @@ def render_llm(facts: PostmortemFacts, answer: DraftAnswer, dropped: list[str]) 
         "",
         *_metrics(facts),
         *_responders(facts),
+        *_changes(facts),
         *_timeline(facts),
         *section("Action items", answer.action_items, "To be agreed in the review."),
     ]
@@ -173,6 +184,7 @@ def render_deterministic(facts: PostmortemFacts) -> str:
         "",
         *_metrics(facts),
         *_responders(facts),
+        *_changes(facts),
         *_timeline(facts),
         "## Action items",
         "",

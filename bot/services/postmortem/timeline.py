@@ -32,6 +32,8 @@ _NOISE = frozenset(
         AuditAction.TIMELINE_ADDED,  # the entry itself is in the timeline
         AuditAction.RATING_RECORDED,
         AuditAction.PERMISSION_DENIED,
+        AuditAction.RUNBOOK_PREFLIGHT,  # a preview changes nothing
+        AuditAction.CHANGE_MARKED,  # the marker itself is in the timeline
     }
 )
 
@@ -78,6 +80,11 @@ def describe_audit(event: AuditEvent) -> str | None:
         AuditAction.RESOLVED: f"Resolved by {d.get('user', event.actor)}: "
         f"{d.get('summary') or 'no summary given'}",
         AuditAction.REOPENED: f"Reopened by {d.get('user', event.actor)}",
+        AuditAction.RUNBOOK_START: f"Runbook {d.get('runbook')} started as run "
+        f"{d.get('run_id')} on {d.get('scope')}",
+        AuditAction.RUNBOOK_COMPLETED: f"Run {d.get('run_id')} of {d.get('runbook')} succeeded",
+        AuditAction.RUNBOOK_FAILED: f"Run {d.get('run_id')} of {d.get('runbook')} ended "
+        f"{d.get('outcome')}: {d.get('failure_code')}",
     }
     return texts.get(event.action, event.action.value.replace("_", " ").capitalize())
 
@@ -114,14 +121,16 @@ def build_evidence(
             )
     for n, entry in enumerate(timeline, start=1):
         label = "Note" if entry.kind is TimelineKind.NOTE else entry.kind.value.replace("_", " ")
+        # change markers (`/marshal change`, runbook runs) say what they are themselves
+        marker = (entry.source_ref or "").startswith("change:")
         entries.append(
             EvidenceEntry(
                 id=f"N{n}",
                 at=entry.at,
-                source=EntrySource.NOTE,
+                source=EntrySource.CHANGE if marker else EntrySource.NOTE,
                 actor=entry.author,
-                text=_clip(f"{label.capitalize()}: {entry.text}"),
-                is_note=True,
+                text=_clip(entry.text if marker else f"{label.capitalize()}: {entry.text}"),
+                is_note=not marker,
             )
         )
     people = [m for m in messages if m.get("user") and not m.get("bot_id") and m.get("text")]
