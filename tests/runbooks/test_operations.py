@@ -240,3 +240,12 @@ def _started_without_executing(rig: Rig, token: str, key: str) -> OperationRun:
         preview_token=token,
     )
     return rig.runs.start(run).run
+
+
+def test_an_idempotency_key_reused_for_another_preview_is_refused(rig: Rig) -> None:
+    first = rig.confirmation.confirm(rig.previews.preflight(ask(rig)).token, BOB, "key-1")
+    assert first.run is not None
+    other = rig.previews.preflight(ask(rig, params={"cluster": "eu"}))
+    with pytest.raises(OperationRefused, match=f"used already, for run {first.run.id}"):
+        rig.confirmation.confirm(other.token, BOB, "key-1")
+    assert len(rig.target.executes()) == 1

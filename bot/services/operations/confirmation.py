@@ -150,6 +150,12 @@ class OperationConfirmation:
         except PreviewUnusable as exc:
             raise OperationRefused(str(exc)) from exc
         if not started.created:
+            if started.run.preview_token != shown.token:
+                # a key reused for another preview must not pass off that run as this one
+                raise OperationRefused(
+                    f"idempotency key {idempotency_key} was used already, for run "
+                    f"{started.run.id} of {started.run.runbook}; choose a new key"
+                )
             return Confirmation(Confirmed.DUPLICATE, run=started.run)
         self._audit.append(
             chain_of(run.incident_id),
