@@ -14,12 +14,14 @@ import socket
 import threading
 import time
 from collections.abc import Sequence
+from pathlib import Path
 from types import TracebackType
 from typing import Self
 
 import uvicorn
 from starlette.applications import Starlette
 from starlette.routing import Route, WebSocketRoute
+from starlette.types import ASGIApp
 
 from bot.sandbox.call_log import ApiCall, CallLog
 from bot.sandbox.control import ControlApi
@@ -28,6 +30,7 @@ from bot.sandbox.page import Page
 from bot.sandbox.records import User
 from bot.sandbox.response_url import ResponseUrls
 from bot.sandbox.socket_mode import Delivery, SocketModeHub
+from bot.sandbox.state_file import MarkChanges, StateFile
 from bot.sandbox.web_api import Tokens, WebApi
 from bot.sandbox.workspace import Workspace
 
@@ -47,7 +50,9 @@ class SandboxSlack:
         app_token: str = "xapp-sandbox-app-token",  # noqa: S107 - likewise
         users: Sequence[User] | None = None,
         ack_timeout: float = 3.0,
+        state_path: Path | None = None,
     ) -> None:
+        """`state_path`: keep the workspace in this file across restarts (none: in memory)."""
         self.host = host
         self.bot_token = bot_token
         self.app_token = app_token
@@ -57,6 +62,8 @@ class SandboxSlack:
         self._socket.bind((host, port))
         self.port: int = self._socket.getsockname()[1]
         self.workspace = Workspace(self._users, base_url=self.url)
+        self.state = None if state_path is None else StateFile(state_path, lambda: self.workspace)
+        self.restored = self.state.load_into(self.workspace) if self.state else False
         self.hub = SocketModeHub(ack_timeout=ack_timeout)
         self.faults = Faults(self.hub.drop_all)
         self.call_log = CallLog()
@@ -80,13 +87,19 @@ class SandboxSlack:
         return self.hub.deliveries()
 
     def reset(self) -> None:
-        """Back to the default workspace with no calls, deliveries or faults; sockets stay open."""
-        self.workspace = Workspace(self._users, base_url=self.url)
+        """Back to the default workspace with no calls, deliveries or faults; sockets stay open.
+        Ids carry on from the old workspace's, so none is ever handed out twice."""
+        fresh = Workspace(self._users, base_url=self.url)
+        fresh.next_id = self.workspace.next_id
+        if self.state is not None:
+            self.state.attach(fresh)
+            self.state.changed()
+        self.workspace = fresh
         self.call_log.clear()
         self.hub.clear()
         self.faults.clear()
 
-    def _app(self) -> Starlette:
+    def _app(self) -> ASGIApp:
         def current() -> Workspace:
             return self.workspace
 
@@ -99,7 +112,7 @@ class SandboxSlack:
             ws_base=lambda: f"ws://{self.host}:{self.port}",
         )
         control = ControlApi(workspace=current, hub=self.hub, calls=self.call_log, reset=self.reset)
-        return Starlette(
+        app = Starlette(
             routes=[
                 Route("/", Page(current).endpoint),
                 Route("/api/{method}", web_api.endpoint, methods=["GET", "POST"]),
@@ -112,6 +125,7 @@ class SandboxSlack:
                 *control.routes(),
             ]
         )
+        return app if self.state is None else MarkChanges(app, self.state.changed)
 
     def start(self) -> Self:
         if self._thread is not None:
@@ -140,6 +154,8 @@ class SandboxSlack:
             target=asyncio.run, args=(serve(),), name="sandbox-slack", daemon=True
         )
         self._thread.start()
+        if self.state is not None:
+            self.state.start()
         deadline = time.monotonic() + _START_TIMEOUT_SECONDS
         while not server.started:
             if not self._thread.is_alive() or time.monotonic() > deadline:
@@ -153,6 +169,8 @@ class SandboxSlack:
         self._server.should_exit = True
         self._thread.join(timeout=10)
         self._socket.close()
+        if self.state is not None:
+            self.state.stop()
         self._server = None
         self._thread = None
 

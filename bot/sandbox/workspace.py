@@ -9,12 +9,11 @@ own error codes.
 
 from __future__ import annotations
 
-import itertools
 import re
 import secrets
 import threading
 import time
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
 from bot.sandbox.records import (
@@ -42,6 +41,7 @@ MAX_CHANNEL_NAME = 80
 MAX_TOPIC = 250
 MAX_TEXT = 40_000
 MAX_BLOCKS = 50
+ID_BLOCK = 100  # ids reserved durably at a time (see Workspace.reserve_ids)
 _CHANNEL_NAME = re.compile(r"^[a-z0-9_-]+$")
 
 
@@ -57,7 +57,12 @@ class Workspace:
     def __init__(self, users: Sequence[User] | None = None, *, base_url: str = "") -> None:
         self.base_url = base_url
         self._lock = threading.RLock()
-        self._ids = itertools.count(1)
+        self.next_id = 1
+        # Ids below the ceiling may be handed out; `reserve_ids` (the state file, when there is
+        # one) makes a new ceiling durable before any id under it is used, so a crash between
+        # saves can never hand an id that marshal already stored to a second channel.
+        self.id_ceiling: int | None = None
+        self.reserve_ids: Callable[[int], None] | None = None
         self._last_ts = 0.0
         self.users: dict[str, User] = {BOT_USER.id: BOT_USER}
         for user in users if users is not None else DEFAULT_USERS:
@@ -83,8 +88,25 @@ class Workspace:
 
     # ids and clocks -------------------------------------------------------------------------
 
+    @property
+    def lock(self) -> threading.RLock:
+        return self._lock
+
     def _new_id(self, prefix: str) -> str:
-        return f"{prefix}{next(self._ids):08d}"
+        with self._lock:
+            number = self.next_id
+            if self.reserve_ids is not None and (
+                self.id_ceiling is None or number >= self.id_ceiling
+            ):
+                self.id_ceiling = number + ID_BLOCK
+                self.reserve_ids(self.id_ceiling)
+            self.next_id = number + 1
+            return f"{prefix}{number:08d}"
+
+    def continue_clock(self, last_ts: float) -> None:
+        """After a restart: message timestamps carry on past the newest one stored."""
+        with self._lock:
+            self._last_ts = max(self._last_ts, last_ts)
 
     def _next_ts(self) -> str:
         # Slack ts values are unique per channel and ordered; keep them strictly increasing.

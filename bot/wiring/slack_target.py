@@ -8,6 +8,7 @@ from dataclasses import dataclass
 
 from bot.domain.errors import ConfigurationError
 from bot.sandbox.server import SandboxSlack
+from bot.sandbox.state_file import FILE_NAME as SANDBOX_STATE_FILE
 from bot.settings import Settings
 from bot.wiring.process import ProcessGroup
 from bot.wiring.secrets import slack_tokens_from_secrets_manager
@@ -35,7 +36,14 @@ def start_slack_target(group: ProcessGroup, settings: Settings) -> SlackTarget:
             settings.slack_app_token.get_secret_value(),
             settings.slack_api_url,
         )
-    sandbox = SandboxSlack(settings.marshal_sandbox_host, settings.marshal_sandbox_port).start()
+    # Beside the store, so a restart finds the rooms its incidents point at (and ids go on).
+    state_path = settings.marshal_db_path.parent / SANDBOX_STATE_FILE
+    sandbox = SandboxSlack(
+        settings.marshal_sandbox_host, settings.marshal_sandbox_port, state_path=state_path
+    ).start()
     group.started("sandbox-slack", sandbox.stop)
-    log.info("sandbox Slack started", extra={"url": sandbox.url})
+    log.info(
+        "sandbox Slack started",
+        extra={"url": sandbox.url, "state": str(state_path), "restored": sandbox.restored},
+    )
     return SlackTarget(sandbox.bot_token, sandbox.app_token, sandbox.api_url, sandbox.url)
