@@ -32,7 +32,8 @@ class InviteCommand:
             if user:
                 users.append(user)
             else:
-                problems[parse_user(token) or token[:60]] = problem  # an id, not its markup
+                # an id or an address, not Slack's markup around them
+                problems[parse_user(token) or parse_email(token) or token[:60]] = problem
         invited: list[str] = []
         if users:
             result = self._slack.invite(ctx.channel_id, users)

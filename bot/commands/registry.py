@@ -17,7 +17,7 @@ from bot.domain.models import Incident
 from bot.ports.audit import AuditLog
 from bot.ports.store import IncidentStore
 from bot.services.permissions import PermissionRefused
-from bot.services.slack_text import escape
+from bot.services.slack_text import escape, unescape
 from bot.services.war_room.rooms import find_room
 
 log = logging.getLogger(__name__)
@@ -84,6 +84,7 @@ class CommandRegistry:
     def _run(
         self, user_id: str, channel_id: str, text: str, incident: Incident | None
     ) -> tuple[str, CommandReply]:
+        text = unescape(text)  # mentions stay markup (<@U1|name>); parse_user reads them
         limit = self._limits.max_text_chars
         if len(text) > limit:
             return "", CommandReply.usage(

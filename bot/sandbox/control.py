@@ -19,6 +19,7 @@ from starlette.routing import Route
 
 from bot.sandbox import payloads
 from bot.sandbox.call_log import REPLY_ACK, CallLog
+from bot.sandbox.escaping import escape_command_text
 from bot.sandbox.records import BOT_USER_ID, ResponseTarget, SlackError, User
 from bot.sandbox.response_url import apply_response
 from bot.sandbox.socket_mode import Delivery, NoSocketConnection, SocketModeHub
@@ -118,12 +119,15 @@ class ControlApi:
         workspace = self._workspace()
         user = workspace.user(_field(body, "user"))
         channel = workspace.channel(_field(body, "channel"))
+        if channel.is_archived:
+            # Slack's client will not send a command from an archived channel.
+            raise SlackError("is_archived")
         payload = payloads.slash_command(
             workspace,
             user_id=user.id,
             channel_id=channel.id,
             command=str(body.get("command") or DEFAULT_COMMAND),
-            text=str(body.get("text", "")),
+            text=escape_command_text(workspace, str(body.get("text", ""))),
         )
         refused: list[SlackError] = []
 

@@ -326,6 +326,10 @@ class Workspace:
             )
             if channel.is_archived:
                 raise SlackError("is_archived")
+            if not (via_response_url or channel.is_im) and author not in channel.members:
+                # Without chat:write.public (marshal does not ask for it) an app posts only
+                # where it is a member; private channels already answered channel_not_found.
+                raise SlackError("not_in_channel")
             _check_content(text, blocks)
             message = Message(
                 ts=self._next_ts(),

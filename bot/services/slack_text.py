@@ -28,6 +28,12 @@ def escape(text: object) -> str:
     return str(text).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
+def unescape(text: str) -> str:
+    """What a person typed, from Slack's escaped form of it: Slack sends a slash command's `&`,
+    `<` and `>` as entities, and marshal stores text raw and escapes it when it shows it."""
+    return text.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
+
+
 def clip(text: str, limit: int) -> str:
     """At most `limit` characters, ending with `…` when cut, never inside an entity such
     as `&lt;` or a control sequence such as `<@U1>` (a half of one renders as garbage)."""

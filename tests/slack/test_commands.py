@@ -229,3 +229,18 @@ def test_acknowledge_button_runs_ack(harness: Harness) -> None:
     )
     assert pressed.acked
     eventually(lambda: harness.incident(room.id).acknowledged_by == "U0CAROL")
+
+
+def test_declare_keeps_what_the_person_typed_not_slacks_entities(harness: Harness) -> None:
+    """Slack sends `&`, `<`, `>` of a command as entities (should_escape); the title is what
+    was typed, so it is not shown as `&amp;amp;` later."""
+    harness.run("U0CAROL", "C0INCIDENTS", "declare checkout & payments <down> --severity P3")
+    assert harness.submitted[-1].title == "checkout & payments <down>"
+
+
+def test_invite_by_email_names_the_address_not_slacks_mailto_markup(harness: Harness) -> None:
+    room = harness.war_room(members=("U0ALICE",))
+    assert room.channel_id
+    text = harness.reply_text("U0ALICE", room.channel_id, "invite nobody@example.com")
+    assert "`nobody@example.com`: no Slack user has that email" in text
+    assert "mailto" not in text

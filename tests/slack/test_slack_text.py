@@ -37,3 +37,11 @@ def test_a_link_cannot_be_closed_early_by_its_url_or_label() -> None:
     assert slack_text.link("https://x.example/a|b>c d", "<!channel>|x") == (
         "<https://x.example/a%7Cb%3Ec%20d|&lt;!channel&gt;¦x>"
     )
+
+
+def test_unescape_gives_back_what_was_typed_and_escape_undoes_it() -> None:
+    typed = "a & b <c> &lt; literal"
+    sent_by_slack = "a &amp; b &lt;c&gt; &amp;lt; literal"
+    assert slack_text.unescape(sent_by_slack) == typed
+    assert slack_text.escape(typed) == sent_by_slack
+    assert slack_text.unescape("<@U0ALICE|alice>") == "<@U0ALICE|alice>"
