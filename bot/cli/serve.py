@@ -49,6 +49,8 @@ def serve(args: argparse.Namespace, settings: Settings) -> int:
             processor = start_processor(group, settings, backends)
             if processor.sandbox_url:
                 print(f"marshal: sandbox Slack at {processor.sandbox_url} (open it in a browser)")
+            if processor.statuspage_url and settings.statuspage_api_key is None:
+                print(f"marshal: sandbox status page at {processor.statuspage_url}")
         if args.parts in ("up", "webhook"):
             web = start_web(group, settings, backends)
             print(f"marshal: listening on {web.url} (webhooks at {web.url}/webhooks/<source>)")

@@ -4,7 +4,8 @@ Uvicorn serves one Starlette app on its own event loop in a daemon thread, bound
 opened here so port 0 (a random free port) is known before `start()` returns:
 
 - `/api/<method>` the Web API, `/socket-mode/<ticket>` Socket Mode, `/response/<id>` response
-  URLs, `/control/...` the control API, `/` the read-only page.
+  URLs, `/control/...` the control API, `/` the page, `/statuspage/v1/...` and `/status` the
+  sandbox status page.
 """
 
 from __future__ import annotations
@@ -31,6 +32,7 @@ from bot.sandbox.records import User
 from bot.sandbox.response_url import ResponseUrls
 from bot.sandbox.socket_mode import Delivery, SocketModeHub
 from bot.sandbox.state_file import MarkChanges, StateFile
+from bot.sandbox.status_page import SandboxStatusPage
 from bot.sandbox.web_api import Tokens, WebApi
 from bot.sandbox.workspace import Workspace
 
@@ -64,6 +66,7 @@ class SandboxSlack:
         self.workspace = Workspace(self._users, base_url=self.url)
         self.state = None if state_path is None else StateFile(state_path, lambda: self.workspace)
         self.restored = self.state.load_into(self.workspace) if self.state else False
+        self.status_page = SandboxStatusPage(self.url)
         self.hub = SocketModeHub(ack_timeout=ack_timeout)
         self.faults = Faults(self.hub.drop_all)
         self.call_log = CallLog()
@@ -123,6 +126,7 @@ class SandboxSlack:
                 ),
                 WebSocketRoute("/socket-mode/{ticket}", self.hub.endpoint),
                 *control.routes(),
+                *self.status_page.routes(),
             ]
         )
         return app if self.state is None else MarkChanges(app, self.state.changed)

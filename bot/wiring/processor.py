@@ -27,13 +27,14 @@ from bot.wiring.operations import build_operations, recover_runs
 from bot.wiring.process import ProcessGroup
 from bot.wiring.resolution import build_resolution
 from bot.wiring.slack import SlackFeatures, build_slack_side, start_slack_app
-from bot.wiring.slack_target import start_slack_target
+from bot.wiring.slack_target import start_slack_target, with_sandbox_status_page
 from bot.wiring.war_room import build_war_room
 
 
 @dataclass(frozen=True)
 class RunningProcessor:
     sandbox_url: str | None
+    statuspage_url: str | None = None  # where the sandbox status page shows what was published
 
 
 def declare_with(intake: AlertIntake) -> partial[Incident]:
@@ -51,6 +52,7 @@ def start_processor(
     group: ProcessGroup, settings: Settings, backends: Backends
 ) -> RunningProcessor:
     target = start_slack_target(group, settings)
+    settings = with_sandbox_status_page(settings, target)
     web_client = build_web_client(target.bot_token, target.api_url)
     # one gateway, one permission cache, one gate: built first, shared by everything below
     slack = build_slack_side(settings, backends.store, backends.audit, web_client)
@@ -122,4 +124,5 @@ def start_processor(
     group.started("nudges", nudges.scheduler.stop)
     followups.jobs.start()  # overdue reminders (and the digest) read the store each firing
     group.started("followups", followups.jobs.stop)
-    return RunningProcessor(sandbox_url=target.sandbox_url)
+    status_page = f"{target.sandbox_url}/status" if target.statuspage_url else None
+    return RunningProcessor(sandbox_url=target.sandbox_url, statuspage_url=status_page)

@@ -6,9 +6,13 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 
+from pydantic import SecretStr
+
 from bot.domain.errors import ConfigurationError
 from bot.sandbox.server import SandboxSlack
 from bot.sandbox.state_file import FILE_NAME as SANDBOX_STATE_FILE
+from bot.sandbox.status_page import API_KEY as SANDBOX_STATUSPAGE_KEY
+from bot.sandbox.status_page import PAGE_ID as SANDBOX_STATUSPAGE_PAGE
 from bot.settings import Settings
 from bot.wiring.process import ProcessGroup
 from bot.wiring.secrets import slack_tokens_from_secrets_manager
@@ -22,6 +26,21 @@ class SlackTarget:
     app_token: str
     api_url: str
     sandbox_url: str | None = None
+    statuspage_url: str | None = None  # the sandbox's status page API, when it serves one
+
+
+def with_sandbox_status_page(settings: Settings, target: SlackTarget) -> Settings:
+    """On the sandbox with no STATUSPAGE_* set, publish to the sandbox's status page, so draft ->
+    approve -> public post works locally; a configured status page is always used as is."""
+    if target.statuspage_url is None or settings.statuspage_api_key is not None:
+        return settings
+    return settings.model_copy(
+        update={
+            "statuspage_api_url": target.statuspage_url,
+            "statuspage_api_key": SecretStr(SANDBOX_STATUSPAGE_KEY),
+            "statuspage_page_id": SANDBOX_STATUSPAGE_PAGE,
+        }
+    )
 
 
 def start_slack_target(group: ProcessGroup, settings: Settings) -> SlackTarget:
@@ -46,4 +65,10 @@ def start_slack_target(group: ProcessGroup, settings: Settings) -> SlackTarget:
         "sandbox Slack started",
         extra={"url": sandbox.url, "state": str(state_path), "restored": sandbox.restored},
     )
-    return SlackTarget(sandbox.bot_token, sandbox.app_token, sandbox.api_url, sandbox.url)
+    return SlackTarget(
+        sandbox.bot_token,
+        sandbox.app_token,
+        sandbox.api_url,
+        sandbox.url,
+        statuspage_url=sandbox.status_page.api_url,
+    )

@@ -142,6 +142,10 @@ class StatuspageClient:
         payload = {"component": {"status": status.value}}
         self._retrying(lambda _first: self._send("PATCH", path, payload))
 
+    def close(self) -> None:
+        """Closes pooled connections (a keep-alive server would otherwise hold them open)."""
+        self._http.close()
+
     # plumbing
 
     def _find(self, *, incident_id: str, draft_id: str | None = None) -> PublicIncident | None:
