@@ -1,11 +1,17 @@
-"""The read-only HTML page at `/`: channels, their messages, threads, pins and ephemerals.
+"""The sandbox page at `/`: the workspace as a person sees it in Slack, and a way to act in it.
 
-Message text is untrusted (it comes from alerts and users), so every value is escaped before it
-reaches the template; Block Kit is rendered minimally (header, section, context, buttons).
+Renders channels, messages, threads, pins and ephemerals with Slack's formatting (mrkdwn,
+emoji, user and channel names, link text; see `mrkdwn.py`) and Block Kit (header, section,
+fields, context, actions, divider, buttons, selects and overflow menus). It is interactive: a
+person picks who they are, runs a slash command in a channel and presses buttons; the page's
+script POSTs those to the control API (`/control/command`, `/control/action`), which delivers
+them to the app over Socket Mode as Slack would. Message text is untrusted (alerts, people), so
+every value is escaped before it reaches the template.
 """
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from html import escape
 from importlib import resources
@@ -15,113 +21,178 @@ from typing import Any
 from starlette.requests import Request
 from starlette.responses import HTMLResponse
 
-from bot.sandbox.records import TEAM_NAME
+from bot.sandbox.mrkdwn import Mrkdwn
+from bot.sandbox.records import BOT_USER_ID, TEAM_NAME
 from bot.sandbox.workspace import Workspace
 
 REFRESH_SECONDS = 3
+DEFAULT_COMMAND = "/marshal"
 
 
-def _text(obj: Any) -> str:
-    if isinstance(obj, dict):
-        return escape(str(obj.get("text", "")))
-    return escape(str(obj or ""))
+def _attr(value: object) -> str:
+    return escape(str(value), quote=True)
 
 
-def _block(block: dict[str, Any]) -> str:
-    kind = block.get("type")
-    if kind == "header":
-        return f'<div class="header">{_text(block.get("text"))}</div>'
-    if kind == "section":
-        parts = [_text(block.get("text"))]
-        parts += [_text(f) for f in block.get("fields", []) or []]
-        accessory = block.get("accessory")
-        if isinstance(accessory, dict) and accessory.get("type") == "button":
-            parts.append(_button(accessory))
-        return f"<div>{'<br>'.join(p for p in parts if p)}</div>"
-    if kind == "context":
-        items = " · ".join(_text(e) for e in block.get("elements", []) or [])
-        return f'<div class="context">{items}</div>'
-    if kind == "actions":
-        elements = block.get("elements", []) or []
-        return "<div>" + "".join(_button(e) for e in elements if isinstance(e, dict)) + "</div>"
-    if kind == "divider":
-        return "<hr>"
-    return ""
+class _Renderer:
+    def __init__(self, snapshot: dict[str, Any]) -> None:
+        self.names = {u["id"]: u["name"] for u in snapshot.get("users", [])}
+        channels = {c["id"]: c.get("name", "") for c in snapshot.get("channels", [])}
+        groups = {g["id"]: g.get("handle", "") for g in snapshot.get("usergroups", [])}
+        self.text = Mrkdwn(self.names, channels, groups)
 
+    def text_object(self, obj: Any) -> str:
+        if isinstance(obj, dict):
+            raw = str(obj.get("text", ""))
+            return self.text.render(raw) if obj.get("type") == "mrkdwn" else self.text.plain(raw)
+        return self.text.render(str(obj or ""))
 
-def _button(element: dict[str, Any]) -> str:
-    style = escape(str(element.get("style", "")), quote=True)
-    action_id = escape(str(element.get("action_id", "")), quote=True)
-    label = _text(element.get("text")) or action_id
-    return f'<button class="{style}" title="{action_id}" disabled>{label}</button>'
+    def block(self, block: dict[str, Any], where: str) -> str:
+        kind = block.get("type")
+        if kind == "header":
+            return f'<div class="header">{self.text_object(block.get("text"))}</div>'
+        if kind == "section":
+            parts = [self.text_object(block["text"])] if block.get("text") else []
+            fields = [self.text_object(f) for f in block.get("fields", []) or []]
+            if fields:
+                parts.append(
+                    '<div class="fields">' + "".join(f"<div>{f}</div>" for f in fields) + "</div>"
+                )
+            accessory = block.get("accessory")
+            if isinstance(accessory, dict):
+                parts.append(self.element(accessory, where))
+            return f'<div class="section">{"".join(parts)}</div>'
+        if kind == "context":
+            items = " · ".join(
+                self.text_object(e) for e in block.get("elements", []) or [] if isinstance(e, dict)
+            )
+            return f'<div class="context">{items}</div>'
+        if kind == "actions":
+            elements = block.get("elements", []) or []
+            inner = "".join(self.element(e, where) for e in elements if isinstance(e, dict))
+            return f'<div class="actions">{inner}</div>'
+        if kind == "divider":
+            return "<hr>"
+        return ""
 
+    def element(self, element: dict[str, Any], where: str) -> str:
+        kind = element.get("type")
+        action = _attr(element.get("action_id", ""))
+        if kind == "button":
+            style = _attr(element.get("style", ""))
+            label = self.text_object(element.get("text")) or action
+            value = _attr(element.get("value", ""))
+            return (
+                f'<button class="act {style}" {where} data-action="{action}" '
+                f'data-value="{value}">{label}</button>'
+            )
+        if kind in ("static_select", "overflow"):
+            options = "".join(
+                f'<option value="{_attr(o.get("value", ""))}">'
+                f"{self.text_object(o.get('text'))}</option>"
+                for o in element.get("options", []) or []
+                if isinstance(o, dict)
+            )
+            placeholder = self.text_object(element.get("placeholder")) or "…"
+            return (
+                f'<select class="act-select" {where} data-action="{action}">'
+                f'<option value="" selected disabled>{placeholder}</option>{options}</select>'
+            )
+        return ""
 
-def _message(message: dict[str, Any], names: dict[str, str], pins: set[str]) -> str:
-    author = escape(names.get(message.get("user", ""), message.get("user", "?")))
-    blocks = message.get("blocks") or []
-    body = "".join(_block(b) for b in blocks if isinstance(b, dict)) or _text(message.get("text"))
-    pin = ' <span class="pin">📌 pinned</span>' if message.get("ts") in pins else ""
-    reactions = " ".join(
-        f":{escape(r['name'])}: {int(r['count'])}" for r in message.get("reactions", [])
-    )
-    return (
-        f'<div class="message"><div class="meta"><strong>{author}</strong> '
-        f"{escape(str(message.get('ts', '')))}{pin} {reactions}</div>{body}</div>"
-    )
-
-
-def _channel(channel: dict[str, Any], names: dict[str, str]) -> str:
-    pins = set(channel.get("pins", []))
-    messages = channel.get("messages", [])
-    replies: dict[str, list[dict[str, Any]]] = {}
-    for m in messages:
-        if m.get("thread_ts") and m["thread_ts"] != m["ts"]:
-            replies.setdefault(m["thread_ts"], []).append(m)
-    rendered = []
-    for m in messages:
-        if m.get("thread_ts") and m["thread_ts"] != m["ts"]:
-            continue
-        rendered.append(_message(m, names, pins))
-        thread = "".join(_message(r, names, pins) for r in replies.get(m["ts"], []))
-        if thread:
-            rendered.append(f'<div class="thread">{thread}</div>')
-    for e in channel.get("ephemerals", []):
-        to = escape(names.get(e.get("to_user", ""), e.get("to_user", "")))
-        rendered.append(
-            f'<div class="ephemeral"><div class="meta">only visible to {to}</div>'
-            f"{_message(e, names, set())}</div>"
+    def message(self, message: dict[str, Any], channel_id: str, pins: set[str]) -> str:
+        user = str(message.get("user", ""))
+        author = escape(self.names.get(user, user or "?"))
+        ts = str(message.get("ts", ""))
+        where = f'data-channel="{_attr(channel_id)}" data-ts="{_attr(ts)}"'
+        blocks = message.get("blocks") or []
+        body = "".join(self.block(b, where) for b in blocks if isinstance(b, dict))
+        body = body or self.text.render(str(message.get("text", "")))
+        pin = ' <span class="pin">📌 pinned</span>' if ts in pins else ""
+        edited = ' <span class="edited">(edited)</span>' if message.get("edited") else ""
+        reactions = " ".join(
+            f'<span class="reaction">{self.text.plain(":" + str(r["name"]) + ":")} '
+            f"{int(r['count'])}</span>"
+            for r in message.get("reactions", [])
         )
-    title = escape(str(channel.get("name", "")))
-    prefix = "🔒" if channel.get("is_private") else ("@" if channel.get("is_im") else "#")
-    topic = _text((channel.get("topic") or {}).get("value", ""))
-    anchor = escape(str(channel.get("id", "")), quote=True)
-    bookmarks = " ".join(
-        f'<a href="{escape(str(b.get("link", "")), quote=True)}" rel="noopener">'
-        f"{escape(str(b.get('title', '')))}</a>"
-        for b in channel.get("bookmarks", [])
-        if str(b.get("link", "")).startswith(("http://", "https://"))
-    )
-    archived = " (archived)" if channel.get("is_archived") else ""
-    return (
-        f'<section class="channel" id="{anchor}"><h2>{prefix}{title}{archived}</h2>'
-        f'<div class="meta">{topic} {bookmarks}</div>{"".join(rendered)}</section>'
-    )
+        app = ' <span class="app">APP</span>' if user == BOT_USER_ID else ""
+        return (
+            f'<div class="message" data-ts="{_attr(ts)}"><div class="meta"><strong>{author}'
+            f'</strong>{app} <span class="ts">{escape(ts)}</span>{pin}{edited} {reactions}</div>'
+            f"{body}</div>"
+        )
+
+    def channel(self, channel: dict[str, Any]) -> str:
+        channel_id = str(channel.get("id", ""))
+        pins = set(channel.get("pins", []))
+        messages = channel.get("messages", [])
+        replies: dict[str, list[dict[str, Any]]] = {}
+        for m in messages:
+            if m.get("thread_ts") and m["thread_ts"] != m["ts"]:
+                replies.setdefault(m["thread_ts"], []).append(m)
+        rendered = []
+        for m in messages:
+            if m.get("thread_ts") and m["thread_ts"] != m["ts"]:
+                continue
+            rendered.append(self.message(m, channel_id, pins))
+            thread = "".join(self.message(r, channel_id, pins) for r in replies.get(m["ts"], []))
+            if thread:
+                rendered.append(f'<div class="thread">{thread}</div>')
+        for e in channel.get("ephemerals", []):
+            to = escape(self.names.get(e.get("to_user", ""), e.get("to_user", "")))
+            rendered.append(
+                f'<div class="ephemeral" data-to="{_attr(e.get("to_user", ""))}">'
+                f'<div class="meta">only visible to {to}</div>'
+                f"{self.message(e, channel_id, set())}</div>"
+            )
+        title = escape(str(channel.get("name", "")))
+        prefix = "🔒" if channel.get("is_private") else ("@" if channel.get("is_im") else "#")
+        topic = self.text.render(str((channel.get("topic") or {}).get("value", "")))
+        bookmarks = " ".join(
+            f'<a href="{_attr(b.get("link", ""))}" rel="noopener">'
+            f"🔖 {escape(str(b.get('title', '')))}</a>"
+            for b in channel.get("bookmarks", [])
+            if str(b.get("link", "")).startswith(("http://", "https://"))
+        )
+        archived = channel.get("is_archived")
+        members = ", ".join(escape(self.names.get(m, m)) for m in channel.get("members", []))
+        command = (
+            '<p class="meta">archived: read only</p>'
+            if archived
+            else (
+                f'<form class="command" data-channel="{_attr(channel_id)}">'
+                f'<input name="text" placeholder="{DEFAULT_COMMAND} help" autocomplete="off">'
+                "<button>Send</button></form>"
+            )
+        )
+        return (
+            f'<section class="channel" id="{_attr(channel_id)}"><h2>{prefix}{title}'
+            f"{' (archived)' if archived else ''}</h2>"
+            f'<div class="meta topic">{topic} {bookmarks}</div>'
+            f'<div class="meta">members: {members}</div>{"".join(rendered)}{command}</section>'
+        )
 
 
 def render(snapshot: dict[str, Any]) -> str:
-    names = {u["id"]: u["name"] for u in snapshot.get("users", [])}
+    renderer = _Renderer(snapshot)
     channels = snapshot.get("channels", [])
     links = "".join(
-        f'<a href="#{escape(str(c["id"]), quote=True)}">'
-        f"{'@' if c.get('is_im') else '#'}{escape(str(c.get('name', '')))}</a>"
+        f'<a href="#{_attr(c["id"])}">'
+        f"{'@' if c.get('is_im') else ('🔒' if c.get('is_private') else '#')}"
+        f"{escape(str(c.get('name', '')))}</a>"
         for c in channels
+    )
+    people = [u for u in snapshot.get("users", []) if not u.get("is_bot")]
+    user_options = "".join(
+        f'<option value="{_attr(u["id"])}">{escape(str(u["name"]))}</option>' for u in people
     )
     template = Template(resources.files("bot.sandbox").joinpath("page.html").read_text("utf-8"))
     return template.substitute(
-        refresh_seconds=REFRESH_SECONDS,
+        refresh_ms=REFRESH_SECONDS * 1000,
         team_name=escape(TEAM_NAME),
+        user_options=user_options,
+        command=json.dumps(DEFAULT_COMMAND),
         channel_links=links,
-        channels="".join(_channel(c, names) for c in channels),
+        channels="".join(renderer.channel(c) for c in channels),
     )
 
 
