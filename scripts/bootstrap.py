@@ -17,9 +17,11 @@ from __future__ import annotations
 
 import hashlib
 import os
+import shutil
 import subprocess
 import sys
 import venv
+from collections.abc import Callable
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -44,6 +46,26 @@ def ensure_environment() -> None:
     if _run(*pip, "--upgrade", "pip") != 0 or _run(*pip, "-e", ".[dev]") != 0:
         sys.exit("bootstrap: pip install failed (see above)")
     STAMP.write_text(wanted)
+
+
+CHROMIUM = Path("/usr/bin/chromium")
+
+
+def ensure_chromium(run: Callable[..., int] = _run, *, is_root: bool | None = None) -> None:
+    """The browser tests (tests/browser) drive Debian's chromium headless; CI runs `test` as root
+    on a Debian machine where it may not be installed yet, so install it once, quietly."""
+    if CHROMIUM.exists() or shutil.which("apt-get") is None:
+        return
+    if not (os.geteuid() == 0 if is_root is None else is_root):
+        print(
+            "bootstrap: chromium is missing; as root: apt-get install -y chromium", file=sys.stderr
+        )
+        return
+    print("bootstrap: installing Debian's chromium for the browser tests", file=sys.stderr)
+    apt = ["apt-get", "install", "-y", "-q", "--no-install-recommends", "chromium"]
+    if run(*apt) != 0:
+        run("apt-get", "update", "-q")
+        run(*apt)
 
 
 # The whole suite's branch coverage of bot/ must not slip: a little under what it measures
@@ -114,6 +136,7 @@ def main() -> int:
         return 2
     ensure_environment()
     if sys.argv[1] == "test":
+        ensure_chromium()
         return run_checks(sys.argv[2:])
     args = ["up"] if sys.argv[1] == "up" else sys.argv[2:]
     marshal = BIN / "marshal"

@@ -70,3 +70,24 @@ def test_mypy_checks_the_tests_as_strictly_as_the_bot() -> None:
 )
 def test_every_subprocess_suite_is_in_the_slow_lane(module: str) -> None:
     assert importlib.import_module(module).pytestmark.name == "slow"
+
+
+def test_test_installs_debians_chromium_only_when_it_is_missing(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    bootstrap = _bootstrap()
+    ran: list[tuple[str, ...]] = []
+
+    def record(*cmd: str) -> int:
+        ran.append(cmd)
+        return 0
+
+    monkeypatch.setattr(bootstrap, "CHROMIUM", tmp_path / "chromium")
+    monkeypatch.setattr(bootstrap.shutil, "which", lambda name: f"/usr/bin/{name}")
+    bootstrap.ensure_chromium(record, is_root=False)
+    assert ran == []  # not root: says what to run instead
+    bootstrap.ensure_chromium(record, is_root=True)
+    assert ran == [("apt-get", "install", "-y", "-q", "--no-install-recommends", "chromium")]
+    (tmp_path / "chromium").write_text("")
+    bootstrap.ensure_chromium(record, is_root=True)
+    assert len(ran) == 1  # present: nothing to do
