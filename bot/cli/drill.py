@@ -47,9 +47,26 @@ def _post(url: str, body: bytes, headers: dict[str, str]) -> tuple[int, dict[str
     )
     try:
         with urllib.request.urlopen(request, timeout=10) as response:  # noqa: S310
-            return response.status, json.loads(response.read() or b"{}")
+            return response.status, _json(response.read())
     except urllib.error.HTTPError as exc:
-        return exc.code, json.loads(exc.read() or b"{}")
+        with exc:
+            return exc.code, _json(exc.read())
+
+
+def _json(raw: bytes) -> dict[str, Any]:
+    """The answer's JSON object; {} for anything else (another server's HTML 404 page)."""
+    try:
+        parsed = json.loads(raw or b"{}")
+    except ValueError:
+        return {}
+    return parsed if isinstance(parsed, dict) else {}
+
+
+def missing_steps(incident: Incident) -> list[str]:
+    """Required assembly steps that did not finish: each failed, and the room lacks it."""
+    from bot.services.war_room.steps import REQUIRED_STEPS  # noqa: PLC0415 - wiring on demand
+
+    return [step.value for step in REQUIRED_STEPS if step.value not in incident.assembly]
 
 
 def _done(incident: Incident) -> bool:
@@ -81,9 +98,22 @@ def follow(store: Incidents, incident_id: str, started: float, timeout: float) -
         print(f"drill: timed out after {timeout:.0f} s; the room is not assembled yet")
         return 1
     if incident.status is IncidentStatus.ASSEMBLY_FAILED:
-        print(f"drill: assembly FAILED for {incident.id}; see the announcements channel")
+        failed = ", ".join(missing_steps(incident)[:1]) or "channel"
+        print(
+            f"drill: assembly FAILED for {incident.id} at step {failed}; "
+            "see the announcements channel and the server log"
+        )
         return 1
     total = time.monotonic() - started
+    if missing := missing_steps(incident):
+        for failed_step in missing:
+            print(f"drill: step {failed_step} FAILED for {incident.id}")
+        print(
+            f"drill: war room #{incident.channel_name} ({incident.channel_id}) is up but "
+            f"incomplete after {total:.2f} s: {', '.join(missing)} failed (the room says why; "
+            f"retry with `/marshal assemble {incident.id}`)"
+        )
+        return 1
     print(
         f"drill: war room #{incident.channel_name} ({incident.channel_id}) ready in {total:.2f} s"
     )
@@ -127,6 +157,9 @@ def run_drill(args: argparse.Namespace, settings: Settings) -> int:
         return 1
     accepted_ms = (time.monotonic() - started) * 1000
     incident_id = reply.get("incident_id")
+    if status == 404:
+        print(f"drill: HTTP 404 at {url}: is this marshal's web port?")
+        return 1
     if status not in (200, 202) or not isinstance(incident_id, str):
         print(f"drill: marshal answered {status}: {reply.get('error', reply)}")
         return 1

@@ -24,8 +24,13 @@ def test_drill_payload_parses_like_a_real_alert(source: str, severity: Severity)
     assert alert.severity is severity
     assert "Drill title" in alert.title
     assert alert.service == DRILL_SERVICE
-    if source != "pagerduty":  # PagerDuty carries no labels to mark a drill with
-        assert alert.drill
+    assert alert.drill  # PagerDuty's too, by its "[drill]" title: drills stay out of reports
+
+
+def test_a_real_pagerduty_incident_is_not_a_drill() -> None:
+    body = json.dumps(drill_payload("pagerduty", Severity.P2, "run0", "Checkout down")).encode()
+    real = body.replace(b"[drill] Checkout down", b"Checkout down [drill] mentioned")
+    assert not CATALOG["pagerduty"].parse(real, DEFAULT_SEVERITY_MAP)[0].drill
 
 
 def test_two_runs_open_two_groups() -> None:

@@ -83,6 +83,9 @@ class PagerDutyWebhook(BaseModel):
     event: PagerDutyEvent
 
 
+DRILL_TITLE_PREFIX = "[drill]"
+
+
 def _incident(event: PagerDutyEvent) -> PagerDutyIncident | None:
     if not event.event_type.startswith("incident.") or not event.data:
         return None
@@ -136,6 +139,9 @@ def normalise(
             description=f"PagerDuty {event.event_type} ({incident.status})",
             links=links.links,
             labels=labels,
+            # PagerDuty carries no labels: `marshal drill` (and a person running one by hand)
+            # marks a drill by its title, so drills stay out of reports.
+            drill=incident.title.strip().lower().startswith(DRILL_TITLE_PREFIX),
             raw=raw if raw is not None else webhook.model_dump(mode="json"),
             event_unique=True,  # PagerDuty gives every event its own id
             occurred_at=event_time(event.occurred_at),
