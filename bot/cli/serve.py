@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import logging
 import sys
+from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from bot.domain.errors import BackendUnavailable, ConfigurationError
@@ -33,27 +34,42 @@ def serve(args: argparse.Namespace, settings: Settings) -> int:
     from bot.observability.logs import configure_logging  # noqa: PLC0415
     from bot.wiring.backends import open_backends  # noqa: PLC0415
     from bot.wiring.ingress import start_outbox_relay, start_web  # noqa: PLC0415
+    from bot.wiring.listen import bind_listeners  # noqa: PLC0415
     from bot.wiring.process import ProcessGroup  # noqa: PLC0415
     from bot.wiring.processor import start_processor  # noqa: PLC0415
+    from bot.wiring.startup_summary import Started, summary_lines  # noqa: PLC0415
 
     configure_logging(settings.marshal_log_level)
     group = ProcessGroup()
     group.catch_signals()
     try:
+        # The ports first: a taken one stops start-up before anything consumes or connects.
+        listeners = bind_listeners(settings, args.parts)
+        group.started("listeners", listeners.close)
         backends = open_backends(settings)
         group.started("backends", backends.close)
         # Processors write outbox events too (a resolve and its INCIDENT_RESOLVED), so every
         # part sweeps the outbox; the queue dedups on event id when two relays send one event.
         start_outbox_relay(group, backends)
+        started = Started(args.parts)
         if args.parts in ("up", "processor"):
-            processor = start_processor(group, settings, backends)
+            processor = start_processor(group, settings, backends, listeners=listeners)
+            started = replace(
+                started,
+                sandbox_url=processor.sandbox_url,
+                statuspage_url=processor.statuspage_url
+                if settings.statuspage_api_key is None
+                else None,
+            )
             if processor.sandbox_url:
                 print(f"marshal: sandbox Slack at {processor.sandbox_url} (open it in a browser)")
-            if processor.statuspage_url and settings.statuspage_api_key is None:
-                print(f"marshal: sandbox status page at {processor.statuspage_url}")
+            if started.statuspage_url:
+                print(f"marshal: sandbox status page at {started.statuspage_url}")
         if args.parts in ("up", "webhook"):
-            web = start_web(group, settings, backends)
+            web = start_web(group, settings, backends, listeners=listeners)
+            started = replace(started, web_url=web.url)
             print(f"marshal: listening on {web.url} (webhooks at {web.url}/webhooks/<source>)")
+        print("\n".join(summary_lines(settings, started)))
         print(f"marshal: {args.parts} is running; Ctrl-C to stop", flush=True)
         group.wait()
     except (ConfigurationError, BackendUnavailable) as exc:

@@ -53,15 +53,19 @@ class SandboxSlack:
         users: Sequence[User] | None = None,
         ack_timeout: float = 3.0,
         state_path: Path | None = None,
+        sock: socket.socket | None = None,
     ) -> None:
-        """`state_path`: keep the workspace in this file across restarts (none: in memory)."""
+        """`state_path`: keep the workspace in this file across restarts (none: in memory);
+        `sock`: a socket already bound to host and port."""
         self.host = host
         self.bot_token = bot_token
         self.app_token = app_token
         self._users = list(users) if users is not None else None
-        self._socket = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-        self._socket.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        self._socket.bind((host, port))
+        if sock is None:  # else bound by the caller (marshal binds its ports before start-up)
+            sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            sock.bind((host, port))
+        self._socket = sock
         self.port: int = self._socket.getsockname()[1]
         self.workspace = Workspace(self._users, base_url=self.url)
         self.state = None if state_path is None else StateFile(state_path, lambda: self.workspace)

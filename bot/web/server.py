@@ -27,13 +27,22 @@ class ServerLimits:
 
 class WebServer:
     def __init__(
-        self, app: ASGIApp, host: str, port: int, limits: ServerLimits | None = None
+        self,
+        app: ASGIApp,
+        host: str,
+        port: int,
+        limits: ServerLimits | None = None,
+        *,
+        sock: socket.socket | None = None,
     ) -> None:
+        """`sock`: already bound to host and port (bot/wiring/listen.py binds before start-up)."""
         limits = limits or ServerLimits()
         # Bind ourselves so port 0 works and the real port is known before serving.
-        self._socket = socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET)
-        self._socket.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        self._socket.bind((host, port))
+        if sock is None:
+            sock = socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET)
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            sock.bind((host, port))
+        self._socket = sock
         self.host = host
         self.port = self._socket.getsockname()[1]
         config = uvicorn.Config(

@@ -11,6 +11,7 @@ from bot.web.app import build_web_app
 from bot.web.dependencies import WebDependencies
 from bot.web.server import ServerLimits, WebServer
 from bot.wiring.backends import Backends
+from bot.wiring.listen import Listeners
 from bot.wiring.process import ProcessGroup
 from bot.wiring.secrets import build_secret_source
 
@@ -27,7 +28,13 @@ def start_outbox_relay(group: ProcessGroup, backends: Backends) -> None:
     group.started("outbox-relay", relay.stop)
 
 
-def start_web(group: ProcessGroup, settings: Settings, backends: Backends) -> WebServer:
+def start_web(
+    group: ProcessGroup,
+    settings: Settings,
+    backends: Backends,
+    *,
+    listeners: Listeners | None = None,
+) -> WebServer:
     app = build_web_app(
         WebDependencies(
             metrics=backends.metrics,
@@ -43,7 +50,13 @@ def start_web(group: ProcessGroup, settings: Settings, backends: Backends) -> We
         keep_alive_seconds=settings.marshal_http_keep_alive_seconds,
         read_timeout_seconds=settings.marshal_http_read_timeout_seconds,
     )
-    server = WebServer(app, settings.marshal_http_host, settings.marshal_http_port, limits)
+    server = WebServer(
+        app,
+        settings.marshal_http_host,
+        settings.marshal_http_port,
+        limits,
+        sock=listeners.web if listeners else None,
+    )
     server.start()
     group.started("web", server.stop)
     return server

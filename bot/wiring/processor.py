@@ -22,6 +22,7 @@ from bot.slack.runbook_actions import RunbookButtons
 from bot.wiring.backends import Backends
 from bot.wiring.followups import build_followups
 from bot.wiring.ingress import build_intake
+from bot.wiring.listen import Listeners
 from bot.wiring.nudges import build_nudges
 from bot.wiring.operations import build_operations, recover_runs
 from bot.wiring.process import ProcessGroup
@@ -49,9 +50,14 @@ def _declare(intake: AlertIntake, alert: Alert) -> Incident:
 
 
 def start_processor(
-    group: ProcessGroup, settings: Settings, backends: Backends
+    group: ProcessGroup,
+    settings: Settings,
+    backends: Backends,
+    *,
+    listeners: Listeners | None = None,
 ) -> RunningProcessor:
-    target = start_slack_target(group, settings)
+    sandbox_socket = listeners.sandbox if listeners else None
+    target = start_slack_target(group, settings, sandbox_socket=sandbox_socket)
     settings = with_sandbox_status_page(settings, target)
     web_client = build_web_client(target.bot_token, target.api_url)
     # one gateway, one permission cache, one gate: built first, shared by everything below

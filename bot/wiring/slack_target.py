@@ -4,6 +4,7 @@ Manager) or the local sandbox."""
 from __future__ import annotations
 
 import logging
+import socket
 from dataclasses import dataclass
 
 from pydantic import SecretStr
@@ -43,7 +44,9 @@ def with_sandbox_status_page(settings: Settings, target: SlackTarget) -> Setting
     )
 
 
-def start_slack_target(group: ProcessGroup, settings: Settings) -> SlackTarget:
+def start_slack_target(
+    group: ProcessGroup, settings: Settings, *, sandbox_socket: socket.socket | None = None
+) -> SlackTarget:
     if settings.slack_tokens_from_secrets_manager:
         tokens = slack_tokens_from_secrets_manager(settings)
         return SlackTarget(tokens.bot_token, tokens.app_token, settings.slack_api_url)
@@ -58,7 +61,10 @@ def start_slack_target(group: ProcessGroup, settings: Settings) -> SlackTarget:
     # Beside the store, so a restart finds the rooms its incidents point at (and ids go on).
     state_path = settings.marshal_db_path.parent / SANDBOX_STATE_FILE
     sandbox = SandboxSlack(
-        settings.marshal_sandbox_host, settings.marshal_sandbox_port, state_path=state_path
+        settings.marshal_sandbox_host,
+        settings.marshal_sandbox_port,
+        state_path=state_path,
+        sock=sandbox_socket,
     ).start()
     group.started("sandbox-slack", sandbox.stop)
     log.info(
