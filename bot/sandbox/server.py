@@ -32,7 +32,7 @@ from bot.sandbox.records import User
 from bot.sandbox.response_url import ResponseUrls
 from bot.sandbox.socket_mode import Delivery, SocketModeHub
 from bot.sandbox.state_file import MarkChanges, StateFile
-from bot.sandbox.status_page import SandboxStatusPage
+from bot.sandbox.status_page import STATUS_PAGE_FILE, SandboxStatusPage
 from bot.sandbox.web_api import Tokens, WebApi
 from bot.sandbox.workspace import Workspace
 
@@ -70,7 +70,10 @@ class SandboxSlack:
         self.workspace = Workspace(self._users, base_url=self.url)
         self.state = None if state_path is None else StateFile(state_path, lambda: self.workspace)
         self.restored = self.state.load_into(self.workspace) if self.state else False
-        self.status_page = SandboxStatusPage(self.url)
+        self.status_page = SandboxStatusPage(
+            self.url,
+            state_path=None if state_path is None else state_path.with_name(STATUS_PAGE_FILE),
+        )
         self.hub = SocketModeHub(ack_timeout=ack_timeout)
         self.faults = Faults(self.hub.drop_all)
         self.call_log = CallLog()

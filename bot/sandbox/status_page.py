@@ -10,10 +10,12 @@ a reader of the public page would see it. Published text is untrusted and escape
 from __future__ import annotations
 
 import json
+import os
 import secrets
 import threading
 import time
 from html import escape
+from pathlib import Path
 from typing import Any
 
 from starlette.requests import Request
@@ -23,6 +25,7 @@ from starlette.routing import Route
 API_KEY = "sandbox-statuspage-key"
 PAGE_ID = "sandbox"
 PREFIX = "/statuspage/v1/"
+STATUS_PAGE_FILE = "sandbox-statuspage.json"  # beside the workspace's state file
 INCIDENT_STATUSES = frozenset({"investigating", "identified", "monitoring", "resolved"})
 COMPONENT_STATUSES = frozenset(
     {"operational", "degraded_performance", "partial_outage", "major_outage", "under_maintenance"}
@@ -36,13 +39,33 @@ def _now() -> str:
 class SandboxStatusPage:
     """Incidents and components of one public page, in memory, behind a lock."""
 
-    def __init__(self, base_url: str) -> None:
+    def __init__(self, base_url: str, *, state_path: Path | None = None) -> None:
+        """`state_path`: keep what was published across restarts (marshal keeps the public ids)."""
         self.base_url = base_url
         self._lock = threading.Lock()
+        self._path = state_path
         self.incidents: dict[str, dict[str, Any]] = {}
         self.components: dict[str, dict[str, Any]] = {
             "api": {"id": "api", "name": "API", "status": "operational"}
         }
+        if state_path is not None and state_path.exists():
+            try:
+                saved = json.loads(state_path.read_text("utf-8"))
+                self.incidents = dict(saved["incidents"])
+                self.components = dict(saved["components"])
+            except (ValueError, KeyError, TypeError):
+                os.replace(state_path, state_path.with_suffix(".broken.json"))
+
+    def _save(self) -> None:
+        # Called under the lock after each write; publishes are rare, so write at once.
+        if self._path is None:
+            return
+        self._path.parent.mkdir(parents=True, exist_ok=True)
+        temporary = self._path.with_suffix(".tmp")
+        temporary.write_text(
+            json.dumps({"incidents": self.incidents, "components": self.components}), "utf-8"
+        )
+        os.replace(temporary, self._path)
 
     @property
     def api_url(self) -> str:
@@ -108,6 +131,7 @@ class SandboxStatusPage:
         }
         with self._lock:
             self.incidents[public_id] = incident
+            self._save()
         return JSONResponse(incident, status_code=201)
 
     async def _incident(self, request: Request) -> JSONResponse:
@@ -129,6 +153,7 @@ class SandboxStatusPage:
             if "body" in fields:
                 update = {"status": status, "body": str(fields["body"]), "created_at": _now()}
                 incident["incident_updates"].insert(0, update)
+            self._save()
             return JSONResponse(incident)
 
     async def _component(self, request: Request) -> JSONResponse:
@@ -143,6 +168,7 @@ class SandboxStatusPage:
             if status not in COMPONENT_STATUSES:
                 return JSONResponse({"error": f"status {status!r} is not valid"}, status_code=422)
             component["status"] = status
+            self._save()
             return JSONResponse(component)
 
     # the public page --------------------------------------------------------------------------

@@ -6,6 +6,7 @@ import urllib.error
 import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 
 import pytest
 from pydantic import SecretStr
@@ -75,3 +76,16 @@ def test_bad_bodies_are_clear_errors_not_500s(sandbox: SandboxSlack) -> None:
             urllib.request.urlopen(request, timeout=5)
         assert raised.value.code in (400, 422)
         raised.value.close()
+
+
+def test_what_was_published_survives_a_restart(tmp_path: Path) -> None:
+    state = tmp_path / "sandbox-slack.json"
+    with SandboxSlack(state_path=state) as first, _client(first) as client:
+        created = client.create_incident(
+            name="Kept",
+            body="Still here",
+            status=PublicStatus.INVESTIGATING,
+            marker=PublishMarker(incident_id="inc-kept", draft_id="d1"),
+        )
+    with SandboxSlack(state_path=state) as second, _client(second) as client:
+        assert client.get_incident(created.id).updates == ["Still here"]
