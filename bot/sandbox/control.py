@@ -187,6 +187,8 @@ class ControlApi:
             self._calls.reply(REPLY_ACK, ack)
         if ack.get("response_action") == "update" and isinstance(ack.get("view"), dict):
             workspace.update_view(ack["view"], view_id=view_id, external_id=None, hash_=None)
+        elif delivery.acked and ack.get("response_action") not in ("errors", "push"):
+            workspace.close_view(view_id)  # a plain ack (or "clear") closes the modal in Slack
         result = _delivery_json(delivery)
         result.update(ok=delivery.acked, errors=ack.get("errors"))
         return 200, result

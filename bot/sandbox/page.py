@@ -121,6 +121,27 @@ class _Renderer:
             f"{body}</div>"
         )
 
+    def modal(self, entry: dict[str, Any]) -> str:
+        """An open modal for the person it was opened for: its inputs and its submit button."""
+        view, user = entry["view"], str(entry["user"])
+        parts = []
+        for block in view.get("blocks", []):
+            if not isinstance(block, dict):
+                continue
+            if block.get("type") == "input" and isinstance(block.get("element"), dict):
+                label = self.text_object(block.get("label"))
+                field = _input(block["element"], str(block.get("block_id", "")), self.text)
+                parts.append(f'<label class="input">{label}{field}</label>')
+            else:
+                parts.append(self.block(block, ""))
+        submit = self.text_object(view.get("submit")) or "Submit"
+        return (
+            f'<section class="modal" data-view="{_attr(view.get("id", ""))}" '
+            f'data-user="{_attr(user)}"><h2>{self.text_object(view.get("title"))} '
+            f'<span class="meta">for {escape(self.names.get(user, user))}</span></h2>'
+            f'{"".join(parts)}<button class="submit-view">{submit}</button></section>'
+        )
+
     def channel(self, channel: dict[str, Any]) -> str:
         channel_id = str(channel.get("id", ""))
         pins = set(channel.get("pins", []))
@@ -172,6 +193,34 @@ class _Renderer:
         )
 
 
+def _input(element: dict[str, Any], block_id: str, text: Mrkdwn) -> str:
+    kind = str(element.get("type", ""))
+    data = (
+        f'class="view-input" data-block="{_attr(block_id)}" '
+        f'data-action="{_attr(element.get("action_id", ""))}" data-type="{_attr(kind)}"'
+    )
+    if kind == "plain_text_input":
+        initial = escape(str(element.get("initial_value", "")))
+        if element.get("multiline"):
+            return f'<textarea {data} rows="4">{initial}</textarea>'
+        return f'<input {data} value="{_attr(element.get("initial_value", ""))}">'
+    options = [o for o in element.get("options", []) or [] if isinstance(o, dict)]
+    if kind == "checkboxes":
+        return "".join(
+            f'<span class="option"><input type="checkbox" {data} value="{_attr(o.get("value"))}">'
+            f"{text.plain(str((o.get('text') or {}).get('text', '')))}</span>"
+            for o in options
+        )
+    if kind == "static_select":
+        listed = "".join(
+            f'<option value="{_attr(o.get("value"))}">'
+            f"{text.plain(str((o.get('text') or {}).get('text', '')))}</option>"
+            for o in options
+        )
+        return f'<select {data}><option value=""></option>{listed}</select>'
+    return f'<span class="meta">({escape(kind)} not shown in the sandbox)</span>'
+
+
 def render(snapshot: dict[str, Any]) -> str:
     renderer = _Renderer(snapshot)
     channels = snapshot.get("channels", [])
@@ -192,6 +241,7 @@ def render(snapshot: dict[str, Any]) -> str:
         user_options=user_options,
         command=json.dumps(DEFAULT_COMMAND),
         channel_links=links,
+        modals="".join(renderer.modal(v) for v in snapshot.get("open_views", [])),
         channels="".join(renderer.channel(c) for c in channels),
     )
 

@@ -49,7 +49,7 @@ def slash_command(
         "api_app_id": APP_ID,
         "is_enterprise_install": "false",
         "response_url": response_url,
-        "trigger_id": workspace.issue_trigger(),
+        "trigger_id": workspace.issue_trigger(user.id),
     }
 
 
@@ -126,7 +126,7 @@ def block_actions(
             "channel_id": channel.id,
             "is_ephemeral": ephemeral,
         },
-        "trigger_id": workspace.issue_trigger(),
+        "trigger_id": workspace.issue_trigger(user_id),
         "team": {"id": TEAM_ID, "domain": TEAM_DOMAIN},
         "enterprise": None,
         "is_enterprise_install": False,

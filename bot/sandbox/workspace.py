@@ -70,7 +70,11 @@ class Workspace:
         self.channels: dict[str, Channel] = {}
         self.usergroups: dict[str, UserGroup] = {}
         self.views: dict[str, dict[str, Any]] = {}
-        self._triggers: set[str] = set()
+        self._triggers: dict[str, str | None] = {}  # trigger id -> who caused it
+        # Who each modal was opened for, and which were closed (submitted): the page shows the
+        # open ones to that person. Neither is part of Slack's API answers.
+        self.view_owners: dict[str, str] = {}
+        self.closed_views: set[str] = set()
         self._responses: dict[str, ResponseTarget] = {}
         people = [u.id for u in self.users.values() if not u.is_bot]
         for channel_id, name in (("C0INCIDENTS", "incidents"), ("C0TRIAGE", "triage")):
@@ -523,11 +527,15 @@ class Workspace:
 
     # views, triggers, response urls ---------------------------------------------------------
 
-    def issue_trigger(self) -> str:
+    def issue_trigger(self, user_id: str | None = None) -> str:
         with self._lock:
             trigger_id = f"{int(time.time())}.{secrets.token_hex(6)}"
-            self._triggers.add(trigger_id)
+            self._triggers[trigger_id] = user_id
             return trigger_id
+
+    def close_view(self, view_id: str) -> None:
+        with self._lock:
+            self.closed_views.add(view_id)
 
     def open_view(
         self, view: dict[str, Any], *, trigger_id: str, previous: str | None = None
@@ -539,6 +547,9 @@ class Workspace:
             root = self.views[previous]["root_view_id"] if previous in self.views else view_id
             stored = self._stored_view(view_id, view, root_view_id=root, previous=previous)
             self.views[view_id] = stored
+            owner = self._triggers[trigger_id]
+            if owner is not None:
+                self.view_owners[view_id] = owner
             return stored
 
     def update_view(
@@ -624,6 +635,13 @@ class Workspace:
                 "usergroups": [g.to_api(include_users=True) for g in self.usergroups.values()],
                 "channels": [self._channel_snapshot(c) for c in self.channels.values()],
                 "views": list(self.views.values()),
+                "open_views": [
+                    {"view": view, "user": self.view_owners[view_id]}
+                    for view_id, view in self.views.items()
+                    if view_id in self.view_owners
+                    and view_id not in self.closed_views
+                    and view.get("type") == "modal"
+                ],
             }
 
     def _channel_snapshot(self, channel: Channel) -> dict[str, Any]:

@@ -1,5 +1,6 @@
-"""A person's first look: a drill, then a status draft approved from the sandbox page in a real
-(headless) browser, and the public post on the sandbox status page. No Statuspage account."""
+"""A person's first look: a drill, then a status draft edited in its modal and approved from the
+sandbox page in a real (headless) browser, and the public post on the sandbox status page. No
+Statuspage account."""
 
 from __future__ import annotations
 
@@ -22,6 +23,7 @@ DRAFTER, APPROVER = "U0ALICE", "U0DAVE"
 PUBLIC_TEXT = "We are looking into slow checkouts & will update here."
 
 
+@pytest.mark.timeout(240)  # a drill and a browser; 12 s alone, several times that on a busy CI
 def test_a_drill_approved_on_the_page_appears_on_the_sandbox_status_page(
     tmp_path: Path, page: Page
 ) -> None:
@@ -52,14 +54,25 @@ def test_a_drill_approved_on_the_page_appears_on_the_sandbox_status_page(
         page.goto(marshal.sandbox_url)
         page.select_option("#as-user", DRAFTER)
         command = page.locator(f'form.command[data-channel="{room}"]')
-        command.locator("input").fill(f"status draft investigating {PUBLIC_TEXT}")
+        command.locator("input").fill("status draft investigating A first wording.")
         command.locator("button").click()
+        in_room = f'section[id="{room}"]'
+        edit = page.locator(f'{in_room} button[data-action="{ActionId.EDIT_STATUS_DRAFT.value}"]')
+        edit.first.click()  # opens the edit modal for the drafter, shown on the page
+        modal = page.locator(f'section.modal[data-user="{DRAFTER}"]')
+        modal.locator("textarea").fill(PUBLIC_TEXT)
+        modal.locator("button.submit-view").click()
+        modal.wait_for(state="detached")
         approve = page.locator(
-            f'section[id="{room}"] button[data-action="{ActionId.APPROVE_STATUS_DRAFT.value}"]'
+            f'{in_room} button[data-action="{ActionId.APPROVE_STATUS_DRAFT.value}"]'
         )
-        approve.first.wait_for()
+        eventually(
+            lambda: PUBLIC_TEXT in page.locator(in_room).inner_text(),
+            timeout=20,
+            message="the edited draft in the room",
+        )
         page.select_option("#as-user", APPROVER)
-        approve.first.click()
+        approve.last.click()
 
         def published() -> bool:
             page.goto(f"{marshal.sandbox_url}/status")

@@ -8,6 +8,7 @@ from slack_sdk import WebClient
 
 from bot.sandbox.mrkdwn import Mrkdwn
 from bot.sandbox.server import SandboxSlack
+from tests.sandbox.conftest import BoltHarness
 
 NAMES = Mrkdwn({"U0ALICE": "alice"}, {"C0INCIDENTS": "incidents"}, {"S0ONCALL": "oncall"})
 
@@ -77,3 +78,30 @@ def test_the_page_has_enabled_buttons_selects_and_a_command_box(
     assert '<option value="skip">Skip</option>' in page
     assert '<form class="command" data-channel="C0TRIAGE">' in page
     assert '<option value="U0ALICE">alice</option>' in page
+
+
+def test_a_modal_opened_for_a_person_shows_on_the_page_until_submitted(
+    bolt: BoltHarness, sandbox: SandboxSlack
+) -> None:
+    bolt.control.run_command("U0BOB", "C0TRIAGE", "declare")  # the app opens a modal for Bob
+    [opened] = [v for v in sandbox.workspace.snapshot()["open_views"] if v["user"] == "U0BOB"]
+    view_id = opened["view"]["id"]
+    page = _page(sandbox)
+    assert f'<section class="modal" data-view="{view_id}" data-user="U0BOB">' in page
+    assert 'data-block="title" data-action="title_input" data-type="plain_text_input"' in page
+    assert '<button class="submit-view">Declare</button>' in page
+
+    refused = bolt.control.submit_view(
+        "U0BOB", view_id, {"title": {"title_input": {"type": "plain_text_input", "value": " "}}}
+    )
+    assert refused.ack_payload and refused.ack_payload["response_action"] == "errors"
+    assert f'data-view="{view_id}"' in _page(sandbox)  # still open, as in Slack
+    bolt.control.submit_view(
+        "U0BOB", view_id, {"title": {"title_input": {"type": "plain_text_input", "value": "x"}}}
+    )
+    assert f'data-view="{view_id}"' not in _page(sandbox)
+
+
+def _page(sandbox: SandboxSlack) -> str:
+    with urllib.request.urlopen(f"{sandbox.url}/", timeout=5) as response:
+        return str(response.read().decode())
