@@ -50,14 +50,9 @@ def _declare(intake: AlertIntake, alert: Alert) -> Incident:
 
 
 def start_processor(
-    group: ProcessGroup,
-    settings: Settings,
-    backends: Backends,
-    *,
-    listeners: Listeners | None = None,
+    group: ProcessGroup, settings: Settings, backends: Backends, listeners: Listeners | None = None
 ) -> RunningProcessor:
-    sandbox_socket = listeners.sandbox if listeners else None
-    target = start_slack_target(group, settings, sandbox_socket=sandbox_socket)
+    target = start_slack_target(group, settings, listeners)
     settings = with_sandbox_status_page(settings, target)
     web_client = build_web_client(target.bot_token, target.api_url)
     # one gateway, one permission cache, one gate: built first, shared by everything below
@@ -130,5 +125,4 @@ def start_processor(
     group.started("nudges", nudges.scheduler.stop)
     followups.jobs.start()  # overdue reminders (and the digest) read the store each firing
     group.started("followups", followups.jobs.stop)
-    status_page = f"{target.sandbox_url}/status" if target.statuspage_url else None
-    return RunningProcessor(sandbox_url=target.sandbox_url, statuspage_url=status_page)
+    return RunningProcessor(target.sandbox_url, statuspage_url=target.public_page_url)

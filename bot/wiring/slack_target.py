@@ -4,7 +4,6 @@ Manager) or the local sandbox."""
 from __future__ import annotations
 
 import logging
-import socket
 from dataclasses import dataclass
 
 from pydantic import SecretStr
@@ -15,6 +14,7 @@ from bot.sandbox.state_file import FILE_NAME as SANDBOX_STATE_FILE
 from bot.sandbox.status_page import API_KEY as SANDBOX_STATUSPAGE_KEY
 from bot.sandbox.status_page import PAGE_ID as SANDBOX_STATUSPAGE_PAGE
 from bot.settings import Settings
+from bot.wiring.listen import Listeners
 from bot.wiring.process import ProcessGroup
 from bot.wiring.secrets import slack_tokens_from_secrets_manager
 
@@ -28,6 +28,11 @@ class SlackTarget:
     api_url: str
     sandbox_url: str | None = None
     statuspage_url: str | None = None  # the sandbox's status page API, when it serves one
+
+    @property
+    def public_page_url(self) -> str | None:
+        """The sandbox status page a person reads, when marshal publishes there."""
+        return f"{self.sandbox_url}/status" if self.statuspage_url else None
 
 
 def with_sandbox_status_page(settings: Settings, target: SlackTarget) -> Settings:
@@ -45,8 +50,9 @@ def with_sandbox_status_page(settings: Settings, target: SlackTarget) -> Setting
 
 
 def start_slack_target(
-    group: ProcessGroup, settings: Settings, *, sandbox_socket: socket.socket | None = None
+    group: ProcessGroup, settings: Settings, listeners: Listeners | None = None
 ) -> SlackTarget:
+    """`listeners`: the sandbox's port, when it listens, was bound before start-up."""
     if settings.slack_tokens_from_secrets_manager:
         tokens = slack_tokens_from_secrets_manager(settings)
         return SlackTarget(tokens.bot_token, tokens.app_token, settings.slack_api_url)
@@ -64,7 +70,7 @@ def start_slack_target(
         settings.marshal_sandbox_host,
         settings.marshal_sandbox_port,
         state_path=state_path,
-        sock=sandbox_socket,
+        sock=listeners.sandbox if listeners else None,
     ).start()
     group.started("sandbox-slack", sandbox.stop)
     log.info(
