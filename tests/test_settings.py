@@ -211,6 +211,8 @@ DOCUMENTED = [
     ("MARSHAL_OIDC_ISSUER", "http://127.0.0.1:9/oidc", "http://127.0.0.1:9/oidc"),
     ("MARSHAL_OIDC_CLIENT_ID", "console", "console"),
     ("MARSHAL_OIDC_CLIENT_SECRET", "oidc-secret", "oidc-secret"),
+    ("MARSHAL_CONSOLE_SECURE_COOKIES", "true", True),
+    ("MARSHAL_CONSOLE_URL", "https://ops.example/console", "https://ops.example/console"),
 ]
 ENV_EXAMPLE = Path(__file__).resolve().parents[1] / ".env.example"
 READ_BY_BOTO3 = {"AWS_ENDPOINT_URL"}  # documented, read by boto3 itself, not a marshal setting

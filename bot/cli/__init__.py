@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Protocol
 from bot import __version__
 from bot.cli import (
     audit,
+    console,
     digest,
     drill,
     followups,
@@ -46,6 +47,7 @@ def _groups() -> list[CommandGroup]:
         recurrence,
         runbook,
         ops,
+        console,
     ]
 
 

@@ -52,6 +52,7 @@ def serve(args: argparse.Namespace, settings: Settings) -> int:
         # part sweeps the outbox; the queue dedups on event id when two relays send one event.
         start_outbox_relay(group, backends)
         started = Started(args.parts)
+        room_link = None
         if args.parts in ("up", "processor"):
             processor = start_processor(group, settings, backends, listeners=listeners)
             started = replace(
@@ -63,12 +64,17 @@ def serve(args: argparse.Namespace, settings: Settings) -> int:
             )
             if processor.sandbox_url:
                 print(f"marshal: sandbox Slack at {processor.sandbox_url} (open it in a browser)")
+                room_link = f"{processor.sandbox_url}/#"
             if started.statuspage_url:
                 print(f"marshal: sandbox status page at {started.statuspage_url}")
         if args.parts in ("up", "webhook"):
-            web = start_web(group, settings, backends, listeners=listeners)
+            web = start_web(group, settings, backends, listeners=listeners, room_link=room_link)
             started = replace(started, web_url=web.url)
             print(f"marshal: listening on {web.url} (webhooks at {web.url}/webhooks/<source>)")
+            print(
+                f"marshal: web console at {web.url}/console/ "
+                "(sign in: marshal console login-link --user <Slack user id>)"
+            )
         print("\n".join(summary_lines(settings, started)))
         print(f"marshal: {args.parts} is running; Ctrl-C to stop", flush=True)
         group.wait()

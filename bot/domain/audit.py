@@ -81,6 +81,7 @@ class AuditAction(StrEnum):
     RUNBOOK_BREAK_GLASS = "runbook.break_glass"
     RUNBOOK_CANCELLED = "runbook.cancelled"
     CHANGE_MARKED = "change.marked"
+    CONSOLE_SIGNED_IN = "CONSOLE_SIGNED_IN"  # someone signed in to the web console
 
 
 _SECRET_KEY = re.compile(

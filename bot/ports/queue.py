@@ -23,6 +23,7 @@ class EventType(StrEnum):
     ALERT_RESOLVED = "ALERT_RESOLVED"
     INCIDENT_RESOLVED = "INCIDENT_RESOLVED"  # run the resolve flow's slow steps
     SLA_CHECK = "SLA_CHECK"  # a timed follow-up (e.g. postmortem due) the scheduler enqueues
+    ROOM_MESSAGE = "ROOM_MESSAGE"  # marshal's text for an incident's room (web console actions)
 
 
 class QueueMessage(BaseModel):

@@ -13,7 +13,7 @@ import logging
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
-from starlette.routing import Route
+from starlette.routing import BaseRoute, Mount, Route
 
 from bot.domain.errors import BackendUnavailable
 from bot.web.body import error
@@ -47,12 +47,15 @@ def build_web_app(deps: WebDependencies) -> Starlette:
         log.exception("unhandled error", extra={"path": request.url.path})
         return error(500, "internal error; the request was not processed, retry later")
 
+    routes: list[BaseRoute] = [
+        Route("/healthz", healthz, methods=["GET"]),
+        Route("/readyz", readyz, methods=["GET"]),
+        Route("/metrics", metrics, methods=["GET"]),
+        Route("/webhooks/{source}", WebhookEndpoint(deps, workers).handle, methods=["POST"]),
+    ]
+    if deps.console is not None:
+        routes.append(Mount("/console", app=deps.console))
     return Starlette(
-        routes=[
-            Route("/healthz", healthz, methods=["GET"]),
-            Route("/readyz", readyz, methods=["GET"]),
-            Route("/metrics", metrics, methods=["GET"]),
-            Route("/webhooks/{source}", WebhookEndpoint(deps, workers).handle, methods=["POST"]),
-        ],
+        routes=routes,
         exception_handlers={Exception: server_error},
     )

@@ -13,6 +13,7 @@ from typing import Any, Protocol, TypeVar
 
 import anyio
 import anyio.to_thread
+from starlette.types import ASGIApp
 
 from bot.observability.metrics import Metrics
 from bot.services.intake import WebhookReply
@@ -36,6 +37,7 @@ class WebDependencies:
     max_body_bytes: int = 1024 * 1024
     threads: int = 40  # blocking calls at once; the AWS clients' connection pools match it
     read_timeout_seconds: float = 10.0  # the whole body must arrive within this
+    console: ASGIApp | None = None  # the web console (bot/web/console), mounted at /console
 
 
 class WorkerThreads:

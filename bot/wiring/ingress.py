@@ -12,6 +12,7 @@ from bot.web.dependencies import WebDependencies
 from bot.web.server import ServerLimits, WebServer
 from bot.wiring.backends import Backends
 from bot.wiring.listen import Listeners
+from bot.wiring.console import build_console_app
 from bot.wiring.process import ProcessGroup
 from bot.wiring.secrets import build_secret_source
 
@@ -34,7 +35,10 @@ def start_web(
     backends: Backends,
     *,
     listeners: Listeners | None = None,
+    room_link: str | None = None,
 ) -> WebServer:
+    """The web server: webhooks, health, metrics, and the console (`room_link` + a channel id
+    opens a room; the sandbox's page when it is the Slack)."""
     app = build_web_app(
         WebDependencies(
             metrics=backends.metrics,
@@ -43,6 +47,7 @@ def start_web(
             max_body_bytes=settings.marshal_max_body_bytes,
             threads=settings.marshal_http_threads,
             read_timeout_seconds=settings.marshal_http_read_timeout_seconds,
+            console=build_console_app(settings, backends, room_link=room_link),
         )
     )
     limits = ServerLimits(

@@ -12,6 +12,7 @@ from functools import partial
 from bot.domain.models import Alert, Incident
 from bot.events.consumer import QueueConsumer
 from bot.events.registry import EventRegistry
+from bot.events.room_message import room_message
 from bot.events.sla_check import sla_check
 from bot.ports.queue import EventType
 from bot.services.intake import AlertIntake
@@ -115,6 +116,7 @@ def start_processor(
     events.register(EventType.ALERT_RESOLVED, resolution.on_alert_resolved)
     events.register(EventType.INCIDENT_RESOLVED, resolution.on_resolved)
     events.register(EventType.SLA_CHECK, sla_check(nudges.scheduler.reminders))
+    events.register(EventType.ROOM_MESSAGE, room_message(slack.gateway, backends.store))
     consumer = QueueConsumer(
         backends.queue, events, visibility_seconds=settings.marshal_queue_visibility_seconds
     )

@@ -161,8 +161,10 @@ class OutboundHttp:
         query: Mapping[str, str] | None = None,
         headers: Mapping[str, str] | None = None,
         timeout: float | None = None,
+        form: Mapping[str, str] | None = None,
     ) -> Any:
-        """One attempt, no retries: the decoded answer, or HttpCallFailed."""
+        """One attempt, no retries: the decoded answer, or HttpCallFailed. `form` sends the
+        body form-encoded instead of JSON (an OAuth token endpoint wants that)."""
         url = self._base + ("/" + path.lstrip("/") if path else "")
         if query:
             # encoded here, as urllib did, so ':' in a timestamp stays %3A on the wire
@@ -174,6 +176,7 @@ class OutboundHttp:
                 method,
                 url,
                 json=body,
+                data=form,
                 headers=headers,
                 timeout=httpx2.Timeout(timeout)
                 if timeout is not None

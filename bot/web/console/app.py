@@ -1,0 +1,98 @@
+"""build_console: the console's Starlette app, mounted at /console on the web server.
+
+Middleware, outermost first: the security headers (bot/web/console/headers.py) on every
+answer, then the signed-cookie session (Starlette's SessionMiddleware, itsdangerous, keyed
+with the console key derived from the audit key). Routes: sign-in (sign_in.py), the pages and
+actions (pages.py), and the stylesheet.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from pathlib import Path
+
+from starlette.applications import Starlette
+from starlette.middleware import Middleware
+from starlette.middleware.sessions import SessionMiddleware
+from starlette.requests import Request
+from starlette.responses import HTMLResponse, Response
+from starlette.routing import Mount
+from starlette.staticfiles import StaticFiles
+
+from bot.domain.audit_keys import AuditKeyring
+from bot.ports.audit import AuditLog
+from bot.ports.drafts import DraftStore
+from bot.ports.queue import Queue
+from bot.ports.store import IncidentStore
+from bot.services.audit_verifier import AuditVerifier
+from bot.web.console.actions import ConsoleActions
+from bot.web.console.headers import SecurityHeaders
+from bot.web.console.incident_view import IncidentReader
+from bot.web.console.login_links import LoginLinks, LoginLinkSigner, console_secret
+from bot.web.console.oidc import OidcClient
+from bot.web.console.pages import IncidentPages
+from bot.web.console.rendering import Pages
+from bot.web.console.sessions import SESSION_COOKIE, SESSION_SECONDS
+from bot.web.console.sign_in import SignIn
+from bot.web.dependencies import WorkerThreads
+
+log = logging.getLogger(__name__)
+
+STATIC = Path(__file__).parent / "static"
+MOUNT_PATH = "/console"  # where bot/web/app.py mounts it; the session cookie is scoped to it
+SLACK_ROOM_LINK = "https://slack.com/app_redirect?channel="
+
+
+@dataclass
+class ConsoleDependencies:
+    store: IncidentStore
+    audit: AuditLog
+    queue: Queue
+    keys: AuditKeyring
+    drafts: DraftStore | None = None
+    oidc: OidcClient | None = None
+    room_link: str = SLACK_ROOM_LINK  # + a channel id opens the room
+    command: str = "/marshal"
+    secure_cookies: bool = False  # set behind HTTPS: the cookie is then never sent in clear
+    threads: int = 8
+
+
+def build_console(deps: ConsoleDependencies) -> Starlette:
+    secret = console_secret(deps.keys)
+    pages = Pages(WorkerThreads(deps.threads))
+    reader = IncidentReader(
+        deps.store, deps.audit, deps.drafts, AuditVerifier(deps.audit, deps.store, deps.keys)
+    )
+    actions = ConsoleActions(deps.store, deps.audit, deps.queue, command=deps.command)
+    sign_in = SignIn(pages, LoginLinks(LoginLinkSigner(secret), deps.store), deps.audit, deps.oidc)
+    incident_pages = IncidentPages(pages, deps.store, reader, actions, room_link=deps.room_link)
+
+    async def server_error(request: Request, exc: Exception) -> Response:
+        log.exception("console page failed", extra={"path": request.url.path})
+        return HTMLResponse(
+            "<!doctype html><title>Error</title><h1>Something went wrong</h1>"
+            "<p>The console could not show this page; the error is in marshal's logs.</p>",
+            status_code=500,
+        )
+
+    return Starlette(
+        routes=[
+            *sign_in.routes(),
+            *incident_pages.routes(),
+            Mount("/static", app=StaticFiles(directory=STATIC), name="console_static"),
+        ],
+        middleware=[
+            Middleware(SecurityHeaders),
+            Middleware(
+                SessionMiddleware,
+                secret_key=secret.hex(),
+                session_cookie=SESSION_COOKIE,
+                max_age=SESSION_SECONDS,
+                path=MOUNT_PATH,
+                same_site="lax",  # sent on the OIDC provider's redirect back, not on posts
+                https_only=deps.secure_cookies,
+            ),
+        ],
+        exception_handlers={Exception: server_error},
+    )

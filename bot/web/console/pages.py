@@ -1,0 +1,197 @@
+"""The console's pages and actions: the incident queue, an incident, its audit trail, and the
+acknowledge / add-a-note forms. Every route needs a signed-in person; every form a CSRF token.
+
+When the store cannot be read the queue says so, with the time of the last good read, and
+never shows an empty table that would read as "no incidents".
+"""
+
+from __future__ import annotations
+
+import urllib.parse
+from collections.abc import Awaitable, Callable
+
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+
+from bot.commands.note import MAX_NOTE_CHARS
+from bot.domain.errors import BackendUnavailable
+from bot.domain.models import Incident, utcnow
+from bot.ports.store import Incidents
+from bot.web.console.actions import ActionResult, ConsoleActions
+from bot.web.console.incident_view import IncidentReader
+from bot.web.console.queue_view import (
+    SEVERITY_CHOICES,
+    STATUS_CHOICES,
+    BadFilter,
+    QueueFilter,
+    all_incidents,
+    queue_page,
+)
+from bot.web.console.rendering import Pages
+from bot.web.console.sessions import CSRF_FIELD, Person, csrf_ok
+
+Endpoint = Callable[[Request], Awaitable[Response]]
+SignedInEndpoint = Callable[[Request, Person], Awaitable[Response]]
+
+
+class IncidentPages:
+    def __init__(
+        self,
+        pages: Pages,
+        store: Incidents,
+        reader: IncidentReader,
+        actions: ConsoleActions,
+        *,
+        room_link: str,
+    ) -> None:
+        self._pages = pages
+        self._store = store
+        self._reader = reader
+        self._actions = actions
+        self._room_link = room_link
+
+    def routes(self) -> list[Route]:
+        return [
+            Route("/", self._signed_in(self.queue), methods=["GET"]),
+            Route("/incidents/{incident_id}", self._signed_in(self.incident), methods=["GET"]),
+            Route("/incidents/{incident_id}/audit", self._signed_in(self.audit), methods=["GET"]),
+            Route("/incidents/{incident_id}/ack", self._signed_in(self.ack), methods=["POST"]),
+            Route("/incidents/{incident_id}/note", self._signed_in(self.note), methods=["POST"]),
+        ]
+
+    def _signed_in(self, endpoint: SignedInEndpoint) -> Endpoint:
+        async def guarded(request: Request) -> Response:
+            person = self._pages.person(request)
+            if person is None:
+                return self._pages.redirect(request, "/sign-in")
+            try:
+                return await endpoint(request, person)
+            except BackendUnavailable as exc:
+                self._pages.health.bad(str(exc))
+                return self._unreadable(request, str(exc))
+
+        return guarded
+
+    async def queue(self, request: Request, _: Person) -> Response:
+        try:
+            wanted = QueueFilter.parse(dict(request.query_params))
+        except BadFilter as exc:
+            return self._pages.message(
+                request, "Bad filter", str(exc), status_code=400, back=_root(request) + "/"
+            )
+        try:
+            incidents = await self._pages.workers.run(all_incidents, self._store)
+        except BackendUnavailable as exc:
+            self._pages.health.bad(str(exc))
+            return self._queue_page(request, wanted, None, unreadable=str(exc), status=503)
+        self._pages.health.good()
+        return self._queue_page(request, wanted, queue_page(incidents, wanted, utcnow()))
+
+    def _queue_page(
+        self,
+        request: Request,
+        wanted: QueueFilter,
+        page: object,
+        *,
+        unreadable: str = "",
+        status: int = 200,
+    ) -> Response:
+        next_url = ""
+        cursor = getattr(page, "next_cursor", None)
+        if cursor:
+            query = urllib.parse.urlencode(wanted.query(cursor=cursor))
+            next_url = f"{_root(request)}/?{query}"
+        last = self._pages.health.last_good
+        return self._pages.render(
+            request,
+            "queue.html",
+            status_code=status,
+            filter=wanted,
+            page=page,
+            next_url=next_url,
+            unreadable=unreadable,
+            last_good=last.strftime("%Y-%m-%d %H:%M:%S") if last else "",
+            status_choices=STATUS_CHOICES,
+            severity_choices=SEVERITY_CHOICES,
+        )
+
+    def _unreadable(self, request: Request, error: str) -> Response:
+        last = self._pages.health.last_good
+        when = f" The last good read was at {last:%Y-%m-%d %H:%M:%S} UTC." if last else ""
+        return self._pages.message(
+            request,
+            "The store cannot be read",
+            f"marshal cannot read its store right now ({error}).{when} Try again shortly.",
+            status_code=503,
+        )
+
+    async def incident(self, request: Request, _: Person) -> Response:
+        incident = await self._find(request)
+        if incident is None:
+            return self._not_found(request)
+        detail = await self._pages.workers.run(self._reader.detail, incident)
+        self._pages.health.good()
+        return self._pages.render(
+            request,
+            "incident.html",
+            detail=detail,
+            room_link=self._room_link,
+            max_note=MAX_NOTE_CHARS,
+        )
+
+    async def audit(self, request: Request, _: Person) -> Response:
+        incident = await self._find(request)
+        if incident is None:
+            return self._not_found(request)
+        events, report = await self._pages.workers.run(self._reader.audit_trail, incident.id)
+        return self._pages.render(
+            request, "audit.html", incident_id=incident.id, events=events, report=report
+        )
+
+    async def ack(self, request: Request, person: Person) -> Response:
+        return await self._act(
+            request, lambda incident, _form: self._actions.acknowledge(person, incident)
+        )
+
+    async def note(self, request: Request, person: Person) -> Response:
+        return await self._act(
+            request,
+            lambda incident, form: self._actions.add_note(
+                person, incident, str(form.get("text") or "")
+            ),
+        )
+
+    async def _act(self, request: Request, action: Callable[..., ActionResult]) -> Response:
+        form = await request.form()
+        if not csrf_ok(request, form.get(CSRF_FIELD)):
+            return self._pages.message(
+                request,
+                "Form expired",
+                "That form was not sent by this console session; nothing was changed. "
+                "Reload the page and try again.",
+                status_code=403,
+            )
+        incident = await self._find(request)
+        if incident is None:
+            return self._not_found(request)
+        result = await self._pages.workers.run(action, incident, form)
+        path = f"/incidents/{incident.id}"
+        return self._pages.redirect(request, path, flash=result.message)
+
+    async def _find(self, request: Request) -> Incident | None:
+        incident_id = request.path_params["incident_id"]
+        return await self._pages.workers.run(self._reader.incident, incident_id)
+
+    def _not_found(self, request: Request) -> Response:
+        return self._pages.message(
+            request,
+            "No such incident",
+            "marshal has no incident with that id.",
+            status_code=404,
+            back=_root(request) + "/",
+        )
+
+
+def _root(request: Request) -> str:
+    return str(request.scope.get("root_path", ""))

@@ -1,0 +1,89 @@
+"""What every console route shares: the Jinja2 environment, the worker threads, the page
+frame (who is signed in, the CSRF token, a one-time flash) and the store-health memory.
+
+Jinja2 autoescapes every value put into a page, so text from alerts, people and the store is
+shown as text; the templates never mark anything safe.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
+from starlette.requests import Request
+from starlette.responses import HTMLResponse, RedirectResponse, Response
+
+from bot.domain.models import utcnow
+from bot.web.console.sessions import Person, csrf_token, signed_in
+from bot.web.dependencies import WorkerThreads
+
+
+def template_environment() -> Environment:
+    return Environment(
+        loader=PackageLoader("bot.web.console", "templates"),
+        autoescape=select_autoescape(default=True, default_for_string=True),
+        undefined=StrictUndefined,  # a misspelt name fails the test, not the reader
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+
+
+@dataclass
+class StoreHealth:
+    """When the store last answered, so an outage page can say how old the last view was."""
+
+    last_good: datetime | None = None
+    error: str | None = field(default=None)
+
+    def good(self) -> None:
+        self.last_good = utcnow()
+        self.error = None
+
+    def bad(self, error: str) -> None:
+        self.error = error
+
+
+class Pages:
+    def __init__(self, workers: WorkerThreads) -> None:
+        self.env = template_environment()
+        self.workers = workers
+        self.health = StoreHealth()
+
+    def render(
+        self, request: Request, name: str, *, status_code: int = 200, **values: Any
+    ) -> HTMLResponse:
+        frame = {
+            "root": request.scope.get("root_path", ""),
+            "person": signed_in(request),
+            "csrf": csrf_token(request),
+            "flash": request.session.pop("flash", None),
+        }
+        html = self.env.get_template(name).render(**frame, **values)
+        return HTMLResponse(html, status_code=status_code)
+
+    def message(
+        self, request: Request, heading: str, message: str, *, status_code: int, back: str = ""
+    ) -> HTMLResponse:
+        tone = "error" if status_code >= 400 else ""
+        return self.render(
+            request,
+            "message.html",
+            status_code=status_code,
+            heading=heading,
+            message=message,
+            tone=tone,
+            back=back,
+        )
+
+    @staticmethod
+    def redirect(request: Request, path: str, *, flash: str | None = None) -> Response:
+        if flash:
+            request.session["flash"] = flash
+        # 303: the browser follows a form's POST with a GET, so a reload never re-posts.
+        return RedirectResponse(request.scope.get("root_path", "") + path, status_code=303)
+
+    @staticmethod
+    def person(request: Request) -> Person | None:
+        return signed_in(request)

@@ -1,0 +1,57 @@
+"""Build the web console (bot/web/console) from settings and the process's backends."""
+
+from __future__ import annotations
+
+from starlette.types import ASGIApp
+
+from bot.domain.errors import ConfigurationError
+from bot.settings import Settings
+from bot.web.console.app import SLACK_ROOM_LINK, ConsoleDependencies, build_console
+from bot.web.console.oidc import OidcClient
+from bot.wiring.audit_keys import audit_keyring
+from bot.wiring.backends import Backends
+from bot.wiring.status_page import build_draft_store
+
+OIDC_NAMES = ("MARSHAL_OIDC_ISSUER", "MARSHAL_OIDC_CLIENT_ID", "MARSHAL_OIDC_CLIENT_SECRET")
+
+
+def build_oidc(settings: Settings) -> OidcClient | None:
+    secret = settings.marshal_oidc_client_secret
+    values = (settings.marshal_oidc_issuer, settings.marshal_oidc_client_id, secret)
+    if not any(values):
+        return None
+    missing = [name for name, value in zip(OIDC_NAMES, values, strict=True) if not value]
+    if missing or secret is None or settings.marshal_oidc_issuer is None:
+        raise ConfigurationError(f"OpenID Connect sign-in also needs {', '.join(missing)}")
+    return OidcClient(
+        settings.marshal_oidc_issuer,
+        str(settings.marshal_oidc_client_id),
+        secret.get_secret_value(),
+    )
+
+
+def build_console_app(
+    settings: Settings, backends: Backends, *, room_link: str | None = None
+) -> ASGIApp:
+    return build_console(
+        ConsoleDependencies(
+            store=backends.store,
+            audit=backends.audit,
+            queue=backends.queue,
+            keys=audit_keyring(settings),
+            drafts=build_draft_store(settings),
+            oidc=build_oidc(settings),
+            room_link=room_link or SLACK_ROOM_LINK,
+            command=settings.marshal_command,
+            secure_cookies=settings.marshal_console_secure_cookies,
+        )
+    )
+
+
+def console_url(settings: Settings) -> str:
+    """Where people reach the console (MARSHAL_CONSOLE_URL, else this machine's server)."""
+    if settings.marshal_console_url:
+        return settings.marshal_console_url.rstrip("/")
+    host = settings.marshal_http_host
+    host = f"[{host}]" if ":" in host else host
+    return f"http://{host}:{settings.marshal_http_port}/console"
