@@ -68,8 +68,13 @@ class SqliteDatabase:
         if held is not None:
             yield held
             return
-        with self._borrowed() as conn:
-            yield conn
+        try:
+            with self._borrowed() as conn:
+                yield conn
+        except sqlite3.OperationalError as exc:
+            # A read that fails (locked past busy_timeout, I/O error, a damaged schema) is the
+            # store being down, as for writes: callers answer 503 or say so, never a traceback.
+            raise BackendUnavailable(f"SQLite database {self.path}: {exc}") from exc
 
     def fetch_one(self, sql: str, params: Sequence[object] = ()) -> tuple[Any, ...] | None:
         with self.reading() as conn:
