@@ -4,10 +4,17 @@ from __future__ import annotations
 
 import json
 import sqlite3
+from datetime import timedelta
 
 from bot.domain.audit import AuditAction
 from bot.domain.lifecycle import IncidentStatus
-from bot.domain.models import PublicStatus, StatusPageDraft, TimelineEntry, TimelineKind
+from bot.domain.models import (
+    PublicStatus,
+    StatusPageDraft,
+    TimelineEntry,
+    TimelineKind,
+    utcnow,
+)
 from bot.ports.queue import EventType
 from bot.wiring.status_page import build_draft_store
 from tests.console.conftest import Console, csrf_of
@@ -21,6 +28,9 @@ def test_the_page_shows_header_roles_timeline_drafts_and_links(console: Console)
         channel_id="C0ROOM",
         channel_name="inc-checkout",
         roles={"ic": "U0BOB"},
+        triggered_at=utcnow() - timedelta(minutes=30),
+        acknowledged_at=utcnow() - timedelta(minutes=18),
+        acknowledged_by="U0BOB",
         links=[
             {"title": "Runbook <x>", "url": "https://runbooks.example/checkout"},
             {"title": "evil", "url": "javascript:alert(1)"},
@@ -54,6 +64,7 @@ def test_the_page_shows_header_roles_timeline_drafts_and_links(console: Console)
     html = page.text
     for expected in (
         "Checkout 5xx",
+        "acknowledge after 12 min",
         "payments",
         "ic: U0BOB",
         "DB failover started",

@@ -9,6 +9,7 @@ actions (pages.py), and the stylesheet.
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -26,6 +27,7 @@ from bot.ports.drafts import DraftStore
 from bot.ports.queue import Queue
 from bot.ports.store import IncidentStore
 from bot.services.audit_verifier import AuditVerifier
+from bot.services.operator.incident_detail import DetailSection, IncidentDetailReader
 from bot.web.console.actions import ConsoleActions
 from bot.web.console.headers import SecurityHeaders
 from bot.web.console.incident_view import IncidentReader
@@ -51,6 +53,7 @@ class ConsoleDependencies:
     queue: Queue
     keys: AuditKeyring
     drafts: DraftStore | None = None
+    sections: Sequence[DetailSection] = ()  # what other capabilities add to an incident
     oidc: OidcClient | None = None
     room_link: str = SLACK_ROOM_LINK  # + a channel id opens the room
     command: str = "/marshal"
@@ -61,9 +64,8 @@ class ConsoleDependencies:
 def build_console(deps: ConsoleDependencies) -> Starlette:
     secret = console_secret(deps.keys)
     pages = Pages(WorkerThreads(deps.threads))
-    reader = IncidentReader(
-        deps.store, deps.audit, deps.drafts, AuditVerifier(deps.audit, deps.store, deps.keys)
-    )
+    details = IncidentDetailReader(deps.store, deps.audit, deps.drafts, deps.sections)
+    reader = IncidentReader(details, deps.audit, AuditVerifier(deps.audit, deps.store, deps.keys))
     actions = ConsoleActions(deps.store, deps.audit, deps.queue, command=deps.command)
     sign_in = SignIn(pages, LoginLinks(LoginLinkSigner(secret), deps.store), deps.audit, deps.oidc)
     incident_pages = IncidentPages(pages, deps.store, reader, actions, room_link=deps.room_link)

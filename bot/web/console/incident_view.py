@@ -1,20 +1,26 @@
-"""What the incident page and the audit page show, read through the ports in one place.
+"""What the incident page and the audit page show, built on the operator read models
+(bot/services/operator), the same the HTTP API and MCP serve.
 
-The incident page: the record (header, roles), its timeline (notes, pinned messages, status
-updates, changes), its status-page drafts with what was published, and its links. The audit
-page: the chain's events and the verdict of the same checks `marshal audit verify` runs.
+The incident page: the record (header, roles, durations), its timeline (notes, pinned
+messages, status updates) with the changes from its audit trail woven in, its status-page
+drafts and what was published, the sections other capabilities add (paging, follow-ups),
+and its links. The audit page: the chain's events and the verdict of the same checks
+`marshal audit verify` runs.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
 
 from bot.domain.audit import AuditAction, AuditEvent
-from bot.domain.models import Incident, StatusPageDraft, TimelineEntry
+from bot.domain.models import Incident
 from bot.ports.audit import AuditLog
-from bot.ports.drafts import DraftStore
-from bot.ports.store import IncidentsWithTimeline
 from bot.services.audit_verifier import AuditVerifier, ChainReport
+from bot.services.incident_metrics import ResponseTimes
+from bot.services.operator.incident_detail import IncidentDetailReader
+from bot.services.operator.views import DraftItem, TimelineItem
 
 # Audit actions that are changes worth a line in the timeline next to the notes.
 _CHANGES = frozenset(
@@ -43,15 +49,17 @@ class TimelineRow:
 
 
 @dataclass(frozen=True)
-class IncidentDetail:
+class IncidentPage:
     incident: Incident
     timeline: list[TimelineRow]
-    drafts: list[StatusPageDraft]
+    drafts: list[DraftItem]
+    durations: ResponseTimes
+    sections: dict[str, Any] = field(default_factory=dict)
     tracker_links: list[str] = field(default_factory=list)
 
 
-def _when(entry_at: object) -> str:
-    return entry_at.strftime("%Y-%m-%d %H:%M:%S") if hasattr(entry_at, "strftime") else ""
+def _when(at: datetime) -> str:
+    return at.strftime("%Y-%m-%d %H:%M:%S")
 
 
 def _change_text(event: AuditEvent) -> str:
@@ -60,8 +68,8 @@ def _change_text(event: AuditEvent) -> str:
     return f"{label} ({details})" if details else label
 
 
-def timeline_rows(entries: list[TimelineEntry], events: list[AuditEvent]) -> list[TimelineRow]:
-    rows = [(e.at, TimelineRow(_when(e.at), e.author, e.kind.value, e.text)) for e in entries]
+def timeline_rows(entries: list[TimelineItem], events: list[AuditEvent]) -> list[TimelineRow]:
+    rows = [(e.at, TimelineRow(_when(e.at), e.author, e.kind, e.text)) for e in entries]
     rows += [
         (ev.at, TimelineRow(_when(ev.at), ev.actor, "change", _change_text(ev)))
         for ev in events
@@ -82,27 +90,24 @@ def _tracker_links(events: list[AuditEvent]) -> list[str]:
 
 class IncidentReader:
     def __init__(
-        self,
-        store: IncidentsWithTimeline,
-        audit: AuditLog,
-        drafts: DraftStore | None,
-        verifier: AuditVerifier,
+        self, details: IncidentDetailReader, audit: AuditLog, verifier: AuditVerifier
     ) -> None:
-        self._store = store
+        self._details = details
         self._audit = audit
-        self._drafts = drafts
         self._verifier = verifier
 
     def incident(self, incident_id: str) -> Incident | None:
-        return self._store.get(incident_id, consistent=False)
+        return self._details.incident(incident_id)
 
-    def detail(self, incident: Incident) -> IncidentDetail:
+    def page(self, incident: Incident) -> IncidentPage:
+        detail = self._details.describe(incident)
         events = self._audit.events(incident.id)
-        drafts = self._drafts.list_for_incident(incident.id) if self._drafts else []
-        return IncidentDetail(
+        return IncidentPage(
             incident=incident,
-            timeline=timeline_rows(self._store.list_timeline(incident.id), events),
-            drafts=drafts,
+            timeline=timeline_rows(detail.timeline, events),
+            drafts=detail.drafts,
+            durations=detail.durations,
+            sections=detail.sections,
             tracker_links=_tracker_links(events),
         )
 

@@ -130,7 +130,7 @@ class IncidentPages:
         incident = await self._find(request)
         if incident is None:
             return self._not_found(request)
-        detail = await self._pages.workers.run(self._reader.detail, incident)
+        detail = await self._pages.workers.run(self._reader.page, incident)
         self._pages.health.good()
         return self._pages.render(
             request,

@@ -20,14 +20,27 @@ from bot.web.console.sessions import Person, csrf_token, signed_in
 from bot.web.dependencies import WorkerThreads
 
 
+def duration(seconds: float) -> str:
+    """45 s, 12 min, 3 h 5 min: a response time at a glance."""
+    whole = int(seconds)
+    if whole < 60:
+        return f"{whole} s"
+    if whole < 3600:
+        return f"{whole // 60} min"
+    hours, minutes = divmod(whole // 60, 60)
+    return f"{hours} h {minutes} min" if minutes else f"{hours} h"
+
+
 def template_environment() -> Environment:
-    return Environment(
+    env = Environment(
         loader=PackageLoader("bot.web.console", "templates"),
         autoescape=select_autoescape(default=True, default_for_string=True),
         undefined=StrictUndefined,  # a misspelt name fails the test, not the reader
         trim_blocks=True,
         lstrip_blocks=True,
     )
+    env.filters["duration"] = duration
+    return env
 
 
 @dataclass
