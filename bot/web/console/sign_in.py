@@ -136,8 +136,8 @@ class SignIn:
 
     @staticmethod
     def _callback_url(request: Request) -> str:
-        # base_url carries the mount's root path (/console)
-        return str(request.base_url).rstrip("/") + "/oidc/callback"
+        root = request.scope.get("root_path", "")  # the mount's path, /console
+        return f"{request.url.scheme}://{request.url.netloc}{root}/oidc/callback"
 
 
 def _same_state(expected: object, got: object) -> bool:
