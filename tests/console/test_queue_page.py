@@ -85,6 +85,30 @@ def test_cursor_paging_walks_every_match_once(console: Console) -> None:
     assert seen == [f"i{n:03}" for n in range(PAGE_SIZE + 7)]
 
 
+def test_paging_all_crosses_from_the_open_to_the_resolved_incidents(console: Console) -> None:
+    now = utcnow()
+    for n in range(PAGE_SIZE + 3):
+        status = IncidentStatus.INVESTIGATING if n % 2 else IncidentStatus.RESOLVED
+        console.incident(
+            title=f"{status.value}-{n:03}",
+            group_key=f"k{n}",
+            status=status,
+            triggered_at=now - timedelta(minutes=n),
+        )
+    client = console.signed_in()
+    first = client.get("/console/?status=all").text
+    found = re.search(r'<a rel="next" href="([^"]+)"', first)
+    assert found
+    second = client.get(found.group(1).replace("&amp;", "&")).text
+    assert 'rel="next"' not in second
+    shown = titles(first) + titles(second)
+    opened = [t for t in shown if t.startswith("investigating")]
+    resolved = [t for t in shown if t.startswith("resolved")]
+    assert shown == opened + resolved  # every active one before any resolved one
+    assert len(opened) == (PAGE_SIZE + 3) // 2 and len(set(shown)) == PAGE_SIZE + 3
+    assert resolved == sorted(resolved)  # newest first within the run
+
+
 def test_bad_filters_get_a_clear_400(console: Console) -> None:
     client = console.signed_in()
     for query, says in (
@@ -111,7 +135,7 @@ def test_text_from_alerts_is_shown_as_text(console: Console) -> None:
 def test_an_unreadable_store_says_so_with_the_last_good_read_not_an_empty_queue(
     console: Console,
 ) -> None:
-    console.incident(title="visible")
+    visible = console.incident(title="visible")
     client = console.signed_in()
     assert titles(client.get("/console/").text) == ["visible"]
     # The incidents table goes away under the running server (a damaged or swapped file).
@@ -122,4 +146,8 @@ def test_an_unreadable_store_says_so_with_the_last_good_read_not_an_empty_queue(
     assert "cannot be read right now" in answer.text
     assert re.search(r"last good read was at \d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC", answer.text)
     assert "not an empty queue" in answer.text
-    assert "No incidents match" not in answer.text and "incidents match" not in answer.text
+    assert "No incidents match" not in answer.text and "<table" not in answer.text
+    incident_page = client.get(f"/console/incidents/{visible.id}")
+    assert incident_page.status_code == 503
+    assert "cannot read its store right now" in incident_page.text
+    assert "The last good read was at" in incident_page.text

@@ -25,8 +25,8 @@ from bot.web.console.queue_view import (
     STATUS_CHOICES,
     BadFilter,
     QueueFilter,
-    all_incidents,
-    queue_page,
+    QueuePage,
+    read_queue,
 )
 from bot.web.console.rendering import Pages
 from bot.web.console.sessions import CSRF_FIELD, Person, csrf_ok
@@ -76,31 +76,29 @@ class IncidentPages:
     async def queue(self, request: Request, _: Person) -> Response:
         try:
             wanted = QueueFilter.parse(dict(request.query_params))
+            page = await self._pages.workers.run(read_queue, self._store, wanted, utcnow())
         except BadFilter as exc:
             return self._pages.message(
                 request, "Bad filter", str(exc), status_code=400, back=_root(request) + "/"
             )
-        try:
-            incidents = await self._pages.workers.run(all_incidents, self._store)
         except BackendUnavailable as exc:
             self._pages.health.bad(str(exc))
             return self._queue_page(request, wanted, None, unreadable=str(exc), status=503)
         self._pages.health.good()
-        return self._queue_page(request, wanted, queue_page(incidents, wanted, utcnow()))
+        return self._queue_page(request, wanted, page)
 
     def _queue_page(
         self,
         request: Request,
         wanted: QueueFilter,
-        page: object,
+        page: QueuePage | None,
         *,
         unreadable: str = "",
         status: int = 200,
     ) -> Response:
         next_url = ""
-        cursor = getattr(page, "next_cursor", None)
-        if cursor:
-            query = urllib.parse.urlencode(wanted.query(cursor=cursor))
+        if page is not None and page.next_cursor:
+            query = urllib.parse.urlencode(wanted.query(cursor=page.next_cursor))
             next_url = f"{_root(request)}/?{query}"
         last = self._pages.health.last_good
         return self._pages.render(

@@ -1,9 +1,15 @@
 """The incident queue the console shows: active incidents first, filtered, in cursor pages.
 
-Read through the store's Incidents port. Filters (status, severity, service, age) arrive from
-the query string and are checked here: a bad value is a clear message, never a 500. The
-cursor is the sort key of the last row shown, so a page boundary stays put while new
-incidents arrive (they sort before it).
+Read through the store's own newest-first listing in two runs, as the operator queue does
+(bot/services/operator/incident_queue.py): the open incidents, then the resolved and closed
+ones. Only what a page needs is read and parsed (the default view reads the open run alone),
+and an age filter ends a run at the first incident too old for it, so a page stays fast with
+thousands of incidents in the store. Filters (status, severity, service, age) arrive from
+the query string and are checked here: a bad value is a clear message, never a 500.
+
+The cursor is where the next page starts: the run, the store's cursor of the batch it is in,
+and the trigger time of the last row shown; rows at or after that time are skipped, so a
+page boundary stays put while new incidents arrive.
 """
 
 from __future__ import annotations
@@ -11,8 +17,10 @@ from __future__ import annotations
 import base64
 import binascii
 import json
-from dataclasses import dataclass, field
+from collections.abc import Iterator
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
+from enum import StrEnum
 
 from bot.domain.durations import DurationError, parse_duration
 from bot.domain.lifecycle import IncidentStatus
@@ -21,7 +29,7 @@ from bot.domain.severity import Severity
 from bot.ports.store import Incidents
 
 PAGE_SIZE = 50
-_READ_BATCH = 500
+BATCH = 100  # incidents read from the store at a time
 ACTIVE = "active"
 ALL = "all"
 STATUS_CHOICES = (ACTIVE, ALL, *(s.value for s in IncidentStatus))
@@ -32,7 +40,34 @@ class BadFilter(ValueError):
     """A filter or cursor the console cannot use; the message names it."""
 
 
-SortKey = tuple[int, float, str]
+class Run(StrEnum):
+    OPEN = "open"
+    DONE = "done"  # resolved and closed
+
+
+@dataclass(frozen=True)
+class Position:
+    run: Run
+    store_cursor: str | None = None
+    after: datetime | None = None  # skip rows triggered at or after this (already shown)
+
+    def encode(self) -> str:
+        raw = [self.run.value, self.store_cursor, self.after.isoformat() if self.after else None]
+        return base64.urlsafe_b64encode(json.dumps(raw).encode()).decode().rstrip("=")
+
+    @classmethod
+    def decode(cls, text: str) -> Position:
+        try:
+            run, store_cursor, after = json.loads(
+                base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+            )
+            return cls(
+                Run(run),
+                str(store_cursor) if store_cursor is not None else None,
+                datetime.fromisoformat(after) if after else None,
+            )
+        except (ValueError, TypeError, binascii.Error) as exc:
+            raise BadFilter("the page cursor is not one this console made; start again") from exc
 
 
 @dataclass(frozen=True)
@@ -42,7 +77,7 @@ class QueueFilter:
     service: str | None = None
     max_age: timedelta | None = None
     age_text: str = ""
-    after: SortKey | None = None
+    start: Position | None = None
 
     @classmethod
     def parse(cls, query: dict[str, str]) -> QueueFilter:
@@ -60,18 +95,23 @@ class QueueFilter:
             except DurationError as exc:
                 raise BadFilter(f"age: {exc} (e.g. 2h, 7d)") from exc
         service = (query.get("service") or "").strip() or None
-        return cls(status, severity, service, max_age, age_text, _cursor(query.get("cursor")))
+        cursor = query.get("cursor")
+        start = Position.decode(cursor) if cursor else None
+        return cls(status, severity, service, max_age, age_text, start)
 
-    def matches(self, incident: Incident, now: datetime) -> bool:
-        if self.status == ACTIVE and not incident.is_open:
-            return False
+    def runs(self) -> tuple[Run, ...]:
+        if self.status in (ACTIVE,) or (self.status != ALL and IncidentStatus(self.status).is_open):
+            return (Run.OPEN,)
+        if self.status == ALL:
+            return (Run.OPEN, Run.DONE)
+        return (Run.DONE,)
+
+    def matches(self, incident: Incident) -> bool:
         if self.status not in (ACTIVE, ALL) and incident.status.value != self.status:
             return False
         if self.severity and incident.severity.value != self.severity:
             return False
-        if self.service and (incident.service or "").lower() != self.service.lower():
-            return False
-        return not (self.max_age and now - incident.triggered_at > self.max_age)
+        return not (self.service and (incident.service or "").lower() != self.service.lower())
 
     def query(self, **changes: str) -> dict[str, str]:
         """The filter as query parameters (for links), with `changes` applied."""
@@ -89,56 +129,54 @@ class QueueFilter:
 class QueuePage:
     incidents: list[Incident]
     next_cursor: str | None
-    total: int  # matching incidents in every page
-    services: list[str] = field(default_factory=list)  # for the service filter's choices
 
 
-def sort_key(incident: Incident) -> SortKey:
-    # Active first, then newest first; the id breaks ties so the order is total.
-    return (0 if incident.is_open else 1, -incident.triggered_at.timestamp(), incident.id)
-
-
-def encode_cursor(key: SortKey) -> str:
-    return base64.urlsafe_b64encode(json.dumps(list(key)).encode()).decode().rstrip("=")
-
-
-def _cursor(text: str | None) -> SortKey | None:
-    if not text:
-        return None
-    try:
-        raw = json.loads(base64.urlsafe_b64decode(text + "=" * (-len(text) % 4)))
-        rank, stamp, incident_id = raw
-        return (int(rank), float(stamp), str(incident_id))
-    except (ValueError, TypeError, binascii.Error) as exc:
-        raise BadFilter("the page cursor is not one this console made; start again") from exc
-
-
-def all_incidents(store: Incidents) -> list[Incident]:
-    """Every incident the store holds, through its own cursor paging."""
-    found: list[Incident] = []
-    cursor: str | None = None
+def _run(
+    store: Incidents, wanted: QueueFilter, at: Position, now: datetime
+) -> Iterator[tuple[Position, Incident]]:
+    """The run's matching incidents from `at` on, each with the position just after it."""
+    store_cursor, after = at.store_cursor, at.after
     while True:
-        page = store.list_incidents(open_only=False, limit=_READ_BATCH, cursor=cursor)
-        found.extend(page.items)
-        cursor = page.next_cursor
-        if not cursor:
-            return found
+        try:
+            page = store.list_incidents(
+                open_only=at.run is Run.OPEN, limit=BATCH, cursor=store_cursor
+            )
+        except ValueError as exc:  # the store did not recognise its cursor
+            raise BadFilter("the page cursor is no longer valid; start again") from exc
+        for incident in page.items:
+            if after is not None and incident.triggered_at >= after:
+                continue  # shown on an earlier page (or newer than the page boundary)
+            if wanted.max_age is not None and now - incident.triggered_at > wanted.max_age:
+                return  # newest first: everything after this is older still
+            if at.run is Run.DONE and incident.is_open:
+                continue
+            if wanted.matches(incident):
+                yield replace(at, store_cursor=store_cursor, after=incident.triggered_at), incident
+        if page.next_cursor is None:
+            return
+        store_cursor, after = page.next_cursor, None
 
 
-def queue_page(
-    incidents: list[Incident], wanted: QueueFilter, now: datetime, *, size: int = PAGE_SIZE
+def read_queue(
+    store: Incidents, wanted: QueueFilter, now: datetime, *, size: int = PAGE_SIZE
 ) -> QueuePage:
-    matching = sorted((i for i in incidents if wanted.matches(i, now)), key=sort_key)
-    after = wanted.after
-    start = 0
-    if after is not None:
-        start = next((n for n, i in enumerate(matching) if sort_key(i) > after), len(matching))
-    shown = matching[start : start + size]
-    more = start + size < len(matching)
-    services = sorted({i.service for i in incidents if i.service})
-    return QueuePage(
-        incidents=shown,
-        next_cursor=encode_cursor(sort_key(shown[-1])) if more and shown else None,
-        total=len(matching),
-        services=services,
-    )
+    """One page of matching incidents, active first, and the cursor of the next page (None
+    on the last: the page looks one match ahead, so a Next link always leads somewhere)."""
+    runs = wanted.runs()
+    start = wanted.start or Position(runs[0])
+    if start.run not in runs:
+        raise BadFilter("the page cursor belongs to another filter; start again")
+    shown: list[Incident] = []
+    last: Position | None = None
+    for run in runs[runs.index(start.run) :]:
+        at = start if run is start.run else Position(run)
+        for position, incident in _run(store, wanted, at, now):
+            if len(shown) == size:
+                assert last is not None
+                # The next page starts in the batch of the last row shown, after it.
+                return QueuePage(
+                    shown, last.encode() if last.run is run else Position(run).encode()
+                )
+            shown.append(incident)
+            last = position
+    return QueuePage(shown, None)
