@@ -25,6 +25,14 @@ from tests.web.conftest import ingress_settings
 _CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
 
 
+_ROW_TITLES = re.compile(r'<a href="/console/incidents/[^"]+">([^<]*)</a>')
+
+
+def titles(html: str) -> list[str]:
+    """The incident titles of a queue page, in order."""
+    return _ROW_TITLES.findall(html)
+
+
 def csrf_of(html: str) -> str:
     found = _CSRF.search(html)
     assert found, "the page has no form with a CSRF token"

@@ -10,13 +10,7 @@ from bot.domain.lifecycle import IncidentStatus
 from bot.domain.models import utcnow
 from bot.domain.severity import Severity
 from bot.web.console.queue_view import PAGE_SIZE
-from tests.console.conftest import Console
-
-_ROW_TITLES = re.compile(r'<a href="/console/incidents/[^"]+">([^<]*)</a>')
-
-
-def titles(html: str) -> list[str]:
-    return _ROW_TITLES.findall(html)
+from tests.console.conftest import Console, titles
 
 
 def test_active_incidents_come_first_then_the_newest(console: Console) -> None:
