@@ -66,7 +66,7 @@ def test_expired_and_forged_links_are_refused(console: Console) -> None:
 def test_a_form_without_the_session_csrf_token_changes_nothing(console: Console) -> None:
     incident = console.incident()
     client = console.signed_in()
-    for data in ({}, {"csrf_token": "guessed"}):
+    for data in ({"no_token": ""}, {"csrf_token": "guessed"}):
         answer = client.post(f"/console/incidents/{incident.id}/ack", data=data)
         assert answer.status_code == 403
         answer = client.post(
@@ -79,7 +79,7 @@ def test_a_form_without_the_session_csrf_token_changes_nothing(console: Console)
     # a login form posted without its token does not sign anyone in either
     fresh = console.client()
     token = console.login_token()
-    assert fresh.post(f"/console/login/{token}", data={}).status_code == 403
+    assert fresh.post(f"/console/login/{token}", data={"no_token": ""}).status_code == 403
     assert fresh.get("/console/").status_code == 303
 
 
@@ -117,3 +117,21 @@ def test_every_answer_carries_a_strict_content_security_policy(console: Console)
     cookie_header = console.client().get(f"/console/login/{console.login_token()}").headers
     assert "httponly" in cookie_header["set-cookie"].lower()
     assert "path=/console" in cookie_header["set-cookie"].lower()
+
+
+def test_an_oversized_or_foreign_form_is_refused_with_a_clear_answer(console: Console) -> None:
+    incident = console.incident()
+    client = console.signed_in()
+    csrf = csrf_of(client.get(f"/console/incidents/{incident.id}").text)
+    path = f"/console/incidents/{incident.id}/note"
+    huge = client.post(path, data={"csrf_token": csrf, "text": "x" * 70_000})
+    assert huge.status_code == 413 and "larger than 64 KiB" in huge.text
+    as_json = client.post(path, json={"csrf_token": csrf, "text": "hi"})
+    assert as_json.status_code == 415
+    not_utf8 = client.post(
+        path,
+        content=b"csrf_token=" + csrf.encode() + b"&text=\xff\xfe",
+        headers={"Content-Type": "application/x-www-form-urlencoded"},
+    )
+    assert not_utf8.status_code == 400 and "could not be read" in not_utf8.text
+    assert console.backends.store.list_timeline(incident.id) == []

@@ -19,6 +19,7 @@ from bot.domain.errors import BackendUnavailable
 from bot.domain.models import Incident, utcnow
 from bot.ports.store import Incidents
 from bot.web.console.actions import ActionResult, ConsoleActions
+from bot.web.console.forms import FormRefused, read_form
 from bot.web.console.incident_view import IncidentReader
 from bot.web.console.queue_view import (
     SEVERITY_CHOICES,
@@ -161,7 +162,15 @@ class IncidentPages:
         )
 
     async def _act(self, request: Request, action: Callable[..., ActionResult]) -> Response:
-        form = await request.form()
+        try:
+            form = await read_form(request)
+        except FormRefused as exc:
+            return self._pages.message(
+                request,
+                "Form refused",
+                f"{exc.message}; nothing was changed.",
+                status_code=exc.status,
+            )
         if not csrf_ok(request, form.get(CSRF_FIELD)):
             return self._pages.message(
                 request,

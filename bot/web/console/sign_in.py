@@ -17,6 +17,7 @@ from starlette.routing import Route
 from bot.domain.audit import AuditAction
 from bot.domain.errors import BackendUnavailable
 from bot.ports.audit import AuditLog
+from bot.web.console.forms import FormRefused, read_form
 from bot.web.console.login_links import LoginLinkRefused, LoginLinks
 from bot.web.console.oidc import OidcClient, OidcFailed
 from bot.web.console.rendering import Pages
@@ -61,7 +62,10 @@ class SignIn:
         return self._pages.render(request, "login_link.html", user_id=named.user_id, token=token)
 
     async def link_redeem(self, request: Request) -> Response:
-        form = await request.form()
+        try:
+            form = await read_form(request)
+        except FormRefused as exc:
+            return await self.page(request, error=exc.message, status=exc.status)
         if not csrf_ok(request, form.get(CSRF_FIELD)):
             return await self.page(
                 request, error="The form expired; open the link again.", status=403
@@ -75,7 +79,10 @@ class SignIn:
         return await self._signed_in(request, Person(named.user_id, named.user_id, "login-link"))
 
     async def logout(self, request: Request) -> Response:
-        form = await request.form()
+        try:
+            form = await read_form(request)
+        except FormRefused:
+            form = {}
         if csrf_ok(request, form.get(CSRF_FIELD)):
             sign_out(request)
         return self._pages.redirect(request, "/sign-in")
