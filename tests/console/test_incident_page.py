@@ -177,3 +177,21 @@ def test_the_audit_page_verifies_the_chain_and_flags_tampering(console: Console)
         db.execute("UPDATE audit_events SET data = ? WHERE rowid = ?", (json.dumps(data), row[0]))
     page = client.get(f"/console/incidents/{incident.id}/audit").text
     assert 'class="badge bad"' in page and "Does not verify" in page
+
+
+def test_a_corrupt_audit_row_is_reported_not_a_500(console: Console) -> None:
+    incident = console.incident()
+    client = console.signed_in()
+    csrf = csrf_of(client.get(f"/console/incidents/{incident.id}").text)
+    client.post(f"/console/incidents/{incident.id}/note", data={"csrf_token": csrf, "text": "ok"})
+    with sqlite3.connect(console.settings.marshal_db_path) as db:
+        db.execute(
+            "UPDATE audit_events SET data = 'not json' WHERE incident_id = ?", (incident.id,)
+        )
+    page = client.get(f"/console/incidents/{incident.id}")
+    assert page.status_code == 200 and "Changes are missing" in page.text
+    assert "ok" in page.text  # the note itself is on the timeline
+    audit = client.get(f"/console/incidents/{incident.id}/audit")
+    assert audit.status_code == 200 and 'class="badge bad"' in audit.text
+    acked = client.post(f"/console/incidents/{incident.id}/ack", data={"csrf_token": csrf})
+    assert acked.status_code == 303  # an answer either way, never a 500

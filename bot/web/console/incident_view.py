@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from bot.domain.audit import AuditAction, AuditEvent
+from bot.domain.audit import AuditAction, AuditEvent, CorruptAuditEvent
 from bot.domain.models import Incident
 from bot.ports.audit import AuditLog
 from bot.services.audit_verifier import AuditVerifier, ChainReport
@@ -56,6 +56,7 @@ class IncidentPage:
     durations: ResponseTimes
     sections: dict[str, Any] = field(default_factory=dict)
     tracker_links: list[str] = field(default_factory=list)
+    audit_problem: str = ""  # the audit trail could not be read: the changes are missing
 
 
 def _when(at: datetime) -> str:
@@ -101,7 +102,7 @@ class IncidentReader:
 
     def page(self, incident: Incident) -> IncidentPage:
         detail = self._details.describe(incident)
-        events = self._audit.events(incident.id)
+        events, problem = self._events(incident.id)
         return IncidentPage(
             incident=incident,
             timeline=timeline_rows(detail.timeline, events),
@@ -109,8 +110,18 @@ class IncidentReader:
             durations=detail.durations,
             sections=detail.sections,
             tracker_links=_tracker_links(events),
+            audit_problem=problem,
         )
 
     def audit_trail(self, incident_id: str) -> tuple[list[AuditEvent], ChainReport]:
         report = self._verifier.verify(incident_id, is_incident=True)
-        return self._audit.events(incident_id), report
+        events, _ = self._events(incident_id)  # a corrupt row is among the report's problems
+        return events, report
+
+    def _events(self, incident_id: str) -> tuple[list[AuditEvent], str]:
+        """The chain's events; none, and why, when a stored row is not a valid event (the
+        page still shows, and the audit page names the tampering)."""
+        try:
+            return self._audit.events(incident_id), ""
+        except CorruptAuditEvent as exc:
+            return [], f"the audit trail could not be read ({exc}); see the audit page"

@@ -15,7 +15,7 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from bot.commands.note import MAX_NOTE_CHARS
-from bot.domain.errors import BackendUnavailable
+from bot.domain.errors import BackendUnavailable, MarshalError
 from bot.domain.models import Incident, utcnow
 from bot.ports.store import Incidents
 from bot.web.console.actions import ActionResult, ConsoleActions
@@ -182,7 +182,12 @@ class IncidentPages:
         incident = await self._find(request)
         if incident is None:
             return self._not_found(request)
-        result = await self._pages.workers.run(action, incident, form)
+        try:
+            result = await self._pages.workers.run(action, incident, form)
+        except BackendUnavailable:
+            raise  # the guard's page: the store cannot be read
+        except MarshalError as exc:  # the action could not do its job: say so, as Slack does
+            result = ActionResult(False, f"That did not complete: {exc}")
         path = f"/incidents/{incident.id}"
         return self._pages.redirect(request, path, flash=result.message)
 
