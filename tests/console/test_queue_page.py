@@ -33,6 +33,13 @@ def test_active_incidents_come_first_then_the_newest(console: Console) -> None:
     assert titles(client.get("/console/?status=resolved").text) == ["new resolved"]
 
 
+def test_the_queue_refreshes_itself_and_the_incident_page_does_not(console: Console) -> None:
+    incident = console.incident()
+    client = console.signed_in()
+    assert '<meta http-equiv="refresh" content="30">' in client.get("/console/").text
+    assert 'http-equiv="refresh"' not in client.get(f"/console/incidents/{incident.id}").text
+
+
 def test_filters_by_severity_service_and_age(console: Console) -> None:
     now = utcnow()
     console.incident(title="p1 checkout", group_key="a", service="checkout")

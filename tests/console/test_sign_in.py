@@ -85,6 +85,7 @@ def test_a_form_without_the_session_csrf_token_changes_nothing(console: Console)
 
 def test_signing_out_ends_the_session(console: Console) -> None:
     client = console.signed_in()
+    assert client.get("/console/sign-in").headers["location"] == "/console/"  # signed in
     page = client.get("/console/")
     answer = client.post("/console/logout", data={"csrf_token": csrf_of(page.text)})
     assert answer.status_code == 303

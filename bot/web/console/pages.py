@@ -32,6 +32,7 @@ from bot.web.console.queue_view import (
 from bot.web.console.rendering import Pages
 from bot.web.console.sessions import CSRF_FIELD, Person, csrf_ok
 
+QUEUE_REFRESH_SECONDS = 30
 Endpoint = Callable[[Request], Awaitable[Response]]
 SignedInEndpoint = Callable[[Request, Person], Awaitable[Response]]
 
@@ -111,6 +112,7 @@ class IncidentPages:
             next_url=next_url,
             unreadable=unreadable,
             last_good=last.strftime("%Y-%m-%d %H:%M:%S") if last else "",
+            refresh_seconds=QUEUE_REFRESH_SECONDS,
             status_choices=STATUS_CHOICES,
             severity_choices=SEVERITY_CHOICES,
         )

@@ -48,6 +48,8 @@ class SignIn:
         ]
 
     async def page(self, request: Request, *, error: str = "", status: int = 200) -> Response:
+        if not error and self._pages.person(request) is not None:
+            return self._pages.redirect(request, "/")  # signed in already
         label = self._oidc.label if self._oidc else ""
         return self._pages.render(
             request, "sign_in.html", status_code=status, error=error, oidc=label
