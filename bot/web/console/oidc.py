@@ -20,8 +20,6 @@ import urllib.parse
 from dataclasses import dataclass
 from typing import Any
 
-import jwt
-
 from bot.adapters.http.client import HttpCallFailed, OutboundHttp
 from bot.domain.errors import MarshalError
 
@@ -122,6 +120,10 @@ class OidcClient:
         return OidcIdentity(user_id=user_id, name=name if isinstance(name, str) else user_id)
 
     def _verified(self, token: str, jwks: Any, nonce: str) -> dict[str, Any]:
+        # PyJWT (and cryptography under it) load at the first sign-in, not at start-up:
+        # every web process builds the console, most never see an OIDC sign-in.
+        import jwt  # noqa: PLC0415
+
         try:
             keys = jwt.PyJWKSet.from_dict(jwks)
             kid = jwt.get_unverified_header(token).get("kid")
