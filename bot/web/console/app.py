@@ -24,11 +24,13 @@ from starlette.staticfiles import StaticFiles
 from bot.domain.audit_keys import AuditKeyring
 from bot.ports.audit import AuditLog
 from bot.ports.drafts import DraftStore
+from bot.ports.followups import FollowUpStore
 from bot.ports.queue import Queue
 from bot.ports.store import IncidentStore
 from bot.services.audit_verifier import AuditVerifier
 from bot.services.operator.incident_detail import DetailSection, IncidentDetailReader
 from bot.web.console.actions import ConsoleActions
+from bot.web.console.followups_page import FollowUpPages
 from bot.web.console.headers import SecurityHeaders
 from bot.web.console.incident_view import IncidentReader
 from bot.web.console.login_links import LoginLinks, LoginLinkSigner, console_secret
@@ -54,6 +56,7 @@ class ConsoleDependencies:
     keys: AuditKeyring
     drafts: DraftStore | None = None
     sections: Sequence[DetailSection] = ()  # what other capabilities add to an incident
+    followups: FollowUpStore | None = None  # the follow-ups page, when the store has them
     oidc: OidcClient | None = None
     room_link: str = SLACK_ROOM_LINK  # + a channel id opens the room
     command: str = "/marshal"
@@ -82,6 +85,7 @@ def build_console(deps: ConsoleDependencies) -> Starlette:
         routes=[
             *sign_in.routes(),
             *incident_pages.routes(),
+            *(FollowUpPages(pages, deps.followups).routes() if deps.followups else []),
             Mount("/static", app=StaticFiles(directory=STATIC), name="console_static"),
         ],
         middleware=[
