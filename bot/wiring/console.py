@@ -11,6 +11,7 @@ from bot.web.console.oidc import OidcClient
 from bot.wiring.audit_keys import audit_keyring
 from bot.wiring.backends import Backends
 from bot.wiring.followups import build_followup_store
+from bot.wiring.operations import build_runs_store
 from bot.wiring.status_page import build_draft_store
 
 OIDC_NAMES = ("MARSHAL_OIDC_ISSUER", "MARSHAL_OIDC_CLIENT_ID", "MARSHAL_OIDC_CLIENT_SECRET")
@@ -42,6 +43,7 @@ def build_console_app(
             keys=audit_keyring(settings),
             drafts=build_draft_store(settings),
             followups=build_followup_store(settings),
+            runs=build_runs_store(settings),
             oidc=build_oidc(settings),
             room_link=room_link or SLACK_ROOM_LINK,
             command=settings.marshal_command,

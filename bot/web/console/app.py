@@ -26,6 +26,7 @@ from bot.ports.audit import AuditLog
 from bot.ports.drafts import DraftStore
 from bot.ports.followups import FollowUpStore
 from bot.ports.queue import Queue
+from bot.ports.runbooks import OperationRuns
 from bot.ports.store import IncidentStore
 from bot.services.audit_verifier import AuditVerifier
 from bot.services.operator.incident_detail import DetailSection, IncidentDetailReader
@@ -37,6 +38,7 @@ from bot.web.console.login_links import LoginLinks, LoginLinkSigner, console_sec
 from bot.web.console.oidc import OidcClient
 from bot.web.console.pages import IncidentPages
 from bot.web.console.rendering import Pages
+from bot.web.console.runs_page import RunPages
 from bot.web.console.sessions import SESSION_COOKIE, SESSION_SECONDS
 from bot.web.console.sign_in import SignIn
 from bot.web.dependencies import WorkerThreads
@@ -57,6 +59,7 @@ class ConsoleDependencies:
     drafts: DraftStore | None = None
     sections: Sequence[DetailSection] = ()  # what other capabilities add to an incident
     followups: FollowUpStore | None = None  # the follow-ups page, when the store has them
+    runs: OperationRuns | None = None  # the operation runs page
     oidc: OidcClient | None = None
     room_link: str = SLACK_ROOM_LINK  # + a channel id opens the room
     command: str = "/marshal"
@@ -86,6 +89,7 @@ def build_console(deps: ConsoleDependencies) -> Starlette:
             *sign_in.routes(),
             *incident_pages.routes(),
             *(FollowUpPages(pages, deps.followups).routes() if deps.followups else []),
+            *(RunPages(pages, deps.runs).routes() if deps.runs else []),
             Mount("/static", app=StaticFiles(directory=STATIC), name="console_static"),
         ],
         middleware=[
