@@ -44,6 +44,7 @@ def build_console_app(
             drafts=build_draft_store(settings),
             followups=build_followup_store(settings),
             runs=build_runs_store(settings),
+            reports_dir=settings.marshal_reports_dir,
             oidc=build_oidc(settings),
             room_link=room_link or SLACK_ROOM_LINK,
             command=settings.marshal_command,
