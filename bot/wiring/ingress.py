@@ -11,8 +11,8 @@ from bot.web.app import build_web_app
 from bot.web.dependencies import WebDependencies
 from bot.web.server import ServerLimits, WebServer
 from bot.wiring.backends import Backends
-from bot.wiring.listen import Listeners
 from bot.wiring.console import build_console_app
+from bot.wiring.listen import Listeners
 from bot.wiring.process import ProcessGroup
 from bot.wiring.secrets import build_secret_source
 

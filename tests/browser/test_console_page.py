@@ -1,12 +1,12 @@
 """The console in a real browser (Debian's headless chromium, driven by Playwright) against
 `marshal up` in a subprocess with the sandbox Slack: sign in with a login link, see an
 alert's incident appear in the queue, open it, acknowledge it, add a note, and see both in
-the incident's Slack room, on the sandbox's own page."""
+the incident's Slack room, on the sandbox's own page. Chromium comes from
+tests/browser/conftest.py."""
 
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 import sys
 import time
@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from playwright.sync_api import Browser, sync_playwright
+from playwright.sync_api import Browser
 
 from bot.ingest.catalog import CATALOG
 from bot.sandbox.control_client import SandboxControl
@@ -24,20 +24,7 @@ from tests.e2e.conftest import MarshalProcess, start_marshal
 from tests.eventually import eventually
 from tests.web.conftest import SECRETS
 
-CHROMIUM = os.environ.get("MARSHAL_TEST_CHROMIUM", "/usr/bin/chromium")
 pytestmark = pytest.mark.slow
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    assert Path(CHROMIUM).exists(), f"{CHROMIUM} is missing: apt-get install -y chromium"
-    with sync_playwright() as playwright:
-        # --no-sandbox: the tests run as root, where chromium refuses its own sandbox
-        launched = playwright.chromium.launch(
-            executable_path=CHROMIUM, headless=True, args=["--no-sandbox"]
-        )
-        yield launched
-        launched.close()
 
 
 @pytest.fixture
