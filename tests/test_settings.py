@@ -213,6 +213,7 @@ DOCUMENTED = [
     ("MARSHAL_OIDC_CLIENT_SECRET", "oidc-secret", "oidc-secret"),
     ("MARSHAL_CONSOLE_SECURE_COOKIES", "true", True),
     ("MARSHAL_CONSOLE_URL", "https://ops.example/console", "https://ops.example/console"),
+    ("MARSHAL_API_RATE_LIMIT", "30", 30),
 ]
 ENV_EXAMPLE = Path(__file__).resolve().parents[1] / ".env.example"
 READ_BY_BOTO3 = {"AWS_ENDPOINT_URL"}  # documented, read by boto3 itself, not a marshal setting

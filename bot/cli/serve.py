@@ -53,6 +53,7 @@ def serve(args: argparse.Namespace, settings: Settings) -> int:
         start_outbox_relay(group, backends)
         started = Started(args.parts)
         room_link = None
+        processor = None
         if args.parts in ("up", "processor"):
             processor = start_processor(group, settings, backends, listeners=listeners)
             started = replace(
@@ -68,7 +69,14 @@ def serve(args: argparse.Namespace, settings: Settings) -> int:
             if started.statuspage_url:
                 print(f"marshal: sandbox status page at {started.statuspage_url}")
         if args.parts in ("up", "webhook"):
-            web = start_web(group, settings, backends, listeners=listeners, room_link=room_link)
+            web = start_web(
+                group,
+                settings,
+                backends,
+                listeners=listeners,
+                room_link=room_link,
+                commands=processor.commands if processor else None,
+            )
             started = replace(started, web_url=web.url)
             print(f"marshal: listening on {web.url} (webhooks at {web.url}/webhooks/<source>)")
             print(

@@ -38,6 +38,34 @@ class DeclareCommand:
             severity = Severity.parse(options.get("--severity", DEFAULT_SEVERITY.value))
         except ValueError as exc:
             return CommandReply.usage(f"{escape(exc)}. {usage}")
+        incident = self.declare(
+            ctx.user_id,
+            ctx.channel_id,
+            title,
+            severity,
+            service=options.get("--service"),
+            team=options.get("--team"),
+        )
+        return CommandReply(
+            f"{user(ctx.user_id)} declared incident `{incident.id}`: *{escape(incident.title)}* "
+            f"({incident.severity.value}). The war room is being assembled.",
+            in_channel=True,
+        )
+
+    def declare(
+        self,
+        user_id: str,
+        channel_id: str,
+        title: str,
+        severity: Severity,
+        *,
+        service: str | None = None,
+        team: str | None = None,
+        responder: bool = True,
+    ) -> Incident:
+        """Open an incident as `user_id` declared it: the same alert `/marshal declare` sends,
+        for the operator API too (with `responder` False: an API token is no Slack user to
+        invite)."""
         external_id = new_id("slack")
         alert = Alert(
             source=AlertSource.SLACK,
@@ -46,18 +74,13 @@ class DeclareCommand:
             status=AlertStatus.FIRING,
             title=title,
             severity=severity,
-            service=options.get("--service"),
-            team=options.get("--team"),
-            description="Declared in Slack.",  # who: the declared_by label
-            labels={"declared_by": ctx.user_id, "declared_in": ctx.channel_id},
-            oncall=[ctx.user_id],
+            service=service,
+            team=team,
+            description="Declared in Slack." if responder else f"Declared by {user_id}.",
+            labels={"declared_by": user_id, "declared_in": channel_id},
+            oncall=[user_id] if responder else [],
         )
-        incident = self._submit_alert(alert)
-        return CommandReply(
-            f"{user(ctx.user_id)} declared incident `{incident.id}`: *{escape(incident.title)}* "
-            f"({incident.severity.value}). The war room is being assembled.",
-            in_channel=True,
-        )
+        return self._submit_alert(alert)
 
 
 def _parse(args: list[str]) -> tuple[str, dict[str, str]] | str:

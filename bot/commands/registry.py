@@ -59,6 +59,9 @@ class CommandRegistry:
     def subcommands(self) -> list[Subcommand]:
         return list(self._subcommands.values())
 
+    def subcommand(self, name: str) -> Subcommand | None:
+        return self._subcommands.get(name)
+
     def dispatch(
         self, user_id: str, channel_id: str, text: str, *, channel_name: str = ""
     ) -> CommandReply:
@@ -75,6 +78,25 @@ class CommandRegistry:
             details={
                 "user": user_id,
                 "channel": channel_id,
+                "subcommand": name,
+                "outcome": reply.outcome.value,
+            },
+        )
+        return reply
+
+    def run_as(self, user_id: str, incident: Incident | None, text: str) -> CommandReply:
+        """Run `<text>` (a subcommand and its arguments) for `user_id` on `incident`, as if
+        typed in its room: the operator API's writes take this same path, permission checks
+        and the COMMAND_RUN audit included (channel "api")."""
+        channel_id = incident.channel_id or "" if incident else ""
+        name, reply = self._run(user_id, channel_id, text, incident)
+        self._audit.append(
+            incident.id if incident else WORKSPACE_CHAIN,
+            actor=user_id,
+            action=AuditAction.COMMAND_RUN,
+            details={
+                "user": user_id,
+                "channel": "api",
                 "subcommand": name,
                 "outcome": reply.outcome.value,
             },

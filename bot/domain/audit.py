@@ -82,6 +82,11 @@ class AuditAction(StrEnum):
     RUNBOOK_CANCELLED = "runbook.cancelled"
     CHANGE_MARKED = "change.marked"
     CONSOLE_SIGNED_IN = "CONSOLE_SIGNED_IN"  # someone signed in to the web console
+    # the operator API and MCP server (bot/services/operator): tokens, writes, audit packages
+    API_TOKEN_CREATED = "API_TOKEN_CREATED"  # noqa: S105 - an action name
+    API_TOKEN_REVOKED = "API_TOKEN_REVOKED"  # noqa: S105 - an action name
+    OPERATOR_WRITE = "OPERATOR_WRITE"
+    AUDIT_PACKAGE_EXPORTED = "AUDIT_PACKAGE_EXPORTED"
 
 
 _SECRET_KEY = re.compile(

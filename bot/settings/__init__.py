@@ -20,6 +20,7 @@ from bot.domain.durations import parse_duration as parse_duration
 from bot.settings.console import ConsoleSettings
 from bot.settings.followups import FollowupSettings
 from bot.settings.http_server import HttpSettings
+from bot.settings.operator_api import OperatorApiSettings
 from bot.settings.paging import PagingSettings
 from bot.settings.parsing import parse_severity_durations as parse_severity_durations
 from bot.settings.policy import PolicySettings
@@ -61,6 +62,7 @@ class Settings(
     RunbookSettings,
     FollowupSettings,
     ConsoleSettings,
+    OperatorApiSettings,
     BaseSettings,
 ):
     model_config = SettingsConfigDict(

@@ -16,6 +16,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Mount, Route
 
 from bot.domain.errors import BackendUnavailable
+from bot.web.api.routes import api_routes
 from bot.web.body import error
 from bot.web.dependencies import WebDependencies, WorkerThreads
 from bot.web.webhooks import WebhookEndpoint
@@ -55,6 +56,8 @@ def build_web_app(deps: WebDependencies) -> Starlette:
     ]
     if deps.console is not None:
         routes.append(Mount("/console", app=deps.console))
+    if deps.api is not None:
+        routes.extend(api_routes(deps.api, workers))
     return Starlette(
         routes=routes,
         exception_handlers={Exception: server_error},

@@ -9,7 +9,7 @@ from __future__ import annotations
 import functools
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Any, Protocol, TypeVar
+from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
 import anyio
 import anyio.to_thread
@@ -17,6 +17,9 @@ from starlette.types import ASGIApp
 
 from bot.observability.metrics import Metrics
 from bot.services.intake import WebhookReply
+
+if TYPE_CHECKING:
+    from bot.web.api.routes import ApiDependencies
 
 ReadinessCheck = Callable[[], None]  # raises when not ready
 T = TypeVar("T")
@@ -38,6 +41,7 @@ class WebDependencies:
     threads: int = 40  # blocking calls at once; the AWS clients' connection pools match it
     read_timeout_seconds: float = 10.0  # the whole body must arrive within this
     console: ASGIApp | None = None  # the web console (bot/web/console), mounted at /console
+    api: ApiDependencies | None = None  # the operator API under /api/v1 (bot/web/api)
 
 
 class WorkerThreads:

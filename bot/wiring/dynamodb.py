@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 import boto3
 
 from bot.adapters.aws.clients import client_config
+from bot.adapters.dynamodb.api_tokens import DynamoApiTokens, DynamoIdempotencyRecords
 from bot.adapters.dynamodb.audit_log import DynamoAuditLog
 from bot.adapters.dynamodb.draft_store import DynamoDraftStore
 from bot.adapters.dynamodb.incident_store import DynamoIncidentStore
@@ -49,6 +50,13 @@ def dynamo_draft_store(settings: Settings) -> DynamoDraftStore:
 def dynamo_operation_runs(settings: Settings) -> DynamoOperationRuns:
     table = SingleTable.for_prefix(dynamodb_client(settings), settings.marshal_table_prefix)
     return DynamoOperationRuns(table)
+
+
+def dynamo_api_token_stores(
+    settings: Settings,
+) -> tuple[DynamoApiTokens, DynamoIdempotencyRecords]:
+    table = SingleTable.for_prefix(dynamodb_client(settings), settings.marshal_table_prefix)
+    return DynamoApiTokens(table), DynamoIdempotencyRecords(table)
 
 
 def ensure_dynamodb_tables(settings: Settings) -> None:

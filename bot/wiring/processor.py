@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from functools import partial
 
+from bot.commands.registry import CommandRegistry
 from bot.domain.models import Alert, Incident
 from bot.events.consumer import QueueConsumer
 from bot.events.registry import EventRegistry
@@ -37,6 +38,7 @@ from bot.wiring.war_room import build_war_room
 class RunningProcessor:
     sandbox_url: str | None
     statuspage_url: str | None = None  # where the sandbox status page shows what was published
+    commands: CommandRegistry | None = None  # the operator API's writes go through it
 
 
 def declare_with(intake: AlertIntake) -> partial[Incident]:
@@ -127,4 +129,6 @@ def start_processor(
     group.started("nudges", nudges.scheduler.stop)
     followups.jobs.start()  # overdue reminders (and the digest) read the store each firing
     group.started("followups", followups.jobs.stop)
-    return RunningProcessor(target.sandbox_url, statuspage_url=target.public_page_url)
+    return RunningProcessor(
+        target.sandbox_url, statuspage_url=target.public_page_url, commands=running.registry
+    )

@@ -163,4 +163,18 @@ MIGRATIONS: tuple[str, ...] = (
         run_id TEXT NOT NULL
     );
     """,
+    # 7: the operator API's tokens (only their hashes) and its idempotency records
+    """
+    CREATE TABLE IF NOT EXISTS api_tokens (
+        id TEXT PRIMARY KEY,
+        created_key TEXT NOT NULL,
+        data TEXT NOT NULL
+    );
+    CREATE TABLE IF NOT EXISTS api_idempotency (
+        key TEXT PRIMARY KEY,
+        state TEXT NOT NULL,
+        expires_at TEXT NOT NULL,
+        data TEXT NOT NULL
+    );
+    """,
 )

@@ -1,0 +1,168 @@
+"""OperatorCommands: the audited write entry points of the operator API and the MCP server.
+
+No second code path: each write runs the very subcommand a person types in the incident's
+room (`CommandRunner.run_as`, the command registry's own parse, permission checks and
+COMMAND_RUN audit), and declaring goes through `/marshal declare`'s own intake. On top, each
+write is audited once more as OPERATOR_WRITE with the caller (`api:<token name>` or
+`agent:<token name>`), the operation and the reason given. Publishing a status-page post is
+not among them: drafting is, and approval stays a human's button press in Slack.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Protocol
+
+from bot.domain.audit import AuditAction
+from bot.domain.lifecycle import IncidentStatus
+from bot.domain.models import Incident, PublicStatus
+from bot.domain.severity import Severity
+from bot.ports.audit import AuditLog
+from bot.ports.store import Incidents
+from bot.services.operator.views import IncidentItem
+
+SETTABLE_STATES = (
+    IncidentStatus.INVESTIGATING,
+    IncidentStatus.IDENTIFIED,
+    IncidentStatus.MONITORING,
+    IncidentStatus.MITIGATED,
+)
+
+
+class CommandResult(Protocol):
+    @property
+    def text(self) -> str: ...
+
+    @property
+    def outcome(self) -> str:
+        """ok | usage | refused | failed (bot/commands/base.py Outcome)."""
+
+
+class CommandRunner(Protocol):
+    """The command registry, as the operator writes use it."""
+
+    def run_as(self, user_id: str, incident: Incident | None, text: str) -> CommandResult: ...
+
+
+class Declarer(Protocol):
+    """`/marshal declare`'s own way of opening an incident."""
+
+    def declare(
+        self,
+        user_id: str,
+        channel_id: str,
+        title: str,
+        severity: Severity,
+        *,
+        service: str | None = None,
+        team: str | None = None,
+        responder: bool = True,
+    ) -> Incident: ...
+
+
+class WriteStatus(StrEnum):
+    DONE = "done"
+    INVALID = "invalid"  # the command could not use what was sent (422)
+    REFUSED = "refused"  # a permission check said no (403)
+    FAILED = "failed"  # the command could not do its job now, e.g. an illegal move (409)
+    NOT_FOUND = "not_found"
+
+
+_STATUS_OF = {
+    "ok": WriteStatus.DONE,
+    "usage": WriteStatus.INVALID,
+    "refused": WriteStatus.REFUSED,
+    "failed": WriteStatus.FAILED,
+}
+
+
+@dataclass(frozen=True)
+class WriteResult:
+    status: WriteStatus
+    message: str
+    incident: IncidentItem | None = None
+
+
+class OperatorCommands:
+    def __init__(
+        self,
+        runner: CommandRunner,
+        declarer: Declarer,
+        incidents: Incidents,
+        audit: AuditLog,
+    ) -> None:
+        self._runner = runner
+        self._declarer = declarer
+        self._incidents = incidents
+        self._audit = audit
+
+    def declare(
+        self,
+        actor: str,
+        title: str,
+        severity: Severity,
+        *,
+        service: str | None = None,
+        team: str | None = None,
+        reason: str | None = None,
+    ) -> WriteResult:
+        incident = self._declarer.declare(
+            actor, "api", title, severity, service=service, team=team, responder=False
+        )
+        self._record(incident.id, actor, "declare", reason, WriteStatus.DONE)
+        return WriteResult(
+            WriteStatus.DONE,
+            f"declared incident {incident.id}; the war room is being assembled",
+            IncidentItem.of(incident),
+        )
+
+    def acknowledge(self, actor: str, incident_id: str, reason: str | None = None) -> WriteResult:
+        return self._run(actor, incident_id, "acknowledge", "ack", reason)
+
+    def set_state(
+        self, actor: str, incident_id: str, state: IncidentStatus, reason: str | None = None
+    ) -> WriteResult:
+        if state not in SETTABLE_STATES:
+            return WriteResult(
+                WriteStatus.INVALID,
+                "state must be one of " + ", ".join(s.value for s in SETTABLE_STATES),
+            )
+        return self._run(actor, incident_id, "state", f"state {state.value}", reason)
+
+    def add_note(self, actor: str, incident_id: str, text: str) -> WriteResult:
+        return self._run(actor, incident_id, "note", f"note {text}", None)
+
+    def resolve(self, actor: str, incident_id: str, reason: str) -> WriteResult:
+        return self._run(actor, incident_id, "resolve", f"resolve {reason}", reason)
+
+    def draft_status(
+        self,
+        actor: str,
+        incident_id: str,
+        public_status: PublicStatus,
+        text: str | None = None,
+        reason: str | None = None,
+    ) -> WriteResult:
+        command = f"status draft {public_status.value} {text or ''}".rstrip()
+        return self._run(actor, incident_id, "status-draft", command, reason)
+
+    def _run(
+        self, actor: str, incident_id: str, operation: str, command: str, reason: str | None
+    ) -> WriteResult:
+        incident = self._incidents.get(incident_id)
+        if incident is None:
+            return WriteResult(WriteStatus.NOT_FOUND, f"no incident {incident_id}")
+        reply = self._runner.run_as(actor, incident, command)
+        status = _STATUS_OF.get(str(reply.outcome), WriteStatus.FAILED)
+        self._record(incident.id, actor, operation, reason, status)
+        after = self._incidents.get(incident_id) or incident
+        return WriteResult(status, reply.text, IncidentItem.of(after))
+
+    def _record(
+        self, chain: str, actor: str, operation: str, reason: str | None, status: WriteStatus
+    ) -> None:
+        details: dict[str, object] = {"operation": operation, "outcome": status.value}
+        if reason:
+            details["reason"] = reason
+        self._audit.append(chain, actor=actor, action=AuditAction.OPERATOR_WRITE, details=details)

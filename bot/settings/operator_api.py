@@ -1,0 +1,12 @@
+"""Operator API settings: the /api/v1 endpoints and the MCP server (bot/web/api, bot/mcp)."""
+
+from __future__ import annotations
+
+from pydantic import BaseModel, Field
+
+
+class OperatorApiSettings(BaseModel):
+    """The operator API's limits."""
+
+    # Requests a minute per API token (a token bucket with that many at once); past it, 429.
+    marshal_api_rate_limit: int = Field(default=600, ge=1)

@@ -1,0 +1,71 @@
+"""Operation: one endpoint of the operator API, as data (method, path, scope, models, handler).
+
+The same table yields the Starlette routes (routes.py) and the OpenAPI document
+(openapi.py), so the document cannot describe an endpoint that is not served, or miss one.
+Handlers are plain blocking functions (the stores are blocking); routes.py runs them on the
+web app's worker threads, after authentication, the scope check and the rate limit.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+from pydantic import BaseModel
+
+from bot.domain.api_tokens import ApiToken, TokenScope
+
+
+@dataclass(frozen=True)
+class QueryParam:
+    name: str
+    description: str
+    schema: Mapping[str, Any] = field(default_factory=lambda: {"type": "string"})
+
+
+@dataclass(frozen=True)
+class Call:
+    """One authenticated request, as a handler sees it."""
+
+    token: ApiToken
+    actor: str  # "api:<token name>" (the MCP server calls services as "agent:<token name>")
+    path: Mapping[str, str]
+    query: Mapping[str, str]
+    body: BaseModel | None = None
+
+
+@dataclass(frozen=True)
+class Reply:
+    status: int
+    body: Any  # JSON-ready
+
+    @classmethod
+    def error(cls, status: int, message: str, **extra: Any) -> Reply:
+        return cls(status, {"error": message, **extra})
+
+
+@dataclass(frozen=True)
+class Operation:
+    method: str  # GET or POST
+    path: str  # under /api/v1, e.g. "/incidents/{incident_id}/notes"
+    operation_id: str
+    summary: str
+    handler: Callable[[Call], Reply]
+    scope: TokenScope = TokenScope.READ
+    body: type[BaseModel] | None = None
+    response: type[BaseModel] | None = None
+    success_status: int = 200
+    query: Sequence[QueryParam] = ()
+    errors: Sequence[int] = ()  # besides 400/401/403/429, which every operation may answer
+
+    @property
+    def is_write(self) -> bool:
+        return self.method != "GET"
+
+
+class OperationModule(Protocol):
+    """A capability's endpoints (incidents, escalations, follow-ups, ops runs, ...): one module
+    each, listed once in wiring (bot/wiring/operator_api.py)."""
+
+    def operations(self) -> Sequence[Operation]: ...

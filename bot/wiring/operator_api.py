@@ -1,0 +1,75 @@
+"""The operator API's parts, built once: token and idempotency stores of MARSHAL_STORE, the
+token authority, the read models, the write entry points (when this process runs the Slack
+side, whose command registry they go through) and the list of endpoint modules.
+
+Adding a capability's endpoints (escalations, follow-ups, ops runs) is one module in
+bot/web/api/ listing its Operations and one entry in `_modules`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from bot.adapters.sqlite.api_tokens import SqliteApiTokens, SqliteIdempotencyRecords
+from bot.commands.declare import DeclareCommand
+from bot.commands.registry import CommandRegistry
+from bot.ports.api_tokens import ApiTokens, IdempotencyRecords
+from bot.ports.audit import AuditLog
+from bot.ports.store import IncidentStore
+from bot.services.operator.commands import OperatorCommands
+from bot.services.operator.idempotency import IdempotentWrites
+from bot.services.operator.incident_detail import IncidentDetailReader
+from bot.services.operator.incident_queue import IncidentQueue
+from bot.services.operator.tokens import TokenAuthority
+from bot.settings import Settings
+from bot.web.api.access import RateLimiter
+from bot.web.api.incidents import IncidentOperations
+from bot.web.api.operations import OperationModule
+from bot.web.api.routes import ApiDependencies
+from bot.wiring.status_page import build_draft_store
+from bot.wiring.stores import sqlite_database
+
+
+def build_token_stores(settings: Settings) -> tuple[ApiTokens, IdempotencyRecords]:
+    if settings.marshal_store == "dynamodb":
+        from bot.wiring.dynamodb import dynamo_api_token_stores  # noqa: PLC0415 - on demand
+
+        return dynamo_api_token_stores(settings)
+    database = sqlite_database(settings)
+    return SqliteApiTokens(database), SqliteIdempotencyRecords(database)
+
+
+def build_token_authority(settings: Settings, audit: AuditLog) -> TokenAuthority:
+    tokens, _ = build_token_stores(settings)
+    return TokenAuthority(tokens, audit)
+
+
+def operator_commands(
+    store: IncidentStore, audit: AuditLog, registry: CommandRegistry | None
+) -> OperatorCommands | None:
+    """The writes go through `registry`; without one (a webhook-only process) there are none."""
+    declare = registry.subcommand("declare") if registry else None
+    if registry is None or not isinstance(declare, DeclareCommand):
+        return None
+    return OperatorCommands(registry, declare, store, audit)
+
+
+def build_operator_api(
+    settings: Settings,
+    store: IncidentStore,
+    audit: AuditLog,
+    registry: CommandRegistry | None = None,
+) -> ApiDependencies:
+    tokens, records = build_token_stores(settings)
+    reader = IncidentDetailReader(store, audit, build_draft_store(settings))
+    commands = operator_commands(store, audit, registry)
+    return ApiDependencies(
+        authority=TokenAuthority(tokens, audit),
+        writes=IdempotentWrites(records),
+        limiter=RateLimiter(settings.marshal_api_rate_limit),
+        modules=_modules(IncidentOperations(IncidentQueue(store), reader, commands)),
+    )
+
+
+def _modules(incidents: IncidentOperations) -> Sequence[OperationModule]:
+    return [incidents]
