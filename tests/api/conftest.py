@@ -74,7 +74,7 @@ class Api:
     def post(self, path: str, body: Any, *, key: str, token: str | None = None) -> Answer:
         return self.call("POST", path, body, token=token or self.write_token, key=key)
 
-    def alert(self, title: str, *, severity: Severity = Severity.P3, group: str = "") -> str:
+    def alert(self, title: str, *, severity: Severity = Severity.P2, group: str = "") -> str:
         """An incident opened through the webhook intake, as an alert would; its id."""
         alert = Alert(
             source=AlertSource.GENERIC,
