@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Protocol
 
 from bot import __version__
 from bot.cli import (
+    api_tokens,
     audit,
     console,
     digest,
@@ -48,6 +49,7 @@ def _groups() -> list[CommandGroup]:
         runbook,
         ops,
         console,
+        api_tokens,
     ]
 
 
