@@ -1,4 +1,5 @@
-"""`marshal audit verify [INCIDENT]`: check the audit trail (bot/services/audit_verifier.py).
+"""`marshal audit verify [INCIDENT]`: check the audit trail (bot/services/audit_verifier.py);
+`--package FILE`, `export` and `public-key` work on exported packages (cli/audit_packages.py).
 
 One line per problem, naming the incident (or the non-incident chain, e.g. `workspace`);
 exit 0 when every chain verifies, 1 when any does not or the store cannot be read.
@@ -8,8 +9,10 @@ from __future__ import annotations
 
 import argparse
 import sys
+from pathlib import Path
 from typing import TYPE_CHECKING
 
+from bot.cli import audit_packages
 from bot.domain.errors import BackendUnavailable
 
 if TYPE_CHECKING:
@@ -26,7 +29,10 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
         "publish follows its approval",
     )
     verify.add_argument("incident", nargs="?", help="one incident id (default: every incident)")
+    verify.add_argument("--package", type=Path, help="verify an exported audit package instead")
+    verify.add_argument("--public-key", help="with --package: the Ed25519 key it must be signed by")
     verify.set_defaults(handler=verify_audit_trail)
+    audit_packages.register_export(actions)
 
 
 def verify_audit_trail(args: argparse.Namespace, settings: Settings) -> int:
@@ -35,6 +41,8 @@ def verify_audit_trail(args: argparse.Namespace, settings: Settings) -> int:
     from bot.wiring.audit_keys import audit_keyring  # noqa: PLC0415
     from bot.wiring.stores import build_audit_log, build_store  # noqa: PLC0415
 
+    if args.package is not None:
+        return audit_packages.verify_package_file(args.package, args.public_key, settings)
     try:
         keys = audit_keyring(settings)
         audit_log = build_audit_log(settings, keys)

@@ -19,7 +19,7 @@ from bot.observability.metrics import Metrics
 from bot.services.intake import WebhookReply
 
 if TYPE_CHECKING:
-    from bot.web.api.routes import ApiDependencies
+    from bot.web.api.operations import ApiDependencies
 
 ReadinessCheck = Callable[[], None]  # raises when not ready
 T = TypeVar("T")

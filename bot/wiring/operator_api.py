@@ -24,8 +24,7 @@ from bot.services.operator.tokens import TokenAuthority
 from bot.settings import Settings
 from bot.web.api.access import RateLimiter
 from bot.web.api.incidents import IncidentOperations
-from bot.web.api.operations import OperationModule
-from bot.web.api.routes import ApiDependencies
+from bot.web.api.operations import ApiDependencies, OperationModule
 from bot.wiring.status_page import build_draft_store
 from bot.wiring.stores import sqlite_database
 

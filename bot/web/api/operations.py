@@ -15,6 +15,9 @@ from typing import Any, Protocol
 from pydantic import BaseModel
 
 from bot.domain.api_tokens import ApiToken, TokenScope
+from bot.services.operator.idempotency import IdempotentWrites
+from bot.services.operator.tokens import TokenAuthority
+from bot.web.api.access import RateLimiter
 
 
 @dataclass(frozen=True)
@@ -69,3 +72,14 @@ class OperationModule(Protocol):
     each, listed once in wiring (bot/wiring/operator_api.py)."""
 
     def operations(self) -> Sequence[Operation]: ...
+
+
+@dataclass
+class ApiDependencies:
+    """What the API's routes are built from (wiring builds it: bot/wiring/operator_api.py)."""
+
+    authority: TokenAuthority
+    writes: IdempotentWrites
+    limiter: RateLimiter
+    modules: Sequence[OperationModule]
+    max_body_bytes: int = 256 * 1024

@@ -12,8 +12,6 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Sequence
-from dataclasses import dataclass
 from typing import Any
 
 from pydantic import ValidationError
@@ -26,14 +24,13 @@ from bot.domain.errors import BackendUnavailable
 from bot.services.operator.idempotency import (
     MAX_KEY_CHARS,
     Answer,
-    IdempotentWrites,
     KeyReused,
     request_fingerprint,
 )
-from bot.services.operator.tokens import TokenAuthority, TokenRefused
-from bot.web.api.access import RateLimiter, bearer_token, retry_after
+from bot.services.operator.tokens import TokenRefused
+from bot.web.api.access import bearer_token, retry_after
 from bot.web.api.openapi import openapi_document
-from bot.web.api.operations import Call, Operation, OperationModule, Reply
+from bot.web.api.operations import ApiDependencies, Call, Operation, Reply
 from bot.web.body import BodyTooLarge, error, read_body
 from bot.web.dependencies import WorkerThreads
 
@@ -41,15 +38,6 @@ log = logging.getLogger(__name__)
 
 PREFIX = "/api/v1"
 ALL_METHODS = ["GET", "POST", "PUT", "PATCH", "DELETE"]
-
-
-@dataclass
-class ApiDependencies:
-    authority: TokenAuthority
-    writes: IdempotentWrites
-    limiter: RateLimiter
-    modules: Sequence[OperationModule]
-    max_body_bytes: int = 256 * 1024
 
 
 def api_routes(deps: ApiDependencies, workers: WorkerThreads) -> list[BaseRoute]:
