@@ -214,6 +214,7 @@ DOCUMENTED = [
     ("MARSHAL_CONSOLE_SECURE_COOKIES", "true", True),
     ("MARSHAL_CONSOLE_URL", "https://ops.example/console", "https://ops.example/console"),
     ("MARSHAL_API_RATE_LIMIT", "30", 30),
+    ("MARSHAL_API_TOKEN", "marshal_tok-x", "marshal_tok-x"),
 ]
 ENV_EXAMPLE = Path(__file__).resolve().parents[1] / ".env.example"
 READ_BY_BOTO3 = {"AWS_ENDPOINT_URL"}  # documented, read by boto3 itself, not a marshal setting
@@ -263,7 +264,7 @@ def test_each_setting_belongs_to_exactly_one_section() -> None:
     for section in SECTIONS:
         for name in section.model_fields:
             owners.setdefault(name, []).append(section.__name__)
-    assert len(SECTIONS) == 11  # one per .env.example heading (audit keys sit with secrets)
+    assert len(SECTIONS) == 12  # one per .env.example heading (audit keys sit with secrets)
     assert set(owners) == set(Settings.model_fields)
     assert {name: o for name, o in owners.items() if len(o) != 1} == {}
     assert "marshal_http_port" in HttpSettings.model_fields

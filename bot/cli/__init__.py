@@ -16,6 +16,7 @@ from bot.cli import (
     drill,
     followups,
     incident,
+    mcp,
     ops,
     queue,
     recurrence,
@@ -50,6 +51,7 @@ def _groups() -> list[CommandGroup]:
         ops,
         console,
         api_tokens,
+        mcp,
     ]
 
 

@@ -3,8 +3,8 @@
 The settings are declared in sections, one class in one module each, in the order and under
 the headings of .env.example: SlackSettings, StorageSettings, HttpSettings, SecretSettings,
 PolicySettings, RhythmSettings, VendorSettings, then the second wave's PagingSettings,
-RunbookSettings, FollowupSettings and ConsoleSettings. `Settings` is all of them read from the
-environment: every field keeps its flat name (the env name, lower-cased), so
+RunbookSettings, FollowupSettings, ConsoleSettings and OperatorApiSettings. `Settings` is all
+of them read from the environment: every field keeps its flat name (the env name, lower-cased), so
 `settings.marshal_http_port` reads as it always did, and code that needs one area can take that
 section's type instead. A new area is a new module here and one base class of `Settings`.
 

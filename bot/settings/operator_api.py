@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, SecretStr
 
 
 class OperatorApiSettings(BaseModel):
@@ -10,3 +10,5 @@ class OperatorApiSettings(BaseModel):
 
     # Requests a minute per API token (a token bucket with that many at once); past it, 429.
     marshal_api_rate_limit: int = Field(default=600, ge=1)
+    # The API token `marshal mcp` acts with over stdio (agents' actions: agent:<token name>).
+    marshal_api_token: SecretStr | None = None

@@ -1,0 +1,100 @@
+"""OperatorTools: what each MCP tool does, over the same operator services the HTTP API uses.
+
+Every tool answers JSON-ready data. Writes run as `agent:<token name>` through
+OperatorCommands (the Slack subcommands, audited), and only when the server was started with
+--allow-writes AND the calling token has write scope; otherwise they refuse and say why.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from bot.domain.api_tokens import ApiToken, TokenScope
+from bot.domain.errors import MarshalError
+from bot.domain.models import PublicStatus
+from bot.services.operator.commands import OperatorCommands, WriteResult
+from bot.services.operator.incident_detail import IncidentDetailReader
+from bot.services.operator.incident_queue import IncidentQueue
+from bot.services.operator.similar import SimilarIncidents
+
+
+class ToolRefused(MarshalError):
+    """A tool the caller may not use, or an incident that does not exist; the agent sees why."""
+
+
+@dataclass(frozen=True)
+class OperatorTools:
+    queue: IncidentQueue
+    reader: IncidentDetailReader
+    similar: SimilarIncidents
+    commands: OperatorCommands | None  # None unless started with --allow-writes
+    caller: Callable[[], ApiToken]  # the token of the request being served
+
+    # -- read tools --------------------------------------------------------------------------
+
+    def list_incidents(self, cursor: str | None = None, limit: int = 30) -> dict[str, Any]:
+        return self.queue.page(cursor=cursor, limit=limit).model_dump(mode="json")
+
+    def incident_detail(self, incident_id: str) -> dict[str, Any]:
+        found = self.reader.detail(incident_id)
+        if found is None:
+            raise ToolRefused(f"no incident {incident_id}")
+        return found.model_dump(mode="json")
+
+    def timeline(self, incident_id: str) -> list[dict[str, Any]]:
+        found = self.reader.timeline(incident_id)
+        if found is None:
+            raise ToolRefused(f"no incident {incident_id}")
+        return [e.model_dump(mode="json") for e in found]
+
+    def audit_trail(self, incident_id: str) -> list[dict[str, Any]]:
+        found = self.reader.audit_trail(incident_id)
+        if found is None:
+            raise ToolRefused(f"no incident {incident_id}")
+        return [e.model_dump(mode="json") for e in found]
+
+    def similar_incidents(self, incident_id: str, limit: int = 5) -> list[dict[str, Any]]:
+        incident = self.reader.incident(incident_id)
+        if incident is None:
+            raise ToolRefused(f"no incident {incident_id}")
+        return [s.model_dump(mode="json") for s in self.similar.like(incident, limit=limit)]
+
+    # -- write tools -------------------------------------------------------------------------
+
+    def add_note(self, incident_id: str, text: str) -> dict[str, Any]:
+        commands, actor = self._writer()
+        return _answer(commands.add_note(actor, incident_id, text))
+
+    def acknowledge(self, incident_id: str, reason: str | None = None) -> dict[str, Any]:
+        commands, actor = self._writer()
+        return _answer(commands.acknowledge(actor, incident_id, reason))
+
+    def draft_status_update(
+        self,
+        incident_id: str,
+        text: str,
+        public_status: PublicStatus = PublicStatus.INVESTIGATING,
+        reason: str | None = None,
+    ) -> dict[str, Any]:
+        commands, actor = self._writer()
+        return _answer(commands.draft_status(actor, incident_id, public_status, text, reason))
+
+    def _writer(self) -> tuple[OperatorCommands, str]:
+        token = self.caller()
+        if self.commands is None:
+            raise ToolRefused(
+                "write tools are off: this MCP server was started without --allow-writes"
+            )
+        if not token.scope.allows(TokenScope.WRITE):
+            raise ToolRefused(f"token {token.name!r} has read scope; write tools need write scope")
+        return self.commands, f"agent:{token.name}"
+
+
+def _answer(result: WriteResult) -> dict[str, Any]:
+    return {
+        "outcome": result.status.value,
+        "message": result.message,
+        "incident": result.incident.model_dump(mode="json") if result.incident else None,
+    }
