@@ -3,12 +3,10 @@ token authority, the read models, the write entry points (when this process runs
 side, whose command registry they go through) and the list of endpoint modules.
 
 Adding a capability's endpoints (escalations, follow-ups, ops runs) is one module in
-bot/web/api/ listing its Operations and one entry in `_modules`.
+bot/web/api/ listing its Operations (an OperationModule) and one entry in `modules` below.
 """
 
 from __future__ import annotations
-
-from collections.abc import Sequence
 
 from bot.adapters.sqlite.api_tokens import SqliteApiTokens, SqliteIdempotencyRecords
 from bot.commands.declare import DeclareCommand
@@ -23,8 +21,11 @@ from bot.services.operator.incident_queue import IncidentQueue
 from bot.services.operator.tokens import TokenAuthority
 from bot.settings import Settings
 from bot.web.api.access import RateLimiter
+from bot.web.api.audit_packages import AuditPackageOperations
 from bot.web.api.incidents import IncidentOperations
-from bot.web.api.operations import ApiDependencies, OperationModule
+from bot.web.api.operations import ApiDependencies
+from bot.wiring.audit_keys import audit_keyring
+from bot.wiring.audit_packages import build_exporter
 from bot.wiring.status_page import build_draft_store
 from bot.wiring.stores import sqlite_database
 
@@ -60,15 +61,15 @@ def build_operator_api(
     registry: CommandRegistry | None = None,
 ) -> ApiDependencies:
     tokens, records = build_token_stores(settings)
+    keys = audit_keyring(settings)
     reader = IncidentDetailReader(store, audit, build_draft_store(settings))
     commands = operator_commands(store, audit, registry)
     return ApiDependencies(
         authority=TokenAuthority(tokens, audit),
         writes=IdempotentWrites(records),
         limiter=RateLimiter(settings.marshal_api_rate_limit),
-        modules=_modules(IncidentOperations(IncidentQueue(store), reader, commands)),
+        modules=[
+            IncidentOperations(IncidentQueue(store), reader, commands),
+            AuditPackageOperations(build_exporter(settings, store, audit, keys)),
+        ],
     )
-
-
-def _modules(incidents: IncidentOperations) -> Sequence[OperationModule]:
-    return [incidents]

@@ -22,6 +22,7 @@ SERVED = {
     ("post", "/incidents/{incident_id}/notes"),
     ("post", "/incidents/{incident_id}/resolve"),
     ("post", "/incidents/{incident_id}/status-drafts"),
+    ("post", "/audit-packages"),
 }
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -113,3 +114,13 @@ def test_concurrent_begins_with_one_key_let_exactly_one_in(stores: Stores) -> No
     for t in threads:
         t.join()
     assert sorted(winners) == [False] * 5 + [True]
+
+
+def test_a_large_first_answer_is_kept_whole(stores: Stores) -> None:
+    """An audit package answer can pass DynamoDB's 400 KB item size; it is kept compressed."""
+    body = json.dumps({"events": [{"seq": n, "actor": f"U{n:08d}"} for n in range(20_000)]})
+    assert len(body) > 600_000
+    assert stores.records.begin(record()) is None
+    stores.records.complete("tok-1:k1", 200, body)
+    done = stores.records.begin(record())
+    assert done is not None and done.body == body

@@ -7,7 +7,9 @@ APIIDEM#<key>    / APIIDEM      an idempotency record, `expires_at` for DynamoDB
 
 from __future__ import annotations
 
+import zlib
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from botocore.exceptions import ClientError
 
@@ -16,6 +18,9 @@ from bot.adapters.dynamodb.items import Item, n, required_text, s
 from bot.adapters.dynamodb.single_table import OnSingleTable
 from bot.adapters.dynamodb.tables import TTL_ATTRIBUTE
 from bot.domain.api_tokens import ApiToken, IdempotencyRecord, IdempotencyState
+
+if TYPE_CHECKING:  # stub package: a dev extra, absent from `pip install .`
+    from mypy_boto3_dynamodb.type_defs import AttributeValueTypeDef
 
 TOKENS_PK = "APITOKEN"
 
@@ -74,7 +79,7 @@ class DynamoIdempotencyRecords(OnSingleTable):
         item = _idempotency_key(record.key)
         item.update(
             {
-                "data": s(record.model_dump_json()),
+                "blob": _packed(record),
                 "state": s(record.state.value),
                 TTL_ATTRIBUTE: n(int(record.expires_at.timestamp())),
             }
@@ -95,24 +100,24 @@ class DynamoIdempotencyRecords(OnSingleTable):
                 stored = self._table.get_item(_idempotency_key(record.key))
                 if stored is None:  # released between our put and this read: try once more
                     return self.begin(record)
-                return IdempotencyRecord.model_validate_json(required_text(stored, "data"))
+                return _unpacked(stored)
         return None
 
     def complete(self, key: str, status_code: int, body: str) -> None:
         stored = self._table.get_item(_idempotency_key(key))
         if stored is None:
             return
-        done = IdempotencyRecord.model_validate_json(required_text(stored, "data")).model_copy(
+        done = _unpacked(stored).model_copy(
             update={"state": IdempotencyState.COMPLETED, "status_code": status_code, "body": body}
         )
         with translated_errors("complete idempotent request"):
             self._table.client.update_item(
                 TableName=self.table,
                 Key=_idempotency_key(key),
-                UpdateExpression="SET #d = :d, #st = :st",
-                ExpressionAttributeNames={"#d": "data", "#st": "state"},
+                UpdateExpression="SET #b = :b, #st = :st",
+                ExpressionAttributeNames={"#b": "blob", "#st": "state"},
                 ExpressionAttributeValues={
-                    ":d": s(done.model_dump_json()),
+                    ":b": _packed(done),
                     ":st": s(done.state.value),
                 },
             )
@@ -130,3 +135,12 @@ class DynamoIdempotencyRecords(OnSingleTable):
             except ClientError as exc:
                 if not is_condition_failure(exc):
                     raise
+
+
+def _packed(record: IdempotencyRecord) -> AttributeValueTypeDef:
+    return {"B": zlib.compress(record.model_dump_json().encode("utf-8"))}
+
+
+def _unpacked(item: Item) -> IdempotencyRecord:
+    packed = item["blob"].get("B", b"")
+    return IdempotencyRecord.model_validate_json(zlib.decompress(packed))

@@ -62,8 +62,17 @@ class AuditPackageExporter:
         self._signer = signer
         self._clock = clock
 
-    def export(self, selection: Selection, *, by: str, public_safe: bool) -> dict[str, Any]:
+    def export(
+        self, selection: Selection, *, by: str, public_safe: bool, limit: int | None = None
+    ) -> dict[str, Any]:
+        """The signed package. With `limit`, a selection of more incidents is refused
+        (ValueError) rather than cut short: a package must hold all it says it selected."""
         chosen = self._select(selection)
+        if limit is not None and len(chosen) > limit:
+            raise ValueError(
+                f"the selection holds {len(chosen)} incidents, over {limit}; narrow it or use "
+                "`marshal audit export`"
+            )
         bodies, heads = [], {}
         for incident in chosen:
             head = self._audit.head(incident.id)
