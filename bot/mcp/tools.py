@@ -11,8 +11,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from mcp.server.mcpserver.exceptions import ToolError
+
 from bot.domain.api_tokens import ApiToken, TokenScope
-from bot.domain.errors import MarshalError
 from bot.domain.models import PublicStatus
 from bot.services.operator.commands import OperatorCommands, WriteResult
 from bot.services.operator.incident_detail import IncidentDetailReader
@@ -20,8 +21,9 @@ from bot.services.operator.incident_queue import IncidentQueue
 from bot.services.operator.similar import SimilarIncidents
 
 
-class ToolRefused(MarshalError):
-    """A tool the caller may not use, or an incident that does not exist; the agent sees why."""
+class ToolRefused(ToolError):
+    """A tool the caller may not use, or an incident that does not exist: the SDK's ToolError,
+    so the agent reads why (any other exception shows it only "Error executing tool")."""
 
 
 @dataclass(frozen=True)
