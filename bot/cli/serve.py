@@ -75,7 +75,7 @@ def serve(args: argparse.Namespace, settings: Settings) -> int:
                 backends,
                 listeners=listeners,
                 room_link=room_link,
-                commands=processor.commands if processor else None,
+                writes=processor.writes if processor else None,
             )
             started = replace(started, web_url=web.url)
             print(f"marshal: listening on {web.url} (webhooks at {web.url}/webhooks/<source>)")

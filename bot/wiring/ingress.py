@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from bot.commands.registry import CommandRegistry
 from bot.ingest.reception import AlertReception
 from bot.ingest.severity_map import SeverityMap
 from bot.services.intake import AlertIntake
@@ -14,7 +13,7 @@ from bot.web.server import ServerLimits, WebServer
 from bot.wiring.backends import Backends
 from bot.wiring.console import build_console_app
 from bot.wiring.listen import Listeners
-from bot.wiring.operator_api import build_operator_api
+from bot.wiring.operator_api import WriteSide, build_operator_api
 from bot.wiring.process import ProcessGroup
 from bot.wiring.secrets import build_secret_source
 
@@ -38,11 +37,11 @@ def start_web(
     *,
     listeners: Listeners | None = None,
     room_link: str | None = None,
-    commands: CommandRegistry | None = None,
+    writes: WriteSide | None = None,
 ) -> WebServer:
     """The web server: webhooks, health, metrics, the console (`room_link` + a channel id
     opens a room; the sandbox's page when it is the Slack) and the operator API (writes
-    too with `commands`, the Slack side's registry)."""
+    too with `writes`, this process's Slack side)."""
     app = build_web_app(
         WebDependencies(
             metrics=backends.metrics,
@@ -52,7 +51,7 @@ def start_web(
             threads=settings.marshal_http_threads,
             read_timeout_seconds=settings.marshal_http_read_timeout_seconds,
             console=build_console_app(settings, backends, room_link=room_link),
-            api=build_operator_api(settings, backends.store, backends.audit, commands),
+            api=build_operator_api(settings, backends.store, backends.audit, writes),
         )
     )
     limits = ServerLimits(

@@ -5,7 +5,6 @@ the write tools run the very subcommands Slack runs."""
 from __future__ import annotations
 
 from bot.commands.catalog import build_command_registry
-from bot.commands.registry import CommandRegistry
 from bot.domain.errors import ConfigurationError
 from bot.mcp.server import current_caller
 from bot.mcp.tools import OperatorTools
@@ -16,13 +15,13 @@ from bot.settings import Settings
 from bot.slack.gateway import build_web_client
 from bot.wiring.backends import Backends
 from bot.wiring.ingress import build_intake
-from bot.wiring.operator_api import operator_commands
+from bot.wiring.operator_api import WriteSide, operator_commands
 from bot.wiring.processor import declare_with
 from bot.wiring.slack import build_slack_side
 from bot.wiring.status_page import build_draft_store
 
 
-def writing_registry(settings: Settings, backends: Backends) -> CommandRegistry:
+def writing_side(settings: Settings, backends: Backends) -> WriteSide:
     if settings.slack_bot_token is None:
         raise ConfigurationError(
             "--allow-writes needs SLACK_BOT_TOKEN (and SLACK_API_URL for the sandbox): the "
@@ -30,7 +29,7 @@ def writing_registry(settings: Settings, backends: Backends) -> CommandRegistry:
         )
     client = build_web_client(settings.slack_bot_token.get_secret_value(), settings.slack_api_url)
     side = build_slack_side(settings, backends.store, backends.audit, client)
-    return build_command_registry(
+    registry = build_command_registry(
         store=backends.store,
         audit=backends.audit,
         slack=side.gateway,
@@ -39,17 +38,18 @@ def writing_registry(settings: Settings, backends: Backends) -> CommandRegistry:
         command=settings.marshal_command,
         status_drafting=side.drafting,
     )
+    return WriteSide(registry, side.gateway)
 
 
 def build_operator_tools(
     settings: Settings, backends: Backends, *, allow_writes: bool
 ) -> OperatorTools:
     store, audit = backends.store, backends.audit
-    registry = writing_registry(settings, backends) if allow_writes else None
+    writes = writing_side(settings, backends) if allow_writes else None
     return OperatorTools(
         queue=IncidentQueue(store),
         reader=IncidentDetailReader(store, audit, build_draft_store(settings)),
         similar=SimilarIncidents(store),
-        commands=operator_commands(store, audit, registry),
+        commands=operator_commands(store, audit, writes),
         caller=current_caller,
     )

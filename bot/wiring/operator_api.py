@@ -8,11 +8,14 @@ bot/web/api/ listing its Operations (an OperationModule) and one entry in `modul
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from bot.adapters.sqlite.api_tokens import SqliteApiTokens, SqliteIdempotencyRecords
 from bot.commands.declare import DeclareCommand
 from bot.commands.registry import CommandRegistry
 from bot.ports.api_tokens import ApiTokens, IdempotencyRecords
 from bot.ports.audit import AuditLog
+from bot.ports.slack import SlackGateway
 from bot.ports.store import IncidentStore
 from bot.services.operator.commands import OperatorCommands
 from bot.services.operator.idempotency import IdempotentWrites
@@ -44,26 +47,35 @@ def build_token_authority(settings: Settings, audit: AuditLog) -> TokenAuthority
     return TokenAuthority(tokens, audit)
 
 
+@dataclass(frozen=True)
+class WriteSide:
+    """What the writes need from a process's Slack side: its command registry, and its
+    gateway to tell the incident's room what was done."""
+
+    registry: CommandRegistry
+    slack: SlackGateway
+
+
 def operator_commands(
-    store: IncidentStore, audit: AuditLog, registry: CommandRegistry | None
+    store: IncidentStore, audit: AuditLog, writes: WriteSide | None
 ) -> OperatorCommands | None:
-    """The writes go through `registry`; without one (a webhook-only process) there are none."""
-    declare = registry.subcommand("declare") if registry else None
-    if registry is None or not isinstance(declare, DeclareCommand):
+    """The writes go through the registry; without one (a webhook-only process) there are none."""
+    declare = writes.registry.subcommand("declare") if writes else None
+    if writes is None or not isinstance(declare, DeclareCommand):
         return None
-    return OperatorCommands(registry, declare, store, audit)
+    return OperatorCommands(writes.registry, declare, store, audit, writes.slack)
 
 
 def build_operator_api(
     settings: Settings,
     store: IncidentStore,
     audit: AuditLog,
-    registry: CommandRegistry | None = None,
+    writes: WriteSide | None = None,
 ) -> ApiDependencies:
     tokens, records = build_token_stores(settings)
     keys = audit_keyring(settings)
     reader = IncidentDetailReader(store, audit, build_draft_store(settings))
-    commands = operator_commands(store, audit, registry)
+    commands = operator_commands(store, audit, writes)
     return ApiDependencies(
         authority=TokenAuthority(tokens, audit),
         writes=IdempotentWrites(records),

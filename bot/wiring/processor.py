@@ -9,7 +9,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from functools import partial
 
-from bot.commands.registry import CommandRegistry
 from bot.domain.models import Alert, Incident
 from bot.events.consumer import QueueConsumer
 from bot.events.registry import EventRegistry
@@ -27,6 +26,7 @@ from bot.wiring.ingress import build_intake
 from bot.wiring.listen import Listeners
 from bot.wiring.nudges import build_nudges
 from bot.wiring.operations import build_operations, recover_runs
+from bot.wiring.operator_api import WriteSide
 from bot.wiring.process import ProcessGroup
 from bot.wiring.resolution import build_resolution
 from bot.wiring.slack import SlackFeatures, build_slack_side, start_slack_app
@@ -38,7 +38,7 @@ from bot.wiring.war_room import build_war_room
 class RunningProcessor:
     sandbox_url: str | None
     statuspage_url: str | None = None  # where the sandbox status page shows what was published
-    commands: CommandRegistry | None = None  # the operator API's writes go through it
+    writes: WriteSide | None = None  # the operator API's writes go through its registry
 
 
 def declare_with(intake: AlertIntake) -> partial[Incident]:
@@ -130,5 +130,7 @@ def start_processor(
     followups.jobs.start()  # overdue reminders (and the digest) read the store each firing
     group.started("followups", followups.jobs.stop)
     return RunningProcessor(
-        target.sandbox_url, statuspage_url=target.public_page_url, commands=running.registry
+        target.sandbox_url,
+        statuspage_url=target.public_page_url,
+        writes=WriteSide(running.registry, slack.gateway),
     )

@@ -129,7 +129,7 @@ def api_up(sandbox_env: SandboxSlack, tmp_path: Path) -> Iterator[Api]:
     group.started("backends", backends.close)
     try:
         processor = start_processor(group, settings, backends)
-        server = start_web(group, settings, backends, commands=processor.commands)
+        server = start_web(group, settings, backends, writes=processor.writes)
         yield Api(server.url, settings, backends, *tokens(settings, backends))
     finally:
         group.stop()

@@ -9,6 +9,8 @@ from typing import Any
 from bot.domain.audit import AuditAction
 from bot.domain.errors import ConcurrentUpdate
 from bot.domain.models import Role
+from bot.sandbox.control_client import SandboxControl
+from bot.sandbox.server import SandboxSlack
 from tests.api.conftest import Api
 from tests.eventually import eventually
 
@@ -71,7 +73,9 @@ def test_every_write_needs_an_idempotency_key_and_a_valid_body(api_up: Api) -> N
     assert unknown.status == 404
 
 
-def test_ack_state_note_go_through_the_room_commands_and_are_audited(api_up: Api) -> None:
+def test_ack_state_note_go_through_the_room_commands_and_are_audited(
+    api_up: Api, sandbox: SandboxSlack
+) -> None:
     incident_id = api_up.alert("payments slow")
     assembled(api_up, incident_id)
     base = f"/api/v1/incidents/{incident_id}"
@@ -86,6 +90,14 @@ def test_ack_state_note_go_through_the_room_commands_and_are_audited(api_up: Api
     assert note.status == 200
     timeline = api_up.get(f"{base}/timeline").body["items"]
     assert [(t["author"], t["text"]) for t in timeline] == [("api:writer", "rolled back 1.2.3")]
+    room = api_up.backends.store.get(incident_id)
+    assert room is not None and room.channel_id
+    said = [
+        str(m.get("text", ""))
+        for m in SandboxControl(sandbox.url).channel(room.channel_id)["messages"]
+    ]
+    assert "`api:writer` acknowledged the incident (operator API): on it" in said
+    assert "`api:writer` added a note to the timeline (operator API)" in said
     actions = actions_by(api_up, incident_id, "api:writer")
     assert actions.count("COMMAND_RUN") == 4
     assert actions.count("OPERATOR_WRITE") == 4

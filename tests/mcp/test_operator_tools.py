@@ -17,7 +17,7 @@ from bot.mcp.server import CALLER, build_mcp_server
 from bot.sandbox.server import SandboxSlack
 from bot.services.operator.tokens import TokenAuthority
 from bot.settings import Settings
-from bot.wiring.mcp import build_operator_tools, writing_registry
+from bot.wiring.mcp import build_operator_tools, writing_side
 from bot.wiring.operator_api import build_token_authority
 from tests.conftest import slack_env
 from tests.mcp.conftest import READ_TOOLS, WRITE_TOOLS, World, structured
@@ -75,7 +75,7 @@ def test_read_tools_in_process(world: World, tmp_path: Path) -> None:
 
 def test_write_tools_need_slack_settings(world: World, tmp_path: Path) -> None:
     with pytest.raises(ConfigurationError, match="SLACK_BOT_TOKEN"):
-        writing_registry(settings_of(world, tmp_path), world.backends)
+        writing_side(settings_of(world, tmp_path), world.backends)
 
 
 def test_write_tools_check_the_callers_scope(

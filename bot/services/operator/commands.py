@@ -10,6 +10,7 @@ not among them: drafting is, and approval stays a human's button press in Slack.
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Protocol
@@ -19,8 +20,12 @@ from bot.domain.lifecycle import IncidentStatus
 from bot.domain.models import Incident, PublicStatus
 from bot.domain.severity import Severity
 from bot.ports.audit import AuditLog
+from bot.ports.slack import SlackCallFailed, SlackGateway
 from bot.ports.store import Incidents
 from bot.services.operator.views import IncidentItem
+from bot.services.slack_text import escape
+
+log = logging.getLogger(__name__)
 
 SETTABLE_STATES = (
     IncidentStatus.INVESTIGATING,
@@ -69,6 +74,15 @@ class WriteStatus(StrEnum):
     NOT_FOUND = "not_found"
 
 
+# What the room is told, so responders see what a script or an agent did in their incident.
+_DONE_IN_ROOM = {
+    "acknowledge": "acknowledged the incident",
+    "state": "changed the state",
+    "note": "added a note to the timeline",
+    "resolve": "resolved the incident",
+    "status-draft": "drafted a status-page update for review",
+}
+
 _STATUS_OF = {
     "ok": WriteStatus.DONE,
     "usage": WriteStatus.INVALID,
@@ -91,11 +105,13 @@ class OperatorCommands:
         declarer: Declarer,
         incidents: Incidents,
         audit: AuditLog,
+        slack: SlackGateway | None = None,
     ) -> None:
         self._runner = runner
         self._declarer = declarer
         self._incidents = incidents
         self._audit = audit
+        self._slack = slack
 
     def declare(
         self,
@@ -157,7 +173,20 @@ class OperatorCommands:
         status = _STATUS_OF.get(str(reply.outcome), WriteStatus.FAILED)
         self._record(incident.id, actor, operation, reason, status)
         after = self._incidents.get(incident_id) or incident
+        if status is WriteStatus.DONE:
+            self._tell_room(after, actor, operation, reason)
         return WriteResult(status, reply.text, IncidentItem.of(after))
+
+    def _tell_room(self, incident: Incident, actor: str, operation: str, why: str | None) -> None:
+        if self._slack is None or not incident.channel_id:
+            return
+        text = f"`{escape(actor)}` {_DONE_IN_ROOM.get(operation, operation)} (operator API)"
+        if why:
+            text += f": {escape(why)}"
+        try:
+            self._slack.post_message(incident.channel_id, text)
+        except SlackCallFailed as exc:  # the write is done; only the notice is lost
+            log.warning("operator notice not posted", extra={"error": exc.error})
 
     def _record(
         self, chain: str, actor: str, operation: str, reason: str | None, status: WriteStatus
