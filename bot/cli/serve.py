@@ -38,6 +38,7 @@ def serve(args: argparse.Namespace, settings: Settings) -> int:
     from bot.wiring.process import ProcessGroup  # noqa: PLC0415
     from bot.wiring.processor import start_processor  # noqa: PLC0415
     from bot.wiring.startup_summary import Started, summary_lines  # noqa: PLC0415
+    from bot.wiring.write_side import writing_side  # noqa: PLC0415
 
     configure_logging(settings.marshal_log_level)
     group = ProcessGroup()
@@ -69,13 +70,16 @@ def serve(args: argparse.Namespace, settings: Settings) -> int:
             if started.statuspage_url:
                 print(f"marshal: sandbox status page at {started.statuspage_url}")
         if args.parts in ("up", "webhook"):
+            writes = processor.writes if processor else None
+            if writes is None and settings.slack_bot_token is not None:
+                writes = writing_side(settings, backends)  # webhook alone: its own Slack client
             web = start_web(
                 group,
                 settings,
                 backends,
                 listeners=listeners,
                 room_link=room_link,
-                writes=processor.writes if processor else None,
+                writes=writes,
             )
             started = replace(started, web_url=web.url)
             print(f"marshal: listening on {web.url} (webhooks at {web.url}/webhooks/<source>)")

@@ -24,6 +24,8 @@ from bot.wiring.ingress import build_intake, start_web
 from bot.wiring.operator_api import build_token_authority
 from bot.wiring.process import ProcessGroup
 from bot.wiring.processor import start_processor
+from bot.wiring.write_side import writing_side
+from tests.conftest import slack_env
 
 
 @dataclass
@@ -115,6 +117,26 @@ def api(tmp_path: Path) -> Iterator[Api]:
     group.started("backends", backends.close)
     try:
         server = start_web(group, settings, backends)
+        yield Api(server.url, settings, backends, *tokens(settings, backends))
+    finally:
+        group.stop()
+
+
+@pytest.fixture
+def api_webhook(sandbox: SandboxSlack, tmp_path: Path) -> Iterator[Api]:
+    """`marshal webhook` alone with Slack settings: writes on its own Slack client."""
+    env = slack_env(sandbox)
+    settings = api_settings(
+        tmp_path,
+        slack_bot_token=env["SLACK_BOT_TOKEN"],
+        slack_app_token=env["SLACK_APP_TOKEN"],
+        slack_api_url=env["SLACK_API_URL"],
+    )
+    group = ProcessGroup()
+    backends = open_backends(settings)
+    group.started("backends", backends.close)
+    try:
+        server = start_web(group, settings, backends, writes=writing_side(settings, backends))
         yield Api(server.url, settings, backends, *tokens(settings, backends))
     finally:
         group.stop()

@@ -132,4 +132,4 @@ def test_unknown_endpoints_and_methods_answer_json(api: Api) -> None:
 
 def test_writes_without_the_slack_side_say_so(api: Api) -> None:
     answer = api.post("/api/v1/incidents", {"title": "x"}, key="k1")
-    assert answer.status == 503 and "marshal up" in answer.body["error"]
+    assert answer.status == 503 and "SLACK_BOT_TOKEN" in answer.body["error"]

@@ -163,3 +163,13 @@ def test_status_drafts_are_drafted_for_review_never_published(api_up: Api) -> No
     assert AuditAction.STATUS_DRAFT_CREATED in actions
     assert AuditAction.STATUS_APPROVED not in actions
     assert AuditAction.STATUS_PUBLISHED not in actions
+
+
+def test_a_webhook_only_process_with_slack_settings_serves_writes(api_webhook: Api) -> None:
+    incident_id = api_webhook.alert("no processor here")
+    base = f"/api/v1/incidents/{incident_id}"
+    ack = api_webhook.post(f"{base}/acknowledge", {}, key="w1")
+    assert ack.status == 200 and ack.body["incident"]["acknowledged_by"] == "api:writer"
+    done = api_webhook.post(f"{base}/resolve", {"reason": "fixed upstream"}, key="w2")
+    assert done.status == 200, done.body
+    assert done.body["incident"]["status"] == "resolved"

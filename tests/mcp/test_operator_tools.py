@@ -17,8 +17,9 @@ from bot.mcp.server import CALLER, build_mcp_server
 from bot.sandbox.server import SandboxSlack
 from bot.services.operator.tokens import TokenAuthority
 from bot.settings import Settings
-from bot.wiring.mcp import build_operator_tools, writing_side
+from bot.wiring.mcp import build_operator_tools
 from bot.wiring.operator_api import build_token_authority
+from bot.wiring.write_side import writing_side
 from tests.conftest import slack_env
 from tests.mcp.conftest import READ_TOOLS, WRITE_TOOLS, World, structured
 

@@ -35,7 +35,8 @@ WRITE_STATUS = {
     WriteStatus.NOT_FOUND: 404,
 }
 NO_WRITES = (
-    "writes are served where marshal's Slack side runs (`marshal up`); this process has none"
+    "writes run marshal's Slack commands: serve them with `marshal up`, or set SLACK_BOT_TOKEN "
+    "for `marshal webhook`; this process has no Slack side"
 )
 
 
