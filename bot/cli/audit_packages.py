@@ -77,6 +77,7 @@ def export_package(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def verify_package_file(path: Path, public_key: str | None, settings: Settings) -> int:
+    from bot.adapters.sqlite.audit_key import embedded_key_path  # noqa: PLC0415
     from bot.domain.errors import ConfigurationError  # noqa: PLC0415
     from bot.services.audit_packages.verify import verify_package  # noqa: PLC0415
     from bot.wiring.audit_keys import audit_keyring  # noqa: PLC0415
@@ -86,8 +87,13 @@ def verify_package_file(path: Path, public_key: str | None, settings: Settings) 
     except (OSError, ValueError) as exc:
         print(f"marshal: cannot read {path}: {exc}", file=sys.stderr)
         return 1
+    # The audit key checks HMAC signatures and each event's own hash; an outside auditor has
+    # none (Ed25519 packages verify without it). Never create the embedded key file here.
+    has_key = settings.marshal_audit_key is not None or (
+        settings.marshal_store == "sqlite" and embedded_key_path(settings.marshal_db_path).exists()
+    )
     try:
-        keys = audit_keyring(settings) if settings.marshal_audit_key else None
+        keys = audit_keyring(settings) if has_key else None
     except ConfigurationError:
         keys = None
     problems = verify_package(package, keys=keys, trusted_public_key=public_key)

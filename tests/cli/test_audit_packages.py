@@ -161,3 +161,23 @@ def test_public_safe_package_signed_with_ed25519_hides_people_and_verifies(
     assert verify(path, "--public-key", public) == 1
     assert "Ed25519 signature does not match" in capsys.readouterr().out
     assert canonical({"b": 1, "a": 2}) == b'{"a":2,"b":1}'
+
+
+def test_the_embedded_audit_key_verifies_hmac_packages(
+    database: SqliteDatabase, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """On the embedded defaults (no MARSHAL_AUDIT_KEY) the key beside the database signs and
+    verifies; without it, verify says what it needs instead of creating a new key."""
+    settings = Settings(_env_file=None)
+    store, audit = build_store(settings), build_audit_log(settings)
+    incident, _ = store.create_if_absent(
+        Incident(source=AlertSource.GENERIC, group_key="e", title="t", severity=Severity.P3)
+    )
+    audit.append(incident.id, actor="marshal", action=AuditAction.STATUS_CHANGED)
+    path, _ = export(tmp_path, "--incident", incident.id)
+    assert verify(path) == 0
+    key_file = database.path.parent / "audit.key"
+    key_file.unlink()
+    assert verify(path) == 1
+    assert "needs MARSHAL_AUDIT_KEY" in capsys.readouterr().out
+    assert not key_file.exists()
