@@ -59,6 +59,7 @@ def build_mcp_server(tools: OperatorTools, *, allow_writes: bool) -> MCPServer:
         (tools.timeline, "An incident's timeline, oldest first."),
         (tools.audit_trail, "An incident's audit chain, in order."),
         (tools.similar_incidents, "Past incidents that look like this one (title, service)."),
+        (tools.list_followups, "Follow-ups: open, overdue or all, soonest due first."),
     ]
     for fn, text in reads:
         server.add_tool(fn, description=f"[read-only] {text}", annotations=READ)
@@ -66,6 +67,7 @@ def build_mcp_server(tools: OperatorTools, *, allow_writes: bool) -> MCPServer:
         writes: list[tuple[Callable[..., Any], str]] = [
             (tools.add_note, "Add a note to the incident's timeline."),
             (tools.acknowledge, "Acknowledge the incident."),
+            (tools.add_followup, "Add a follow-up (action item) with a due date."),
             (
                 tools.draft_status_update,
                 "Draft a status-page update for a human to approve in Slack (never publishes).",

@@ -9,12 +9,14 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Literal
 
 from mcp.server.mcpserver.exceptions import ToolError
 
 from bot.domain.api_tokens import ApiToken, TokenScope
-from bot.domain.models import PublicStatus
+from bot.domain.models import PublicStatus, utcnow
+from bot.ports.followups import FollowUpStore
+from bot.services.followups.listing import FollowUpScope, select
 from bot.services.operator.commands import OperatorCommands, WriteResult
 from bot.services.operator.incident_detail import IncidentDetailReader
 from bot.services.operator.incident_queue import IncidentQueue
@@ -33,6 +35,7 @@ class OperatorTools:
     similar: SimilarIncidents
     commands: OperatorCommands | None  # None unless started with --allow-writes
     caller: Callable[[], ApiToken]  # the token of the request being served
+    followups: FollowUpStore | None = None
 
     # -- read tools --------------------------------------------------------------------------
 
@@ -82,6 +85,24 @@ class OperatorTools:
     ) -> dict[str, Any]:
         commands, actor = self._writer()
         return _answer(commands.draft_status(actor, incident_id, public_status, text, reason))
+
+    def add_followup(
+        self,
+        incident_id: str,
+        text: str,
+        due: str = "30d",
+        priority: Literal["P1", "P2", "P3"] = "P3",
+    ) -> dict[str, Any]:
+        commands, actor = self._writer()
+        return _answer(commands.add_followup(actor, incident_id, text, due=due, priority=priority))
+
+    def list_followups(
+        self, scope: Literal["open", "overdue", "all"] = "open", service: str | None = None
+    ) -> list[dict[str, Any]]:
+        if self.followups is None:
+            raise ToolRefused("follow-ups are not kept by this marshal")
+        found = select(self.followups, FollowUpScope(scope), now=utcnow(), service=service)
+        return [f.model_dump(mode="json") for f in found[:100]]
 
     def _writer(self) -> tuple[OperatorCommands, str]:
         token = self.caller()

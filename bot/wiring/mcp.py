@@ -11,6 +11,7 @@ from bot.services.operator.incident_queue import IncidentQueue
 from bot.services.operator.similar import SimilarIncidents
 from bot.settings import Settings
 from bot.wiring.backends import Backends
+from bot.wiring.followups import build_followup_store
 from bot.wiring.operator_api import operator_commands
 from bot.wiring.status_page import build_draft_store
 from bot.wiring.write_side import writing_side
@@ -27,4 +28,5 @@ def build_operator_tools(
         similar=SimilarIncidents(store),
         commands=operator_commands(store, audit, writes),
         caller=current_caller,
+        followups=build_followup_store(settings),
     )

@@ -25,10 +25,12 @@ from bot.services.operator.tokens import TokenAuthority
 from bot.settings import Settings
 from bot.web.api.access import RateLimiter
 from bot.web.api.audit_packages import AuditPackageOperations
+from bot.web.api.followups import FollowUpOperations, FollowUpsSection
 from bot.web.api.incidents import IncidentOperations
 from bot.web.api.operations import ApiDependencies
 from bot.wiring.audit_keys import audit_keyring
 from bot.wiring.audit_packages import build_exporter
+from bot.wiring.followups import build_followup_store
 from bot.wiring.status_page import build_draft_store
 from bot.wiring.stores import sqlite_database
 
@@ -74,7 +76,10 @@ def build_operator_api(
 ) -> ApiDependencies:
     tokens, records = build_token_stores(settings)
     keys = audit_keyring(settings)
-    reader = IncidentDetailReader(store, audit, build_draft_store(settings))
+    followups = build_followup_store(settings)
+    reader = IncidentDetailReader(
+        store, audit, build_draft_store(settings), sections=[FollowUpsSection(followups)]
+    )
     commands = operator_commands(store, audit, writes)
     return ApiDependencies(
         authority=TokenAuthority(tokens, audit),
@@ -83,5 +88,6 @@ def build_operator_api(
         modules=[
             IncidentOperations(IncidentQueue(store), reader, commands),
             AuditPackageOperations(build_exporter(settings, store, audit, keys)),
+            FollowUpOperations(followups),
         ],
     )

@@ -7,10 +7,12 @@ from __future__ import annotations
 
 from bot.commands.catalog import build_command_registry
 from bot.domain.errors import ConfigurationError
+from bot.services.followups.desk import FollowUpDesk
 from bot.services.resolution.starter import ResolutionStarter
 from bot.settings import Settings
 from bot.slack.gateway import build_web_client
 from bot.wiring.backends import Backends
+from bot.wiring.followups import build_followup_store
 from bot.wiring.ingress import build_intake
 from bot.wiring.operator_api import WriteSide
 from bot.wiring.processor import declare_with
@@ -33,6 +35,13 @@ def writing_side(settings: Settings, backends: Backends) -> WriteSide:
         submit_alert=declare_with(build_intake(settings, backends)),
         command=settings.marshal_command,
         status_drafting=side.drafting,
+        followups=FollowUpDesk(
+            build_followup_store(settings),
+            backends.store,
+            backends.audit,
+            side.permissions,
+            incident_of=backends.store.get,
+        ),
         # resolving writes the state and queues INCIDENT_RESOLVED; a processor runs the rest
         resolution=ResolutionStarter(
             backends.store,

@@ -23,6 +23,8 @@ SERVED = {
     ("post", "/incidents/{incident_id}/resolve"),
     ("post", "/incidents/{incident_id}/status-drafts"),
     ("post", "/audit-packages"),
+    ("get", "/followups"),
+    ("post", "/incidents/{incident_id}/followups"),
 }
 
 

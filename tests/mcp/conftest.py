@@ -22,8 +22,15 @@ from bot.wiring.backends import Backends, open_backends
 from bot.wiring.operator_api import build_token_authority
 from tests.conftest import slack_env
 
-READ_TOOLS = {"list_incidents", "incident_detail", "timeline", "audit_trail", "similar_incidents"}
-WRITE_TOOLS = {"add_note", "acknowledge", "draft_status_update"}
+READ_TOOLS = {
+    "list_incidents",
+    "incident_detail",
+    "timeline",
+    "audit_trail",
+    "similar_incidents",
+    "list_followups",
+}
+WRITE_TOOLS = {"add_note", "acknowledge", "draft_status_update", "add_followup"}
 
 
 @dataclass

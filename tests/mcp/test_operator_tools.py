@@ -105,5 +105,16 @@ def test_write_tools_check_the_callers_scope(
     assert isinstance(block, mcp_types.TextContent) and "read scope" in block.text
     _, done = run(server, note, token_of(authority, world.write_token))
     assert structured(done)["outcome"] == "done"
-    authors = [t.author for t in world.backends.store.list_timeline(world.incident.id)]
-    assert authors == ["agent:claude"]
+
+    async def followup(client: Client) -> tuple[Any, Any]:
+        added = await client.call_tool(
+            "add_followup", {"incident_id": world.incident.id, "text": "add an alert", "due": "7d"}
+        )
+        return added, await client.call_tool("list_followups", {})
+
+    added, listed_followups = run(server, followup, token_of(authority, world.write_token))
+    assert structured(added)["outcome"] == "done", structured(added)
+    assert [f["text"] for f in structured(listed_followups)] == ["add an alert"]
+    timeline = world.backends.store.list_timeline(world.incident.id)
+    assert ("agent:claude", "from an agent") in [(t.author, t.text) for t in timeline]
+    assert {t.author for t in timeline} == {"agent:claude"}  # the follow-up is noted too

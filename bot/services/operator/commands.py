@@ -81,6 +81,7 @@ _DONE_IN_ROOM = {
     "note": "added a note to the timeline",
     "resolve": "resolved the incident",
     "status-draft": "drafted a status-page update for review",
+    "followup": "added a follow-up",
 }
 
 _STATUS_OF = {
@@ -162,6 +163,20 @@ class OperatorCommands:
     ) -> WriteResult:
         command = f"status draft {public_status.value} {text or ''}".rstrip()
         return self._run(actor, incident_id, "status-draft", command, reason)
+
+    def add_followup(
+        self,
+        actor: str,
+        incident_id: str,
+        text: str,
+        *,
+        due: str,
+        priority: str = "P3",
+        kind: str = "corrective",
+    ) -> WriteResult:
+        """`followup add`, every option given so no word of `text` is read as one."""
+        command = f"followup add {text} due {due} {priority} {kind}"
+        return self._run(actor, incident_id, "followup", command, None)
 
     def _run(
         self, actor: str, incident_id: str, operation: str, command: str, reason: str | None

@@ -16,6 +16,7 @@ from bot.web.api.schemas import (
     AcknowledgeBody,
     AuditPage,
     DeclareBody,
+    FollowUpBody,
     IncidentPage,
     NoteBody,
     ResolveBody,
@@ -114,6 +115,7 @@ class IncidentOperations:
             self._write(f"{one}/state", "setState", "Set the working state", StateBody),
             self._write(f"{one}/notes", "addNote", "Add a note to the timeline", NoteBody),
             self._write(f"{one}/resolve", "resolve", "Resolve, with a summary", ResolveBody),
+            self._write(f"{one}/followups", "addFollowUp", "Add a follow-up", FollowUpBody),
             self._write(
                 f"{one}/status-drafts",
                 "draftStatusUpdate",
@@ -188,6 +190,15 @@ class IncidentOperations:
                 result = commands.add_note(actor, incident_id, body.text)
             case ResolveBody():
                 result = commands.resolve(actor, incident_id, body.reason)
+            case FollowUpBody():
+                result = commands.add_followup(
+                    actor,
+                    incident_id,
+                    body.text,
+                    due=body.due,
+                    priority=body.priority,
+                    kind=body.kind,
+                )
             case StatusDraftBody():
                 result = commands.draft_status(
                     actor, incident_id, body.public_status, body.text, body.reason

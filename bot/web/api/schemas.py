@@ -59,6 +59,13 @@ class StatusDraftBody(Strict):
     reason: str | None = Field(default=None, max_length=MAX_REASON)
 
 
+class FollowUpBody(Strict):
+    text: str = Field(min_length=1, max_length=500)
+    due: str = Field(default="30d", description="a duration (7d) or an ISO date (2026-12-01)")
+    priority: Literal["P1", "P2", "P3"] = "P3"
+    kind: Literal["detective", "preventative", "corrective"] = "corrective"
+
+
 class WriteAnswer(BaseModel):
     """What a write did. Errors (4xx) carry the same fields plus `error`."""
 
