@@ -28,9 +28,11 @@ from bot.web.api.audit_packages import AuditPackageOperations
 from bot.web.api.followups import FollowUpOperations, FollowUpsSection
 from bot.web.api.incidents import IncidentOperations
 from bot.web.api.operations import ApiDependencies
+from bot.web.api.ops_runs import OpsRunOperations
 from bot.wiring.audit_keys import audit_keyring
 from bot.wiring.audit_packages import build_exporter
 from bot.wiring.followups import build_followup_store
+from bot.wiring.operations import build_runs_store
 from bot.wiring.status_page import build_draft_store
 from bot.wiring.stores import sqlite_database
 
@@ -89,5 +91,6 @@ def build_operator_api(
             IncidentOperations(IncidentQueue(store), reader, commands),
             AuditPackageOperations(build_exporter(settings, store, audit, keys)),
             FollowUpOperations(followups),
+            OpsRunOperations(build_runs_store(settings)),
         ],
     )

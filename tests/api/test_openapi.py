@@ -25,6 +25,9 @@ SERVED = {
     ("post", "/audit-packages"),
     ("get", "/followups"),
     ("post", "/incidents/{incident_id}/followups"),
+    ("post", "/incidents/{incident_id}/changes"),
+    ("get", "/ops/runs"),
+    ("get", "/ops/runs/{run_id}"),
 }
 
 

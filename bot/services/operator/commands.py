@@ -11,6 +11,7 @@ not among them: drafting is, and approval stays a human's button press in Slack.
 from __future__ import annotations
 
 import logging
+import shlex
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Protocol
@@ -82,6 +83,7 @@ _DONE_IN_ROOM = {
     "resolve": "resolved the incident",
     "status-draft": "drafted a status-page update for review",
     "followup": "added a follow-up",
+    "change": "attached a change marker",
 }
 
 _STATUS_OF = {
@@ -177,6 +179,13 @@ class OperatorCommands:
         """`followup add`, every option given so no word of `text` is read as one."""
         command = f"followup add {text} due {due} {priority} {kind}"
         return self._run(actor, incident_id, "followup", command, None)
+
+    def mark_change(
+        self, actor: str, incident_id: str, ref: str, url: str | None, reason: str | None
+    ) -> WriteResult:
+        """`change <ref> [url]`; both quoted, so a space or a quote in them stays theirs."""
+        words = " ".join(shlex.quote(w) for w in (ref, url) if w)
+        return self._run(actor, incident_id, "change", f"change {words}", reason)
 
     def _run(
         self, actor: str, incident_id: str, operation: str, command: str, reason: str | None

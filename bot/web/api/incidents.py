@@ -15,6 +15,7 @@ from bot.web.api.operations import Call, Operation, QueryParam, Reply
 from bot.web.api.schemas import (
     AcknowledgeBody,
     AuditPage,
+    ChangeBody,
     DeclareBody,
     FollowUpBody,
     IncidentPage,
@@ -116,6 +117,7 @@ class IncidentOperations:
             self._write(f"{one}/notes", "addNote", "Add a note to the timeline", NoteBody),
             self._write(f"{one}/resolve", "resolve", "Resolve, with a summary", ResolveBody),
             self._write(f"{one}/followups", "addFollowUp", "Add a follow-up", FollowUpBody),
+            self._write(f"{one}/changes", "markChange", "Attach a change marker", ChangeBody),
             self._write(
                 f"{one}/status-drafts",
                 "draftStatusUpdate",
@@ -190,6 +192,8 @@ class IncidentOperations:
                 result = commands.add_note(actor, incident_id, body.text)
             case ResolveBody():
                 result = commands.resolve(actor, incident_id, body.reason)
+            case ChangeBody():
+                result = commands.mark_change(actor, incident_id, body.ref, body.url, body.reason)
             case FollowUpBody():
                 result = commands.add_followup(
                     actor,

@@ -66,6 +66,12 @@ class FollowUpBody(Strict):
     kind: Literal["detective", "preventative", "corrective"] = "corrective"
 
 
+class ChangeBody(Strict):
+    ref: str = Field(min_length=1, max_length=200, description="deploy, commit or config ref")
+    url: str | None = Field(default=None, max_length=500)
+    reason: str | None = Field(default=None, max_length=MAX_REASON)
+
+
 class WriteAnswer(BaseModel):
     """What a write did. Errors (4xx) carry the same fields plus `error`."""
 
