@@ -129,8 +129,5 @@ def start_processor(
     group.started("nudges", nudges.scheduler.stop)
     followups.jobs.start()  # overdue reminders (and the digest) read the store each firing
     group.started("followups", followups.jobs.stop)
-    return RunningProcessor(
-        target.sandbox_url,
-        statuspage_url=target.public_page_url,
-        writes=WriteSide(running.registry, slack.gateway),
-    )
+    writes = WriteSide(running.registry, slack.gateway)  # the operator API's writes
+    return RunningProcessor(target.sandbox_url, target.public_page_url, writes)
