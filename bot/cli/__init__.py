@@ -14,6 +14,7 @@ from bot.cli import (
     console,
     digest,
     drill,
+    escalation,
     followups,
     incident,
     mcp,
@@ -52,6 +53,7 @@ def _groups() -> list[CommandGroup]:
         console,
         api_tokens,
         mcp,
+        escalation,
     ]
 
 

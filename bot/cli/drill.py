@@ -121,7 +121,33 @@ def follow(store: Incidents, incident_id: str, started: float, timeout: float) -
         print(
             f"drill: marshal's own measure, alert to assembled: {incident.assembly_seconds:.2f} s"
         )
+    report_first_page(store, incident_id, started, deadline)
     return 0
+
+
+def report_first_page(store: Incidents, incident_id: str, started: float, deadline: float) -> None:
+    """Once the room is up, the first page (when the incident pages): when it was sent, to
+    whom, and marshal's own measure from the alert received to that page."""
+    begun = time.monotonic()
+    deadline = min(deadline, begun + 15.0)
+    while time.monotonic() < deadline:
+        incident = store.get(incident_id)
+        state = incident.escalation if incident else None
+        if incident is None or state is None:
+            if time.monotonic() - begun > 3.0:  # paging starts with the room: it does not page
+                break
+            time.sleep(0.05)
+            continue
+        sent = [p for p in state.pages if p.ok]
+        if sent:
+            first = min(sent, key=lambda p: p.at)
+            own = (first.at - incident.triggered_at).total_seconds()
+            elapsed = (time.monotonic() - started) * 1000
+            print(f"  {elapsed:8.0f} ms  first page sent (level {first.level}, {first.target})")
+            print(f"drill: marshal's own measure, alert to first page: {own:.2f} s")
+            return
+        time.sleep(0.05)
+    print("drill: no page was sent (below MARSHAL_PAGE_SEVERITIES, or no escalation policy)")
 
 
 def run_drill(args: argparse.Namespace, settings: Settings) -> int:

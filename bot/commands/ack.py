@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from bot.commands.base import CommandContext, CommandReply, mention
 from bot.domain.audit import AuditAction
 from bot.domain.lifecycle import TRANSITIONS, IncidentStatus
@@ -18,11 +20,26 @@ class AckCommand:
     needs_incident = True
     free_text = False
 
-    def __init__(self, store: Incidents, audit: AuditLog) -> None:
+    def __init__(
+        self,
+        store: Incidents,
+        audit: AuditLog,
+        *,
+        on_acknowledged: Callable[[Incident, str], object] | None = None,
+    ) -> None:
+        """`on_acknowledged(incident, user)`: paging stops escalating (also when the
+        incident was acknowledged before, e.g. before a reopen paged it again)."""
         self._updates = IncidentUpdates(store)
         self._audit = audit
+        self._on_acknowledged = on_acknowledged
 
     def run(self, ctx: CommandContext) -> CommandReply:
+        reply = self._acknowledge(ctx)
+        if self._on_acknowledged is not None:  # after the ack itself, which it must not race
+            self._on_acknowledged(ctx.require_incident(), ctx.user_id)
+        return reply
+
+    def _acknowledge(self, ctx: CommandContext) -> CommandReply:
         incident = ctx.require_incident()
         if incident.acknowledged_by:
             return self._already(incident)

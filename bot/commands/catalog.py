@@ -4,16 +4,20 @@ from __future__ import annotations
 
 from bot.commands.ack import AckCommand
 from bot.commands.assemble import AssembleCommand
+from bot.commands.bulk import BulkCommand
 from bot.commands.change import ChangeCommand
 from bot.commands.checklist import ChecklistCommand
 from bot.commands.correlate import CorrelateCommand
 from bot.commands.declare import DeclareCommand, SubmitAlert
+from bot.commands.escalate import EscalateCommand
+from bot.commands.escalation import EscalationCommand
 from bot.commands.followup import FollowupCommand
 from bot.commands.followups import FollowupsCommand
 from bot.commands.help import HelpCommand
 from bot.commands.invite import InviteCommand
 from bot.commands.list_incidents import ListCommand
 from bot.commands.note import NoteCommand
+from bot.commands.page import PageCommand
 from bot.commands.postmortem import PostmortemCommand
 from bot.commands.registry import CommandLimits, CommandRegistry
 from bot.commands.reopen import ReopenCommand
@@ -35,6 +39,7 @@ from bot.services.followups.correlation import IncidentCorrelation
 from bot.services.followups.desk import FollowUpDesk
 from bot.services.nudges.silence import NudgeSilence
 from bot.services.operations.previews import OperationPreviews
+from bot.services.paging.commands import PagingCommands
 from bot.services.permissions import IncidentPermissions
 from bot.services.resolution.starter import ResolutionStarter
 from bot.services.war_room.checklist import ChecklistService
@@ -57,6 +62,7 @@ def build_command_registry(
     resolution: ResolutionStarter | None = None,
     followups: FollowUpDesk | None = None,
     operations: OperationPreviews | None = None,
+    paging: PagingCommands | None = None,
 ) -> CommandRegistry:
     # Without the scheduler's hook a silence still holds at once (each nudge re-reads it);
     # the plan itself catches up on the scheduler's next reconcile.
@@ -64,7 +70,8 @@ def build_command_registry(
     registry = CommandRegistry(store, audit, command=command, limits=limits)
     registry.register(HelpCommand(registry))
     registry.register(StatusCommand(status_drafting))
-    registry.register(AckCommand(store, audit))
+    on_ack = paging.control.acknowledged if paging is not None else None
+    registry.register(AckCommand(store, audit, on_acknowledged=on_ack))
     registry.register(StateCommand(store, audit))
     registry.register(SeverityCommand(store, audit, permissions))
     registry.register(RoleCommand(store, audit, slack, permissions))
@@ -92,4 +99,9 @@ def build_command_registry(
     if operations is not None:
         registry.register(RunbookCommand(operations.config.catalog))
         registry.register(RunCommand(operations, slack))
+    if paging is not None:
+        registry.register(PageCommand(paging.by_hand))
+        registry.register(EscalateCommand(paging.control))
+        registry.register(EscalationCommand(paging.control))
+        registry.register(BulkCommand(paging.bulk))
     return registry

@@ -12,6 +12,7 @@ from typing import Protocol
 from bot.commands.base import CommandContext, CommandReply, mention
 from bot.domain.models import Incident, PublicStatus, Role, StatusPageDraft
 from bot.ports.slack_views import IncidentSummary, Mrkdwn
+from bot.services.paging.describe import describe_escalation
 from bot.services.slack_text import channel, escape
 
 
@@ -46,6 +47,7 @@ def summary_lines(incident: Incident) -> list[str]:
         f"*Mitigated:* {_when(incident.mitigated_at)}",
         f"*Resolved:* {_when(incident.resolved_at)}",
         f"*Channel:* {channel(incident.channel_id)}",
+        f"*Paging:* {describe_escalation(incident)}",
     ]
 
 

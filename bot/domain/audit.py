@@ -87,6 +87,12 @@ class AuditAction(StrEnum):
     API_TOKEN_REVOKED = "API_TOKEN_REVOKED"  # noqa: S105 - an action name
     OPERATOR_WRITE = "OPERATOR_WRITE"
     AUDIT_PACKAGE_EXPORTED = "AUDIT_PACKAGE_EXPORTED"
+    PAGED = "PAGED"  # one target paged (or the page failed: details say `ok`)
+    ESCALATED = "ESCALATED"  # an escalation step done, by the timer or by hand
+    PAGE_ACKNOWLEDGED = "PAGE_ACKNOWLEDGED"  # escalation stopped by an acknowledgement
+    PAGER_SYNCED = "PAGER_SYNCED"  # acknowledge / resolve sent to a paged target
+    ESCALATION_HELD = "ESCALATION_HELD"
+    ESCALATION_RESUMED = "ESCALATION_RESUMED"
 
 
 _SECRET_KEY = re.compile(

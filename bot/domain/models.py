@@ -12,6 +12,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from bot.domain.draft_lifecycle import DraftStatus as DraftStatus  # noqa: PLC0414 (re-export)
 from bot.domain.draft_lifecycle import check_draft_transition
+from bot.domain.escalation_state import EscalationState
 from bot.domain.ids import new_id, new_incident_id
 from bot.domain.lifecycle import IncidentStatus, check_transition
 from bot.domain.severity import Severity
@@ -137,6 +138,8 @@ class Incident(BaseModel):
     silenced_by: str | None = None
     last_status_update_at: datetime | None = None
     postmortem_done_at: datetime | None = None
+    # Paging and escalation (bot/services/paging): None until the incident is first paged.
+    escalation: EscalationState | None = None
 
     @property
     def commander(self) -> str | None:

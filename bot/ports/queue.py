@@ -24,6 +24,9 @@ class EventType(StrEnum):
     INCIDENT_RESOLVED = "INCIDENT_RESOLVED"  # run the resolve flow's slow steps
     SLA_CHECK = "SLA_CHECK"  # a timed follow-up (e.g. postmortem due) the scheduler enqueues
     ROOM_MESSAGE = "ROOM_MESSAGE"  # marshal's text for an incident's room (web console actions)
+    PAGE_STEP = "PAGE_STEP"  # page one escalation step (bot/services/paging)
+    PAGE_SYNC = "PAGE_SYNC"  # acknowledge / resolve every target paged
+    PAGE_BY_HAND = "PAGE_BY_HAND"  # `/marshal page`: page the named targets now
 
 
 class QueueMessage(BaseModel):

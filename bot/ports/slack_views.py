@@ -242,6 +242,39 @@ class RunbookOutcomeView:
     text: Mrkdwn
 
 
+@dataclass(frozen=True)
+class PageNotice:
+    """A page by Slack DM: what is wrong, where the room is, and an Acknowledge button."""
+
+    incident_id: str
+    title: str
+    severity: str
+    service: str | None
+    level: int  # 1-based escalation level; 0 for a page by hand
+    message: str | None = None
+    room: str | None = None  # channel id of the war room
+    drill: bool = False
+
+
+@dataclass(frozen=True)
+class BulkRow:
+    incident_id: str
+    severity: str
+    title: str  # from the alert: escaped by the renderer
+    status: str
+
+
+@dataclass(frozen=True)
+class BulkPreview:
+    """`/marshal bulk ack|escalate`: the incidents it would touch, with Confirm / Cancel.
+    `token` names this preview (its ids ride in the button's value, so it survives a restart)."""
+
+    action: str  # "ack" | "escalate"
+    rows: tuple[BulkRow, ...]
+    token: str
+    value: str  # the Confirm button's value: action, token and the incident ids
+
+
 MessageView = (
     ChecklistView
     | IncidentContextView
@@ -260,6 +293,8 @@ MessageView = (
     | SimilarIncidentsView
     | RunbookPreviewView
     | RunbookOutcomeView
+    | PageNotice
+    | BulkPreview
 )
 
 

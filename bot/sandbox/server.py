@@ -28,6 +28,7 @@ from bot.sandbox.call_log import ApiCall, CallLog
 from bot.sandbox.control import ControlApi
 from bot.sandbox.faults import Faults
 from bot.sandbox.page import Page
+from bot.sandbox.pager import SandboxPagerDuty
 from bot.sandbox.records import User
 from bot.sandbox.response_url import ResponseUrls
 from bot.sandbox.socket_mode import Delivery, SocketModeHub
@@ -77,6 +78,7 @@ class SandboxSlack:
         self.hub = SocketModeHub(ack_timeout=ack_timeout)
         self.faults = Faults(self.hub.drop_all)
         self.call_log = CallLog()
+        self.pagerduty = SandboxPagerDuty()
         self._server: uvicorn.Server | None = None
         self._thread: threading.Thread | None = None
 
@@ -134,6 +136,7 @@ class SandboxSlack:
                 WebSocketRoute("/socket-mode/{ticket}", self.hub.endpoint),
                 *control.routes(),
                 *self.status_page.routes(),
+                *self.pagerduty.routes(),  # the fake pager (pager.py)
             ]
         )
         return app if self.state is None else MarkChanges(app, self.state.changed)

@@ -31,11 +31,22 @@ def response_times(incident: Incident) -> ResponseTimes:
     if assemble is None:
         assemble = _since(start, incident.assembled_at)
     return ResponseTimes(
-        acknowledge=_since(start, incident.acknowledged_at),
+        acknowledge=_time_to_acknowledge(incident),
         assemble=assemble,
         mitigate=_since(start, incident.mitigated_at),
         resolve=_since(start, incident.resolved_at),
     )
+
+
+def _time_to_acknowledge(incident: Incident) -> float | None:
+    """From the first page when the incident was paged (issue 18), else from the trigger; an
+    acknowledgement in the pager itself (escalation's first epoch) counts too."""
+    acked = incident.acknowledged_at
+    paging = incident.escalation
+    if paging is not None and paging.epoch == 0 and paging.acked_at is not None:
+        acked = min(acked, paging.acked_at) if acked else paging.acked_at
+    first_page = paging.first_paged_at if paging is not None and paging.epoch == 0 else None
+    return _since(first_page or incident.triggered_at, acked)
 
 
 def describe_seconds(seconds: float | None) -> str:

@@ -26,6 +26,9 @@ from bot.services.outbox_relay import deliver
 
 log = logging.getLogger(__name__)
 
+MARSHAL_INCIDENT_LABEL = "marshal_incident"  # set by a source whose event names our incident
+VENDOR_EVENT_LABEL = "pagerduty_event_type"
+
 
 @dataclass(frozen=True)
 class WebhookReply:
@@ -80,6 +83,7 @@ class AlertIntake:
     def submit(self, alert: Alert) -> Accepted | None:
         """Persist and enqueue one alert (webhooks and `/marshal declare` both come here).
         None: a resolved alert for a group with no open incident, so there is nothing to do."""
+        alert = self._joined(alert)
         candidate = Incident.from_alert(alert)
         firing = alert.status is AlertStatus.FIRING
         event_type = EventType.ALERT_RECEIVED if firing else EventType.ALERT_RESOLVED
@@ -93,6 +97,9 @@ class AlertIntake:
                 "source": alert.source.value,
                 "external_id": alert.external_id,
                 "candidate_id": candidate.id,
+                # what the pager says happened (e.g. PagerDuty's incident.acknowledged), so
+                # paging can stop escalating when someone acknowledged in the pager itself
+                "vendor_event": alert.labels.get(VENDOR_EVENT_LABEL),
             },
             created_at=utcnow(),
         )
@@ -111,6 +118,16 @@ class AlertIntake:
                 intake.incident.source.value, intake.incident.severity.value
             )
         return Accepted(intake.incident, intake.created, intake.duplicate)
+
+    def _joined(self, alert: Alert) -> Alert:
+        """A pager's webhook about a page marshal sent names the marshal incident (PagerDuty
+        echoes the dedup_key as its incident_key): it joins that incident instead of opening
+        a second one for the same outage."""
+        named = alert.labels.get(MARSHAL_INCIDENT_LABEL)
+        incident = self._store.get(named) if named else None
+        if incident is None or not incident.is_open or incident.group_key == alert.group_key:
+            return alert
+        return alert.model_copy(update={"group_key": incident.group_key})
 
     def _record(self, alert: Alert, intake: Intake) -> None:
         incident = intake.incident

@@ -34,6 +34,9 @@ class ActionId(StrEnum):
     FOLLOWUP_ACCEPT = "marshal.followup.accept"
     RUNBOOK_CONFIRM = "marshal.runbook.confirm"
     RUNBOOK_CANCEL = "marshal.runbook.cancel"
+    ACKNOWLEDGE_PAGE = "marshal.page.acknowledge"  # a page DM's button; value: the incident id
+    CONFIRM_BULK = "marshal.bulk.confirm"  # `/marshal bulk` preview; value: action, token, ids
+    CANCEL_BULK = "marshal.bulk.cancel"
 
 
 # The pulse rating's buttons in score order: RATE_ACTIONS[n - 1] is the button for n.

@@ -27,6 +27,7 @@ from bot.wiring.listen import Listeners
 from bot.wiring.nudges import build_nudges
 from bot.wiring.operations import build_operations, recover_runs
 from bot.wiring.operator_api import WriteSide
+from bot.wiring.paging import start_paging
 from bot.wiring.process import ProcessGroup
 from bot.wiring.resolution import build_resolution
 from bot.wiring.slack import SlackFeatures, build_slack_side, start_slack_app
@@ -69,8 +70,9 @@ def start_processor(
         start_draft=slack.drafting.draft_from_update,
     )
     nudge_routes = NudgeRoutes(nudges.interactions)
+    paging = start_paging(group, settings, backends, slack, target.sandbox_url)
     war_room = build_war_room(
-        settings, backends, slack.gateway, on_assembled=nudges.scheduler.schedule_incident
+        settings, backends, slack.gateway, on_assembled=paging.also(nudges.scheduler)
     )
     resolution = build_resolution(
         settings,
@@ -78,7 +80,7 @@ def start_processor(
         slack.gateway,
         slack.permissions,
         public=slack.drafting,
-        nudges=nudges.scheduler,
+        nudges=paging.resolving(nudges.scheduler),
         sla=nudges.scheduler,
     )
     followups = build_followups(
@@ -102,6 +104,7 @@ def start_processor(
         resolution=resolution.starter,
         followups=followups.desk,
         operations=operations.previews,
+        paging=paging,
     )
     running = start_slack_app(
         settings,
@@ -114,7 +117,7 @@ def start_processor(
     group.started("slack", running.stop)
 
     events = EventRegistry()
-    events.register(EventType.ALERT_RECEIVED, war_room.on_alert)
+    paging.register(events, on_alert=war_room.on_alert)  # ALERT_RECEIVED and PAGE_*
     events.register(EventType.ALERT_RESOLVED, resolution.on_alert_resolved)
     events.register(EventType.INCIDENT_RESOLVED, resolution.on_resolved)
     events.register(EventType.SLA_CHECK, sla_check(nudges.scheduler.reminders))

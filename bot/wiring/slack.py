@@ -12,6 +12,7 @@ import os
 import socket
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from slack_sdk import WebClient
 
@@ -36,6 +37,9 @@ from bot.slack.gateway import WebClientSlackGateway
 from bot.slack.status_review import StatusPageReview
 from bot.slack.wiring import RunningSlack, SlackRoutes, start_slack
 from bot.wiring.status_page import build_status_page_gate
+
+if TYPE_CHECKING:  # bot.wiring.paging builds on SlackSide
+    from bot.wiring.paging import PagingStack
 
 
 @dataclass(frozen=True)
@@ -73,6 +77,7 @@ class SlackFeatures:
     resolution: ResolutionStarter | None = None
     followups: FollowUpDesk | None = None
     operations: OperationPreviews | None = None  # `runbook` and `run`
+    paging: PagingStack | None = None  # its commands and buttons (bot/wiring/paging.py)
 
 
 def start_slack_app(
@@ -99,8 +104,10 @@ def start_slack_app(
         resolution=features.resolution,
         followups=features.followups,
         operations=features.operations,
+        paging=features.paging.commands if features.paging else None,
     )
     review_actions, review_views = side.review.routes()
+    paging_actions = features.paging.actions if features.paging else ()
     capture = TimelineCapture(
         store, audit, side.gateway, reaction=settings.marshal_timeline_reaction
     )
@@ -108,7 +115,7 @@ def start_slack_app(
         settings.marshal_command,
         registry,
         capture,
-        actions=(*features.actions, *review_actions),
+        actions=(*features.actions, *review_actions, *paging_actions),
         views=(*features.views, *review_views),
     )
     dedup = DeliveryDedup(store, owner=f"{socket.gethostname()}:{os.getpid()}")

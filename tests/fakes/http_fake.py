@@ -96,6 +96,7 @@ class FakeHttp:
 
             do_GET = _serve  # noqa: N815 - the names http.server dispatches to
             do_POST = _serve  # noqa: N815
+            do_PUT = _serve  # noqa: N815
 
         self._server = serve_locally(Handler)
         return self

@@ -39,6 +39,9 @@ POSTED_IDS = {
     "marshal.followup.accept",
     "marshal.runbook.confirm",
     "marshal.runbook.cancel",
+    "marshal.page.acknowledge",
+    "marshal.bulk.confirm",
+    "marshal.bulk.cancel",
 }
 POSTED_VIEWS = {
     "marshal.status_draft.edit_view",

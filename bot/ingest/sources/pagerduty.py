@@ -8,6 +8,7 @@ are not alerts and yield an empty list, which the HTTP tier acknowledges without
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
@@ -24,6 +25,9 @@ from bot.ingest.fields import (
     flatten_labels,
 )
 from bot.ingest.severity_map import DEFAULT_SEVERITY_MAP, SeverityMap
+
+# a marshal incident id (bot/domain/ids.py), as marshal's pages send it as the dedup_key
+MARSHAL_ID = re.compile(r"^inc-[0-9a-z]{15}$")
 
 RESOLVED_EVENTS = frozenset({"incident.resolved"})
 
@@ -122,6 +126,10 @@ def normalise(
             "priority": priority,
             "escalation_policy": incident.escalation_policy.summary
             if incident.escalation_policy
+            else None,
+            # a page marshal sent: its dedup_key (the marshal incident id) is the incident_key
+            "marshal_incident": incident.incident_key
+            if incident.incident_key and MARSHAL_ID.match(incident.incident_key)
             else None,
         }
     )

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any, assert_never
 
 from bot.ports.slack_views import (
+    BulkPreview,
     ChecklistView,
     CommandHelp,
     ContextSnapshotView,
@@ -17,6 +18,7 @@ from bot.ports.slack_views import (
     MessageView,
     ModalView,
     NudgeView,
+    PageNotice,
     RatingPrompt,
     ReminderView,
     ResolvePrompt,
@@ -40,6 +42,7 @@ from bot.slack.blocks.followups import (
 )
 from bot.slack.blocks.incident_context import render_incident_context
 from bot.slack.blocks.nudge import render_nudge, render_reminder, render_status_update_modal
+from bot.slack.blocks.page import render_bulk_preview, render_page_notice
 from bot.slack.blocks.rendered import RenderedMessage
 from bot.slack.blocks.resolution import render_rating_prompt, render_resolve_prompt
 from bot.slack.blocks.runbook import render_runbook
@@ -74,6 +77,8 @@ def render_message(view: MessageView) -> RenderedMessage:  # noqa: PLR0912 - a c
             rendered = _render_followups(view)
         case RunbookPreviewView() | RunbookOutcomeView():
             rendered = render_runbook(view)
+        case PageNotice() | BulkPreview():
+            rendered = _render_paging(view)
         case _:
             assert_never(view)
     return rendered
@@ -86,6 +91,17 @@ def _render_reply(view: CommandHelp | IncidentSummary) -> RenderedMessage:
             return render_command_help(view)
         case IncidentSummary():
             return render_incident_summary(view)
+        case _:
+            assert_never(view)
+
+
+def _render_paging(view: PageNotice | BulkPreview) -> RenderedMessage:
+    """Paging's page DM and bulk preview (bot/slack/blocks/page.py)."""
+    match view:
+        case PageNotice():
+            return render_page_notice(view)
+        case BulkPreview():
+            return render_bulk_preview(view)
         case _:
             assert_never(view)
 

@@ -1,0 +1,1 @@
+"""Paging and escalation: wake the on-call, escalate, keep the pagers in sync."""

@@ -1,0 +1,39 @@
+"""How paging joins the other flows without them knowing it: the war room's on_assembled
+starts paging, and the resolve flow's "stop nudges" step also syncs the pagers."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Protocol
+
+from bot.domain.models import Incident
+from bot.services.paging.escalation import Escalation
+
+
+class NudgeControl(Protocol):
+    def stop_nudges(self, incident_id: str) -> None: ...
+
+
+def also_page(
+    on_assembled: Callable[[Incident], None], timer: Callable[[Incident], None]
+) -> Callable[[Incident], None]:
+    """on_assembled for the war room: the nudges' hook, then paging (through its timer,
+    which starts level 1 and plans the next)."""
+
+    def assembled(incident: Incident) -> None:
+        on_assembled(incident)
+        timer(incident)
+
+    return assembled
+
+
+class ResolvedAlsoSyncsPagers:
+    """The resolve flow's NudgeControl: stop the nudges, then send resolve to the pagers."""
+
+    def __init__(self, nudges: NudgeControl, escalation: Escalation) -> None:
+        self._nudges = nudges
+        self._escalation = escalation
+
+    def stop_nudges(self, incident_id: str) -> None:
+        self._nudges.stop_nudges(incident_id)
+        self._escalation.resolved(incident_id)
