@@ -12,7 +12,7 @@ import os
 import socket
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import Protocol
 
 from slack_sdk import WebClient
 
@@ -24,6 +24,7 @@ from bot.ports.store import IncidentStore
 from bot.services.followups.desk import FollowUpDesk
 from bot.services.nudges.silence import NudgeSilence
 from bot.services.operations.previews import OperationPreviews
+from bot.services.paging.commands import PagingCommands
 from bot.services.permissions import IncidentPermissions
 from bot.services.resolution.starter import ResolutionStarter
 from bot.services.status_drafts.drafting import StatusPageDrafting
@@ -38,8 +39,15 @@ from bot.slack.status_review import StatusPageReview
 from bot.slack.wiring import RunningSlack, SlackRoutes, start_slack
 from bot.wiring.status_page import build_status_page_gate
 
-if TYPE_CHECKING:  # bot.wiring.paging builds on SlackSide
-    from bot.wiring.paging import PagingStack
+
+class PagingFeatures(Protocol):
+    """What the app takes of paging (bot/wiring/paging.py's PagingStack)."""
+
+    @property
+    def commands(self) -> PagingCommands: ...
+
+    @property
+    def actions(self) -> tuple[ActionRoute, ...]: ...
 
 
 @dataclass(frozen=True)
@@ -77,7 +85,7 @@ class SlackFeatures:
     resolution: ResolutionStarter | None = None
     followups: FollowUpDesk | None = None
     operations: OperationPreviews | None = None  # `runbook` and `run`
-    paging: PagingStack | None = None  # its commands and buttons (bot/wiring/paging.py)
+    paging: PagingFeatures | None = None  # its commands and buttons
 
 
 def start_slack_app(

@@ -64,7 +64,12 @@ def test_bulk_escalate_pages_each_incidents_next_level(paging: PagingRig) -> Non
         "default": "slow",
     }
     processor = paging.processor().start()
-    eventually(lambda: paging.pagerduty.triggers("R0UTINGKEYPRIMARY") == 1)
+
+    def level_one_done() -> bool:
+        incident = paging.store.get(paging.incident.id)
+        return bool(incident and incident.escalation and incident.escalation.next_step == 1)
+
+    eventually(level_one_done)
     bulk = BulkPaging(paging.store, processor.control, owner="test")
     preview = bulk.preview("escalate", ["service=checkout", "status=investigating"])
     assert [r.incident_id for r in preview.rows] == [paging.incident.id]
