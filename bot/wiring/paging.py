@@ -9,7 +9,7 @@ to the Bolt app, and registers PAGE_STEP / PAGE_SYNC; the timer starts with the 
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import TYPE_CHECKING, Protocol
 
@@ -59,6 +59,19 @@ class PagingStack:
     actions: tuple[ActionRoute, ...]
     by_hand: PageByHand
     bulk: BulkPaging
+    nudges: NudgeScheduling | None = None  # the NudgeScheduler, for the two hooks below
+
+    @property
+    def on_assembled(self) -> Callable[[Incident], None]:
+        """The war room's on_assembled: the nudges' plan, then level 1."""
+        assert self.nudges is not None, "start_paging sets the nudges"
+        return self.also(self.nudges)
+
+    @property
+    def on_resolve(self) -> ResolvedAlsoSyncsPagers:
+        """The resolve flow's NudgeControl: stop the nudges, then resolve the pagers."""
+        assert self.nudges is not None, "start_paging sets the nudges"
+        return self.resolving(self.nudges)
 
     @property
     def commands(self) -> PagingCommands:
@@ -72,8 +85,17 @@ class PagingStack:
         """The resolve flow's NudgeControl: stop the nudges, then resolve the pagers."""
         return ResolvedAlsoSyncsPagers(nudges, self.escalation)
 
-    def register(self, events: EventRegistry, *, on_alert: Callable[[QueueMessage], None]) -> None:
-        """ALERT_RECEIVED (with the pager's own acknowledgement) and the paging events."""
+    def serve(
+        self,
+        group: ProcessGroup,
+        events: EventRegistry,
+        *,
+        on_alert: Callable[[QueueMessage], None],
+    ) -> None:
+        """Register ALERT_RECEIVED (with the pager's own acknowledgement) and the paging
+        events, and start the escalation timer (rebuilt from the store) in `group`."""
+        self.timer.start()
+        group.started("paging", self.timer.stop)
         events.register(
             EventType.ALERT_RECEIVED, with_pager_acknowledgement(on_alert, self.escalation)
         )
@@ -86,20 +108,22 @@ class NudgeHook(Protocol):
     def schedule_incident(self, incident: Incident) -> None: ...
 
 
-def start_paging(
-    group: ProcessGroup,
+class NudgeScheduling(NudgeHook, NudgeControl, Protocol):
+    """The NudgeScheduler as paging's hooks chain it."""
+
+
+def paging_for(
     settings: Settings,
     backends: Backends,
     slack: SlackSide,
     sandbox_url: str | None,
+    nudges: NudgeScheduling,
 ) -> PagingStack:
-    """build_paging, with the escalation timer started (rebuilt from the store) in `group`."""
-    paging = build_paging(
+    """build_paging for the processor: on the Slack side, chained to the nudges' hooks."""
+    built = build_paging(
         settings, backends, slack.gateway, slack.permissions, sandbox_url=sandbox_url
     )
-    paging.timer.start()
-    group.started("paging", paging.timer.stop)
-    return paging
+    return replace(built, nudges=nudges)
 
 
 def paging_rules(settings: Settings, *, sandbox: bool = False) -> PagingRules:

@@ -27,7 +27,7 @@ from bot.wiring.listen import Listeners
 from bot.wiring.nudges import build_nudges
 from bot.wiring.operations import build_operations, recover_runs
 from bot.wiring.operator_api import WriteSide
-from bot.wiring.paging import start_paging
+from bot.wiring.paging import paging_for
 from bot.wiring.process import ProcessGroup
 from bot.wiring.resolution import build_resolution
 from bot.wiring.slack import SlackFeatures, build_slack_side, start_slack_app
@@ -70,17 +70,15 @@ def start_processor(
         start_draft=slack.drafting.draft_from_update,
     )
     nudge_routes = NudgeRoutes(nudges.interactions)
-    paging = start_paging(group, settings, backends, slack, target.sandbox_url)
-    war_room = build_war_room(
-        settings, backends, slack.gateway, on_assembled=paging.also(nudges.scheduler)
-    )
+    paging = paging_for(settings, backends, slack, target.sandbox_url, nudges.scheduler)
+    war_room = build_war_room(settings, backends, slack.gateway, on_assembled=paging.on_assembled)
     resolution = build_resolution(
         settings,
         backends,
         slack.gateway,
         slack.permissions,
         public=slack.drafting,
-        nudges=paging.resolving(nudges.scheduler),
+        nudges=paging.on_resolve,
         sla=nudges.scheduler,
     )
     followups = build_followups(
@@ -117,7 +115,7 @@ def start_processor(
     group.started("slack", running.stop)
 
     events = EventRegistry()
-    paging.register(events, on_alert=war_room.on_alert)  # ALERT_RECEIVED and PAGE_*
+    paging.serve(group, events, on_alert=war_room.on_alert)  # ALERT_RECEIVED, PAGE_*, timer
     events.register(EventType.ALERT_RESOLVED, resolution.on_alert_resolved)
     events.register(EventType.INCIDENT_RESOLVED, resolution.on_resolved)
     events.register(EventType.SLA_CHECK, sla_check(nudges.scheduler.reminders))

@@ -62,6 +62,7 @@ def test_escalate_pages_the_next_level_now_with_the_reason_audited(paging: Pagin
     )
     assert reply.outcome is Outcome.OK and "db is on fire" in reply.text
     eventually(lambda: paging.pagerduty.triggers(LEAD) == 1)
+    eventually(lambda: _next_step(paging) == 2)  # level 2 recorded, not only sent
     [by_hand] = [d for d in paging.actions(AuditAction.ESCALATED) if d.get("user")]
     assert (by_hand["user"], by_hand["reason"], by_hand["level"]) == ("U0BOB", "db is on fire", 2)
     again = EscalateCommand(processor.control).run(_ctx(paging.reload(), "U0BOB", "escalate"))
