@@ -64,9 +64,7 @@ def test_a_fresh_alert_is_one_commit_with_its_queue_message_and_audit_event(
     assert reply.status == 202
     assert count.commits == 1
     incident_id = reply.body["incident_id"]
-    assert [e.action for e in backends.audit.events(incident_id)] == [
-        AuditAction.INCIDENT_CREATED
-    ]
+    assert [e.action for e in backends.audit.events(incident_id)] == [AuditAction.INCIDENT_CREATED]
     deliveries = backends.queue.receive(max_messages=10, wait_seconds=0)
     assert [d.message.incident_id for d in deliveries] == [incident_id]
     # committed as sent: the relay has nothing to re-send
@@ -76,9 +74,7 @@ def test_a_fresh_alert_is_one_commit_with_its_queue_message_and_audit_event(
     again = intake.accept(source, body, headers)
     assert again.status == 200 and again.body["incident_id"] == incident_id
     assert count.since(before) <= 1  # a re-send writes no row (its transaction commits nothing)
-    assert [e.action for e in backends.audit.events(incident_id)] == [
-        AuditAction.INCIDENT_CREATED
-    ]
+    assert [e.action for e in backends.audit.events(incident_id)] == [AuditAction.INCIDENT_CREATED]
     assert backends.queue.receive(max_messages=10, wait_seconds=0) == []
 
 
