@@ -27,4 +27,18 @@ def build_alert_ledger(group: ProcessGroup, backends: Backends) -> tuple[AlertLe
 def _dynamo_ledger(
     group: ProcessGroup, backends: Backends
 ) -> tuple[AlertLedger, OutboxMarks] | None:
-    return None
+    if not type(backends.store).__module__.startswith("bot.adapters.dynamodb"):
+        return None  # and the AWS SDK stays unloaded
+    from bot.adapters.dynamodb.alert_ledger import (  # noqa: PLC0415 - the AWS SDK on demand
+        DynamoAlertLedger,
+        DynamoOutboxMarks,
+    )
+    from bot.adapters.dynamodb.audit_log import DynamoAuditLog  # noqa: PLC0415
+    from bot.adapters.dynamodb.incident_store import DynamoIncidentStore  # noqa: PLC0415
+
+    store, audit = backends.store, backends.audit
+    if not isinstance(store, DynamoIncidentStore) or not isinstance(audit, DynamoAuditLog):
+        return None
+    marks = DynamoOutboxMarks(store.single_table)
+    group.started("outbox-marks", marks.stop)
+    return DynamoAlertLedger(store, audit), marks

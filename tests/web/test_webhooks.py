@@ -186,7 +186,7 @@ def test_enqueue_failure_is_503_stores_nothing_and_the_retry_delivers(
     commit (bot/adapters/sqlite/alert_ledger.py), so a failing enqueue rolls the whole alert
     back and the sender's retry is accepted afresh, enqueued and audited once. (With a queue
     of its own, SQS, the retry is a duplicate that delivers the stored event:
-    tests/aws/test_ingest_round_trips.py.)"""
+    tests/web/test_ingest_round_trips.py.)"""
     queue = ingress.backends.queue
     assert isinstance(queue, LocalQueue)
     real_send_on = queue.send_on

@@ -159,15 +159,33 @@ def release_group(table: str, key: str, incident_id: str) -> TransactWriteItemTy
 
 
 def put_alert(
-    table: str, record: AlertRecord, outbox_event_id: str, *, replacing: str | None
+    table: str,
+    record: AlertRecord,
+    outbox_event_id: str,
+    *,
+    replacing: str | None,
+    snapshot: tuple[Incident, OutboxEvent] | None = None,
+    audited: bool = False,
 ) -> TransactWriteItemTypeDef:
     """Write the dedup record; `replacing` is the event id of a record whose incident is
-    over, so a recurrence of the same alert may take the record over, and only once."""
+    over, so a recurrence of the same alert may take the record over, and only once.
+
+    `snapshot`, the incident and outbox event as this notification left them, lets a re-send
+    be answered from this one item (bot/adapters/dynamodb/alert_ledger.py); a failed write
+    hands the stored record back (ALL_OLD) for that. `audited`: the notification's audit
+    event goes in the same transaction."""
     item = alert_key(record.dedup_key)
     item["incident_id"] = s(record.incident_id)
     item["outbox_event_id"] = s(outbox_event_id)
     item["data"] = s(record.model_dump_json())
-    return put_new_or_replace(table, item, "outbox_event_id", replacing)
+    if snapshot is not None:
+        item["incident"] = s(snapshot[0].model_dump_json())
+        item["outbox"] = s(snapshot[1].model_dump_json())
+    if audited:
+        item["audited"] = n(1)
+    write = put_new_or_replace(table, item, "outbox_event_id", replacing)
+    write["Put"]["ReturnValuesOnConditionCheckFailure"] = "ALL_OLD"
+    return write
 
 
 def put_new_or_replace(
