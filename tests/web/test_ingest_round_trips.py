@@ -63,6 +63,41 @@ class AwsIntake:
         reply = self.intake.accept("generic", body, headers)
         return reply.status, reply.body
 
+    def post_alertmanager(self, *, group: int, n: int) -> tuple[int, dict[str, Any]]:
+        labels = {"alertname": f"Disk{group}", "instance": f"host-{n}"}
+        body = json.dumps(
+            {
+                "version": "4",
+                "groupKey": f'{{}}:{{alertname="Disk{group}"}}',
+                "status": "firing",
+                "receiver": "marshal",
+                "groupLabels": {"alertname": f"Disk{group}"},
+                "commonLabels": {"alertname": f"Disk{group}"},
+                "commonAnnotations": {},
+                "externalURL": "http://alertmanager.local",
+                "alerts": [
+                    {
+                        "status": "firing",
+                        "labels": labels,
+                        "annotations": {"summary": f"disk {n}"},
+                        "startsAt": "2026-11-22T00:00:00Z",
+                        "endsAt": "0001-01-01T00:00:00Z",
+                        "fingerprint": f"{group:04d}{n:012d}",
+                    }
+                ],
+            }
+        ).encode()
+        headers = {
+            k.lower(): v for k, v in CATALOG["alertmanager"].sign(SECRET, body, _now()).items()
+        }
+        reply = self.intake.accept("alertmanager", body, headers)
+        return reply.status, reply.body
+
+    def calls_alertmanager(self, *, group: int, n: int) -> tuple[int, Counter[str]]:
+        before = AWS_CALLS.snapshot()
+        answer, _ = self.post_alertmanager(group=group, n=n)
+        return answer, _calls_since(before)
+
     def calls(self, dedup: str, status: str = "firing") -> tuple[int, Counter[str]]:
         before = AWS_CALLS.snapshot()
         answer, _ = self.post(dedup, status)
@@ -100,6 +135,7 @@ def aws_intake(aws: AwsEndpoint, monkeypatch: pytest.MonkeyPatch) -> Iterator[Aw
     monkeypatch.setenv("MARSHAL_QUEUE", "sqs")
     monkeypatch.setenv("MARSHAL_QUEUE_URL", url)
     monkeypatch.setenv("MARSHAL_SECRET_GENERIC", SECRET)
+    monkeypatch.setenv("MARSHAL_SECRET_ALERTMANAGER", SECRET)
     settings = Settings()
     backends = open_backends(settings)
     store, audit = backends.store, backends.audit
@@ -194,16 +230,42 @@ def test_enqueue_failure_is_503_and_the_retry_delivers_the_stored_event(
     assert actions == [AuditAction.INCIDENT_CREATED]
 
 
-def test_an_alert_joining_an_open_incident_takes_the_long_way(aws_intake: AwsIntake) -> None:
-    """Counted, not cut yet: reads of the dedup record, group claim and incident, the store's
-    transaction, then the audit append (its marker, its tail, its transaction)."""
+def test_a_resolve_joining_an_open_incident_is_three_reads_and_one_transaction(
+    aws_intake: AwsIntake,
+) -> None:
     _, opened = aws_intake.post("join-1")
     aws_intake.released()
 
     status, calls = aws_intake.calls("join-1", status="resolved")
 
     assert status == 202
-    # the dedup record, group claim, incident and audit marker; the audit tail
-    assert calls == Counter({"GetItem": 4, "Query": 1, "TransactWriteItems": 2, "SendMessage": 1})
+    # the group claim, the incident (with its audit head), the audit chain's tail
+    assert calls == Counter({"GetItem": 2, "Query": 1, "TransactWriteItems": 1, "SendMessage": 1})
     actions = [e.action for e in aws_intake.backends.audit.events(opened["incident_id"])]
     assert actions == [AuditAction.INCIDENT_CREATED, AuditAction.ALERT_RESOLVED]
+    head = aws_intake.backends.audit.head(opened["incident_id"])
+    assert head is not None and head.seq == 2
+
+
+def test_a_new_alert_of_an_open_group_joins_in_one_transaction_after_two_reads(
+    aws_intake: AwsIntake,
+) -> None:
+    first, opened = aws_intake.post_alertmanager(group=1, n=1)
+    aws_intake.released()
+    before = aws_intake.backends.store.get(opened["incident_id"])
+    assert before is not None
+
+    status, calls = aws_intake.calls_alertmanager(group=1, n=2)
+
+    assert (first, status) == (202, 202)
+    # the first-of-group try (cancelled: the group is held), the incident, the audit tail,
+    # then one transaction
+    assert calls == Counter({"TransactWriteItems": 2, "GetItem": 1, "Query": 1, "SendMessage": 1})
+    incident = aws_intake.backends.store.get(opened["incident_id"])
+    assert incident is not None and incident.alert_count == 2
+    assert incident.version == before.version + 1
+    actions = [e.action for e in aws_intake.backends.audit.events(opened["incident_id"])]
+    assert actions == [AuditAction.INCIDENT_CREATED, AuditAction.ALERT_ATTACHED]
+    aws_intake.released()
+    again, calls = aws_intake.calls_alertmanager(group=1, n=2)
+    assert (again, calls) == (200, Counter({"TransactWriteItems": 1}))

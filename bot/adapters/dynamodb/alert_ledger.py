@@ -25,17 +25,21 @@ import threading
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from bot.adapters.dynamodb.audit_anchor import head_attributes
+from bot.adapters.dynamodb.audit_anchor import head_attributes, head_of
 from bot.adapters.dynamodb.audit_log import DynamoAuditLog
 from bot.adapters.dynamodb.incident_items import (
     alert_key,
     dedup_key,
+    group_key,
     incident_item,
+    incident_key,
+    incident_of,
     outbox_item,
     outbox_key,
     put_alert,
     put_group,
     put_new,
+    replace_incident,
 )
 from bot.adapters.dynamodb.incident_store import DynamoIncidentStore
 from bot.adapters.dynamodb.items import Item, s, text
@@ -66,9 +70,23 @@ class DynamoAlertLedger:
         self, alert: Alert, new_incident: Incident | None, event: OutboxEvent, audit: IntakeAudit
     ) -> Intake | None:
         if new_incident is not None:
-            answered = self._first_of_group(alert, new_incident, event, audit)
+            answered, holder_id = self._first_of_group(alert, new_incident, event, audit)
             if answered is not None:
                 return answered
+        else:
+            claim = self._table.get_item(group_key(alert.group_key))
+            holder_id = text(claim, "incident_id") if claim else None
+        if holder_id is not None:
+            joined = self._join(alert, holder_id, event, audit)
+            if joined is not None:
+                return joined
+        return self._long_way(alert, new_incident, event, audit)
+
+    def _long_way(
+        self, alert: Alert, new_incident: Incident | None, event: OutboxEvent, audit: IntakeAudit
+    ) -> Intake | None:
+        """The store's read-then-write ingest, then the audit append (recurrences, lost
+        races, records written by an older marshal)."""
         intake = self._store.ingest(alert, new_incident, event)
         if intake is not None:
             self._audit.append(
@@ -82,13 +100,15 @@ class DynamoAlertLedger:
 
     def _first_of_group(
         self, alert: Alert, incident: Incident, event: OutboxEvent, audit: IntakeAudit
-    ) -> Intake | None:
-        """The one-transaction write, or a settled re-send's answer; None: take the long way."""
+    ) -> tuple[Intake | None, str | None]:
+        """The one-transaction write, or a settled re-send's answer; else who holds the group
+        when the notification itself is new (an alert joining that incident)."""
         table = self._table.name
         outbox = event.model_copy(update={"incident_id": incident.id})
         intake = Intake(incident=incident, created=True, duplicate=False, outbox=outbox)
-        head, audit_puts = self._audit.first_event(
+        head, audit_puts = self._audit.chained_event(
             incident.id,
+            None,
             actor=audit.actor,
             action=audit.action(alert, intake),
             details=audit.details,
@@ -115,8 +135,72 @@ class DynamoAlertLedger:
         reasons = self._table.transact(writes, "ingest")
         if reasons is None:
             self._audit.anchored_on_incident(incident.id)
-            return intake
-        return _settled_resend(reasons)
+            return intake, None
+        holder = reasons[1].item if reasons[1].condition_failed else None
+        if reasons[0].condition_failed:
+            return _settled_resend(reasons), None
+        return None, text(holder, "incident_id") if holder else None
+
+    def _join(
+        self, alert: Alert, holder_id: str, event: OutboxEvent, audit: IntakeAudit
+    ) -> Intake | None:
+        """A new notification for the open incident `holder_id`: one read of the incident
+        (with its audit head), one of the chain's tail, one transaction that counts the alert,
+        moves the head and writes the dedup record, outbox event and audit event. None when
+        anything is not as expected: the long way decides."""
+        item = self._table.get_item(incident_key(holder_id))
+        current = incident_of(item) if item is not None else None
+        if item is None or current is None or not current.is_open:
+            return None
+        head, previous = head_of(item), self._audit.tail(holder_id)
+        if (
+            head is None
+            or previous is None
+            or (head.seq, head.hash)
+            != (
+                previous.seq,
+                previous.hash,
+            )
+        ):
+            return None  # a chain anchored elsewhere, or cut: the audit log's append says so
+        incident = current.model_copy(
+            update={
+                "alert_count": current.alert_count + 1,
+                "version": current.version + 1,
+                "updated_at": self._table.clock(),
+            }
+        )
+        outbox = event.model_copy(update={"incident_id": incident.id})
+        intake = Intake(incident=incident, created=False, duplicate=False, outbox=outbox)
+        new_head, audit_puts = self._audit.chained_event(
+            incident.id,
+            previous,
+            actor=audit.actor,
+            action=audit.action(alert, intake),
+            details=audit.details,
+            event_id=audit.event_id(intake),
+        )
+        table = self._table.name
+        record = AlertRecord(dedup_key=dedup_key(alert), incident_id=incident.id, alert=alert)
+        writes: list[TransactWriteItemTypeDef] = [
+            put_alert(
+                table,
+                record,
+                outbox.event_id,
+                replacing=None,
+                snapshot=(incident, outbox),
+                audited=True,
+            ),
+            replace_incident(
+                table,
+                incident,
+                current.version,
+                anchor=(head_attributes(new_head), (previous.seq, previous.hash)),
+            ),
+            {"Put": {"TableName": table, "Item": outbox_item(outbox)}},
+            *audit_puts,
+        ]
+        return intake if self._table.transact(writes, "ingest") is None else None
 
 
 def _settled_resend(reasons: list[Cancellation]) -> Intake | None:

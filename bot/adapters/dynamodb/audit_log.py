@@ -196,21 +196,26 @@ class DynamoAuditLog:
         ):
             raise AuditChainBroken(incident_id)
 
-    def first_event(
+    def tail(self, incident_id: str) -> AuditEvent | None:
+        """The chain's last event, read strongly consistent."""
+        return self._last_event(incident_id)
+
+    def chained_event(
         self,
         incident_id: str,
+        previous: AuditEvent | None,
         *,
         actor: str,
         action: AuditAction,
         details: dict[str, Any] | None,
         event_id: str,
     ) -> tuple[AuditHead, list[TransactWriteItemTypeDef]]:
-        """The first event of a new incident's chain, for the caller's transaction that
-        creates the incident: its anchored head (to write on the new incident item) and the
-        event's and its id marker's conditional puts."""
+        """The event after `previous` (None: a new incident's first), for the caller's own
+        transaction that also moves the chain's head on the incident item: the new head and
+        the event's and its id marker's conditional puts."""
         key = self.keys.current
         event = chain_event(
-            None,
+            previous,
             incident_id=incident_id,
             actor=actor,
             action=action,

@@ -106,16 +106,32 @@ def put_incident(
 
 
 def replace_incident(
-    table: str, incident: Incident, expected_version: int
+    table: str,
+    incident: Incident,
+    expected_version: int,
+    *,
+    anchor: tuple[Item, tuple[int, str] | None] | None = None,
 ) -> TransactWriteItemTypeDef:
     """Rewrite the incident's own attributes while it is at `expected_version`. An Update, not
     a Put: a Put would drop the attributes other writers keep on the item (the audit chain's
     anchored head, bot/adapters/dynamodb/audit_anchor.py). On a lost race the cancellation
-    carries the stored item (ALL_OLD), so the caller needs no second read."""
+    carries the stored item (ALL_OLD), so the caller needs no second read.
+
+    `anchor`: also move the audit chain's head to these attributes, only while it still names
+    (seq, hash) (None: no head yet), for an audit event written in the same transaction."""
     item = incident_item(incident)
     key = {name: item.pop(name) for name in ("pk", "sk")}
-    names: dict[str, str] = {}
+    condition = "version = :v"
     values: Item = {":v": n(expected_version)}
+    if anchor is not None:
+        head, previous = anchor
+        item.update(head)
+        if previous is None:
+            condition += " AND attribute_not_exists(audit_seq)"
+        else:
+            condition += " AND audit_seq = :prev_seq AND audit_hash = :prev_hash"
+            values[":prev_seq"], values[":prev_hash"] = n(previous[0]), s(previous[1])
+    names: dict[str, str] = {}
     sets: list[str] = []
     for i, (name, value) in enumerate(sorted(item.items())):
         names[f"#a{i}"], values[f":a{i}"] = name, value
@@ -130,7 +146,7 @@ def replace_incident(
             "TableName": table,
             "Key": key,
             "UpdateExpression": expression,
-            "ConditionExpression": "version = :v",
+            "ConditionExpression": condition,
             "ExpressionAttributeNames": names,
             "ExpressionAttributeValues": values,
             "ReturnValuesOnConditionCheckFailure": "ALL_OLD",
