@@ -256,8 +256,9 @@ class DynamoOutboxMarks:
             try:
                 self.mark(*item)
             except BackendUnavailable as exc:
-                # the event stays pending: the OutboxRelay re-sends it, the queue dedups
-                log.warning("outbox mark failed", extra={"error": str(exc)})
+                # No one's loss: the event stays pending, the OutboxRelay re-sends it and the
+                # queue drops the copy, so not a warning beside the outage's own.
+                log.info("outbox mark left to the relay", extra={"error": str(exc)})
             finally:
                 self._pending.task_done()
         self._pending.task_done()
