@@ -231,6 +231,7 @@ class DynamoOutboxMarks:
         self._pending: queue.Queue[tuple[OutboxEvent, str | None] | None] = queue.Queue()
         self._thread: threading.Thread | None = None
         self._start = threading.Lock()
+        self._stopping = threading.Event()
 
     def sent(self, event: OutboxEvent, alert: Alert | None = None) -> None:
         self._pending.put((event, dedup_key(alert) if alert is not None else None))
@@ -243,8 +244,11 @@ class DynamoOutboxMarks:
         """Until every mark asked for so far is written (or failed)."""
         self._pending.join()
 
-    def stop(self, timeout: float = 5.0) -> None:
-        """Write the marks still queued, then end the thread."""
+    def stop(self, timeout: float = 2.0) -> None:
+        """End the thread; marks still queued are left to the OutboxRelay (their events stay
+        pending and are re-sent, the queue drops the copies), so stopping waits for nothing
+        but the mark under way."""
+        self._stopping.set()
         with self._start:
             thread = self._thread
         if thread is not None:
@@ -254,7 +258,8 @@ class DynamoOutboxMarks:
     def _work(self) -> None:
         while (item := self._pending.get()) is not None:
             try:
-                self.mark(*item)
+                if not self._stopping.is_set():
+                    self.mark(*item)
             except BackendUnavailable as exc:
                 # No one's loss: the event stays pending, the OutboxRelay re-sends it and the
                 # queue drops the copy, so not a warning beside the outage's own.
