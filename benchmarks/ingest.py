@@ -1,6 +1,13 @@
-"""Webhook ingestion on the embedded defaults: throughput and latency, then an alert storm.
+"""Webhook ingestion: throughput and latency per request kind, then an alert storm.
 
     .venv/bin/python benchmarks/ingest.py --requests 2000 --clients 8 --storm 10000 --groups 20
+    .venv/bin/python benchmarks/ingest.py --backend aws --requests 500 --storm 2000
+
+`--backend aws` runs `marshal webhook` on DynamoDB + SQS FIFO in a fresh moto server (its own
+process, on loopback) and reports, next to req/s and latency, the AWS calls per request of
+each kind, read from the webhook's own counter (`marshal_aws_calls_total` on /metrics,
+bot/adapters/aws/call_count.py); background calls (the lazy outbox marks) are included, after
+waiting for them to settle.
 
 Starts `marshal webhook` (uvicorn + Starlette on SQLite and the local durable queue, in a temp
 directory) as its own process and drives it over loopback with keep-alive HTTP clients. Three
@@ -8,7 +15,8 @@ kinds of request are measured separately: fresh alerts (each a new notification 
 groups), duplicates (the same notification re-sent) and bad signatures. The storm fires
 Alertmanager notifications of `--groups` groups concurrently and checks that exactly that many
 incidents exist, that every 2xx answer's alert is counted on its incident, and that every
-accepted notification has its queue event: nothing accepted is lost."""
+accepted notification has its queue event: nothing accepted is lost.
+"""
 
 from __future__ import annotations
 
@@ -26,6 +34,7 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
+from aws_calls import AwsCalls, moto_backend
 from launch import launch
 
 from bot.ingest.signatures import sign_alertmanager, sign_generic
@@ -118,10 +127,20 @@ def report(name: str, wall: float, latencies: list[float], statuses: dict[int, i
     )
 
 
-def storm(client: Client, backends: Backends, total: int, groups: int, clients: int) -> None:
+def storm(
+    client: Client,
+    backends: Backends,
+    total: int,
+    groups: int,
+    clients: int,
+    calls: AwsCalls | None = None,
+) -> None:
     requests = [alertmanager(i % groups, i) for i in range(total)]
+    before = calls.settled() if calls else None
     wall, latencies, statuses = measure(client, requests, clients)
     report("storm", wall, latencies, statuses)
+    if calls and before is not None:
+        print(calls.per_request("storm", before, total))
     incidents = [
         i
         for i in backends.store.list_incidents(open_only=True, limit=1000).items
@@ -147,8 +166,14 @@ def _queued_events(backends: Backends) -> int:
     return count
 
 
-def start_webhook(tmp: Path) -> tuple[subprocess.Popen[str], str, dict[str, str]]:
-    return launch(tmp, "webhook", MARSHAL_SECRET_GENERIC=SECRET, MARSHAL_SECRET_ALERTMANAGER=SECRET)
+def start_webhook(tmp: Path, **backend: str) -> tuple[subprocess.Popen[str], str, dict[str, str]]:
+    return launch(
+        tmp,
+        "webhook",
+        MARSHAL_SECRET_GENERIC=SECRET,
+        MARSHAL_SECRET_ALERTMANAGER=SECRET,
+        **backend,
+    )
 
 
 def main() -> None:
@@ -157,17 +182,19 @@ def main() -> None:
     parser.add_argument("--clients", type=int, default=8)
     parser.add_argument("--storm", type=int, default=10_000)
     parser.add_argument("--groups", type=int, default=20)
+    parser.add_argument("--backend", choices=["sqlite", "aws"], default="sqlite")
     args = parser.parse_args()
 
-    with tempfile.TemporaryDirectory() as tmp:
-        process, url, env = start_webhook(Path(tmp))
+    with tempfile.TemporaryDirectory() as tmp, moto_backend(args.backend, Path(tmp)) as aws:
+        process, url, env = start_webhook(Path(tmp), **aws)
         try:
             host, port = url.removeprefix("http://").rsplit(":", 1)
             client = Client(host, int(port))
+            calls = AwsCalls(url) if aws else None
             print(
                 f"machine: {platform.machine()}, {os.cpu_count()} cores, "
                 f"{platform.python_implementation()} {platform.python_version()}, "
-                f"clients={args.clients}"
+                f"clients={args.clients}, backend={args.backend}, load {os.getloadavg()[0]:.2f}"
             )
             kinds: dict[str, Callable[[int], Request]] = {
                 "fresh": lambda n: generic(f"bench-{n}"),
@@ -180,12 +207,20 @@ def main() -> None:
             }
             for name, make in kinds.items():
                 requests = [make(n) for n in range(args.requests)]
+                before = calls.settled() if calls else None
                 report(name, *measure(client, requests, args.clients))
-            backends = open_backends(
-                Settings(_env_file=None, marshal_db_path=Path(env["MARSHAL_DB_PATH"]))
-            )  # type: ignore[call-arg]
-            _queued_events(backends)
-            storm(client, backends, args.storm, args.groups, args.clients)
+                if calls and before is not None:
+                    print(calls.per_request(name, before, args.requests))
+            if args.storm:
+                backends = open_backends(
+                    Settings(
+                        _env_file=None,
+                        marshal_db_path=Path(env["MARSHAL_DB_PATH"]),
+                        **{k.lower(): v for k, v in aws.items() if k.startswith("MARSHAL_")},
+                    )
+                )  # type: ignore[call-arg]
+                _queued_events(backends)
+                storm(client, backends, args.storm, args.groups, args.clients, calls)
         finally:
             process.terminate()
             process.wait(10)

@@ -20,6 +20,7 @@ from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError
 from cachetools import TTLCache
 
+from bot.adapters.aws.call_count import count_calls
 from bot.domain.errors import BackendUnavailable
 from bot.domain.models import AlertSource
 from bot.settings import Settings
@@ -153,4 +154,6 @@ def secrets_manager_client(region: str) -> SecretsManagerClient:
     config = Config(
         connect_timeout=3, read_timeout=5, retries={"max_attempts": 3, "mode": "standard"}
     )
-    return boto3.client("secretsmanager", region_name=region, config=config)
+    client = boto3.client("secretsmanager", region_name=region, config=config)
+    count_calls(client)
+    return client

@@ -6,6 +6,8 @@ from __future__ import annotations
 from prometheus_client import CollectorRegistry, Counter, Histogram, generate_latest
 from prometheus_client.exposition import CONTENT_TYPE_LATEST
 
+from bot.adapters.aws.call_count import AWS_CALLS
+
 _LATENCY_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10)
 _ASSEMBLY_BUCKETS = (0.5, 1, 2, 3, 5, 8, 13, 21, 34, 60, 120)
 
@@ -15,6 +17,7 @@ class PrometheusMetrics:
 
     def __init__(self) -> None:
         self.registry = CollectorRegistry()
+        self.registry.register(AWS_CALLS)  # the process's AWS round trips, for cost per request
         self.webhook_requests = Counter(
             "marshal_webhook_requests",
             "Webhook requests by source and HTTP status",

@@ -1,9 +1,11 @@
 """AlertIntake: turns one webhook request into persisted incidents and queue events.
 
-Order matters for the never-lost invariant: verify -> parse -> one atomic store write
-(alert dedup record + incident create-or-attach + outbox event) -> enqueue -> mark sent.
-A 2xx is returned only after the enqueue; if it fails the caller gets 503 and the sender's
-retry (or the OutboxRelay) delivers the very same event, never a "duplicate ignored".
+Order matters for the never-lost invariant: verify -> parse -> one atomic write by the
+AlertLedger (alert dedup record + incident create-or-attach + outbox event + audit event, and
+on the embedded deployment the queue message too) -> enqueue unless the ledger did -> mark
+sent (OutboxMarks, possibly lazily). A 2xx is returned only after the enqueue; if it fails the
+caller gets 503 and the sender's retry (or the OutboxRelay) delivers the very same event,
+never a "duplicate ignored".
 """
 
 from __future__ import annotations
@@ -13,16 +15,17 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from bot.domain.audit import AuditAction
 from bot.domain.ids import new_id
 from bot.domain.models import Alert, AlertStatus, Incident, utcnow
 from bot.ingest.errors import PayloadInvalid
 from bot.ingest.reception import AlertReception
+from bot.ports.alert_ledger import AlertLedger, IntakeAudit, OutboxMarks
 from bot.ports.audit import AuditLog
 from bot.ports.metrics import Metrics
 from bot.ports.queue import EventType, Queue
-from bot.ports.store import IncidentsWithOutbox, Intake, OutboxEvent
-from bot.services.outbox_relay import deliver
+from bot.ports.store import IncidentsWithOutbox, OutboxEvent
+from bot.services.alert_ledger import MarkedAtOnce, SeparateWrites
+from bot.services.outbox_relay import to_message
 
 log = logging.getLogger(__name__)
 
@@ -54,12 +57,17 @@ class AlertIntake:
         audit: AuditLog,
         metrics: Metrics,
         reception: AlertReception,
+        *,
+        ledger: AlertLedger | None = None,
+        marks: OutboxMarks | None = None,
     ) -> None:
         self._store = store
         self._queue = queue
-        self._audit = audit
         self._metrics = metrics
         self._reception = reception
+        # the backend's own ledger commits store and audit together; this one writes in turn
+        self._ledger = ledger or SeparateWrites(store, audit)
+        self._marks = marks or MarkedAtOnce(store)
 
     def sources(self) -> frozenset[str]:
         return frozenset(self._reception.names)
@@ -103,16 +111,24 @@ class AlertIntake:
             },
             created_at=utcnow(),
         )
-        intake = self._store.ingest(alert, candidate if firing else None, event)
+        # Re-sends audit too, with the same event id (idempotent): see SeparateWrites.
+        audit = IntakeAudit(
+            actor=f"source:{alert.source.value}",
+            details={
+                "external_id": alert.external_id,
+                "group_key": alert.group_key,
+                "severity": alert.severity.value,
+                "title": alert.title,
+                "drill": alert.drill,
+            },
+        )
+        intake = self._ledger.record(alert, candidate if firing else None, event, audit)
         if intake is None:
             log.info("resolved alert with no open incident", extra={"group": alert.group_key})
             return None
         if intake.outbox.sent_at is None:
-            deliver(self._store, self._queue, intake.outbox)
-        # Re-sends record too: a process killed between the store write and this audit
-        # append answered no 2xx, and the sender's retry is then a duplicate. The append is
-        # idempotent on its event id, so a re-send of an audited alert writes nothing.
-        self._record(alert, intake)
+            self._queue.send(to_message(intake.outbox))
+            self._marks.sent(intake.outbox, alert)
         if intake.created:
             self._metrics.incident_opened(
                 intake.incident.source.value, intake.incident.severity.value
@@ -128,26 +144,6 @@ class AlertIntake:
         if incident is None or not incident.is_open or incident.group_key == alert.group_key:
             return alert
         return alert.model_copy(update={"group_key": incident.group_key})
-
-    def _record(self, alert: Alert, intake: Intake) -> None:
-        incident = intake.incident
-        created = intake.created or intake.outbox.payload.get("candidate_id") == incident.id
-        action = AuditAction.INCIDENT_CREATED if created else AuditAction.ALERT_ATTACHED
-        if alert.status is AlertStatus.RESOLVED:
-            action = AuditAction.ALERT_RESOLVED
-        self._audit.append(
-            incident.id,
-            actor=f"source:{alert.source.value}",
-            action=action,
-            details={
-                "external_id": alert.external_id,
-                "group_key": alert.group_key,
-                "severity": alert.severity.value,
-                "title": alert.title,
-                "drill": alert.drill,
-            },
-            event_id=f"{intake.outbox.event_id}.audit",
-        )
 
 
 def _reply(outcomes: list[Accepted | None]) -> WebhookReply:

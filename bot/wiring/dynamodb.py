@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 
 import boto3
 
+from bot.adapters.aws.call_count import count_calls
 from bot.adapters.aws.clients import client_config
 from bot.adapters.dynamodb.api_tokens import DynamoApiTokens, DynamoIdempotencyRecords
 from bot.adapters.dynamodb.audit_log import DynamoAuditLog
@@ -32,7 +33,9 @@ def dynamodb_client(settings: Settings) -> DynamoDBClient:
     config = client_config(
         threads=settings.marshal_http_threads, connect_timeout=3, read_timeout=10
     )
-    return boto3.client("dynamodb", region_name=settings.aws_region, config=config)
+    client = boto3.client("dynamodb", region_name=settings.aws_region, config=config)
+    count_calls(client)
+    return client
 
 
 def dynamo_store(settings: Settings) -> DynamoIncidentStore:

@@ -10,6 +10,7 @@ from bot.settings import Settings
 from bot.web.app import build_web_app
 from bot.web.dependencies import WebDependencies
 from bot.web.server import ServerLimits, WebServer
+from bot.wiring.alert_ledgers import build_alert_ledger
 from bot.wiring.backends import Backends
 from bot.wiring.console import build_console_app
 from bot.wiring.listen import Listeners
@@ -18,10 +19,21 @@ from bot.wiring.process import ProcessGroup
 from bot.wiring.secrets import build_secret_source
 
 
-def build_intake(settings: Settings, backends: Backends) -> AlertIntake:
+def build_intake(
+    settings: Settings, backends: Backends, group: ProcessGroup | None = None
+) -> AlertIntake:
     severities = SeverityMap.from_text(settings.marshal_severity_map)
     reception = AlertReception(build_secret_source(settings), severities)
-    return AlertIntake(backends.store, backends.queue, backends.audit, backends.metrics, reception)
+    ledger, marks = build_alert_ledger(group or ProcessGroup(), backends)
+    return AlertIntake(
+        backends.store,
+        backends.queue,
+        backends.audit,
+        backends.metrics,
+        reception,
+        ledger=ledger,
+        marks=marks,
+    )
 
 
 def start_outbox_relay(group: ProcessGroup, backends: Backends) -> None:
@@ -46,7 +58,7 @@ def start_web(
         WebDependencies(
             metrics=backends.metrics,
             readiness=backends.readiness(),
-            intake=build_intake(settings, backends),
+            intake=build_intake(settings, backends, group),
             max_body_bytes=settings.marshal_max_body_bytes,
             threads=settings.marshal_http_threads,
             read_timeout_seconds=settings.marshal_http_read_timeout_seconds,

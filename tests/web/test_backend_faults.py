@@ -102,11 +102,12 @@ CANCELLED_BY_THROTTLING = AwsFault(
         AwsFault("TransactWriteItems", 400, "ThrottlingException"),
         AwsFault("TransactWriteItems", 400, "TransactionConflictException"),
         CANCELLED_BY_THROTTLING,
-        AwsFault("GetItem", 400, "RequestLimitExceeded"),
-        AwsFault("GetItem", 500, "InternalServerError"),
-        AwsFault("GetItem", 503, "ServiceUnavailable"),
-        AwsFault("GetItem", 500, ""),  # a bare 500 with no code, as moto's own crashes send
-        AwsFault("GetItem", drop_connection=True),
+        # a new alert's whole write is one TransactWriteItems (issue 17): no GetItem to fail
+        AwsFault("TransactWriteItems", 400, "RequestLimitExceeded"),
+        AwsFault("TransactWriteItems", 500, "InternalServerError"),
+        AwsFault("TransactWriteItems", 503, "ServiceUnavailable"),
+        AwsFault("TransactWriteItems", 500, ""),  # a bare 500 with no code, as moto's crashes send
+        AwsFault("TransactWriteItems", drop_connection=True),
         AwsFault("SendMessage", 500, "InternalError"),
         AwsFault("SendMessage", 400, "AWS.SimpleQueueService.RequestThrottled"),
         AwsFault("SendMessage", 503, "ServiceUnavailable"),

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from bot.adapters.sqlite.local_queue import LocalQueue
 from bot.domain.audit import AuditAction
 from bot.domain.errors import BackendUnavailable
 from bot.ports.queue import EventType, QueueMessage
@@ -178,28 +179,33 @@ def test_health_readiness_and_metrics(ingress: Ingress) -> None:
     assert "marshal_incidents_opened_total" in metrics
 
 
-def test_enqueue_failure_is_503_and_the_retry_delivers_the_same_event(
+def test_enqueue_failure_is_503_stores_nothing_and_the_retry_delivers(
     ingress: Ingress, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """Never lost: stored-but-not-enqueued must not be swallowed as a duplicate on retry."""
+    """Never lost: on the embedded defaults the queue message is written in the alert's one
+    commit (bot/adapters/sqlite/alert_ledger.py), so a failing enqueue rolls the whole alert
+    back and the sender's retry is accepted afresh, enqueued and audited once. (With a queue
+    of its own, SQS, the retry is a duplicate that delivers the stored event:
+    tests/web/test_ingest_round_trips.py.)"""
     queue = ingress.backends.queue
-    real_send = queue.send
+    assert isinstance(queue, LocalQueue)
+    real_send_on = queue.send_on
 
-    def queue_down(message: QueueMessage) -> None:
+    def queue_down(db: object, message: QueueMessage) -> None:
         raise BackendUnavailable("queue is down")
 
-    monkeypatch.setattr(queue, "send", queue_down)
+    monkeypatch.setattr(queue, "send_on", queue_down)
     body = fixture_body("generic_firing")
     failed = ingress.post("generic", body)
     assert failed.status == 503 and failed.headers.get("retry-after") == "5"
     assert drain(ingress) == []
+    assert ingress.backends.store.list_incidents(open_only=False).items == []
 
-    monkeypatch.setattr(queue, "send", real_send)
+    monkeypatch.setattr(queue, "send_on", real_send_on)
     retried = ingress.post("generic", body)
-    assert retried.status == 200  # the same notification: a duplicate, but now enqueued
+    assert retried.status == 202
     messages = drain(ingress)
     assert [m.incident_id for m in messages] == [retried.body["incident_id"]]
-    # The request that died before its audit append is audited by the retry, once.
     actions = [e.action for e in ingress.backends.audit.events(retried.body["incident_id"])]
     assert actions == [AuditAction.INCIDENT_CREATED]
 
@@ -220,6 +226,7 @@ def test_store_down_is_503_never_500(ingress: Ingress, monkeypatch: pytest.Monke
         raise BackendUnavailable("database is locked")
 
     monkeypatch.setattr(store, "ingest", store_down)
+    monkeypatch.setattr(store, "ingest_on", store_down)  # the alert ledger's one commit
     monkeypatch.setattr(store, "ping", store_down)
     assert ingress.post("generic", fixture_body("generic_firing")).status == 503
     assert ingress.request("/readyz").status == 503

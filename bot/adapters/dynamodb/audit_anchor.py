@@ -70,6 +70,17 @@ def anchor_write(
     }
 
 
+def head_attributes(head: AuditHead) -> Item:
+    """The head as attributes of the item that anchors it, for an item written whole (a new
+    incident whose first audit event goes in the same transaction)."""
+    return {
+        "audit_seq": n(head.seq),
+        "audit_hash": s(head.hash),
+        "audit_key_id": s(head.key_id),
+        "audit_mac": s(head.mac),
+    }
+
+
 def head_of(item: Item | None) -> AuditHead | None:
     """The head anchored on `item`, or None when it holds none."""
     if item is None:

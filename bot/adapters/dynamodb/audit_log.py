@@ -42,6 +42,7 @@ from bot.domain.models import utcnow
 
 if TYPE_CHECKING:  # stub package: a dev extra, absent from `pip install .`
     from mypy_boto3_dynamodb import DynamoDBClient
+    from mypy_boto3_dynamodb.type_defs import TransactWriteItemTypeDef
 
 _MARKER_PREFIX = "event#"
 _REMEMBERED_INCIDENTS = 10_000
@@ -181,9 +182,7 @@ class DynamoAuditLog:
                 TableName=self._incidents, Key=key, ConsistentRead=True, ProjectionExpression="pk"
             ).get("Item")
         if item is not None:
-            if len(self._on_incident) >= _REMEMBERED_INCIDENTS:
-                self._on_incident.clear()
-            self._on_incident.add(incident_id)
+            self.anchored_on_incident(incident_id)
             return AnchorTarget(table=self._incidents, key=key, on_incident=True)
         return AnchorTarget(table=self.table, key=head_item_key(incident_id), on_incident=False)
 
@@ -197,7 +196,43 @@ class DynamoAuditLog:
         ):
             raise AuditChainBroken(incident_id)
 
-    def _write(self, event: AuditEvent, anchor: Any) -> list[str] | None:
+    def tail(self, incident_id: str) -> AuditEvent | None:
+        """The chain's last event, read strongly consistent."""
+        return self._last_event(incident_id)
+
+    def chained_event(
+        self,
+        incident_id: str,
+        previous: AuditEvent | None,
+        *,
+        actor: str,
+        action: AuditAction,
+        details: dict[str, Any] | None,
+        event_id: str,
+    ) -> tuple[AuditHead, list[TransactWriteItemTypeDef]]:
+        """The event after `previous` (None: a new incident's first), for the caller's own
+        transaction that also moves the chain's head on the incident item: the new head and
+        the event's and its id marker's conditional puts."""
+        key = self.keys.current
+        event = chain_event(
+            previous,
+            incident_id=incident_id,
+            actor=actor,
+            action=action,
+            details=details,
+            key=key,
+            event_id=event_id,
+            at=self._clock(),
+        )
+        return anchor_head(incident_id, event, key), self._event_puts(event)
+
+    def anchored_on_incident(self, incident_id: str) -> None:
+        """The chain's anchor is on its incident item (a transaction just created both)."""
+        if len(self._on_incident) >= _REMEMBERED_INCIDENTS:
+            self._on_incident.clear()
+        self._on_incident.add(incident_id)
+
+    def _event_puts(self, event: AuditEvent) -> list[TransactWriteItemTypeDef]:
         item: Item = {
             "incident_id": s(event.incident_id),
             "seq": n(event.seq),
@@ -208,27 +243,21 @@ class DynamoAuditLog:
         marker = _marker_key(event.event_id)
         marker["event_incident_id"] = s(event.incident_id)
         marker["event_seq"] = n(event.seq)
+        return [
+            {
+                "Put": {
+                    "TableName": self.table,
+                    "Item": written,
+                    "ConditionExpression": "attribute_not_exists(seq)",
+                }
+            }
+            for written in (item, marker)
+        ]
+
+    def _write(self, event: AuditEvent, anchor: Any) -> list[str] | None:
         with translated_errors("audit append"):
             try:
-                self._client.transact_write_items(
-                    TransactItems=[
-                        {
-                            "Put": {
-                                "TableName": self.table,
-                                "Item": item,
-                                "ConditionExpression": "attribute_not_exists(seq)",
-                            }
-                        },
-                        {
-                            "Put": {
-                                "TableName": self.table,
-                                "Item": marker,
-                                "ConditionExpression": "attribute_not_exists(seq)",
-                            }
-                        },
-                        anchor,
-                    ]
-                )
+                self._client.transact_write_items(TransactItems=[*self._event_puts(event), anchor])
             except ClientError as exc:
                 codes = cancellation_codes(exc)
                 if codes is None:

@@ -106,16 +106,32 @@ def put_incident(
 
 
 def replace_incident(
-    table: str, incident: Incident, expected_version: int
+    table: str,
+    incident: Incident,
+    expected_version: int,
+    *,
+    anchor: tuple[Item, tuple[int, str] | None] | None = None,
 ) -> TransactWriteItemTypeDef:
     """Rewrite the incident's own attributes while it is at `expected_version`. An Update, not
     a Put: a Put would drop the attributes other writers keep on the item (the audit chain's
     anchored head, bot/adapters/dynamodb/audit_anchor.py). On a lost race the cancellation
-    carries the stored item (ALL_OLD), so the caller needs no second read."""
+    carries the stored item (ALL_OLD), so the caller needs no second read.
+
+    `anchor`: also move the audit chain's head to these attributes, only while it still names
+    (seq, hash) (None: no head yet), for an audit event written in the same transaction."""
     item = incident_item(incident)
     key = {name: item.pop(name) for name in ("pk", "sk")}
-    names: dict[str, str] = {}
+    condition = "version = :v"
     values: Item = {":v": n(expected_version)}
+    if anchor is not None:
+        head, previous = anchor
+        item.update(head)
+        if previous is None:
+            condition += " AND attribute_not_exists(audit_seq)"
+        else:
+            condition += " AND audit_seq = :prev_seq AND audit_hash = :prev_hash"
+            values[":prev_seq"], values[":prev_hash"] = n(previous[0]), s(previous[1])
+    names: dict[str, str] = {}
     sets: list[str] = []
     for i, (name, value) in enumerate(sorted(item.items())):
         names[f"#a{i}"], values[f":a{i}"] = name, value
@@ -130,7 +146,7 @@ def replace_incident(
             "TableName": table,
             "Key": key,
             "UpdateExpression": expression,
-            "ConditionExpression": "version = :v",
+            "ConditionExpression": condition,
             "ExpressionAttributeNames": names,
             "ExpressionAttributeValues": values,
             "ReturnValuesOnConditionCheckFailure": "ALL_OLD",
@@ -159,15 +175,33 @@ def release_group(table: str, key: str, incident_id: str) -> TransactWriteItemTy
 
 
 def put_alert(
-    table: str, record: AlertRecord, outbox_event_id: str, *, replacing: str | None
+    table: str,
+    record: AlertRecord,
+    outbox_event_id: str,
+    *,
+    replacing: str | None,
+    snapshot: tuple[Incident, OutboxEvent] | None = None,
+    audited: bool = False,
 ) -> TransactWriteItemTypeDef:
     """Write the dedup record; `replacing` is the event id of a record whose incident is
-    over, so a recurrence of the same alert may take the record over, and only once."""
+    over, so a recurrence of the same alert may take the record over, and only once.
+
+    `snapshot`, the incident and outbox event as this notification left them, lets a re-send
+    be answered from this one item (bot/adapters/dynamodb/alert_ledger.py); a failed write
+    hands the stored record back (ALL_OLD) for that. `audited`: the notification's audit
+    event goes in the same transaction."""
     item = alert_key(record.dedup_key)
     item["incident_id"] = s(record.incident_id)
     item["outbox_event_id"] = s(outbox_event_id)
     item["data"] = s(record.model_dump_json())
-    return put_new_or_replace(table, item, "outbox_event_id", replacing)
+    if snapshot is not None:
+        item["incident"] = s(snapshot[0].model_dump_json())
+        item["outbox"] = s(snapshot[1].model_dump_json())
+    if audited:
+        item["audited"] = n(1)
+    write = put_new_or_replace(table, item, "outbox_event_id", replacing)
+    write["Put"]["ReturnValuesOnConditionCheckFailure"] = "ALL_OLD"
+    return write
 
 
 def put_new_or_replace(

@@ -88,7 +88,11 @@ class DynamoIncidents(OnSingleTable):
                 ]
             outbox = event.model_copy(update={"incident_id": incident.id})
             record = AlertRecord(dedup_key=key, incident_id=incident.id, alert=alert)
-            writes.append(put_alert(table, record, outbox.event_id, replacing=replacing))
+            writes.append(
+                put_alert(
+                    table, record, outbox.event_id, replacing=replacing, snapshot=(incident, outbox)
+                )
+            )
             writes.append({"Put": {"TableName": table, "Item": outbox_item(outbox)}})
             if self._table.transact(writes, "ingest") is None:
                 return Intake(

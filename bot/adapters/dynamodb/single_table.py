@@ -124,5 +124,11 @@ class OnSingleTable:
         return self._table.name
 
     @property
+    def single_table(self) -> SingleTable:
+        """The shared table, for writers that build transactions across ports (the alert
+        ledger)."""
+        return self._table
+
+    @property
     def _clock(self) -> Callable[[], datetime]:
         return self._table.clock

@@ -46,32 +46,51 @@ class SqliteAuditLog:
         details: dict[str, Any] | None = None,
         event_id: str | None = None,
     ) -> AuditEvent:
-        key = self.keys.current
         with self.database.transaction() as conn:
-            if event_id is not None:
-                existing = conn.execute(
-                    "SELECT incident_id, seq, data FROM audit_events WHERE event_id = ?",
-                    (event_id,),
-                ).fetchone()
-                if existing:
-                    return parse_stored_event(existing[0], f"#{existing[1]}", existing[2])
-            previous = _last_event(conn, incident_id)
-            event = chain_event(
-                previous,
-                incident_id=incident_id,
-                actor=actor,
-                action=action,
-                details=details,
-                key=key,
-                event_id=event_id,
-                at=self._clock(),
+            return self.append_on(
+                conn, incident_id, actor=actor, action=action, details=details, event_id=event_id
             )
-            conn.execute(
-                "INSERT INTO audit_events (incident_id, seq, event_id, data) VALUES (?, ?, ?, ?)",
-                (incident_id, event.seq, event.event_id, event.model_dump_json()),
-            )
-            write_head(conn, incident_id, anchor_head(incident_id, event, key), previous)
+
+    def append_on(
+        self,
+        conn: sqlite3.Connection,
+        incident_id: str,
+        *,
+        actor: str,
+        action: AuditAction,
+        details: dict[str, Any] | None = None,
+        event_id: str | None = None,
+    ) -> AuditEvent:
+        """`append` inside the caller's transaction (the alert ledger's single commit)."""
+        key = self.keys.current
+        if event_id is not None:
+            existing = conn.execute(
+                "SELECT incident_id, seq, data FROM audit_events WHERE event_id = ?",
+                (event_id,),
+            ).fetchone()
+            if existing:
+                return parse_stored_event(existing[0], f"#{existing[1]}", existing[2])
+        previous = _last_event(conn, incident_id)
+        event = chain_event(
+            previous,
+            incident_id=incident_id,
+            actor=actor,
+            action=action,
+            details=details,
+            key=key,
+            event_id=event_id,
+            at=self._clock(),
+        )
+        conn.execute(
+            "INSERT INTO audit_events (incident_id, seq, event_id, data) VALUES (?, ?, ?, ?)",
+            (incident_id, event.seq, event.event_id, event.model_dump_json()),
+        )
+        write_head(conn, incident_id, anchor_head(incident_id, event, key), previous)
         return event
+
+    def has_event_on(self, conn: sqlite3.Connection, event_id: str) -> bool:
+        found = conn.execute("SELECT 1 FROM audit_events WHERE event_id = ?", (event_id,))
+        return found.fetchone() is not None
 
     def events(self, incident_id: str) -> list[AuditEvent]:
         rows = self.database.fetch_all(

@@ -35,44 +35,69 @@ class SqliteIncidentStore:
     def ingest(
         self, alert: Alert, new_incident: Incident | None, event: OutboxEvent
     ) -> Intake | None:
-        key = dedup_key(alert)
         with self.database.transaction() as conn:
-            known = conn.execute(
-                "SELECT incident_id, outbox_event_id FROM alerts WHERE dedup_key = ?", (key,)
-            ).fetchone()
-            if known:
-                incident = _load_incident(conn, known[0])
-                outbox = _load_outbox(conn, known[1])
-                if incident is None or outbox is None:
-                    raise NotFound(f"alert record {key} points at a missing record")
-                if not is_recurrence(alert, incident):
-                    return Intake(incident=incident, created=False, duplicate=True, outbox=outbox)
-                conn.execute("DELETE FROM alerts WHERE dedup_key = ?", (key,))
-            incident = self._open_incident_of_group(conn, alert.group_key)
-            created = incident is None
-            if incident is None:
-                if new_incident is None:
-                    return None
-                incident = new_incident
-                _insert_incident(conn, incident)
-            else:
-                incident = incident.model_copy(
-                    update={
-                        "alert_count": incident.alert_count + 1,
-                        "version": incident.version + 1,
-                        "updated_at": self._clock(),
-                    }
-                )
-                _write_incident(conn, incident)
-            outbox = event.model_copy(update={"incident_id": incident.id})
-            record = AlertRecord(dedup_key=key, incident_id=incident.id, alert=alert)
-            conn.execute(
-                "INSERT INTO alerts (dedup_key, incident_id, outbox_event_id, data) "
-                "VALUES (?, ?, ?, ?)",
-                (key, incident.id, outbox.event_id, record.model_dump_json()),
+            return self.ingest_on(conn, alert, new_incident, event)
+
+    def ingest_on(
+        self,
+        conn: sqlite3.Connection,
+        alert: Alert,
+        new_incident: Incident | None,
+        event: OutboxEvent,
+    ) -> Intake | None:
+        """`ingest` inside the caller's transaction (the alert ledger's single commit)."""
+        key = dedup_key(alert)
+        known = conn.execute(
+            "SELECT incident_id, outbox_event_id FROM alerts WHERE dedup_key = ?", (key,)
+        ).fetchone()
+        if known:
+            incident = _load_incident(conn, known[0])
+            outbox = _load_outbox(conn, known[1])
+            if incident is None or outbox is None:
+                raise NotFound(f"alert record {key} points at a missing record")
+            if not is_recurrence(alert, incident):
+                return Intake(incident=incident, created=False, duplicate=True, outbox=outbox)
+            conn.execute("DELETE FROM alerts WHERE dedup_key = ?", (key,))
+        incident = self._open_incident_of_group(conn, alert.group_key)
+        created = incident is None
+        if incident is None:
+            if new_incident is None:
+                return None
+            incident = new_incident
+            _insert_incident(conn, incident)
+        else:
+            incident = incident.model_copy(
+                update={
+                    "alert_count": incident.alert_count + 1,
+                    "version": incident.version + 1,
+                    "updated_at": self._clock(),
+                }
             )
-            _insert_outbox(conn, outbox)
+            _write_incident(conn, incident)
+        outbox = event.model_copy(update={"incident_id": incident.id})
+        record = AlertRecord(dedup_key=key, incident_id=incident.id, alert=alert)
+        conn.execute(
+            "INSERT INTO alerts (dedup_key, incident_id, outbox_event_id, data) "
+            "VALUES (?, ?, ?, ?)",
+            (key, incident.id, outbox.event_id, record.model_dump_json()),
+        )
+        _insert_outbox(conn, outbox)
         return Intake(incident=incident, created=created, duplicate=False, outbox=outbox)
+
+    def duplicate_on(self, conn: sqlite3.Connection, alert: Alert) -> Intake | None:
+        """The Intake of a re-send of an accepted notification (not a recurrence), from reads
+        on `conn`; None when `ingest` has something to write."""
+        key = dedup_key(alert)
+        known = conn.execute(
+            "SELECT incident_id, outbox_event_id FROM alerts WHERE dedup_key = ?", (key,)
+        ).fetchone()
+        if not known:
+            return None
+        incident = _load_incident(conn, known[0])
+        outbox = _load_outbox(conn, known[1])
+        if incident is None or outbox is None or is_recurrence(alert, incident):
+            return None
+        return Intake(incident=incident, created=False, duplicate=True, outbox=outbox)
 
     def create_if_absent(self, incident: Incident) -> tuple[Incident, bool]:
         with self.database.transaction() as conn:
@@ -169,12 +194,17 @@ class SqliteIncidentStore:
             event = _load_outbox(conn, event_id)
             if event is None or event.sent_at is not None:
                 return
-            now = self._clock()
-            sent = event.model_copy(update={"sent_at": now})
-            conn.execute(
-                "UPDATE outbox SET sent_at = ?, data = ? WHERE event_id = ?",
-                (time_key(now), sent.model_dump_json(), event_id),
-            )
+            self.mark_sent_on(conn, event)
+
+    def mark_sent_on(self, conn: sqlite3.Connection, event: OutboxEvent) -> OutboxEvent:
+        """Mark the stored, pending `event` sent inside the caller's transaction."""
+        now = self._clock()
+        sent = event.model_copy(update={"sent_at": now})
+        conn.execute(
+            "UPDATE outbox SET sent_at = ?, data = ? WHERE event_id = ?",
+            (time_key(now), sent.model_dump_json(), event.event_id),
+        )
+        return sent
 
     def add_outbox(self, event: OutboxEvent) -> None:
         with self.database.transaction() as conn:

@@ -50,6 +50,7 @@ ORPHAN_CHECK_SECONDS = 1.0
 
 # Like SQS FIFO's five-minute deduplication interval, but longer: acked ids are cheap to keep.
 DEFAULT_DEDUP_SECONDS = 24 * 3600
+_EXPIRY_INTERVAL_SECONDS = 60.0
 
 
 class LocalQueue:
@@ -76,6 +77,7 @@ class LocalQueue:
         self._sent_generation = 0
         self._holder = f"{socket.gethostname()}:{os.getpid()}"
         self._next_orphan_check = 0.0
+        self._next_expiry = 0.0
 
     @property
     def path(self) -> Path:
@@ -89,35 +91,57 @@ class LocalQueue:
             db.execute("SELECT 1 FROM queue_messages LIMIT 1").fetchall()
 
     def send(self, message: QueueMessage) -> None:
-        now = self._clock()
         with self._db.transaction() as db:
+            self.send_on(db, message)
+        self.announce()
+
+    def send_on(self, db: sqlite3.Connection, message: QueueMessage) -> None:
+        """`send` inside the caller's transaction on this queue's database (the alert
+        ledger's single commit); call `announce` once it committed."""
+        now = self._clock()
+        expired = now - self._dedup_seconds
+        # this id's acked row past the dedup window goes now (a unique-index lookup); the rest
+        # of them once a minute, not by a range delete on every send
+        db.execute(
+            "DELETE FROM queue_messages WHERE event_id = ? AND acked_at < ?",
+            (message.event_id, expired),
+        )
+        if now >= self._next_expiry:
+            self._next_expiry = now + _EXPIRY_INTERVAL_SECONDS
             db.execute(
                 "DELETE FROM queue_messages WHERE acked_at IS NOT NULL AND acked_at < ?",
-                (now - self._dedup_seconds,),
+                (expired,),
             )
-            known = db.execute(
-                "SELECT 1 FROM queue_messages WHERE event_id = ?"
-                " UNION ALL SELECT 1 FROM queue_dead_letters WHERE event_id = ?",
-                (message.event_id, message.event_id),
-            ).fetchone()
-            if known is not None:
-                return
-            db.execute(
-                "INSERT INTO queue_messages"
-                " (event_id, incident_id, event_type, body, sent_at, visible_at)"
-                " VALUES (?, ?, ?, ?, ?, ?)",
-                (
-                    message.event_id,
-                    message.incident_id,
-                    message.event_type,
-                    message.model_dump_json(),
-                    now,
-                    now,
-                ),
-            )
+        known = db.execute(
+            "SELECT 1 FROM queue_messages WHERE event_id = ?"
+            " UNION ALL SELECT 1 FROM queue_dead_letters WHERE event_id = ?",
+            (message.event_id, message.event_id),
+        ).fetchone()
+        if known is not None:
+            return
+        db.execute(
+            "INSERT INTO queue_messages"
+            " (event_id, incident_id, event_type, body, sent_at, visible_at)"
+            " VALUES (?, ?, ?, ?, ?, ?)",
+            (
+                message.event_id,
+                message.incident_id,
+                message.event_type,
+                message.model_dump_json(),
+                now,
+                now,
+            ),
+        )
+
+    def announce(self) -> None:
+        """Wake this process's waiting receivers: a message was committed."""
         with self._arrivals:
             self._sent_generation += 1
             self._arrivals.notify_all()
+
+    @property
+    def database(self) -> SqliteDatabase:
+        return self._db
 
     def receive(
         self, *, max_messages: int = 10, wait_seconds: float = 1.0, visibility_seconds: int = 60

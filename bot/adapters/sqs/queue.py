@@ -23,6 +23,7 @@ import boto3
 from botocore.exceptions import BotoCoreError, ClientError
 from pydantic import ValidationError
 
+from bot.adapters.aws.call_count import count_calls
 from bot.adapters.aws.clients import client_config
 from bot.adapters.aws.outages import describe, error_code, is_outage
 from bot.domain.errors import BackendUnavailable
@@ -58,7 +59,9 @@ def build_sqs_client(region: str, *, threads: int = 40) -> SQSClient:
         connect_timeout=5,
         read_timeout=MAX_WAIT_SECONDS + 10,  # must outlast a full long poll
     )
-    return boto3.client("sqs", region_name=region, config=config)
+    client = boto3.client("sqs", region_name=region, config=config)
+    count_calls(client)
+    return client
 
 
 def ensure_queue(

@@ -1,0 +1,306 @@
+"""DynamoAlertLedger: a fresh alert is one TransactWriteItems, a re-send one call (issue 17).
+
+The first notification of a group writes, in one transaction: its dedup record, the group's
+claim, the new incident (carrying its audit chain's anchored head), the outbox event and the
+audit event with its id marker. It is written first and asked second: the dedup record and
+group claim are conditional puts that hand the stored items back when they fail (ALL_OLD),
+so a re-send costs that one cancelled transaction and is answered from what it returns:
+the dedup record keeps the incident and outbox event as its notification left them, and a
+group claim naming the record's incident means that incident is still open (closing an
+incident releases its claim in the same transaction), so the re-send is no recurrence.
+Everything else (an alert joining an open incident, a resolve, a recurrence, a lost race)
+takes the store's read-then-write `ingest` and the audit log's append, as before.
+
+DynamoOutboxMarks marks events sent off the request path, in a background thread: the
+outbox event and its dedup record (`outbox_sent_at`, so a re-send knows it needs no
+enqueue) in one transaction. A process that dies first leaves the event pending, and the
+OutboxRelay sends it again; SQS FIFO drops the copy by its deduplication id.
+"""
+
+from __future__ import annotations
+
+import logging
+import queue
+import threading
+from datetime import datetime
+from typing import TYPE_CHECKING
+
+from bot.adapters.dynamodb.audit_anchor import head_attributes, head_of
+from bot.adapters.dynamodb.audit_log import DynamoAuditLog
+from bot.adapters.dynamodb.incident_items import (
+    alert_key,
+    dedup_key,
+    group_key,
+    incident_item,
+    incident_key,
+    incident_of,
+    outbox_item,
+    outbox_key,
+    put_alert,
+    put_group,
+    put_new,
+    replace_incident,
+)
+from bot.adapters.dynamodb.incident_store import DynamoIncidentStore
+from bot.adapters.dynamodb.items import Item, s, text
+from bot.adapters.dynamodb.single_table import SingleTable
+from bot.domain.errors import BackendUnavailable
+from bot.domain.models import Alert, Incident
+from bot.ports.alert_ledger import IntakeAudit
+from bot.ports.store import AlertRecord, Intake, OutboxEvent
+
+if TYPE_CHECKING:  # stub package: a dev extra, absent from `pip install .`
+    from mypy_boto3_dynamodb.type_defs import TransactWriteItemTypeDef
+
+    from bot.adapters.dynamodb.errors import Cancellation
+
+log = logging.getLogger(__name__)
+
+AUDITED = "audited"  # on a dedup record whose audit event went in its own transaction (put_alert)
+SENT_AT = "outbox_sent_at"  # on a dedup record whose outbox event the queue took
+
+
+class DynamoAlertLedger:
+    def __init__(self, store: DynamoIncidentStore, audit: DynamoAuditLog) -> None:
+        self._store = store
+        self._table = store.single_table
+        self._audit = audit
+
+    def record(
+        self, alert: Alert, new_incident: Incident | None, event: OutboxEvent, audit: IntakeAudit
+    ) -> Intake | None:
+        if new_incident is not None:
+            answered, holder_id = self._first_of_group(alert, new_incident, event, audit)
+            if answered is not None:
+                return answered
+        else:
+            claim = self._table.get_item(group_key(alert.group_key))
+            holder_id = text(claim, "incident_id") if claim else None
+        if holder_id is not None:
+            joined = self._join(alert, holder_id, event, audit)
+            if joined is not None:
+                return joined
+        return self._long_way(alert, new_incident, event, audit)
+
+    def _long_way(
+        self, alert: Alert, new_incident: Incident | None, event: OutboxEvent, audit: IntakeAudit
+    ) -> Intake | None:
+        """The store's read-then-write ingest, then the audit append (recurrences, lost
+        races, records written by an older marshal)."""
+        intake = self._store.ingest(alert, new_incident, event)
+        if intake is not None:
+            self._audit.append(
+                intake.incident.id,
+                actor=audit.actor,
+                action=audit.action(alert, intake),
+                details=audit.details,
+                event_id=audit.event_id(intake),
+            )
+        return intake
+
+    def _first_of_group(
+        self, alert: Alert, incident: Incident, event: OutboxEvent, audit: IntakeAudit
+    ) -> tuple[Intake | None, str | None]:
+        """The one-transaction write, or a settled re-send's answer; else who holds the group
+        when the notification itself is new (an alert joining that incident)."""
+        table = self._table.name
+        outbox = event.model_copy(update={"incident_id": incident.id})
+        intake = Intake(incident=incident, created=True, duplicate=False, outbox=outbox)
+        head, audit_puts = self._audit.chained_event(
+            incident.id,
+            None,
+            actor=audit.actor,
+            action=audit.action(alert, intake),
+            details=audit.details,
+            event_id=audit.event_id(intake),
+        )
+        record = AlertRecord(dedup_key=dedup_key(alert), incident_id=incident.id, alert=alert)
+        record_put = put_alert(
+            table,
+            record,
+            outbox.event_id,
+            replacing=None,
+            snapshot=(incident, outbox),
+            audited=True,
+        )
+        group_put = put_group(table, alert.group_key, incident.id, replacing=None)
+        group_put["Put"]["ReturnValuesOnConditionCheckFailure"] = "ALL_OLD"
+        writes: list[TransactWriteItemTypeDef] = [
+            record_put,
+            group_put,
+            put_new(table, {**incident_item(incident), **head_attributes(head)}),
+            {"Put": {"TableName": table, "Item": outbox_item(outbox)}},
+            *audit_puts,
+        ]
+        reasons = self._table.transact(writes, "ingest")
+        if reasons is None:
+            self._audit.anchored_on_incident(incident.id)
+            return intake, None
+        holder = reasons[1].item if reasons[1].condition_failed else None
+        if reasons[0].condition_failed:
+            return _settled_resend(reasons), None
+        return None, text(holder, "incident_id") if holder else None
+
+    def _join(
+        self, alert: Alert, holder_id: str, event: OutboxEvent, audit: IntakeAudit
+    ) -> Intake | None:
+        """A new notification for the open incident `holder_id`: one read of the incident
+        (with its audit head), one of the chain's tail, one transaction that counts the alert,
+        moves the head and writes the dedup record, outbox event and audit event. None when
+        anything is not as expected: the long way decides."""
+        item = self._table.get_item(incident_key(holder_id))
+        current = incident_of(item) if item is not None else None
+        if item is None or current is None or not current.is_open:
+            return None
+        head, previous = head_of(item), self._audit.tail(holder_id)
+        if (
+            head is None
+            or previous is None
+            or (head.seq, head.hash)
+            != (
+                previous.seq,
+                previous.hash,
+            )
+        ):
+            return None  # a chain anchored elsewhere, or cut: the audit log's append says so
+        incident = current.model_copy(
+            update={
+                "alert_count": current.alert_count + 1,
+                "version": current.version + 1,
+                "updated_at": self._table.clock(),
+            }
+        )
+        outbox = event.model_copy(update={"incident_id": incident.id})
+        intake = Intake(incident=incident, created=False, duplicate=False, outbox=outbox)
+        new_head, audit_puts = self._audit.chained_event(
+            incident.id,
+            previous,
+            actor=audit.actor,
+            action=audit.action(alert, intake),
+            details=audit.details,
+            event_id=audit.event_id(intake),
+        )
+        table = self._table.name
+        record = AlertRecord(dedup_key=dedup_key(alert), incident_id=incident.id, alert=alert)
+        writes: list[TransactWriteItemTypeDef] = [
+            put_alert(
+                table,
+                record,
+                outbox.event_id,
+                replacing=None,
+                snapshot=(incident, outbox),
+                audited=True,
+            ),
+            replace_incident(
+                table,
+                incident,
+                current.version,
+                anchor=(head_attributes(new_head), (previous.seq, previous.hash)),
+            ),
+            {"Put": {"TableName": table, "Item": outbox_item(outbox)}},
+            *audit_puts,
+        ]
+        return intake if self._table.transact(writes, "ingest") is None else None
+
+
+def _settled_resend(reasons: list[Cancellation]) -> Intake | None:
+    """A re-send of a notification whose incident is open, answered from the cancelled
+    transaction's stored items; None when that needs reads (see the module docstring)."""
+    known = reasons[0].item if reasons[0].condition_failed else None
+    holder = reasons[1].item if reasons[1].condition_failed else None
+    if known is None or holder is None:
+        return None
+    if text(holder, "incident_id") != text(known, "incident_id"):
+        return None  # its incident is over: maybe a recurrence
+    incident, outbox, sent_at = text(known, "incident"), text(known, "outbox"), text(known, SENT_AT)
+    if incident is None or outbox is None or (sent_at is None and AUDITED not in known):
+        return None  # written by an older marshal, or maybe not audited yet
+    event = OutboxEvent.model_validate_json(outbox)
+    if sent_at is not None:
+        event = event.model_copy(update={"sent_at": datetime.fromisoformat(sent_at)})
+    return Intake(
+        incident=Incident.model_validate_json(incident), created=False, duplicate=True, outbox=event
+    )
+
+
+class DynamoOutboxMarks:
+    """OutboxMarks in the background (see the module docstring); `flush` waits for them."""
+
+    def __init__(self, table: SingleTable) -> None:
+        self._table = table
+        self._pending: queue.Queue[tuple[OutboxEvent, str | None] | None] = queue.Queue()
+        self._thread: threading.Thread | None = None
+        self._start = threading.Lock()
+        self._stopping = threading.Event()
+
+    def sent(self, event: OutboxEvent, alert: Alert | None = None) -> None:
+        self._pending.put((event, dedup_key(alert) if alert is not None else None))
+        with self._start:
+            if self._thread is None:
+                self._thread = threading.Thread(target=self._work, name="outbox-marks", daemon=True)
+                self._thread.start()
+
+    def flush(self) -> None:
+        """Until every mark asked for so far is written (or failed)."""
+        self._pending.join()
+
+    def stop(self, timeout: float = 2.0) -> None:
+        """End the thread; marks still queued are left to the OutboxRelay (their events stay
+        pending and are re-sent, the queue drops the copies), so stopping waits for nothing
+        but the mark under way."""
+        self._stopping.set()
+        with self._start:
+            thread = self._thread
+        if thread is not None:
+            self._pending.put(None)
+            thread.join(timeout)
+
+    def _work(self) -> None:
+        while (item := self._pending.get()) is not None:
+            try:
+                if not self._stopping.is_set():
+                    self.mark(*item)
+            except BackendUnavailable as exc:
+                # No one's loss: the event stays pending, the OutboxRelay re-sends it and the
+                # queue drops the copy, so not a warning beside the outage's own.
+                log.info("outbox mark left to the relay", extra={"error": str(exc)})
+            finally:
+                self._pending.task_done()
+        self._pending.task_done()
+
+    def mark(self, event: OutboxEvent, alert_dedup_key: str | None) -> None:
+        sent = event.model_copy(update={"sent_at": self._table.clock()})
+        writes: list[TransactWriteItemTypeDef] = [_mark_outbox(self._table.name, sent)]
+        if alert_dedup_key is not None:
+            writes.append(_mark_record(self._table.name, alert_dedup_key, sent))
+        reasons = self._table.transact(writes, "mark outbox sent")
+        if reasons is not None and len(reasons) > 1 and not reasons[1].condition_failed:
+            # the relay marked the event first: note it on the dedup record alone
+            self._table.transact(writes[1:], "mark outbox sent")
+
+
+def _mark_outbox(table: str, sent: OutboxEvent) -> TransactWriteItemTypeDef:
+    return {
+        "Update": {
+            "TableName": table,
+            "Key": outbox_key(sent.event_id),
+            "UpdateExpression": "SET #d = :d REMOVE outbox_pending",
+            "ConditionExpression": "attribute_exists(outbox_pending)",
+            "ExpressionAttributeNames": {"#d": "data"},
+            "ExpressionAttributeValues": {":d": s(sent.model_dump_json())},
+        }
+    }
+
+
+def _mark_record(table: str, key: str, sent: OutboxEvent) -> TransactWriteItemTypeDef:
+    assert sent.sent_at is not None
+    values: Item = {":t": s(sent.sent_at.isoformat()), ":e": s(sent.event_id)}
+    return {
+        "Update": {
+            "TableName": table,
+            "Key": alert_key(key),
+            "UpdateExpression": f"SET {SENT_AT} = :t",
+            "ConditionExpression": "outbox_event_id = :e",  # the record still names this event
+            "ExpressionAttributeValues": values,
+        }
+    }

@@ -1,0 +1,56 @@
+"""AlertLedger: the write of one accepted notification, in as few round trips as the backend
+allows (issue 17).
+
+`IncidentStore.ingest` writes the dedup record, the incident and the outbox event atomically;
+the ledger adds the notification's audit event to that same atomic write, and where the queue
+lives in the same database (the embedded deployment) the queue message too, so the outbox
+event comes back already sent. `OutboxMarks` is how the intake says that the queue took an
+event the ledger could not enqueue itself; an adapter may record that lazily, since the
+OutboxRelay re-sends pending events and the queue dedups on event id.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Protocol
+
+from pydantic import BaseModel, ConfigDict
+
+from bot.domain.audit import AuditAction
+from bot.domain.models import Alert, AlertStatus, Incident
+from bot.ports.store import Intake, OutboxEvent
+
+
+class IntakeAudit(BaseModel):
+    """The audit event an accepted notification leaves; its action follows from the outcome."""
+
+    model_config = ConfigDict(frozen=True)
+
+    actor: str
+    details: dict[str, Any]
+
+    @staticmethod
+    def event_id(intake: Intake) -> str:
+        """Named after the stored outbox event, so a re-send names the same audit event."""
+        return f"{intake.outbox.event_id}.audit"
+
+    def action(self, alert: Alert, intake: Intake) -> AuditAction:
+        if alert.status is AlertStatus.RESOLVED:
+            return AuditAction.ALERT_RESOLVED
+        # a re-send reads "created" back from its stored event (the candidate id it carried)
+        created = intake.created or intake.outbox.payload.get("candidate_id") == intake.incident.id
+        return AuditAction.INCIDENT_CREATED if created else AuditAction.ALERT_ATTACHED
+
+
+class AlertLedger(Protocol):
+    def record(
+        self, alert: Alert, new_incident: Incident | None, event: OutboxEvent, audit: IntakeAudit
+    ) -> Intake | None:
+        """`IncidentStore.ingest(alert, new_incident, event)` plus the audit event `audit`
+        describes, committed together where the backend allows it. A duplicate's audit event
+        is the one its first acceptance wrote (appending is idempotent on its event id).
+        The returned outbox event has `sent_at` set when the ledger enqueued it itself."""
+
+
+class OutboxMarks(Protocol):
+    def sent(self, event: OutboxEvent, alert: Alert | None = None) -> None:
+        """The queue accepted `event` (announcing `alert`, when it came from one)."""
