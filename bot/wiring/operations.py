@@ -7,6 +7,7 @@ from __future__ import annotations
 import logging
 import threading
 from dataclasses import dataclass
+from datetime import timedelta
 from functools import partial
 
 from bot.adapters.runbooks.aws_ssm import SsmClient, SsmRunbookAction
@@ -80,6 +81,7 @@ def build_operations(
         actions=build_actions(settings),
         may_break_glass=BreakGlassRoster(settings.marshal_break_glass, slack).allows,
         announce_channel=settings.marshal_announce_channel,
+        run_lease=timedelta(seconds=settings.marshal_run_lease_seconds),
     )
     runs = build_runs_store(settings)
     notices = RunNotices(slack, timeline, announce_channel=settings.marshal_announce_channel)
@@ -90,18 +92,34 @@ def build_operations(
 
 
 def recover_runs(group: ProcessGroup, executor: RunExecutor) -> None:
-    """Recovery in the background: a slow target must not hold the processor's start-up."""
+    """Recovery in the background, at start and then once per lease: a slow target must not
+    hold the processor's start-up, and a run whose owner (another processor, `marshal ops
+    start`) died while this one was up is failed once its lease runs out, not at our next
+    restart."""
+    stop = threading.Event()
     worker = threading.Thread(
-        target=_recover, args=(executor,), name="marshal-run-recovery", daemon=True
+        target=_recover_until, args=(executor, stop), name="marshal-run-recovery", daemon=True
     )
     worker.start()
-    group.started("run-recovery", lambda: worker.join(timeout=3.0))
+
+    def stopped() -> None:
+        stop.set()
+        worker.join(timeout=3.0)
+
+    group.started("run-recovery", stopped)
+
+
+def _recover_until(executor: RunExecutor, stop: threading.Event) -> None:
+    while True:
+        _recover(executor)
+        if stop.wait(executor.lease.total_seconds()):
+            return
 
 
 def _recover(executor: RunExecutor) -> None:
     try:
         recovered = executor.recover()
-    except MarshalError as exc:  # the store is down: the next start tries again
+    except MarshalError as exc:  # the store is down: the next round tries again
         log.warning("run recovery failed", extra={"error": str(exc)})
         return
     for run in recovered:
