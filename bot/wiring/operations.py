@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from functools import partial
 
-from bot.adapters.runbooks.aws_ssm import SsmClient, SsmRunbookAction
+from bot.adapters.runbooks.aws_ssm import Ec2Client, SsmClient, SsmRunbookAction
 from bot.adapters.runbooks.catalog_file import load_runbook_catalog
 from bot.adapters.runbooks.http_action import HttpRunbookAction
 from bot.domain.errors import MarshalError
@@ -54,7 +54,10 @@ def build_actions(settings: Settings) -> dict[ActionKind, RunbookAction]:
     """One adapter per action kind the catalog may name."""
     return {
         ActionKind.HTTP: HttpRunbookAction(),
-        ActionKind.AWS_SSM: SsmRunbookAction(partial(ssm_client, settings.aws_region)),
+        ActionKind.AWS_SSM: SsmRunbookAction(
+            partial(ssm_client, settings.aws_region),
+            instances=partial(ec2_client, settings.aws_region),
+        ),
     }
 
 
@@ -66,6 +69,17 @@ def ssm_client(region: str) -> SsmClient:
 
     config = client_config(threads=4, connect_timeout=3, read_timeout=10)
     client: SsmClient = boto3.client("ssm", region_name=region, config=config)
+    return client
+
+
+def ec2_client(region: str) -> Ec2Client:
+    """boto3's EC2 client, to resolve aws-ssm tag targets in a preview; built on first use."""
+    import boto3  # noqa: PLC0415 - the AWS SDK on demand
+
+    from bot.adapters.aws.clients import client_config  # noqa: PLC0415
+
+    config = client_config(threads=4, connect_timeout=3, read_timeout=10)
+    client: Ec2Client = boto3.client("ec2", region_name=region, config=config)
     return client
 
 
