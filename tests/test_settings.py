@@ -201,6 +201,7 @@ DOCUMENTED = [
     ("GRAFANA_ONCALL_API_TOKEN", "goc-token", "goc-token"),
     ("MARSHAL_RUNBOOK_FILE", "conf/runbooks.yaml", "conf/runbooks.yaml"),
     ("MARSHAL_BREAK_GLASS", "U7,S7", ["U7", "S7"]),
+    ("MARSHAL_RUN_LEASE_SECONDS", "9", 9),
     ("MARSHAL_DIGEST_CHANNEL", "reports", "reports"),
     ("MARSHAL_DIGEST_CRON", "0 9 * * FRI", "0 9 * * FRI"),
     ("MARSHAL_REPORTS_DIR", "out/reports", "out/reports"),

@@ -3,6 +3,9 @@
 status  queued -> running -> completed  (queued -> completed too: refused before it ran)
 outcome pending until completed, then succeeded | failed | blocked
 
+An active run carries a lease (owner, expiry), renewed by the process executing it: recovery
+on another processor leaves a run alone until its lease has expired.
+
 A preview (RunPreview) is what a person saw before confirming: the targets, counts and
 warnings, bound to a hash of targets and parameters, under a single-use token that expires.
 """
@@ -173,11 +176,20 @@ class OperationRun(BaseModel):
     created_at: datetime = Field(default_factory=utcnow)
     started_at: datetime | None = None
     completed_at: datetime | None = None
+    lease_owner: str | None = None  # the process executing (or about to execute) the run
+    lease_expires_at: datetime | None = None  # renewed while it works; after: presumed dead
     version: int = 0
 
     @property
     def active(self) -> bool:
         return self.status is not RunStatus.COMPLETED
+
+    def leased(self, owner: str, until: datetime) -> OperationRun:
+        return self.model_copy(update={"lease_owner": owner, "lease_expires_at": until})
+
+    def lease_expired(self, now: datetime) -> bool:
+        """No lease (a run from a marshal before leases) counts as expired."""
+        return self.lease_expires_at is None or now >= self.lease_expires_at
 
     def _moved(self, to: RunStatus, **changes: Any) -> OperationRun:
         if to not in _NEXT[self.status]:

@@ -96,9 +96,16 @@ class HttpAction(BaseModel):
     execute: HttpRequestSpec
 
 
+_INSTANCE_ID = re.compile(r"^m?i-[0-9a-f]{1,17}$")  # EC2 (i-) and hybrid managed (mi-) ids
+_TAG_TARGET = re.compile(r"^tag:([^=,\s][^=]{0,127})=(.+)$")
+MAX_TAG_TARGETS = 5  # SendCommand's Targets limit
+MAX_TAG_VALUES = 50  # values per target
+
+
 class SsmAction(BaseModel):
-    """SSM Run Command: `SendCommand` of `document` to instance `targets` (or a tag target
-    `tag:Name=value`); each invocation polled until it is done or `timeout_seconds` pass."""
+    """SSM Run Command: `SendCommand` of `document` to instance ids (`i-0abc`) or to tag
+    targets (`tag:Name=web,api`: SendCommand's `Targets` Key=tag:Name, Values=[web, api]),
+    not both; each invocation polled until it is done or `timeout_seconds` pass."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
@@ -107,6 +114,40 @@ class SsmAction(BaseModel):
     parameters: dict[str, list[str]] = Field(default_factory=dict)
     timeout_seconds: float = Field(default=300.0, gt=0, le=3600)
     poll_seconds: float = Field(default=2.0, gt=0, le=60)
+
+    @field_validator("targets")
+    @classmethod
+    def _instances_or_tags(cls, targets: list[str]) -> list[str]:
+        tags = [t for t in targets if t.startswith("tag:")]
+        if tags and len(tags) != len(targets):
+            raise ValueError("name instance ids or tag targets, not both (SSM takes one kind)")
+        if len(tags) > MAX_TAG_TARGETS:
+            raise ValueError(f"at most {MAX_TAG_TARGETS} tag targets")
+        for target in targets:
+            if tags:
+                _tag_target(target)
+            elif not _INSTANCE_ID.match(target):
+                raise ValueError(
+                    f"target {target!r} is neither an instance id (i-0abc) nor a tag "
+                    f"target (tag:Name=value)"
+                )
+        return targets
+
+    @property
+    def tag_targets(self) -> list[dict[str, str | list[str]]]:
+        """SendCommand `Targets` (empty: the targets are instance ids)."""
+        found = [_tag_target(t) for t in self.targets if t.startswith("tag:")]
+        return [{"Key": f"tag:{key}", "Values": values} for key, values in found]
+
+
+def _tag_target(text: str) -> tuple[str, list[str]]:
+    matched = _TAG_TARGET.match(text)
+    values = [v.strip() for v in matched.group(2).split(",")] if matched else []
+    if matched is None or not all(values):
+        raise ValueError(f"tag target {text!r} must read tag:<key>=<value>[,<value>...]")
+    if len(values) > MAX_TAG_VALUES:
+        raise ValueError(f"tag target {text!r} has more than {MAX_TAG_VALUES} values")
+    return matched.group(1).strip(), values
 
 
 class ActionKind(StrEnum):

@@ -16,6 +16,9 @@ class RunbookSettings(BaseModel):
 
     marshal_runbook_file: Path | None = None
     marshal_break_glass: Annotated[list[str], NoDecode] = Field(default_factory=list)
+    # A run's executor renews its lease every third of this; recovery on another processor
+    # fails (or resumes) a run only once its lease has run out.
+    marshal_run_lease_seconds: int = Field(default=30, ge=1, le=3600)
 
     @field_validator("marshal_break_glass", mode="before")
     @classmethod

@@ -7,9 +7,10 @@ from __future__ import annotations
 import logging
 import threading
 from dataclasses import dataclass
+from datetime import timedelta
 from functools import partial
 
-from bot.adapters.runbooks.aws_ssm import SsmClient, SsmRunbookAction
+from bot.adapters.runbooks.aws_ssm import Ec2Client, SsmClient, SsmRunbookAction
 from bot.adapters.runbooks.catalog_file import load_runbook_catalog
 from bot.adapters.runbooks.http_action import HttpRunbookAction
 from bot.domain.errors import MarshalError
@@ -53,7 +54,10 @@ def build_actions(settings: Settings) -> dict[ActionKind, RunbookAction]:
     """One adapter per action kind the catalog may name."""
     return {
         ActionKind.HTTP: HttpRunbookAction(),
-        ActionKind.AWS_SSM: SsmRunbookAction(partial(ssm_client, settings.aws_region)),
+        ActionKind.AWS_SSM: SsmRunbookAction(
+            partial(ssm_client, settings.aws_region),
+            instances=partial(ec2_client, settings.aws_region),
+        ),
     }
 
 
@@ -65,6 +69,17 @@ def ssm_client(region: str) -> SsmClient:
 
     config = client_config(threads=4, connect_timeout=3, read_timeout=10)
     client: SsmClient = boto3.client("ssm", region_name=region, config=config)
+    return client
+
+
+def ec2_client(region: str) -> Ec2Client:
+    """boto3's EC2 client, to resolve aws-ssm tag targets in a preview; built on first use."""
+    import boto3  # noqa: PLC0415 - the AWS SDK on demand
+
+    from bot.adapters.aws.clients import client_config  # noqa: PLC0415
+
+    config = client_config(threads=4, connect_timeout=3, read_timeout=10)
+    client: Ec2Client = boto3.client("ec2", region_name=region, config=config)
     return client
 
 
@@ -80,6 +95,7 @@ def build_operations(
         actions=build_actions(settings),
         may_break_glass=BreakGlassRoster(settings.marshal_break_glass, slack).allows,
         announce_channel=settings.marshal_announce_channel,
+        run_lease=timedelta(seconds=settings.marshal_run_lease_seconds),
     )
     runs = build_runs_store(settings)
     notices = RunNotices(slack, timeline, announce_channel=settings.marshal_announce_channel)
@@ -90,18 +106,34 @@ def build_operations(
 
 
 def recover_runs(group: ProcessGroup, executor: RunExecutor) -> None:
-    """Recovery in the background: a slow target must not hold the processor's start-up."""
+    """Recovery in the background, at start and then once per lease: a slow target must not
+    hold the processor's start-up, and a run whose owner (another processor, `marshal ops
+    start`) died while this one was up is failed once its lease runs out, not at our next
+    restart."""
+    stop = threading.Event()
     worker = threading.Thread(
-        target=_recover, args=(executor,), name="marshal-run-recovery", daemon=True
+        target=_recover_until, args=(executor, stop), name="marshal-run-recovery", daemon=True
     )
     worker.start()
-    group.started("run-recovery", lambda: worker.join(timeout=3.0))
+
+    def stopped() -> None:
+        stop.set()
+        worker.join(timeout=3.0)
+
+    group.started("run-recovery", stopped)
+
+
+def _recover_until(executor: RunExecutor, stop: threading.Event) -> None:
+    while True:
+        _recover(executor)
+        if stop.wait(executor.lease.total_seconds()):
+            return
 
 
 def _recover(executor: RunExecutor) -> None:
     try:
         recovered = executor.recover()
-    except MarshalError as exc:  # the store is down: the next start tries again
+    except MarshalError as exc:  # the store is down: the next round tries again
         log.warning("run recovery failed", extra={"error": str(exc)})
         return
     for run in recovered:

@@ -3,7 +3,9 @@
 Requests pass through to moto unless a queued `AwsFault` matches their operation (the
 X-Amz-Target header, e.g. "DynamoDB_20120810.TransactWriteItems" or "AmazonSQS.SendMessage"):
 then the proxy answers the error JSON an AWS service sends (`__type` and `message`, with the
-status given), or drops the connection without answering.
+status given), or drops the connection without answering. An `AwsAnswerEdit` lets moto
+answer and changes its JSON on the way back (an SSM invocation moto always reports
+Success for, reported Failed).
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ import http.client
 import json
 import threading
 import urllib.parse
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
@@ -32,9 +35,16 @@ class AwsFault:
 
 
 @dataclass
+class AwsAnswerEdit:
+    operation: str  # the end of X-Amz-Target, e.g. "GetCommandInvocation"
+    edit: Callable[[dict[str, Any]], dict[str, Any]]  # moto's 2xx JSON -> what to answer
+
+
+@dataclass
 class FaultyAws:
     upstream: str
     faults: list[AwsFault] = field(default_factory=list)
+    edits: list[AwsAnswerEdit] = field(default_factory=list)
     hits: list[str] = field(default_factory=list)  # operations answered with a fault
     lock: threading.Lock = field(default_factory=threading.Lock)
     _server: ThreadingHTTPServer | None = None
@@ -51,6 +61,16 @@ class FaultyAws:
     def clear(self) -> None:
         with self.lock:
             self.faults.clear()
+            self.edits.clear()
+
+    def edit_answers(self, *edits: AwsAnswerEdit) -> None:
+        with self.lock:
+            self.edits.extend(edits)
+
+    def _edit_for(self, target: str) -> AwsAnswerEdit | None:
+        operation = target.rsplit(".", 1)[-1]
+        with self.lock:
+            return next((e for e in self.edits if e.operation == operation), None)
 
     def _take(self, target: str) -> AwsFault | None:
         operation = target.rsplit(".", 1)[-1]
@@ -87,9 +107,9 @@ class FaultyAws:
                     payload = {"__type": fault.code, "message": "injected fault", **fault.extra}
                     self._answer(fault.status, {}, json.dumps(payload).encode())
                     return
-                self._forward(body)
+                self._forward(body, proxy._edit_for(self.headers.get("X-Amz-Target", "")))
 
-            def _forward(self, body: bytes) -> None:
+            def _forward(self, body: bytes, edit: AwsAnswerEdit | None) -> None:
                 connection = http.client.HTTPConnection(
                     upstream.hostname or "127.0.0.1", upstream.port, timeout=30
                 )
@@ -98,6 +118,8 @@ class FaultyAws:
                     connection.request("POST", self.path, body=body, headers=headers)
                     answer = connection.getresponse()
                     data = answer.read()
+                    if edit is not None and 200 <= answer.status < 300:
+                        data = json.dumps(edit.edit(json.loads(data))).encode()
                     passed = {k: v for k, v in answer.getheaders() if k.lower() not in _HOP_BY_HOP}
                     self._answer(answer.status, passed, data)
                 finally:

@@ -54,22 +54,22 @@ runbooks:
         ),
         (
             "runbooks: {a: {title: A, lock: 's:{zone}', action: {aws-ssm: {document: D,"
-            " targets: [i]}}}}",
+            " targets: [i-1]}}}}",
             "lock names {zone}",
         ),
         (
             "runbooks: {a: {title: A, lock: s, reason_required: sometimes, action: {aws-ssm:"
-            " {document: D, targets: [i]}}}}",
+            " {document: D, targets: [i-1]}}}}",
             "reason_required must be",
         ),
         (
             "runbooks: {a: {title: A, lock: s, params: {n: {type: integer, default: x}},"
-            " action: {aws-ssm: {document: D, targets: [i]}}}}",
+            " action: {aws-ssm: {document: D, targets: [i-1]}}}}",
             "parameter n must be integer",
         ),
         (
             "runbooks: {a: {title: A, lock: s, colour: red, action: {aws-ssm: {document: D,"
-            " targets: [i]}}}}",
+            " targets: [i-1]}}}}",
             "runbook a.colour",
         ),
         ("runbooks: {a: [}", "not valid YAML"),

@@ -1,6 +1,7 @@
 """A real crash between start and completion: `marshal ops start` is killed (SIGKILL) while
-its execute request is out at a slow target. On restart, recovery marks the run failed
-(INTERRUPTED, with the reason) and never sends it again; a retried start with the same key
+its execute request is out at a slow target. Recovery leaves the run alone while its lease
+runs (its owner might be alive, on another host); once the lease has expired it marks the run
+failed (INTERRUPTED, with the reason) and never sends it again; a retried start with the same key
 returns that run; the scope is free again."""
 
 from __future__ import annotations
@@ -39,6 +40,7 @@ def test_a_killed_start_is_failed_on_restart_and_never_sent_twice(
         **os.environ,
         "MARSHAL_DB_PATH": str(db),
         "MARSHAL_RUNBOOK_FILE": str(catalog),
+        "MARSHAL_RUN_LEASE_SECONDS": "2",
     }
     process = subprocess.Popen(
         [
@@ -66,7 +68,12 @@ def test_a_killed_start_is_failed_on_restart_and_never_sent_twice(
         process.wait(timeout=10)
     target.execute_delay = 0.0
 
-    (recovered,) = rig.executor.recover()  # what the processor does when it starts again
+    assert rig.executor.recover() == []  # a processor sweeping now: the lease still runs
+    still = rig.runs.get(run.id)
+    assert still is not None and still.status is RunStatus.RUNNING
+    assert still.lease_owner is not None and still.lease_owner != rig.executor.owner
+    rig.clock.advance(60)  # well past the dead owner's 2s lease
+    (recovered,) = rig.executor.recover()
     assert recovered.id == run.id
     assert recovered.outcome is RunOutcome.FAILED
     assert recovered.failure is not None

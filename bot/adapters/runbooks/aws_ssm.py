@@ -1,8 +1,11 @@
 """SsmRunbookAction: the `aws-ssm` action kind, SSM Run Command through boto3.
 
-Preview: the runbook's instance targets (SSM has no dry run; nothing is sent). Execute: one
-`SendCommand` of the document to the targets, the run's idempotency key in the comment, then
-each invocation's status polled with `GetCommandInvocation` until it is terminal or the
+Preview: the runbook's instance targets (SSM has no dry run; nothing is sent); tag targets
+(`tag:Name=web`) are resolved to the running EC2 instances carrying the tag
+(`DescribeInstances`), so the preview counts them and the confirmation is bound to them.
+Execute: one `SendCommand` of the document, to the instance ids or as `Targets`
+(Key=tag:Name, Values=[web]), the run's idempotency key in the comment, then each confirmed
+instance's invocation polled with `GetCommandInvocation` until it is terminal or the
 runbook's timeout passes. Parameters may name runbook params as `{param}`.
 
 Summary: total = targets, processed = terminal invocations, updated = Success, failed =
@@ -39,15 +42,23 @@ class SsmClient(Protocol):
     def get_command_invocation(self, **kwargs: Any) -> Any: ...
 
 
+class Ec2Client(Protocol):
+    """The one EC2 call tag targets need (boto3's ec2 client has it)."""
+
+    def describe_instances(self, **kwargs: Any) -> Any: ...
+
+
 class SsmRunbookAction:
     def __init__(
         self,
         client: Callable[[], SsmClient],
         *,
+        instances: Callable[[], Ec2Client] | None = None,
         sleep: Callable[[float], None] = time.sleep,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self._client = client  # built on first use: no AWS SDK cost unless a runbook uses SSM
+        self._instances = instances
         self._sleep = sleep
         self._clock = clock
 
@@ -55,11 +66,41 @@ class SsmRunbookAction:
         self, runbook: Runbook, params: dict[str, ParamValue], incident_id: str | None
     ) -> ActionPreview:
         spec = _spec(runbook)
-        return ActionPreview(
-            targets=list(spec.targets),
-            count=len(spec.targets),
-            warnings=[f"SSM document {spec.document} runs on each target; SSM has no dry run"],
-        )
+        warnings = [f"SSM document {spec.document} runs on each target; SSM has no dry run"]
+        if not spec.tag_targets:
+            return ActionPreview(
+                targets=list(spec.targets), count=len(spec.targets), warnings=warnings
+            )
+        found = self._tagged(spec)
+        named = ", ".join(spec.targets)
+        if not found:
+            warnings.append(f"{named} matches no running instance")
+        else:
+            warnings.append(f"{named}: SSM sends to the instances carrying the tag when it runs")
+        return ActionPreview(targets=found, count=len(found), warnings=warnings)
+
+    def _tagged(self, spec: SsmAction) -> list[str]:
+        """The running instances the tag targets name, as SendCommand would reach them."""
+        if self._instances is None:
+            raise ActionFailed(
+                FailureCode.TARGET_UNREACHABLE, "tag targets need EC2 to resolve them"
+            )
+        client = self._instances()
+        filters: list[dict[str, Any]] = [
+            {"Name": t["Key"], "Values": t["Values"]} for t in spec.tag_targets
+        ]
+        filters.append({"Name": "instance-state-name", "Values": ["running"]})
+        found: set[str] = set()
+        token: str | None = None
+        while True:
+            more = {"NextToken": token} if token else {}
+            with _aws("DescribeInstances"):
+                page = client.describe_instances(Filters=filters, **more)
+            for reservation in page.get("Reservations", []):
+                found.update(str(i["InstanceId"]) for i in reservation.get("Instances", []))
+            token = page.get("NextToken")
+            if not token:
+                return sorted(found)
 
     def execute(
         self,
@@ -75,10 +116,14 @@ class SsmRunbookAction:
             name: [_PARAM.sub(lambda m: str(params.get(m.group(1), m.group(0))), v) for v in values]
             for name, values in spec.parameters.items()
         }
+        # tag targets go as SSM Targets (SSM resolves them); the confirmed instances are polled
+        addressed: dict[str, Any] = (
+            {"Targets": spec.tag_targets} if spec.tag_targets else {"InstanceIds": targets}
+        )
         with _aws("SendCommand"):
             sent = client.send_command(
                 DocumentName=spec.document,
-                InstanceIds=targets,
+                **addressed,
                 Parameters=parameters,
                 Comment=f"marshal {runbook.key} {idempotency_key}"[:100],
                 TimeoutSeconds=max(30, int(spec.timeout_seconds)),

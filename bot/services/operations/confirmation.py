@@ -141,6 +141,7 @@ class OperationConfirmation:
             preview_token=shown.token,
             created_at=self._config.clock(),
         )
+        run = self._executor.leased(run)  # queued is ours too: no recovery resumes it under us
         try:
             started = self._runs.start(run)
         except ScopeLocked as exc:

@@ -2,14 +2,18 @@
 
 queued -> running is a conditional write: of twenty callers (or two processors), one wins
 and executes; the others get the stored run back. The execute request carries the run's
-idempotency key. On restart a queued run resumes (nothing was sent yet) and a running one
-is marked failed (INTERRUPTED): marshal cannot know whether the target acted, so it never
-sends a second time and says to check the target.
+idempotency key. The executing process holds the run's lease (RunLease) while the request is
+out. Recovery (at start and on a timer) only touches runs whose lease has expired: a queued
+one resumes (nothing was sent yet) and a running one is marked failed (INTERRUPTED): marshal
+cannot know whether the target acted, so it never sends a second time and says to check the
+target. Each of those writes is conditional on the version read, so of two recovering
+processors one acts.
 """
 
 from __future__ import annotations
 
 import logging
+from datetime import timedelta
 
 from bot.domain.audit import AuditAction
 from bot.domain.errors import ConcurrentUpdate
@@ -18,12 +22,14 @@ from bot.domain.operation_run import (
     OperationRun,
     RunOutcome,
     RunStatus,
+    RunSummary,
     failure,
 )
 from bot.ports.audit import AuditLog
 from bot.ports.runbooks import ActionFailed, OperationRuns
 from bot.services.operations.notices import RunNotices
 from bot.services.operations.policy import OperationsConfig, chain_of
+from bot.services.operations.run_lease import RunLease, process_owner
 
 log = logging.getLogger(__name__)
 
@@ -45,34 +51,71 @@ class RunExecutor:
         self._runs = runs
         self._audit = audit
         self._notices = notices
+        self.owner = process_owner()
+
+    @property
+    def lease(self) -> timedelta:
+        return self._config.run_lease
+
+    def leased(self, run: OperationRun) -> OperationRun:
+        """`run` under this process's lease, from now."""
+        return run.leased(self.owner, self._config.clock() + self._config.run_lease)
 
     def execute(self, run: OperationRun) -> OperationRun:
         try:
             running = self._runs.update(
-                run.started(self._config.clock()), expected_version=run.version
+                self.leased(run.started(self._config.clock())), expected_version=run.version
             )
         except ConcurrentUpdate as lost:
             assert isinstance(lost.current, OperationRun)
             return lost.current  # someone else took it to running: they execute
         runbook = self._config.catalog.get(running.runbook)
+        summary: RunSummary | None = None
+        problem: ActionFailed | None = None
+        with RunLease(
+            self._runs,
+            running,
+            owner=self.owner,
+            lease=self._config.run_lease,
+            clock=self._config.clock,
+        ) as lease:
+            try:
+                summary = self._config.action_for(runbook).execute(
+                    runbook,
+                    running.params,
+                    running.incident_id,
+                    running.targets,
+                    running.idempotency_key,
+                )
+            except ActionFailed as exc:
+                problem = exc
+        latest = lease.run  # the version the last renewal wrote
+        if problem is not None:
+            outcome = RunOutcome.BLOCKED if problem.blocked else RunOutcome.FAILED
+            done = latest.ended_badly(outcome, failure(problem.code, problem), self._config.clock())
+        else:
+            assert summary is not None
+            done = latest.succeeded(summary, self._config.clock())
         try:
-            summary = self._config.action_for(runbook).execute(
-                runbook,
-                running.params,
-                running.incident_id,
-                running.targets,
-                running.idempotency_key,
+            return self._finish(latest, done)
+        except ConcurrentUpdate as lost:
+            # the lease lapsed (a stall longer than the lease) and another processor failed
+            # the run as interrupted; its record and alert stand, this outcome is logged
+            assert isinstance(lost.current, OperationRun)
+            log.warning(
+                "run finished after its lease was recovered",
+                extra={"run": run.id, "outcome": done.outcome.value},
             )
-            done = running.succeeded(summary, self._config.clock())
-        except ActionFailed as exc:
-            outcome = RunOutcome.BLOCKED if exc.blocked else RunOutcome.FAILED
-            done = running.ended_badly(outcome, failure(exc.code, exc), self._config.clock())
-        return self._finish(running, done)
+            return lost.current
 
     def recover(self) -> list[OperationRun]:
-        """After a restart: resume what never started, fail what was cut off mid-way."""
+        """Resume what never started, fail what was cut off mid-way: only runs whose lease
+        has expired (their owner is gone); a live owner's run is left to it."""
         recovered = []
+        now = self._config.clock()
         for run in self._runs.unfinished():
+            if not run.lease_expired(now):
+                continue
             if run.status is RunStatus.QUEUED:
                 log.info("resuming queued run", extra={"run": run.id})
                 recovered.append(self.execute(run))

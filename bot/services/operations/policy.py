@@ -30,6 +30,8 @@ class OperationsConfig:
     announce_channel: str | None = None
     clock: Callable[[], datetime] = utcnow
     preview_lifetime: timedelta = PREVIEW_LIFETIME
+    # how long a run stays its executor's without a renewal (MARSHAL_RUN_LEASE_SECONDS)
+    run_lease: timedelta = timedelta(seconds=30)
     sample_size: int = field(default=10)
 
     def action_for(self, runbook: Runbook) -> RunbookAction:
