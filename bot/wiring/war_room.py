@@ -59,6 +59,7 @@ def build_war_room(
         on_assembled=on_assembled,  # the NudgeScheduler plans the room's nudges right away
         context_snapshot=snapshot,
         similar_incidents=SimilarIncidents(backends.store, build_followup_store(settings)),
+        default_responders=tuple(settings.marshal_default_responders),
     )
     checklist = ChecklistService(backends.store, backends.audit, slack, config)
     ticks = ChecklistActionHandler(checklist, backends.store)

@@ -92,6 +92,7 @@ class WarRoomAssembler:
         max_name_attempts: int = 5,
         context_snapshot: ContextSnapshotter | None = None,
         similar_incidents: SimilarIncidents | None = None,
+        default_responders: tuple[str, ...] = (),
     ) -> None:
         """`after_step` runs after each step is recorded (tests use it to simulate a crash)."""
         self._store = store
@@ -101,7 +102,10 @@ class WarRoomAssembler:
         self._announce_channel = announce_channel
         self._clock = clock
         self._resolver = ResponderResolver(
-            slack, directory, max_lookup_concurrency=max_lookup_concurrency
+            slack,
+            directory,
+            max_lookup_concurrency=max_lookup_concurrency,
+            fallback=default_responders,
         )
         self._on_assembled = on_assembled
         self._runner: StepRunner[Room, StepName] = StepRunner(
