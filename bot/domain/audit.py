@@ -82,6 +82,9 @@ class AuditAction(StrEnum):
     RUNBOOK_CANCELLED = "runbook.cancelled"
     CHANGE_MARKED = "change.marked"
     CONSOLE_SIGNED_IN = "CONSOLE_SIGNED_IN"  # someone signed in to the web console
+    ROOM_JOINED = "ROOM_JOINED"
+    ROOM_ARCHIVED = "ROOM_ARCHIVED"
+    ROOM_UNARCHIVED = "ROOM_UNARCHIVED"
 
 
 _SECRET_KEY = re.compile(

@@ -66,8 +66,14 @@ class WebClientSlackGateway:
         self._client = client
 
     def create_private_channel(self, name: str) -> Channel:
+        return self._create(name, private=True)
+
+    def create_public_channel(self, name: str) -> Channel:
+        return self._create(name, private=False)
+
+    def _create(self, name: str, *, private: bool) -> Channel:
         with _failures("conversations.create"):
-            response = self._client.conversations_create(name=name, is_private=True)
+            response = self._client.conversations_create(name=name, is_private=private)
         channel = response["channel"]
         return Channel(id=channel["id"], name=channel["name"])
 
@@ -253,6 +259,21 @@ class WebClientSlackGateway:
                 self._client.conversations_archive(channel=channel_id)
         except SlackCallFailed as exc:
             if exc.error != "already_archived":
+                raise
+
+    def unarchive(self, channel_id: str) -> None:
+        try:
+            with _failures("conversations.unarchive"):
+                self._client.conversations_unarchive(channel=channel_id)
+        except SlackCallFailed as exc:
+            if exc.error != "not_archived":
+                raise
+        try:
+            with _failures("conversations.join"):
+                self._client.conversations_join(channel=channel_id)
+        except SlackCallFailed as exc:
+            # A private channel cannot be joined, and the bot is still in it.
+            if exc.error not in {"method_not_supported_for_channel_type", "already_in_channel"}:
                 raise
 
 

@@ -34,6 +34,7 @@ class ActionId(StrEnum):
     FOLLOWUP_ACCEPT = "marshal.followup.accept"
     RUNBOOK_CONFIRM = "marshal.runbook.confirm"
     RUNBOOK_CANCEL = "marshal.runbook.cancel"
+    JOIN_INCIDENT = "marshal.incident.join"
 
 
 # The pulse rating's buttons in score order: RATE_ACTIONS[n - 1] is the button for n.

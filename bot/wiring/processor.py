@@ -22,6 +22,7 @@ from bot.slack.nudge_routes import NudgeRoutes
 from bot.slack.runbook_actions import RunbookButtons
 from bot.wiring.backends import Backends
 from bot.wiring.followups import build_followups
+from bot.wiring.incident_cards import start_cards, watch_incidents
 from bot.wiring.ingress import build_intake
 from bot.wiring.listen import Listeners
 from bot.wiring.nudges import build_nudges
@@ -53,6 +54,8 @@ def _declare(intake: AlertIntake, alert: Alert) -> Incident:
 def start_processor(
     group: ProcessGroup, settings: Settings, backends: Backends, listeners: Listeners | None = None
 ) -> RunningProcessor:
+    # every incident write is reported to the card refresher (one place keeps cards current)
+    backends, watched = watch_incidents(backends)
     target = start_slack_target(group, settings, listeners)
     settings = with_sandbox_status_page(settings, target)
     web_client = build_web_client(target.bot_token, target.api_url)
@@ -67,6 +70,7 @@ def start_processor(
         start_draft=slack.drafting.draft_from_update,
     )
     nudge_routes = NudgeRoutes(nudges.interactions)
+    card_routes = start_cards(group, watched, backends, slack.gateway)
     war_room = build_war_room(
         settings, backends, slack.gateway, on_assembled=nudges.scheduler.schedule_incident
     )
@@ -92,6 +96,7 @@ def start_processor(
             *nudge_routes.actions(),
             *followups.routes.actions(),
             *runbook_buttons.routes(),
+            *card_routes,
         ),
         views=(*nudge_routes.views(), *followups.routes.views()),
         silence=nudges.silence,

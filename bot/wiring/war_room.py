@@ -60,6 +60,7 @@ def build_war_room(
         context_snapshot=snapshot,
         similar_incidents=SimilarIncidents(backends.store, build_followup_store(settings)),
         default_responders=tuple(settings.marshal_default_responders),
+        public_rooms=frozenset(settings.marshal_public_rooms),
     )
     checklist = ChecklistService(backends.store, backends.audit, slack, config)
     ticks = ChecklistActionHandler(checklist, backends.store)

@@ -1,0 +1,31 @@
+"""The live incident card's parts: the watched store every service writes through, the card
+refresher it reports to, and the Join button's route."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from bot.ports.slack import SlackGateway
+from bot.services.incident_cards.join import RoomJoining
+from bot.services.incident_cards.refresher import IncidentCards
+from bot.services.incident_cards.watched_store import WatchedIncidentStore
+from bot.slack.actions import ActionRoute
+from bot.slack.card_actions import CardButtons
+from bot.wiring.backends import Backends
+from bot.wiring.process import ProcessGroup
+
+
+def watch_incidents(backends: Backends) -> tuple[Backends, WatchedIncidentStore]:
+    """The backends with their store watched: build everything else from these."""
+    watched = WatchedIncidentStore(backends.store)
+    return replace(backends, store=watched), watched
+
+
+def start_cards(
+    group: ProcessGroup, watched: WatchedIncidentStore, backends: Backends, slack: SlackGateway
+) -> tuple[ActionRoute, ...]:
+    cards = IncidentCards(watched, slack)
+    watched.observe(cards.changed)
+    cards.start()
+    group.started("incident cards", cards.stop)
+    return CardButtons(RoomJoining(watched, slack, backends.audit)).routes()
