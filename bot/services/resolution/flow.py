@@ -180,7 +180,9 @@ class ResolutionFlow:
             f"resolved by {who}{summary} (time to resolve {describe_seconds(times.resolve)})."
         )
         posted: dict[str, Any] = {}
-        if self._announce_channel:
+        # An incident with a live card in the announce channel shows its resolve there (the
+        # card refresher replaces it); only one announced before the card gets a message.
+        if self._announce_channel and not incident.card_ts:
             posted["announce_ts"] = self._slack.post_message(self._announce_channel, text)
         if incident.channel_id:
             posted["room_ts"] = self._slack.post_message(incident.channel_id, text)
