@@ -87,6 +87,7 @@ def build_resolution(
         backends.audit,
         backends.queue,
         archive_on_resolve=archives_at_once(settings),
+        nudges=nudges,
     )
     buttons = ResolutionButtons(
         backends.store, starter, RatingRecorder(backends.store, backends.audit), permissions

@@ -357,6 +357,7 @@ def test_postmortem_done_by_id_from_outside_an_archived_room(rig: ResolveRig) ->
     assert "Name the incident" in unknown
     refused = rig.run("U0CAROL", "C0INCIDENTS", f"postmortem done {room.id}")
     assert refused.startswith("Sorry, you may not mark the postmortem done")
+    assert "resolve" not in refused  # the reason names what was refused
     denied = [e for e in rig.audit.events(room.id) if e.action is AuditAction.PERMISSION_DENIED]
     assert [e.actor for e in denied] == ["U0CAROL"]  # on the incident's chain, not workspace
 
@@ -389,3 +390,27 @@ def test_the_postmortem_reminder_goes_to_the_ic_by_dm_once_the_room_is_archived(
     assert len(dms) == 1
     [sent] = [e for e in rig.audit.events(room.id) if e.action is AuditAction.REMINDER_SENT]
     assert sent.details["delivered"] is True and sent.details["dm_to"] == [IC]
+
+
+def test_reopen_by_id_from_any_channel_unarchives_the_room(rig: ResolveRig) -> None:
+    room = rig.room()
+    assert room.channel_id
+    rig.run(IC, room.channel_id, "resolve")
+    assert rig.drain() == 1
+    rig.side.gateway.archive(room.channel_id)
+
+    unknown = rig.run(IC, "C0INCIDENTS", "reopen inc-nosuch")
+    assert "No incident `inc-nosuch`" in unknown
+    refused = rig.run("U0CAROL", "C0INCIDENTS", f"reopen {room.id}")
+    assert refused.startswith("Sorry, you may not reopen this incident")
+    assert rig.incident(room.id).status is IncidentStatus.RESOLVED
+
+    reopened = rig.run(IC, "C0INCIDENTS", f"reopen {room.id}")
+
+    assert "reopened the incident" in reopened and f"<#{room.channel_id}>" in reopened
+    assert rig.incident(room.id).status is IncidentStatus.INVESTIGATING
+    assert not rig.control.channel(room.channel_id).get("is_archived")
+    # the room takes commands again
+    assert "acknowledged" in rig.run(IC, room.channel_id, "ack")
+    actions = rig.actions(room.id)
+    assert AuditAction.ROOM_UNARCHIVED in actions and AuditAction.REOPENED in actions

@@ -186,6 +186,10 @@ class NudgeScheduler:
         if incident is not None:
             self.schedule_incident(incident)
 
+    def resume_nudges(self, incident_id: str) -> None:
+        """NudgeControl after a reopen: re-plan from the stored, open-again incident."""
+        self._replan(incident_id)
+
     def schedule_postmortem_due(self, incident: Incident) -> None:
         """The resolve flow's SlaScheduler: the postmortem-due check is planned from the
         resolved incident like any other job."""
