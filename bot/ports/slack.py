@@ -102,6 +102,11 @@ class SlackGateway(Protocol):
 
     def archive(self, channel_id: str) -> None: ...
 
+    def retire_incident_buttons(self, channel_id: str, note: str) -> int:
+        """Replace the buttons a resolve makes moot (nudges, checklist, status-draft reviews)
+        in the room's recent messages with `note` (marshal's mrkdwn); returns how many
+        messages changed. Idempotent: a retired message has nothing left to retire."""
+
     def unarchive(self, channel_id: str) -> None:
         """conversations.unarchive, then the bot rejoins (Slack removes it from an archived
         public channel); a channel that is not archived is fine."""

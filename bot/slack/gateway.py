@@ -22,6 +22,7 @@ from slack_sdk.http_retry.builtin_handlers import (
 from bot.ports.slack import Channel, InviteResult, SlackCallFailed, SlackUser, Usergroup
 from bot.ports.slack_views import MessageView, ModalView
 from bot.slack.blocks.render import render_message, render_modal
+from bot.slack.blocks.retired import retire_buttons
 
 # conversations.invite takes "1-1000 users" per call (docs.slack.dev/reference/methods).
 INVITE_BATCH_LIMIT = 1000
@@ -260,6 +261,22 @@ class WebClientSlackGateway:
         except SlackCallFailed as exc:
             if exc.error != "already_archived":
                 raise
+
+    def retire_incident_buttons(self, channel_id: str, note: str) -> int:
+        changed = 0
+        for message in self.history(channel_id):
+            blocks = retire_buttons(list(message.get("blocks") or []), note)
+            if not message.get("bot_id") or blocks is None:
+                continue
+            with _failures("chat.update"):
+                self._client.chat_update(
+                    channel=channel_id,
+                    ts=message["ts"],
+                    text=message.get("text", ""),
+                    blocks=blocks,
+                )
+            changed += 1
+        return changed
 
     def unarchive(self, channel_id: str) -> None:
         try:

@@ -117,6 +117,7 @@ def build_resolution(
         sla=sla,
         public=public,
         people=SlackPeople(slack),
+        command=settings.marshal_command,
     )
     cleared = AlertResolvedHandler(
         backends.store,

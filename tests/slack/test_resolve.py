@@ -235,16 +235,20 @@ def test_a_cleared_alert_offers_the_button_and_pressing_it_resolves(rig: Resolve
     eventually(lambda: rig.incident(room.id).status is IncidentStatus.RESOLVED)
     assert rig.incident(room.id).resolved_by == IC
     eventually(lambda: any(t.startswith("Resolved.") for t in rig.ephemerals(channel, IC)))
+    # a second press (a late click, before the flow retired the button) does nothing
+    rig.control.press_button(
+        IC, channel, prompt["ts"], ActionId.RESOLVE_INCIDENT.value, value=room.id
+    )
+    eventually(lambda: any("is resolved, so this button" in t for t in rig.ephemerals(channel, IC)))
     assert rig.drain() == 1
     texts = [str(m.get("text")) for m in rig.messages(channel)]
     assert any(f"resolved by <@{IC}>" in t for t in texts)
     assert any("Postmortem filed" in t for t in texts)
-    # a second press (a late click) does not resolve twice
-    rig.control.press_button(
-        IC, channel, prompt["ts"], ActionId.RESOLVE_INCIDENT.value, value=room.id
-    )
-    eventually(lambda: any("already resolved" in t for t in rig.ephemerals(channel, IC)))
     assert rig.actions(room.id).count(AuditAction.RESOLVED) == 1
+    # the flow replaced the button with a resolved note
+    [retired] = [m for m in rig.messages(channel) if m["ts"] == prompt["ts"]]
+    assert ActionId.RESOLVE_INCIDENT.value not in str(retired["blocks"])
+    assert f"reopen {room.id}" in str(retired["blocks"])
 
 
 def test_auto_resolve_resolves_at_once_when_the_alert_clears(rig: ResolveRig) -> None:

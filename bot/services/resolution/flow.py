@@ -2,13 +2,14 @@
 by the INCIDENT_RESOLVED queue event.
 
 Steps, in order (each recorded on `Incident.resolution` the moment it finishes, and
-audited, so a redelivered event resumes at the first unfinished one):
-stop nudges; the status-page resolution draft (only when something was published);
-the announcement (announce channel and room); the pulse rating buttons; the postmortem
-written and filed (POSTMORTEM_DRAFTED, POSTMORTEM_FILED); its link posted in the room with
-which kind it is; the postmortem-due check scheduled; the room archived (optional, and
-only once everything before it is done). A failed step is named in the room and the run
-raises ResolutionIncomplete, so the queue retries the unfinished steps later.
+audited, so a redelivered event resumes at the first unfinished one): stop nudges; retire
+the room's buttons that no longer apply; the status-page resolution draft (only when
+something was published); the announcement (announce channel and room); the pulse rating
+buttons; the postmortem written and filed (POSTMORTEM_DRAFTED, POSTMORTEM_FILED); its link
+posted in the room with which kind it is; the postmortem-due check scheduled; the room
+archived (optional, and only once everything before it is done). A failed step is named in
+the room and the run raises ResolutionIncomplete, so the queue retries the unfinished
+steps later.
 """
 
 from __future__ import annotations
@@ -85,6 +86,7 @@ class ResolutionFlow:
         people: PeopleLookup | None = None,
         clock: Callable[[], datetime] = utcnow,
         after_step: Callable[[ResolutionStep], None] | None = None,
+        command: str = "/marshal",
     ) -> None:
         """`after_step` runs after each step is recorded (tests use it to simulate a crash)."""
         self._store = store
@@ -97,6 +99,7 @@ class ResolutionFlow:
         self._sla = sla
         self._public = public
         self._people = people
+        self._command = command
         self._runner: StepRunner[IncidentLedger, ResolutionStep] = StepRunner(
             audit,
             book=StepBook.RESOLUTION,
@@ -109,6 +112,7 @@ class ResolutionFlow:
         # The step table: one line per step, run in this order.
         steps = (
             _Call(S.STOP_NUDGES, self._stop_nudges),
+            _Call(S.RETIRE_BUTTONS, self._retire_buttons),
             _Call(S.STATUS_PAGE, self._status_page),
             _Call(S.ANNOUNCEMENT, self._announcement),
             _Call(S.RATING, self._rating),
@@ -162,6 +166,17 @@ class ResolutionFlow:
             return {"skipped": "no nudge scheduler"}
         self._nudges.stop_nudges(incident.id)
         return {}
+
+    def _retire_buttons(self, incident: Incident) -> dict[str, Any]:
+        """Before anything new is posted: the room's nudge, checklist and draft buttons say
+        the incident is resolved instead of offering what no longer applies."""
+        if not incident.channel_id:
+            return {"skipped": "no room"}
+        note = (
+            ":white_check_mark: Resolved: these buttons no longer apply. "
+            f"Reopen with `{self._command} reopen {incident.id}`."
+        )
+        return {"retired": self._slack.retire_incident_buttons(incident.channel_id, note)}
 
     def _status_page(self, incident: Incident) -> dict[str, Any]:
         if self._public is None:

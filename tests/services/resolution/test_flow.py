@@ -14,6 +14,7 @@ from bot.domain.audit import AuditAction, verify_chain
 from bot.domain.lifecycle import IncidentStatus
 from bot.domain.models import TimelineEntry
 from bot.ports.queue import EventType
+from bot.ports.slack_views import ChecklistRow, ChecklistView, Mrkdwn, NudgeView
 from bot.services.resolution.ratings import RatingRecorder
 from bot.services.resolution.starter import Started
 from bot.services.resolution.steps import ResolutionStep
@@ -171,3 +172,26 @@ def test_an_unusable_llm_answer_gives_the_deterministic_postmortem(
     assert "## Timeline" in text and "Time to resolve (MTTR)" in text
     links = [t for t in kit.messages(incident.channel_id or "") if "Postmortem filed" in t]
     assert "standard postmortem" in links[0] and "unusable" in links[0]
+
+
+def test_a_resolve_retires_the_rooms_nudge_and_checklist_buttons(kit: ResolveKit) -> None:
+    incident = kit.room()
+    room = incident.channel_id or ""
+    nudge = kit.slack.post_message(
+        room,
+        NudgeView(incident.id, incident.title, "P1", "15m", Mrkdwn("<@U0ALICE>"), "/marshal"),
+    )
+    checklist = kit.slack.post_message(
+        room, ChecklistView(incident.id, incident.title, (ChecklistRow("ic", "Assign an IC"),))
+    )
+    started = kit.starter().resolve(incident, "U0ALICE", None)
+
+    done = kit.flow().run(incident.id, started.incident.resolution_id)
+
+    assert done is not None and done.resolution["retire_buttons"].detail["retired"] == 2
+    for ts in (nudge, checklist):
+        blocks = str(kit.sandbox.workspace.channel(room).message(ts).blocks)
+        assert "marshal.nudge" not in blocks and "marshal.checklist" not in blocks
+        assert f"reopen {incident.id}" in blocks
+    rating = [m for m in kit.sandbox.workspace.channel(room).messages if "rate.1" in str(m.blocks)]
+    assert len(rating) == 1  # posted after the resolve: its buttons stay
