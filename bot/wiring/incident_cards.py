@@ -9,6 +9,7 @@ from bot.ports.slack import SlackGateway
 from bot.services.incident_cards.join import RoomJoining
 from bot.services.incident_cards.refresher import IncidentCards
 from bot.services.incident_cards.watched_store import WatchedIncidentStore
+from bot.services.war_room.checklist import ChecklistService
 from bot.slack.actions import ActionRoute
 from bot.slack.card_actions import CardButtons
 from bot.wiring.backends import Backends
@@ -22,9 +23,13 @@ def watch_incidents(backends: Backends) -> tuple[Backends, WatchedIncidentStore]
 
 
 def start_cards(
-    group: ProcessGroup, watched: WatchedIncidentStore, backends: Backends, slack: SlackGateway
+    group: ProcessGroup,
+    watched: WatchedIncidentStore,
+    backends: Backends,
+    slack: SlackGateway,
+    checklist: ChecklistService,
 ) -> tuple[ActionRoute, ...]:
-    cards = IncidentCards(watched, slack)
+    cards = IncidentCards(watched, slack, checklist_items=checklist.items_for)
     watched.observe(cards.changed)
     cards.start()
     group.started("incident cards", cards.stop)

@@ -70,10 +70,10 @@ def start_processor(
         start_draft=slack.drafting.draft_from_update,
     )
     nudge_routes = NudgeRoutes(nudges.interactions)
-    card_routes = start_cards(group, watched, backends, slack.gateway)
     war_room = build_war_room(
         settings, backends, slack.gateway, on_assembled=nudges.scheduler.schedule_incident
     )
+    card_routes = start_cards(group, watched, backends, slack.gateway, war_room.checklist)
     resolution = build_resolution(
         settings,
         backends,

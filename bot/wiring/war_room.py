@@ -4,9 +4,14 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
+
+from pydantic import ValidationError
 
 from bot.adapters.context.config_file import ContextFile
 from bot.adapters.directory.static_file import StaticFileDirectory
+from bot.adapters.settings_file import load_yaml_setting
+from bot.domain.errors import ConfigurationError
 from bot.domain.models import Incident
 from bot.events.alert_received import AlertReceivedHandler
 from bot.ports.slack import SlackGateway
@@ -47,7 +52,7 @@ def build_war_room(
         if settings.marshal_context_file
         else None
     )
-    config = ChecklistConfig()
+    config = checklist_config(settings.marshal_checklist_file)
     assembler = WarRoomAssembler(
         backends.store,
         backends.audit,
@@ -76,3 +81,21 @@ def build_war_room(
         ActionRoute(ActionId.UNTICK_CHECKLIST_ITEM, ticks),
     )
     return WarRoom(assembler, checklist, on_alert, actions)
+
+
+def checklist_config(path: Path | None) -> ChecklistConfig:
+    """MARSHAL_CHECKLIST_FILE's items per severity, or the defaults; a bad file stops
+    start-up with one line naming the variable."""
+    if path is None:
+        return ChecklistConfig()
+    data = load_yaml_setting(path, "MARSHAL_CHECKLIST_FILE")
+    if not isinstance(data, dict):
+        raise ConfigurationError(
+            f"MARSHAL_CHECKLIST_FILE: {path} should map `default` and/or P1..P5 to lists of "
+            "{key, label}"
+        )
+    try:
+        return ChecklistConfig.from_mapping(data)
+    except (ValidationError, ValueError, TypeError) as exc:
+        problem = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        raise ConfigurationError(f"MARSHAL_CHECKLIST_FILE: {path}: {problem}") from exc

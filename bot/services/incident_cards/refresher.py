@@ -13,16 +13,20 @@ from __future__ import annotations
 import logging
 import queue
 import threading
+from collections.abc import Callable
 
 from bot.domain.errors import MarshalError
 from bot.domain.models import Incident
 from bot.ports.slack import SlackCallFailed, SlackGateway
-from bot.ports.slack_views import IncidentCardView
+from bot.ports.slack_views import ChecklistView, IncidentCardView
 from bot.ports.store import Incidents
 from bot.services.incident_cards.card import card_view, topic_for
 from bot.services.steps.ledger import IncidentLedger
+from bot.services.war_room.checklist import ChecklistItem, checklist_view
 
 log = logging.getLogger(__name__)
+
+ChecklistItems = Callable[[Incident], list[ChecklistItem]]
 
 _TOPIC_STEP = "topic"  # the assembly step that sets the first topic (war_room.steps)
 _ARCHIVED = "archive"  # the resolve step that archived the room (resolution.steps)
@@ -46,9 +50,19 @@ def post_room_card(slack: SlackGateway, ledger: IncidentLedger) -> str:
 
 
 class IncidentCards:
-    def __init__(self, store: Incidents, slack: SlackGateway) -> None:
+    def __init__(
+        self,
+        store: Incidents,
+        slack: SlackGateway,
+        *,
+        checklist_items: ChecklistItems | None = None,
+    ) -> None:
+        """`checklist_items` lets the refresher re-render the pinned checklist too, whose
+        ticks of what marshal knows (IC assigned, mitigated...) follow the incident."""
         self._store = store
         self._slack = slack
+        self._checklist_items = checklist_items
+        self._checklists: dict[str, ChecklistView] = {}
         self._cards: dict[str, IncidentCardView] = {}
         self._topics: dict[str, str] = {}
         self._pending: set[str] = set()
@@ -102,6 +116,18 @@ class IncidentCards:
             return
         self._refresh_cards(incident)
         self._refresh_topic(incident)
+        self._refresh_checklist(incident)
+
+    def _refresh_checklist(self, incident: Incident) -> None:
+        if self._checklist_items is None or not incident.channel_id or not incident.checklist_ts:
+            return
+        if _ARCHIVED in incident.resolution:
+            return
+        view = checklist_view(incident, self._checklist_items(incident))
+        if self._checklists.get(incident.id) == view:
+            return
+        self._slack.update_message(incident.channel_id, incident.checklist_ts, view)
+        self._checklists[incident.id] = view
 
     def _refresh_cards(self, incident: Incident) -> None:
         view = card_view(incident)

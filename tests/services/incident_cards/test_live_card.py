@@ -16,6 +16,7 @@ from bot.sandbox.control_client import SandboxControl
 from bot.sandbox.records import Message
 from bot.sandbox.server import SandboxSlack
 from bot.settings import Settings
+from bot.slack.blocks.checklist import button_value
 from bot.slack.vocabulary import ActionId
 from bot.wiring.backends import open_backends
 from bot.wiring.process import ProcessGroup
@@ -132,3 +133,34 @@ def test_a_severity_in_marshal_public_rooms_gets_a_public_room(rig: Rig) -> None
     private = rig.declare("Payments down", "--severity", "P1")
     assert not rig.sandbox.workspace.channel(public.channel_id or "").is_private
     assert rig.sandbox.workspace.channel(private.channel_id or "").is_private
+
+
+def test_the_checklist_ticks_what_marshal_knows_and_takes_a_menu_choice(rig: Rig) -> None:
+    incident = rig.declare("Cart errors", "--severity", "P1")
+    room = incident.channel_id or ""
+    checklist = incident.checklist_ts or ""
+    eventually(
+        lambda: rig.card_says(room, checklist, "~War room assembled~  marshal"),
+        timeout=10,
+        message="the assembled item to tick itself",
+    )
+
+    assert rig.control.run_command("U0ALICE", room, "role ic").acked
+    eventually(
+        lambda: rig.card_says(room, checklist, "~Incident commander confirmed~  marshal"),
+        timeout=10,
+        message="the IC item to tick itself",
+    )
+    chosen = rig.control.press_button(
+        "U0ALICE",
+        room,
+        checklist,
+        ActionId.TICK_CHECKLIST_ITEM.value,
+        value=button_value(incident.id, "customer_impact"),
+    )
+    assert chosen.acked
+    eventually(
+        lambda: rig.card_says(room, checklist, "~Customer impact identified~  <@U0ALICE>"),
+        timeout=10,
+        message="the chosen item to be ticked",
+    )
