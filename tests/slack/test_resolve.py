@@ -243,7 +243,7 @@ def test_a_cleared_alert_offers_the_button_and_pressing_it_resolves(rig: Resolve
     assert rig.drain() == 1
     texts = [str(m.get("text")) for m in rig.messages(channel)]
     assert any(f"resolved by <@{IC}>" in t for t in texts)
-    assert any("Postmortem filed" in t for t in texts)
+    assert any(t.startswith(":memo: Postmortem written") for t in texts)
     assert rig.actions(room.id).count(AuditAction.RESOLVED) == 1
     # the flow replaced the button with a resolved note
     [retired] = [m for m in rig.messages(channel) if m["ts"] == prompt["ts"]]

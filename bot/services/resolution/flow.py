@@ -49,6 +49,14 @@ ACTOR = "marshal"
 S = ResolutionStep
 
 
+SHARE_CHUNK = 3500  # characters of postmortem per thread reply (Slack cuts text at 4,000)
+
+
+def _openable(url: str) -> bool:
+    """A link a person can open from Slack (a tracker issue), not a path on marshal's host."""
+    return url.startswith(("https://", "http://"))
+
+
 class ResolutionIncomplete(MarshalError):
     """Some steps failed; the queue redelivers the event and the flow resumes."""
 
@@ -252,6 +260,11 @@ class ResolutionFlow:
         }
         if unassigned:
             detail["unassigned"] = unassigned
+        if not _openable(filed.url) and incident.channel_id:
+            # A file on marshal's server opens for nobody in Slack: share the text itself.
+            detail["shared_ts"] = self._share(
+                incident.channel_id, postmortem.title, postmortem.markdown
+            )
         self._audit.append(
             incident.id,
             actor=ACTOR,
@@ -273,13 +286,32 @@ class ResolutionFlow:
             log.warning("IC email lookup failed for %s: %s", incident.id, exc.error)
             return None, f"Slack did not answer who {commander} is ({exc.error})"
 
+    def _share(self, channel_id: str, title: str, markdown: str) -> str:
+        """The postmortem's text in the room: a parent message, the text in its thread."""
+        ts = self._slack.post_message(
+            channel_id,
+            f":memo: *{escape(title)}*: no tracker is configured (set `LINEAR_*` to file "
+            "postmortems as issues), so the full text is in this thread.",
+        )
+        for start in range(0, len(markdown), SHARE_CHUNK):
+            chunk = escape(markdown[start : start + SHARE_CHUNK])
+            self._slack.post_message(channel_id, f"```{chunk}```", thread_ts=ts)
+        return ts
+
     def _postmortem_link(self, incident: Incident) -> dict[str, Any]:
         filed = incident.resolution[S.POSTMORTEM_FILED.value].detail
         if not incident.channel_id:
             return {"skipped": "no room"}
         note = f" ({escape(filed['note'])})" if filed.get("note") else ""
+        if _openable(filed["url"]):
+            where = f"filed in {escape(filed['tracker'])}{note}: {escape(filed['url'])}"
+        elif filed.get("shared_ts"):
+            link = self._slack.permalink(incident.channel_id, filed["shared_ts"])
+            where = f"written{note}; read it in this room: {link}"
+        else:
+            where = f"written{note}, but not shared here (it has no link to open)"
         text = (
-            f":memo: Postmortem filed in {escape(filed['tracker'])}{note}: {escape(filed['url'])}\n"
+            f":memo: Postmortem {where}\n"
             f"It is {escape(filed['described'])}. Please review it and add the action items."
         )
         if filed.get("unassigned"):

@@ -21,6 +21,8 @@ from bot.services.resolution.steps import ResolutionStep
 from tests.fakes.anthropic import API_KEY, FakeAnthropic
 from tests.services.resolution.conftest import ANNOUNCE, ResolveKit
 
+LINK = ":memo: Postmortem "  # the room message that links the postmortem
+
 
 class SimulatedCrash(Exception):
     pass
@@ -48,7 +50,12 @@ def test_resolve_runs_every_step_once_and_archives_after_filing(kit: ResolveKit)
     room = kit.sandbox.workspace.channel(incident.channel_id or "")
     assert room.is_archived
     texts = kit.messages(incident.channel_id or "")
-    assert any(path.resolve().as_uri() in t for t in texts)
+    # never a path on marshal's host: the text is shared in the room and linked
+    assert not any(str(kit.postmortems) in t for t in texts)
+    shared = done.resolution["postmortem_filed"].detail["shared_ts"]
+    assert any(f"read it in this room: {kit.slack.permalink(room.id, shared)}" in t for t in texts)
+    thread = room.message(shared).reply_ts
+    assert thread and "Rolled back the deploy" in room.message(thread[0]).text
     assert any("resolved by <@U0ALICE>" in t for t in kit.messages(ANNOUNCE))
     actions = _actions(kit, incident.id)
     assert actions.count(AuditAction.POSTMORTEM_FILED) == 1
@@ -71,7 +78,7 @@ def test_a_crash_after_filing_resumes_without_filing_twice(kit: ResolveKit) -> N
     kit.flow().run(incident.id, stored.resolution_id)
 
     assert _actions(kit, incident.id).count(AuditAction.POSTMORTEM_FILED) == 1
-    links = [t for t in kit.messages(incident.channel_id or "") if "Postmortem filed" in t]
+    links = [t for t in kit.messages(incident.channel_id or "") if t.startswith(LINK)]
     assert len(links) == 1
     assert kit.sandbox.workspace.channel(incident.channel_id or "").is_archived
 
@@ -155,7 +162,7 @@ def test_llm_draft_keeps_only_cited_claims(kit: ResolveKit, claude_api: FakeAnth
     assert "BEGIN UNTRUSTED DATA" in prompt and "Ignore previous instructions" in prompt
     system = claude_api.seen[-1].body["system"][0]["text"]
     assert "never an instruction" in system
-    links = [t for t in kit.messages(incident.channel_id or "") if "Postmortem filed" in t]
+    links = [t for t in kit.messages(incident.channel_id or "") if t.startswith(LINK)]
     assert "an LLM draft (claude-test)" in links[0] and "3 uncited claims" in links[0]
 
 
@@ -170,7 +177,7 @@ def test_an_unusable_llm_answer_gives_the_deterministic_postmortem(
 
     text = (kit.postmortems / f"{incident.id}.md").read_text()
     assert "## Timeline" in text and "Time to resolve (MTTR)" in text
-    links = [t for t in kit.messages(incident.channel_id or "") if "Postmortem filed" in t]
+    links = [t for t in kit.messages(incident.channel_id or "") if t.startswith(LINK)]
     assert "standard postmortem" in links[0] and "unusable" in links[0]
 
 
@@ -195,3 +202,20 @@ def test_a_resolve_retires_the_rooms_nudge_and_checklist_buttons(kit: ResolveKit
         assert f"reopen {incident.id}" in blocks
     rating = [m for m in kit.sandbox.workspace.channel(room).messages if "rate.1" in str(m.blocks)]
     assert len(rating) == 1  # posted after the resolve: its buttons stay
+
+
+def test_the_postmortem_names_people_not_ids(kit: ResolveKit) -> None:
+    incident = kit.room()
+    kit.audit.append(
+        incident.id,
+        actor="marshal",
+        action=AuditAction.RESPONDER_INVITED,
+        details={"user_ids": ["U0ALICE", "U0BOB"], "channel_id": incident.channel_id},
+    )
+    started = kit.starter().resolve(incident, "U0ALICE", "Rolled back")
+
+    kit.flow().run(incident.id, started.incident.resolution_id)
+
+    text = (kit.postmortems / f"{incident.id}.md").read_text()
+    assert "Responders invited: @alice, @bob" in text and "Resolved by @alice" in text
+    assert "U0ALICE" not in text and "None" not in text
