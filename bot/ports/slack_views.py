@@ -124,6 +124,7 @@ class StatusDraftClosed:
 
     draft: StatusPageDraft
     outcome: Mrkdwn
+    struck: bool = False  # an edit replaced this text: shown struck through, not overwritten
 
 
 @dataclass(frozen=True)

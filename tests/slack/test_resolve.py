@@ -292,6 +292,7 @@ def test_rating_buttons_keep_one_vote_per_user(rig: ResolveRig) -> None:
 
     press("U0BOB", 4)
     eventually(lambda: rig.incident(room.id).ratings == {"U0BOB": 4})
+    eventually(lambda: any("from 1 person)" in t for t in rig.ephemerals(channel, "U0BOB")))
     press("U0BOB", 2)
     eventually(lambda: rig.incident(room.id).ratings == {"U0BOB": 2})
     press("U0CAROL", 5)
