@@ -78,7 +78,11 @@ def test_one_card_per_incident_is_replaced_in_place_and_the_topic_follows(rig: R
     incident = rig.declare("Checkout down", "--severity", "P1")
     room = incident.channel_id or ""
     announce_posts = len(rig.sandbox.workspace.channel(ANNOUNCE).messages)
-    assert rig.card_says(ANNOUNCE, incident.card_ts or "", "investigating", "unassigned")
+    eventually(  # posted while assembling; the refresher shows the assembled state
+        lambda: rig.card_says(ANNOUNCE, incident.card_ts or "", "investigating", "unassigned"),
+        timeout=10,
+        message="the card to show the assembled incident",
+    )
     pins = [p.ts for p in rig.sandbox.workspace.channel(room).pins]
     assert pins[0] == incident.room_card_ts and pins[1] == incident.checklist_ts
 
