@@ -16,19 +16,18 @@ from bot.wiring.backends import Backends
 from bot.wiring.process import ProcessGroup
 
 
-def watch_incidents(backends: Backends) -> tuple[Backends, WatchedIncidentStore]:
+def watch_incidents(backends: Backends) -> Backends:
     """The backends with their store watched: build everything else from these."""
-    watched = WatchedIncidentStore(backends.store)
-    return replace(backends, store=watched), watched
+    return replace(backends, store=WatchedIncidentStore(backends.store))
 
 
 def start_cards(
-    group: ProcessGroup,
-    watched: WatchedIncidentStore,
-    backends: Backends,
-    slack: SlackGateway,
-    checklist: ChecklistService,
+    group: ProcessGroup, backends: Backends, slack: SlackGateway, checklist: ChecklistService
 ) -> tuple[ActionRoute, ...]:
+    """The refresher, observing the watched store; no cards (and no Join) without one."""
+    watched = backends.store
+    if not isinstance(watched, WatchedIncidentStore):
+        return ()
     cards = IncidentCards(watched, slack, checklist_items=checklist.items_for)
     watched.observe(cards.changed)
     cards.start()

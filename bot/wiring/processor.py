@@ -22,7 +22,7 @@ from bot.slack.nudge_routes import NudgeRoutes
 from bot.slack.runbook_actions import RunbookButtons
 from bot.wiring.backends import Backends
 from bot.wiring.followups import build_followups
-from bot.wiring.incident_cards import start_cards, watch_incidents
+from bot.wiring.incident_cards import watch_incidents
 from bot.wiring.ingress import build_intake
 from bot.wiring.listen import Listeners
 from bot.wiring.nudges import build_nudges
@@ -54,8 +54,7 @@ def _declare(intake: AlertIntake, alert: Alert) -> Incident:
 def start_processor(
     group: ProcessGroup, settings: Settings, backends: Backends, listeners: Listeners | None = None
 ) -> RunningProcessor:
-    # every incident write is reported to the card refresher (one place keeps cards current)
-    backends, watched = watch_incidents(backends)
+    backends = watch_incidents(backends)  # every incident write reaches the incident cards
     target = start_slack_target(group, settings, listeners)
     settings = with_sandbox_status_page(settings, target)
     web_client = build_web_client(target.bot_token, target.api_url)
@@ -70,10 +69,8 @@ def start_processor(
         start_draft=slack.drafting.draft_from_update,
     )
     nudge_routes = NudgeRoutes(nudges.interactions)
-    war_room = build_war_room(
-        settings, backends, slack.gateway, on_assembled=nudges.scheduler.schedule_incident
-    )
-    card_routes = start_cards(group, watched, backends, slack.gateway, war_room.checklist)
+    plan = nudges.scheduler.schedule_incident  # plans the room's nudges once it is assembled
+    war_room = build_war_room(settings, backends, slack.gateway, on_assembled=plan, group=group)
     resolution = build_resolution(
         settings,
         backends,
@@ -96,7 +93,6 @@ def start_processor(
             *nudge_routes.actions(),
             *followups.routes.actions(),
             *runbook_buttons.routes(),
-            *card_routes,
         ),
         views=(*nudge_routes.views(), *followups.routes.views()),
         silence=nudges.silence,

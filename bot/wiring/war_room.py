@@ -25,6 +25,8 @@ from bot.slack.checklist_actions import ChecklistActionHandler
 from bot.slack.vocabulary import ActionId
 from bot.wiring.backends import Backends
 from bot.wiring.followups import build_followup_store
+from bot.wiring.incident_cards import start_cards
+from bot.wiring.process import ProcessGroup
 
 
 @dataclass(frozen=True)
@@ -41,7 +43,10 @@ def build_war_room(
     slack: SlackGateway,
     *,
     on_assembled: Callable[[Incident], None] | None = None,
+    group: ProcessGroup | None = None,
 ) -> WarRoom:
+    """With `group` and a watched store (bot/wiring/incident_cards.py), the live incident
+    cards are started in it too and their Join button is among the routes."""
     directory = (
         StaticFileDirectory.load(settings.marshal_directory_file)
         if settings.marshal_directory_file
@@ -76,10 +81,12 @@ def build_war_room(
         war_room_threshold=settings.marshal_war_room_threshold,
         triage_channel=settings.marshal_triage_channel,
     )
-    actions = (
+    actions: tuple[ActionRoute, ...] = (
         ActionRoute(ActionId.TICK_CHECKLIST_ITEM, ticks),
         ActionRoute(ActionId.UNTICK_CHECKLIST_ITEM, ticks),
     )
+    if group is not None:
+        actions += start_cards(group, backends, slack, checklist)
     return WarRoom(assembler, checklist, on_alert, actions)
 
 

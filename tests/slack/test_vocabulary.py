@@ -39,6 +39,7 @@ POSTED_IDS = {
     "marshal.followup.accept",
     "marshal.runbook.confirm",
     "marshal.runbook.cancel",
+    "marshal.incident.join",
 }
 POSTED_VIEWS = {
     "marshal.status_draft.edit_view",
