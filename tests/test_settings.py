@@ -159,6 +159,7 @@ DOCUMENTED = [
     ("MARSHAL_SEVERITY_MAP", "sev-a=P1,sev-b=P2", "sev-a=P1,sev-b=P2"),
     ("MARSHAL_DIRECTORY_FILE", "conf/directory.yaml", "conf/directory.yaml"),
     ("MARSHAL_CONTEXT_FILE", "conf/context.yaml", "conf/context.yaml"),
+    ("MARSHAL_CHECKLIST_FILE", "conf/checklist.yaml", "conf/checklist.yaml"),
     ("MARSHAL_NUDGE_INTERVAL", "P1=5s,P2=30m", {"P1": 5, "P2": 1800}),
     ("MARSHAL_REMINDER_IC_UNCLAIMED", "10m", 600),
     ("MARSHAL_REMINDER_POSTMORTEM_DUE", "3d", 259200),

@@ -41,6 +41,7 @@ from bot.services.nudges.silence import NudgeSilence
 from bot.services.operations.previews import OperationPreviews
 from bot.services.paging.commands import PagingCommands
 from bot.services.permissions import IncidentPermissions
+from bot.services.resolution.reopening import RoomReopening
 from bot.services.resolution.starter import ResolutionStarter
 from bot.services.war_room.checklist import ChecklistService
 from bot.services.war_room.room_commands import Assembler
@@ -92,7 +93,8 @@ def build_command_registry(
         registry.register(ChecklistCommand(checklist, store))
     if resolution is not None:
         registry.register(ResolveCommand(resolution, permissions))
-        registry.register(ReopenCommand(resolution, permissions))
+        reopening = RoomReopening(slack, audit, resolution)
+        registry.register(ReopenCommand(store, audit, reopening, permissions))
     if followups is not None:
         registry.register(FollowupCommand(followups))
         registry.register(FollowupsCommand(followups))

@@ -63,7 +63,7 @@ class PostmortemCommand:
         return ctx.incident
 
     def _refusal(self, ctx: CommandContext, incident: Incident) -> CommandReply | None:
-        decision = self._permissions.may_resolve(ctx.user_id, incident)
+        decision = self._permissions.may(ctx.user_id, incident, ACTION)
         if ctx.incident is not None and ctx.incident.id == incident.id:
             # In the room the registry audits the refusal on the incident's chain.
             self._permissions.require(decision, ctx.user_id, ACTION)

@@ -10,6 +10,7 @@ from datetime import datetime
 from typing import Protocol
 
 from bot.commands.base import CommandContext, CommandReply, mention
+from bot.domain.lifecycle import IncidentStatus
 from bot.domain.models import Incident, PublicStatus, Role, StatusPageDraft
 from bot.ports.slack_views import IncidentSummary, Mrkdwn
 from bot.services.paging.describe import describe_escalation
@@ -51,6 +52,20 @@ def summary_lines(incident: Incident) -> list[str]:
     ]
 
 
+# The public state a draft starts from when none is typed: where the incident stands now.
+_PUBLIC_FOR: dict[IncidentStatus, PublicStatus] = {
+    IncidentStatus.IDENTIFIED: PublicStatus.IDENTIFIED,
+    IncidentStatus.MONITORING: PublicStatus.MONITORING,
+    IncidentStatus.MITIGATED: PublicStatus.MONITORING,
+    IncidentStatus.RESOLVED: PublicStatus.RESOLVED,
+    IncidentStatus.CLOSED: PublicStatus.RESOLVED,
+}
+
+
+def public_status_for(status: IncidentStatus) -> PublicStatus:
+    return _PUBLIC_FOR.get(status, PublicStatus.INVESTIGATING)
+
+
 class StatusCommand:
     name = "status"
     summary = (
@@ -80,7 +95,7 @@ class StatusCommand:
             )
         rest = ctx.rest.split(None, 1)[1] if len(ctx.args) > 1 else ""
         head, _, tail = rest.partition(" ")
-        status = PublicStatus.INVESTIGATING
+        status = public_status_for(incident.status)
         if head.lower() in set(PublicStatus):
             status, rest = PublicStatus(head.lower()), tail
         self._drafting.post_draft(

@@ -93,6 +93,9 @@ class AuditAction(StrEnum):
     PAGER_SYNCED = "PAGER_SYNCED"  # acknowledge / resolve sent to a paged target
     ESCALATION_HELD = "ESCALATION_HELD"
     ESCALATION_RESUMED = "ESCALATION_RESUMED"
+    ROOM_JOINED = "ROOM_JOINED"
+    ROOM_ARCHIVED = "ROOM_ARCHIVED"
+    ROOM_UNARCHIVED = "ROOM_UNARCHIVED"
 
 
 _SECRET_KEY = re.compile(

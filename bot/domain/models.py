@@ -123,6 +123,11 @@ class Incident(BaseModel):
     checklist_ts: str | None = Field(
         default=None, description="ts of the current checklist message; older ones are stale"
     )
+    # The live incident card: where it was announced, and its copy pinned in the room; both
+    # are replaced in place (chat.update) whenever what the card shows changes.
+    card_channel: str | None = None
+    card_ts: str | None = None
+    room_card_ts: str | None = None
     # The resolve flow: which resolution this is (a reopen starts a new one), who asked for
     # it and why, and its finished steps, so a retried flow resumes where it stopped.
     resolution_id: str | None = None

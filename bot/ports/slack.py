@@ -55,6 +55,9 @@ class SlackGateway(Protocol):
     def create_private_channel(self, name: str) -> Channel:
         """Raises SlackCallFailed('conversations.create', 'name_taken') when taken."""
 
+    def create_public_channel(self, name: str) -> Channel:
+        """Like create_private_channel, for severities whose rooms are public."""
+
     def find_channel_by_name(self, name: str) -> Channel | None: ...
 
     def set_topic(self, channel_id: str, topic: str) -> None: ...
@@ -98,6 +101,15 @@ class SlackGateway(Protocol):
         """One message (top-level or thread reply) by its ts, or None when it is gone."""
 
     def archive(self, channel_id: str) -> None: ...
+
+    def retire_incident_buttons(self, channel_id: str, note: str) -> int:
+        """Replace the buttons a resolve makes moot (nudges, checklist, status-draft reviews)
+        in the room's recent messages with `note` (marshal's mrkdwn); returns how many
+        messages changed. Idempotent: a retired message has nothing left to retire."""
+
+    def unarchive(self, channel_id: str) -> None:
+        """conversations.unarchive, then the bot rejoins (Slack removes it from an archived
+        public channel); a channel that is not archived is fine."""
 
     def open_view(self, trigger_id: str, view: ModalView) -> str:
         """Opens a modal for the user whose interaction issued `trigger_id`; returns its id."""

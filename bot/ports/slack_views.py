@@ -124,6 +124,7 @@ class StatusDraftClosed:
 
     draft: StatusPageDraft
     outcome: Mrkdwn
+    struck: bool = False  # an edit replaced this text: shown struck through, not overwritten
 
 
 @dataclass(frozen=True)
@@ -275,8 +276,28 @@ class BulkPreview:
     value: str  # the Confirm button's value: action, token and the incident ids
 
 
+@dataclass(frozen=True)
+class IncidentCardView:
+    """The live incident card: in the announce channel (with Join) and pinned in the room.
+
+    Re-rendered and replaced in place (chat.update) whenever what it shows changes."""
+
+    incident_id: str
+    title: str
+    severity: str
+    status: str
+    drill: bool
+    commander: str | None  # a Slack user id
+    acknowledged_by: str | None  # a Slack user id
+    room_id: str | None
+    started_at: datetime
+    duration: Mrkdwn | None  # time to resolve, once resolved ("1h 5m")
+    joinable: bool  # offer the Join button (an open incident with a room)
+
+
 MessageView = (
     ChecklistView
+    | IncidentCardView
     | IncidentContextView
     | ContextSnapshotView
     | NudgeView

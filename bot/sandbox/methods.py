@@ -307,6 +307,11 @@ def conversations_archive(ctx: CallContext, args: Args) -> dict[str, Any]:
     return {}
 
 
+def conversations_unarchive(ctx: CallContext, args: Args) -> dict[str, Any]:
+    ctx.workspace.unarchive(args.required("channel", "channel_not_found"), actor=ctx.actor)
+    return {}
+
+
 def conversations_join(ctx: CallContext, args: Args) -> dict[str, Any]:
     channel, already = ctx.workspace.join(
         args.required("channel", "channel_not_found"), actor=ctx.actor
@@ -481,6 +486,7 @@ METHODS: dict[str, Handler] = {
     "conversations.open": conversations_open,
     "conversations.archive": conversations_archive,
     "conversations.join": conversations_join,
+    "conversations.unarchive": conversations_unarchive,
     "pins.add": pins_add,
     "pins.list": pins_list,
     "bookmarks.add": bookmarks_add,

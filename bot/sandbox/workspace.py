@@ -289,6 +289,13 @@ class Workspace:
                 raise SlackError("not_in_channel")
             channel.is_archived = True
 
+    def unarchive(self, channel_id: str, *, actor: str) -> None:
+        with self._lock:
+            channel = self.visible_channel(channel_id, actor)
+            if not channel.is_archived:
+                raise SlackError("not_archived")
+            channel.is_archived = False
+
     def open_im(self, user_id: str) -> tuple[Channel, bool]:
         """The DM between the bot and `user_id`; returns it and whether it already existed."""
         with self._lock:

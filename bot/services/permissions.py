@@ -67,6 +67,11 @@ class IncidentPermissions:
     def may_resolve(self, user_id: str, incident: Incident) -> Decision:
         return self._decide(user_id, incident, "resolve this incident")
 
+    def may(self, user_id: str, incident: Incident, action: str) -> Decision:
+        """The IC-or-approver rule for another close-out `action` (reopen, postmortem done),
+        so the refusal names what was refused, not "resolve"."""
+        return self._decide(user_id, incident, action)
+
     def may_change_severity(self, user_id: str, incident: Incident) -> Decision:
         return self._decide(user_id, incident, "change the severity")
 

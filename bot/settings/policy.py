@@ -32,6 +32,8 @@ class PolicySettings(BaseModel):
     marshal_severity_map: str = ""
     marshal_directory_file: Path | None = None
     marshal_context_file: Path | None = None
+    # War-room checklist items per severity (YAML: default / P1..P5 -> [{key, label}]).
+    marshal_checklist_file: Path | None = None
 
     @field_validator("marshal_approvers", "marshal_default_responders", mode="before")
     @classmethod

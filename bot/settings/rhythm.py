@@ -25,8 +25,8 @@ class RhythmSettings(BaseModel):
     marshal_reminder_postmortem_due: int = Field(default=48 * 3600, gt=0)
     marshal_reminder_inactive: int = Field(default=24 * 3600, gt=0)
     marshal_reminder_ic_unclaimed_text: str = (
-        "No incident commander yet, {age} after the war room opened. {who}: one of you, "
-        "claim it with `{command} role ic`."
+        "*{title}* has no incident commander yet, {age} after the war room opened. {who}: "
+        "one of you, claim it with `{command} role ic`."
     )
     marshal_reminder_postmortem_due_text: str = (
         "The postmortem for *{title}* was due {age} after resolve and is not marked done. "

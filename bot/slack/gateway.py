@@ -22,6 +22,7 @@ from slack_sdk.http_retry.builtin_handlers import (
 from bot.ports.slack import Channel, InviteResult, SlackCallFailed, SlackUser, Usergroup
 from bot.ports.slack_views import MessageView, ModalView
 from bot.slack.blocks.render import render_message, render_modal
+from bot.slack.blocks.retired import retire_buttons
 
 # conversations.invite takes "1-1000 users" per call (docs.slack.dev/reference/methods).
 INVITE_BATCH_LIMIT = 1000
@@ -66,8 +67,14 @@ class WebClientSlackGateway:
         self._client = client
 
     def create_private_channel(self, name: str) -> Channel:
+        return self._create(name, private=True)
+
+    def create_public_channel(self, name: str) -> Channel:
+        return self._create(name, private=False)
+
+    def _create(self, name: str, *, private: bool) -> Channel:
         with _failures("conversations.create"):
-            response = self._client.conversations_create(name=name, is_private=True)
+            response = self._client.conversations_create(name=name, is_private=private)
         channel = response["channel"]
         return Channel(id=channel["id"], name=channel["name"])
 
@@ -253,6 +260,37 @@ class WebClientSlackGateway:
                 self._client.conversations_archive(channel=channel_id)
         except SlackCallFailed as exc:
             if exc.error != "already_archived":
+                raise
+
+    def retire_incident_buttons(self, channel_id: str, note: str) -> int:
+        changed = 0
+        for message in self.history(channel_id):
+            blocks = retire_buttons(list(message.get("blocks") or []), note)
+            if not message.get("bot_id") or blocks is None:
+                continue
+            with _failures("chat.update"):
+                self._client.chat_update(
+                    channel=channel_id,
+                    ts=message["ts"],
+                    text=message.get("text", ""),
+                    blocks=blocks,
+                )
+            changed += 1
+        return changed
+
+    def unarchive(self, channel_id: str) -> None:
+        try:
+            with _failures("conversations.unarchive"):
+                self._client.conversations_unarchive(channel=channel_id)
+        except SlackCallFailed as exc:
+            if exc.error != "not_archived":
+                raise
+        try:
+            with _failures("conversations.join"):
+                self._client.conversations_join(channel=channel_id)
+        except SlackCallFailed as exc:
+            # A private channel cannot be joined, and the bot is still in it.
+            if exc.error not in {"method_not_supported_for_channel_type", "already_in_channel"}:
                 raise
 
 

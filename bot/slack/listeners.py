@@ -85,7 +85,10 @@ class ActionListener:
         ack()
         invocation = ActionInvocation(
             action_id=str(action.get("action_id", "")),
-            value=str(action.get("value") or ""),
+            # a button's value, or the chosen option of a menu (the checklist's)
+            value=str(
+                action.get("value") or (action.get("selected_option") or {}).get("value") or ""
+            ),
             user_id=str((body.get("user") or {}).get("id", "")),
             channel_id=(body.get("channel") or {}).get("id"),
             message_ts=(body.get("message") or {}).get("ts"),

@@ -60,5 +60,9 @@ class ResolutionButtons:
             return f"Your rating was not saved: {escape(exc)}"
         return (
             f"Thanks, your rating is {score}/5 (average {average(stored)} "
-            f"from {len(stored.ratings)} people). Press another number to change it."
+            f"from {_people(len(stored.ratings))}). Press another number to change it."
         )
+
+
+def _people(count: int) -> str:
+    return f"{count} person" if count == 1 else f"{count} people"

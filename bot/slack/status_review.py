@@ -128,6 +128,7 @@ class StatusPageReview:
         if context is None:
             return {_TEXT_BLOCK: MALFORMED}
         try:
+            previous = self._gate.get(context.ref.draft_id)
             edited = self._gate.edit(
                 context.ref.draft_id,
                 submission.user_id,
@@ -143,10 +144,11 @@ class StatusPageReview:
         self._update(
             context.channel_id,
             context.message_ts,
-            edited,
+            previous,
             Mrkdwn(
                 f":pencil2: Edited by {user(submission.user_id)}; the new text is below for review."
             ),
+            struck=True,
         )
         self._slack.post_message(context.channel_id, StatusDraftReview(edited))
         return None
@@ -179,10 +181,17 @@ class StatusPageReview:
         if action.channel_id and action.message_ts:
             self._update(action.channel_id, action.message_ts, draft, outcome)
 
-    def _update(self, channel_id: str, ts: str, draft: StatusPageDraft, outcome: Mrkdwn) -> None:
-        self._post_safely(
-            lambda: self._slack.update_message(channel_id, ts, StatusDraftClosed(draft, outcome))
-        )
+    def _update(
+        self,
+        channel_id: str,
+        ts: str,
+        draft: StatusPageDraft,
+        outcome: Mrkdwn,
+        *,
+        struck: bool = False,
+    ) -> None:
+        closed = StatusDraftClosed(draft, outcome, struck=struck)
+        self._post_safely(lambda: self._slack.update_message(channel_id, ts, closed))
 
     def _say(self, channel_id: str, text: str) -> None:
         self._post_safely(lambda: self._slack.post_message(channel_id, text))

@@ -37,6 +37,7 @@ class ActionId(StrEnum):
     ACKNOWLEDGE_PAGE = "marshal.page.acknowledge"  # a page DM's button; value: the incident id
     CONFIRM_BULK = "marshal.bulk.confirm"  # `/marshal bulk` preview; value: action, token, ids
     CANCEL_BULK = "marshal.bulk.cancel"
+    JOIN_INCIDENT = "marshal.incident.join"
 
 
 # The pulse rating's buttons in score order: RATE_ACTIONS[n - 1] is the button for n.

@@ -24,11 +24,12 @@ from bot.services.nudges.classifier import (
 )
 from bot.services.nudges.interactions import NudgeInteractions
 from bot.services.nudges.policy import NudgePolicy, ReminderRule
-from bot.services.nudges.scheduler import NudgeScheduler
+from bot.services.nudges.scheduler import NudgeScheduler, default_owner
 from bot.services.nudges.silence import NudgeSilence
 from bot.services.nudges.status_updates import StatusDraftStarter, StatusUpdateRecorder
+from bot.services.resolution.archiver import RoomArchiver
 from bot.settings import Settings
-from bot.wiring.resolution import build_language_model
+from bot.wiring.resolution import archives_at_once, build_language_model
 
 
 @dataclass(frozen=True)
@@ -53,8 +54,27 @@ def build_nudges(
     if classifier is None:
         light = build_language_model(settings, settings.marshal_llm_light_model)
         classifier = LanguageModelStatusUpdateClassifier(light) if light else None
+    archiver = (
+        RoomArchiver(
+            store,
+            audit,
+            slack,
+            grace_seconds=settings.marshal_archive_after,
+            owner=default_owner(),
+            clock=clock,
+        )
+        if settings.marshal_archive_on_resolve and not archives_at_once(settings)
+        else None
+    )
     scheduler = NudgeScheduler(
-        store, audit, slack, queue, nudge_policy(settings), classifier=classifier, clock=clock
+        store,
+        audit,
+        slack,
+        queue,
+        nudge_policy(settings),
+        classifier=classifier,
+        clock=clock,
+        archiver=archiver,
     )
     silence = NudgeSilence(store, audit, on_change=scheduler.schedule_incident, clock=clock)
     recorder = StatusUpdateRecorder(store, audit, slack, start_draft=start_draft, clock=clock)

@@ -36,11 +36,12 @@ from bot.services.paging.by_hand import PageByHand
 from bot.services.paging.commands import PagingCommands
 from bot.services.paging.control import PagingControl
 from bot.services.paging.escalation import Escalation
-from bot.services.paging.hooks import NudgeControl, ResolvedAlsoSyncsPagers, also_page
+from bot.services.paging.hooks import ResolvedAlsoSyncsPagers, also_page
 from bot.services.paging.rules import PagingRules
 from bot.services.paging.sender import PageSender
 from bot.services.paging.timer import EscalationTimer
 from bot.services.permissions import IncidentPermissions
+from bot.services.resolution.hooks import NudgeControl
 from bot.settings import Settings
 from bot.slack.actions import ActionInvocation, ActionRoute
 from bot.slack.vocabulary import ActionId

@@ -22,6 +22,7 @@ from bot.slack.nudge_routes import NudgeRoutes
 from bot.slack.runbook_actions import RunbookButtons
 from bot.wiring.backends import Backends
 from bot.wiring.followups import build_followups
+from bot.wiring.incident_cards import watch_incidents
 from bot.wiring.ingress import build_intake
 from bot.wiring.listen import Listeners
 from bot.wiring.nudges import build_nudges
@@ -56,22 +57,21 @@ def _declare(intake: AlertIntake, alert: Alert) -> Incident:
 def start_processor(
     group: ProcessGroup, settings: Settings, backends: Backends, listeners: Listeners | None = None
 ) -> RunningProcessor:
+    backends = watch_incidents(backends)  # every incident write reaches the incident cards
     target = start_slack_target(group, settings, listeners)
     settings = with_sandbox_status_page(settings, target)
     web_client = build_web_client(target.bot_token, target.api_url)
     # one gateway, one permission cache, one gate: built first, shared by everything below
     slack = build_slack_side(settings, backends.store, backends.audit, web_client)
-    nudges = build_nudges(
-        settings,
-        backends.store,
-        backends.audit,
-        slack.gateway,
-        backends.queue,
-        start_draft=slack.drafting.draft_from_update,
-    )
+    store, audit, queue = backends.store, backends.audit, backends.queue
+    draft = slack.drafting.draft_from_update  # a nudge's "post an update" starts a draft
+    nudges = build_nudges(settings, store, audit, slack.gateway, queue, start_draft=draft)
     nudge_routes = NudgeRoutes(nudges.interactions)
     paging = paging_for(settings, backends, slack, target.sandbox_url, nudges.scheduler)
-    war_room = build_war_room(settings, backends, slack.gateway, on_assembled=paging.on_assembled)
+    on_assembled = paging.on_assembled  # the nudges' plan, then level 1 of the escalation
+    war_room = build_war_room(
+        settings, backends, slack.gateway, on_assembled=on_assembled, group=group
+    )
     resolution = build_resolution(
         settings,
         backends,
@@ -81,10 +81,8 @@ def start_processor(
         nudges=paging.on_resolve,
         sla=nudges.scheduler,
     )
-    followups = build_followups(
-        settings, backends.store, backends.audit, slack.gateway, slack.permissions
-    )
-    operations = build_operations(settings, backends.audit, backends.store, slack.gateway)
+    followups = build_followups(settings, store, audit, slack.gateway, slack.permissions)
+    operations = build_operations(settings, audit, store, slack.gateway)
     runbook_buttons = RunbookButtons(operations.confirmation, slack.gateway)
     features = SlackFeatures(
         declare_with(build_intake(settings, backends)),
@@ -105,12 +103,7 @@ def start_processor(
         paging=paging,
     )
     running = start_slack_app(
-        settings,
-        backends.store,
-        backends.audit,
-        slack,
-        app_token=target.app_token,
-        features=features,
+        settings, store, audit, slack, app_token=target.app_token, features=features
     )
     group.started("slack", running.stop)
 

@@ -46,6 +46,12 @@ def build_language_model(settings: Settings, model: str | None = None) -> Langua
     )
 
 
+def archives_at_once(settings: Settings) -> bool:
+    """The resolve flow archives the room itself only with MARSHAL_ARCHIVE_AFTER=0; after a
+    grace, the NudgeScheduler's RoomArchiver does (bot/wiring/nudges.py)."""
+    return settings.marshal_archive_on_resolve and settings.marshal_archive_after == 0
+
+
 def build_tracker(settings: Settings) -> Tracker:
     files = MarkdownFileTracker(settings.marshal_postmortem_dir)
     if settings.linear_api_key is None or not settings.linear_team_id:
@@ -80,7 +86,8 @@ def build_resolution(
         backends.store,
         backends.audit,
         backends.queue,
-        archive_on_resolve=settings.marshal_archive_on_resolve,
+        archive_on_resolve=archives_at_once(settings),
+        nudges=nudges,
     )
     buttons = ResolutionButtons(
         backends.store, starter, RatingRecorder(backends.store, backends.audit), permissions
@@ -105,11 +112,12 @@ def build_resolution(
         writer,
         build_tracker(settings),
         announce_channel=settings.marshal_announce_channel,
-        archive_on_resolve=settings.marshal_archive_on_resolve,
+        archive_on_resolve=archives_at_once(settings),
         nudges=nudges,
         sla=sla,
         public=public,
         people=SlackPeople(slack),
+        command=settings.marshal_command,
     )
     cleared = AlertResolvedHandler(
         backends.store,

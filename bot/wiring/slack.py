@@ -35,6 +35,7 @@ from bot.settings import Settings
 from bot.slack.actions import ActionRoute, ViewRoute
 from bot.slack.dedup import DeliveryDedup
 from bot.slack.gateway import WebClientSlackGateway
+from bot.slack.resolved_guard import guard_resolved
 from bot.slack.status_review import StatusPageReview
 from bot.slack.wiring import RunningSlack, SlackRoutes, start_slack
 from bot.wiring.status_page import build_status_page_gate
@@ -123,7 +124,10 @@ def start_slack_app(
         settings.marshal_command,
         registry,
         capture,
-        actions=(*features.actions, *review_actions, *paging_actions),
+        # buttons a resolve retired answer that the incident is resolved
+        actions=guard_resolved(
+            (*features.actions, *review_actions, *paging_actions), store, settings.marshal_command
+        ),
         views=(*features.views, *review_views),
     )
     dedup = DeliveryDedup(store, owner=f"{socket.gethostname()}:{os.getpid()}")

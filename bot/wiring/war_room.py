@@ -4,9 +4,14 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
+
+from pydantic import ValidationError
 
 from bot.adapters.context.config_file import ContextFile
 from bot.adapters.directory.static_file import StaticFileDirectory
+from bot.adapters.settings_file import load_yaml_setting
+from bot.domain.errors import ConfigurationError
 from bot.domain.models import Incident
 from bot.events.alert_received import AlertReceivedHandler
 from bot.ports.slack import SlackGateway
@@ -20,6 +25,8 @@ from bot.slack.checklist_actions import ChecklistActionHandler
 from bot.slack.vocabulary import ActionId
 from bot.wiring.backends import Backends
 from bot.wiring.followups import build_followup_store
+from bot.wiring.incident_cards import start_cards
+from bot.wiring.process import ProcessGroup
 
 
 @dataclass(frozen=True)
@@ -36,7 +43,10 @@ def build_war_room(
     slack: SlackGateway,
     *,
     on_assembled: Callable[[Incident], None] | None = None,
+    group: ProcessGroup | None = None,
 ) -> WarRoom:
+    """With `group` and a watched store (bot/wiring/incident_cards.py), the live incident
+    cards are started in it too and their Join button is among the routes."""
     directory = (
         StaticFileDirectory.load(settings.marshal_directory_file)
         if settings.marshal_directory_file
@@ -47,7 +57,7 @@ def build_war_room(
         if settings.marshal_context_file
         else None
     )
-    config = ChecklistConfig()
+    config = checklist_config(settings.marshal_checklist_file)
     assembler = WarRoomAssembler(
         backends.store,
         backends.audit,
@@ -59,6 +69,8 @@ def build_war_room(
         on_assembled=on_assembled,  # the NudgeScheduler plans the room's nudges right away
         context_snapshot=snapshot,
         similar_incidents=SimilarIncidents(backends.store, build_followup_store(settings)),
+        default_responders=tuple(settings.marshal_default_responders),
+        public_rooms=frozenset(settings.marshal_public_rooms),
     )
     checklist = ChecklistService(backends.store, backends.audit, slack, config)
     ticks = ChecklistActionHandler(checklist, backends.store)
@@ -69,8 +81,28 @@ def build_war_room(
         war_room_threshold=settings.marshal_war_room_threshold,
         triage_channel=settings.marshal_triage_channel,
     )
-    actions = (
+    actions: tuple[ActionRoute, ...] = (
         ActionRoute(ActionId.TICK_CHECKLIST_ITEM, ticks),
         ActionRoute(ActionId.UNTICK_CHECKLIST_ITEM, ticks),
     )
+    if group is not None:
+        actions += start_cards(group, backends, slack, checklist)
     return WarRoom(assembler, checklist, on_alert, actions)
+
+
+def checklist_config(path: Path | None) -> ChecklistConfig:
+    """MARSHAL_CHECKLIST_FILE's items per severity, or the defaults; a bad file stops
+    start-up with one line naming the variable."""
+    if path is None:
+        return ChecklistConfig()
+    data = load_yaml_setting(path, "MARSHAL_CHECKLIST_FILE")
+    if not isinstance(data, dict):
+        raise ConfigurationError(
+            f"MARSHAL_CHECKLIST_FILE: {path} should map `default` and/or P1..P5 to lists of "
+            "{key, label}"
+        )
+    try:
+        return ChecklistConfig.from_mapping(data)
+    except (ValidationError, ValueError, TypeError) as exc:
+        problem = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        raise ConfigurationError(f"MARSHAL_CHECKLIST_FILE: {path}: {problem}") from exc

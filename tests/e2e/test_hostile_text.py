@@ -158,6 +158,7 @@ def test_no_input_reaches_slack_as_markup_anywhere(tmp_path: Path) -> None:
             MARSHAL_APPROVERS=CAROL,
             MARSHAL_NUDGE_INTERVAL="P1=1s,P2=1s,P3=1s,P4=1s,P5=1s",
             MARSHAL_REMINDER_IC_UNCLAIMED="1s",
+            MARSHAL_ARCHIVE_AFTER="0",  # archived at once, as the drive waits for it
             STATUSPAGE_API_URL=statuspage.url,
             STATUSPAGE_API_KEY=statuspage.api_key,
             STATUSPAGE_PAGE_ID=statuspage.page_id,
@@ -186,7 +187,7 @@ def test_no_input_reaches_slack_as_markup_anywhere(tmp_path: Path) -> None:
     ):
         assert method in methods, method
     posted = json.dumps([c["args"] for c in calls if c["method"] == "chat.postMessage"])
-    for surface in ("Status update due", "Checklist for", "resolved by", "Postmortem filed"):
+    for surface in ("Status update due", "Checklist for", "resolved by", "Postmortem written"):
         assert surface in posted, surface
     assert posted.count("&lt;!channel&gt;") > 10
     assert published and published[0]["incident_updates"][0]["body"] == f"Edit {HOSTILE}"

@@ -28,7 +28,7 @@ def test_ic_unclaimed_names_the_responders_once(rig: Rig) -> None:
     scheduler.start()  # assembled 59 minutes ago: the reminder is overdue and fires at once
     eventually(lambda: bool(rig.actions(AuditAction.REMINDER_SENT)), message="IC reminder posted")
     [text] = rig.bot_texts()
-    assert "No incident commander yet, 5m after the war room opened" in text
+    assert "*Checkout API 5xx* has no incident commander yet, 5m after the war room opened" in text
     assert "<@U0ALICE>, <@U0BOB>" in text and "`/marshal role ic`" in text
     assert scheduler.reminders.ic_unclaimed(rig.incident.id) is ReminderOutcome.ALREADY_DONE
     assert [d["kind"] for d in rig.actions(AuditAction.REMINDER_SENT)] == ["ic_unclaimed"]

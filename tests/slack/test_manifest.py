@@ -12,17 +12,22 @@ ROOT = Path(__file__).resolve().parents[2]
 MANIFEST = ROOT / "infra" / "slack-app-manifest.yaml"
 GATEWAY = ROOT / "bot" / "slack" / "gateway.py"
 
-# Web API method -> bot scopes any one of which allows it (for private war rooms).
+# Web API method -> bot scopes any one of which allows it (private war rooms, and public
+# ones for the severities in MARSHAL_PUBLIC_ROOMS).
+_MANAGE = {"groups:write", "channels:manage"}
+_HISTORY = {"groups:history", "channels:history"}
 METHOD_SCOPES: dict[str, set[str]] = {
-    "conversations.create": {"groups:write"},
+    "conversations.create": _MANAGE,
     "conversations.list": {"channels:read", "groups:read"},
-    "conversations.setTopic": {"groups:write"},
-    "conversations.setPurpose": {"groups:write"},
-    "conversations.invite": {"groups:write"},
+    "conversations.setTopic": _MANAGE,
+    "conversations.setPurpose": _MANAGE,
+    "conversations.invite": _MANAGE,
     "conversations.open": {"im:write"},
-    "conversations.history": {"groups:history"},
-    "conversations.replies": {"groups:history"},
-    "conversations.archive": {"groups:write"},
+    "conversations.history": _HISTORY,
+    "conversations.replies": _HISTORY,
+    "conversations.archive": _MANAGE,
+    "conversations.unarchive": _MANAGE,
+    "conversations.join": {"channels:join"},  # back into a public room after an unarchive
     "chat.postMessage": {"chat:write"},
     "chat.update": {"chat:write"},
     "views.open": set(),  # a modal needs only the trigger_id of the interaction

@@ -235,16 +235,20 @@ def test_a_cleared_alert_offers_the_button_and_pressing_it_resolves(rig: Resolve
     eventually(lambda: rig.incident(room.id).status is IncidentStatus.RESOLVED)
     assert rig.incident(room.id).resolved_by == IC
     eventually(lambda: any(t.startswith("Resolved.") for t in rig.ephemerals(channel, IC)))
-    assert rig.drain() == 1
-    texts = [str(m.get("text")) for m in rig.messages(channel)]
-    assert any(f"resolved by <@{IC}>" in t for t in texts)
-    assert any("Postmortem filed" in t for t in texts)
-    # a second press (a late click) does not resolve twice
+    # a second press (a late click, before the flow retired the button) does nothing
     rig.control.press_button(
         IC, channel, prompt["ts"], ActionId.RESOLVE_INCIDENT.value, value=room.id
     )
-    eventually(lambda: any("already resolved" in t for t in rig.ephemerals(channel, IC)))
+    eventually(lambda: any("is resolved, so this button" in t for t in rig.ephemerals(channel, IC)))
+    assert rig.drain() == 1
+    texts = [str(m.get("text")) for m in rig.messages(channel)]
+    assert any(f"resolved by <@{IC}>" in t for t in texts)
+    assert any(t.startswith(":memo: Postmortem written") for t in texts)
     assert rig.actions(room.id).count(AuditAction.RESOLVED) == 1
+    # the flow replaced the button with a resolved note
+    [retired] = [m for m in rig.messages(channel) if m["ts"] == prompt["ts"]]
+    assert ActionId.RESOLVE_INCIDENT.value not in str(retired["blocks"])
+    assert f"reopen {room.id}" in str(retired["blocks"])
 
 
 def test_auto_resolve_resolves_at_once_when_the_alert_clears(rig: ResolveRig) -> None:
@@ -288,6 +292,7 @@ def test_rating_buttons_keep_one_vote_per_user(rig: ResolveRig) -> None:
 
     press("U0BOB", 4)
     eventually(lambda: rig.incident(room.id).ratings == {"U0BOB": 4})
+    eventually(lambda: any("from 1 person)" in t for t in rig.ephemerals(channel, "U0BOB")))
     press("U0BOB", 2)
     eventually(lambda: rig.incident(room.id).ratings == {"U0BOB": 2})
     press("U0CAROL", 5)
@@ -357,6 +362,7 @@ def test_postmortem_done_by_id_from_outside_an_archived_room(rig: ResolveRig) ->
     assert "Name the incident" in unknown
     refused = rig.run("U0CAROL", "C0INCIDENTS", f"postmortem done {room.id}")
     assert refused.startswith("Sorry, you may not mark the postmortem done")
+    assert "resolve" not in refused  # the reason names what was refused
     denied = [e for e in rig.audit.events(room.id) if e.action is AuditAction.PERMISSION_DENIED]
     assert [e.actor for e in denied] == ["U0CAROL"]  # on the incident's chain, not workspace
 
@@ -389,3 +395,27 @@ def test_the_postmortem_reminder_goes_to_the_ic_by_dm_once_the_room_is_archived(
     assert len(dms) == 1
     [sent] = [e for e in rig.audit.events(room.id) if e.action is AuditAction.REMINDER_SENT]
     assert sent.details["delivered"] is True and sent.details["dm_to"] == [IC]
+
+
+def test_reopen_by_id_from_any_channel_unarchives_the_room(rig: ResolveRig) -> None:
+    room = rig.room()
+    assert room.channel_id
+    rig.run(IC, room.channel_id, "resolve")
+    assert rig.drain() == 1
+    rig.side.gateway.archive(room.channel_id)
+
+    unknown = rig.run(IC, "C0INCIDENTS", "reopen inc-nosuch")
+    assert "No incident `inc-nosuch`" in unknown
+    refused = rig.run("U0CAROL", "C0INCIDENTS", f"reopen {room.id}")
+    assert refused.startswith("Sorry, you may not reopen this incident")
+    assert rig.incident(room.id).status is IncidentStatus.RESOLVED
+
+    reopened = rig.run(IC, "C0INCIDENTS", f"reopen {room.id}")
+
+    assert "reopened the incident" in reopened and f"<#{room.channel_id}>" in reopened
+    assert rig.incident(room.id).status is IncidentStatus.INVESTIGATING
+    assert not rig.control.channel(room.channel_id).get("is_archived")
+    # the room takes commands again
+    assert "acknowledged" in rig.run(IC, room.channel_id, "ack")
+    actions = rig.actions(room.id)
+    assert AuditAction.ROOM_UNARCHIVED in actions and AuditAction.REOPENED in actions

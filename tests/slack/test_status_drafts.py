@@ -13,6 +13,7 @@ import pytest
 
 from bot.commands.base import CommandContext, Outcome
 from bot.commands.status import StatusCommand
+from bot.domain.lifecycle import IncidentStatus
 from bot.domain.models import Alert, AlertSource, Incident
 from bot.domain.severity import Severity
 from bot.sandbox.control_client import SandboxControl
@@ -206,6 +207,10 @@ def test_edit_reposts_for_review_and_old_buttons_say_superseded(harness: Harness
     messages = eventually(lambda: m if len(m := draft_messages(harness, channel)) == 2 else None)
     old, new = messages
     assert not has_buttons(old) and "Edited by" in str(old["blocks"])
+    # the old text stays, struck through; the new message carries the edit
+    assert "~Search is slow for some users.~" in str(old["blocks"])
+    assert "Search is slow." in str(new["blocks"])
+    assert "version 1." in str(first["blocks"]) and "version 2." in str(new["blocks"])
     new_ref = DraftRef.parse(button_value(new, ActionId.APPROVE_STATUS_DRAFT))
     assert new_ref is not None and new_ref.version == 1
 
@@ -318,3 +323,16 @@ def test_a_dead_status_page_fails_the_approval_visibly_and_it_stays_retryable(
         timeout=30,
     )
     assert len([i for i in public_page.incidents() if i["name"] == room.title]) == 1
+
+
+def test_a_template_draft_starts_from_the_incidents_current_state(harness: Harness) -> None:
+    room = harness.war_room(title="search degraded")
+    stored = harness.store.update(
+        room.model_copy(update={"status": IncidentStatus.IDENTIFIED}),
+        expected_version=room.version,
+    )
+    channel = str(stored.channel_id)
+    assert "posted below for review" in harness.reply_text(DRAFTER, channel, "status draft")
+    [message] = draft_messages(harness, channel)
+    shown = str(message["blocks"])
+    assert "We have identified the cause" in shown and "We are investigating" not in shown

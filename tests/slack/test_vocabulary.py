@@ -42,6 +42,7 @@ POSTED_IDS = {
     "marshal.page.acknowledge",
     "marshal.bulk.confirm",
     "marshal.bulk.cancel",
+    "marshal.incident.join",
 }
 POSTED_VIEWS = {
     "marshal.status_draft.edit_view",

@@ -6,7 +6,9 @@ slot, IC-unclaimed reminder, inactivity check and postmortem check, and replaces
 job for each. A nudge job re-reads the incident and hands it to the NudgePoster (posting.py),
 which claims its slot (`nudge:{incident_id}:{slot}`) so that replicas never post twice and
 posts; then the job plans the next slot. A slot missed while no process ran is due at once on
-rebuild and fires once; older missed slots coalesce into it.
+rebuild and fires once; older missed slots coalesce into it. With a RoomArchiver, a resolved
+room's archiving after MARSHAL_ARCHIVE_AFTER is planned the same way (it retries every
+ARCHIVE_RETRY_SECONDS while the resolve flow is unfinished or Slack refuses).
 """
 
 from __future__ import annotations
@@ -45,6 +47,7 @@ from bot.services.nudges.schedule import (
     next_postmortem_check,
     nudge_anchor,
 )
+from bot.services.resolution.archiver import RoomArchiver, archive_due_at
 
 __all__ = [
     "JobKind",
@@ -57,6 +60,7 @@ __all__ = [
 ]
 
 DEFAULT_MISFIRE_GRACE_SECONDS = 300
+ARCHIVE_RETRY_SECONDS = 30
 
 
 class JobKind(StrEnum):
@@ -64,6 +68,7 @@ class JobKind(StrEnum):
     IC_UNCLAIMED = "ic"
     INACTIVE = "inactive"
     POSTMORTEM = "postmortem"
+    ARCHIVE = "archive"
 
 
 @dataclass(frozen=True)
@@ -93,6 +98,7 @@ class NudgeScheduler:
         reconcile_seconds: int = 60,
         full_reconcile_seconds: int = 3600,
         misfire_grace_seconds: int = DEFAULT_MISFIRE_GRACE_SECONDS,
+        archiver: RoomArchiver | None = None,
     ) -> None:
         self._store = store
         self._audit = audit
@@ -104,6 +110,7 @@ class NudgeScheduler:
         self._reconcile_seconds = reconcile_seconds
         self._full_reconcile_seconds = full_reconcile_seconds
         self._grace = misfire_grace_seconds
+        self._archiver = archiver
         self._poster = NudgePoster(
             store,
             audit,
@@ -179,6 +186,10 @@ class NudgeScheduler:
         if incident is not None:
             self.schedule_incident(incident)
 
+    def resume_nudges(self, incident_id: str) -> None:
+        """NudgeControl after a reopen: re-plan from the stored, open-again incident."""
+        self._replan(incident_id)
+
     def schedule_postmortem_due(self, incident: Incident) -> None:
         """The resolve flow's SlaScheduler: the postmortem-due check is planned from the
         resolved incident like any other job."""
@@ -219,6 +230,18 @@ class NudgeScheduler:
             after_slot=self._after(JobKind.POSTMORTEM, incident.id, resolved),
         )
         self._plan(JobKind.POSTMORTEM, incident.id, postmortem, resolved, self.run_postmortem_check)
+        if self._archiver is not None:
+            self._plan_archive(incident, self._archiver.grace_seconds, now)
+
+    def _plan_archive(self, incident: Incident, grace_seconds: int, now: datetime) -> None:
+        due_at = archive_due_at(incident, grace_seconds)
+        anchor = incident.resolved_at or nudge_anchor(incident)
+        plan: Due | None = None
+        if due_at is not None:
+            slot = (self._after(JobKind.ARCHIVE, incident.id, anchor) or 0) + 1
+            retry = max(due_at, now) + timedelta(seconds=ARCHIVE_RETRY_SECONDS)
+            plan = Due(slot, due_at if slot == 1 else retry)
+        self._plan(JobKind.ARCHIVE, incident.id, plan, anchor, self.run_archive)
 
     def _after(self, kind: JobKind, incident_id: str, anchor: datetime) -> int | None:
         """The last slot this process handled in the same series (same anchor), if any."""
@@ -331,6 +354,15 @@ class NudgeScheduler:
             self._queue.send(sla_check_message(incident_id, slot))
         finally:
             self._done(JobKind.POSTMORTEM, incident_id, slot)
+            self._replan(incident_id)
+
+    def run_archive(self, incident_id: str, slot: int) -> None:
+        """Archive the resolved room if its grace is over (claimed; a reopen cancels it)."""
+        assert self._archiver is not None, "planned only with an archiver"
+        try:
+            self._archiver.archive_if_due(incident_id)
+        finally:
+            self._done(JobKind.ARCHIVE, incident_id, slot)
             self._replan(incident_id)
 
 

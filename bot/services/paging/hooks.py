@@ -4,14 +4,10 @@ starts paging, and the resolve flow's "stop nudges" step also syncs the pagers."
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Protocol
 
 from bot.domain.models import Incident
 from bot.services.paging.escalation import Escalation
-
-
-class NudgeControl(Protocol):
-    def stop_nudges(self, incident_id: str) -> None: ...
+from bot.services.resolution.hooks import NudgeControl
 
 
 def also_page(
@@ -37,3 +33,7 @@ class ResolvedAlsoSyncsPagers:
     def stop_nudges(self, incident_id: str) -> None:
         self._nudges.stop_nudges(incident_id)
         self._escalation.resolved(incident_id)
+
+    def resume_nudges(self, incident_id: str) -> None:
+        # A reopen plans the nudges again; paging re-pages level 1 on its own reconcile.
+        self._nudges.resume_nudges(incident_id)

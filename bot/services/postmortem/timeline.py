@@ -73,7 +73,8 @@ def describe_audit(event: AuditEvent) -> str | None:
         AuditAction.ACKNOWLEDGED: f"Acknowledged by {d.get('user', event.actor)}",
         AuditAction.ROLE_ASSIGNED: f"Role {d.get('role')} assigned to {d.get('user')}",
         AuditAction.WAR_ROOM_CREATED: "War room channel created",
-        AuditAction.RESPONDER_INVITED: f"Responder {d.get('user_id')} invited",
+        AuditAction.RESPONDER_INVITED: "Responders invited: "
+        + ", ".join(str(u) for u in d.get("user_ids") or [d.get("user_id")]),
         AuditAction.ASSEMBLY_COMPLETED: "War room assembled",
         AuditAction.ASSEMBLY_FAILED: f"War room assembly failed: {d.get('reason')}",
         AuditAction.STATUS_PUBLISHED: "Status page post published",

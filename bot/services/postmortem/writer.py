@@ -31,6 +31,7 @@ from bot.services.postmortem.draft import (
     check_citations,
     parse_answer,
 )
+from bot.services.postmortem.people import name_people
 from bot.services.postmortem.render import (
     PostmortemFacts,
     render_deterministic,
@@ -121,6 +122,11 @@ class PostmortemWriter:
         self._clock = clock
 
     def write(self, incident: Incident) -> Postmortem:
+        """The postmortem, with people named (Slack handles) in place of their ids."""
+        written = self._write(incident)
+        return written.model_copy(update={"markdown": name_people(written.markdown, self._slack)})
+
+    def _write(self, incident: Incident) -> Postmortem:
         facts = self.gather(incident)
         title = f"Postmortem: {incident.title} ({incident.id})"
         if self._llm is None:

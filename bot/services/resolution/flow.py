@@ -2,13 +2,14 @@
 by the INCIDENT_RESOLVED queue event.
 
 Steps, in order (each recorded on `Incident.resolution` the moment it finishes, and
-audited, so a redelivered event resumes at the first unfinished one):
-stop nudges; the status-page resolution draft (only when something was published);
-the announcement (announce channel and room); the pulse rating buttons; the postmortem
-written and filed (POSTMORTEM_DRAFTED, POSTMORTEM_FILED); its link posted in the room with
-which kind it is; the postmortem-due check scheduled; the room archived (optional, and
-only once everything before it is done). A failed step is named in the room and the run
-raises ResolutionIncomplete, so the queue retries the unfinished steps later.
+audited, so a redelivered event resumes at the first unfinished one): stop nudges; retire
+the room's buttons that no longer apply; the status-page resolution draft (only when
+something was published); the announcement (announce channel and room); the pulse rating
+buttons; the postmortem written and filed (POSTMORTEM_DRAFTED, POSTMORTEM_FILED); its link
+posted in the room with which kind it is; the postmortem-due check scheduled; the room
+archived (optional, and only once everything before it is done). A failed step is named in
+the room and the run raises ResolutionIncomplete, so the queue retries the unfinished
+steps later.
 """
 
 from __future__ import annotations
@@ -48,6 +49,14 @@ ACTOR = "marshal"
 S = ResolutionStep
 
 
+SHARE_CHUNK = 3500  # characters of postmortem per thread reply (Slack cuts text at 4,000)
+
+
+def _openable(url: str) -> bool:
+    """A link a person can open from Slack (a tracker issue), not a path on marshal's host."""
+    return url.startswith(("https://", "http://"))
+
+
 class ResolutionIncomplete(MarshalError):
     """Some steps failed; the queue redelivers the event and the flow resumes."""
 
@@ -85,6 +94,7 @@ class ResolutionFlow:
         people: PeopleLookup | None = None,
         clock: Callable[[], datetime] = utcnow,
         after_step: Callable[[ResolutionStep], None] | None = None,
+        command: str = "/marshal",
     ) -> None:
         """`after_step` runs after each step is recorded (tests use it to simulate a crash)."""
         self._store = store
@@ -97,6 +107,7 @@ class ResolutionFlow:
         self._sla = sla
         self._public = public
         self._people = people
+        self._command = command
         self._runner: StepRunner[IncidentLedger, ResolutionStep] = StepRunner(
             audit,
             book=StepBook.RESOLUTION,
@@ -109,6 +120,7 @@ class ResolutionFlow:
         # The step table: one line per step, run in this order.
         steps = (
             _Call(S.STOP_NUDGES, self._stop_nudges),
+            _Call(S.RETIRE_BUTTONS, self._retire_buttons),
             _Call(S.STATUS_PAGE, self._status_page),
             _Call(S.ANNOUNCEMENT, self._announcement),
             _Call(S.RATING, self._rating),
@@ -163,6 +175,17 @@ class ResolutionFlow:
         self._nudges.stop_nudges(incident.id)
         return {}
 
+    def _retire_buttons(self, incident: Incident) -> dict[str, Any]:
+        """Before anything new is posted: the room's nudge, checklist and draft buttons say
+        the incident is resolved instead of offering what no longer applies."""
+        if not incident.channel_id:
+            return {"skipped": "no room"}
+        note = (
+            ":white_check_mark: Resolved: these buttons no longer apply. "
+            f"Reopen with `{self._command} reopen {incident.id}`."
+        )
+        return {"retired": self._slack.retire_incident_buttons(incident.channel_id, note)}
+
     def _status_page(self, incident: Incident) -> dict[str, Any]:
         if self._public is None:
             return {"skipped": "no status page configured"}
@@ -180,7 +203,9 @@ class ResolutionFlow:
             f"resolved by {who}{summary} (time to resolve {describe_seconds(times.resolve)})."
         )
         posted: dict[str, Any] = {}
-        if self._announce_channel:
+        # An incident with a live card in the announce channel shows its resolve there (the
+        # card refresher replaces it); only one announced before the card gets a message.
+        if self._announce_channel and not incident.card_ts:
             posted["announce_ts"] = self._slack.post_message(self._announce_channel, text)
         if incident.channel_id:
             posted["room_ts"] = self._slack.post_message(incident.channel_id, text)
@@ -235,6 +260,11 @@ class ResolutionFlow:
         }
         if unassigned:
             detail["unassigned"] = unassigned
+        if not _openable(filed.url) and incident.channel_id:
+            # A file on marshal's server opens for nobody in Slack: share the text itself.
+            detail["shared_ts"] = self._share(
+                incident.channel_id, postmortem.title, postmortem.markdown
+            )
         self._audit.append(
             incident.id,
             actor=ACTOR,
@@ -256,13 +286,32 @@ class ResolutionFlow:
             log.warning("IC email lookup failed for %s: %s", incident.id, exc.error)
             return None, f"Slack did not answer who {commander} is ({exc.error})"
 
+    def _share(self, channel_id: str, title: str, markdown: str) -> str:
+        """The postmortem's text in the room: a parent message, the text in its thread."""
+        ts = self._slack.post_message(
+            channel_id,
+            f":memo: *{escape(title)}*: no tracker is configured (set `LINEAR_*` to file "
+            "postmortems as issues), so the full text is in this thread.",
+        )
+        for start in range(0, len(markdown), SHARE_CHUNK):
+            chunk = escape(markdown[start : start + SHARE_CHUNK])
+            self._slack.post_message(channel_id, f"```{chunk}```", thread_ts=ts)
+        return ts
+
     def _postmortem_link(self, incident: Incident) -> dict[str, Any]:
         filed = incident.resolution[S.POSTMORTEM_FILED.value].detail
         if not incident.channel_id:
             return {"skipped": "no room"}
         note = f" ({escape(filed['note'])})" if filed.get("note") else ""
+        if _openable(filed["url"]):
+            where = f"filed in {escape(filed['tracker'])}{note}: {escape(filed['url'])}"
+        elif filed.get("shared_ts"):
+            link = self._slack.permalink(incident.channel_id, filed["shared_ts"])
+            where = f"written{note}; read it in this room: {link}"
+        else:
+            where = f"written{note}, but not shared here (it has no link to open)"
         text = (
-            f":memo: Postmortem filed in {escape(filed['tracker'])}{note}: {escape(filed['url'])}\n"
+            f":memo: Postmortem {where}\n"
             f"It is {escape(filed['described'])}. Please review it and add the action items."
         )
         if filed.get("unassigned"):

@@ -13,6 +13,9 @@ class NudgeControl(Protocol):
     def stop_nudges(self, incident_id: str) -> None:
         """No more status-update nudges for this incident."""
 
+    def resume_nudges(self, incident_id: str) -> None:
+        """The incident is open again (a reopen): plan its nudges and reminders again."""
+
 
 class SlaScheduler(Protocol):
     def schedule_postmortem_due(self, incident: Incident) -> None:

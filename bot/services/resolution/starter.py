@@ -26,6 +26,7 @@ from bot.ports.store import IncidentsWithOutbox, OutboxEvent
 from bot.services import slack_text
 from bot.services.incident_updates import IncidentUpdates
 from bot.services.outbox_relay import deliver
+from bot.services.resolution.hooks import NudgeControl
 from bot.services.resolution.steps import is_complete
 
 log = logging.getLogger(__name__)
@@ -54,13 +55,20 @@ class StartOutcome:
 
 class ResolutionStarter:
     def __init__(
-        self, store: IncidentsWithOutbox, audit: AuditLog, queue: Queue, *, archive_on_resolve: bool
+        self,
+        store: IncidentsWithOutbox,
+        audit: AuditLog,
+        queue: Queue,
+        *,
+        archive_on_resolve: bool,
+        nudges: NudgeControl | None = None,
     ) -> None:
         self._store = store
         self._updates = IncidentUpdates(store)
         self._audit = audit
         self._queue = queue
         self._archive = archive_on_resolve
+        self._nudges = nudges
 
     def resolve(self, incident: Incident, user_id: str, summary: str | None) -> StartOutcome:
         if incident.status is IncidentStatus.CLOSED:
@@ -118,6 +126,8 @@ class ResolutionStarter:
             action=AuditAction.REOPENED,
             details={"user": user_id, "cancelled_resolution": applied.before.resolution_id},
         )
+        if self._nudges is not None:
+            self._nudges.resume_nudges(stored.id)
         return stored
 
     def _requeue(self, incident: Incident) -> bool:

@@ -9,6 +9,7 @@ from bot.domain.models import Incident
 
 class ResolutionStep(StrEnum):
     STOP_NUDGES = "stop_nudges"
+    RETIRE_BUTTONS = "retire_buttons"
     STATUS_PAGE = "status_page"
     ANNOUNCEMENT = "announcement"
     RATING = "rating"

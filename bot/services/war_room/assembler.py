@@ -26,6 +26,7 @@ from bot.domain.audit import AuditAction
 from bot.domain.errors import NotFound
 from bot.domain.lifecycle import IncidentStatus
 from bot.domain.models import Incident, utcnow
+from bot.domain.severity import Severity
 from bot.ports.audit import AuditLog
 from bot.ports.directory import Directory
 from bot.ports.metrics import Metrics
@@ -92,6 +93,8 @@ class WarRoomAssembler:
         max_name_attempts: int = 5,
         context_snapshot: ContextSnapshotter | None = None,
         similar_incidents: SimilarIncidents | None = None,
+        default_responders: tuple[str, ...] = (),
+        public_rooms: frozenset[Severity] = frozenset(),
     ) -> None:
         """`after_step` runs after each step is recorded (tests use it to simulate a crash)."""
         self._store = store
@@ -101,7 +104,10 @@ class WarRoomAssembler:
         self._announce_channel = announce_channel
         self._clock = clock
         self._resolver = ResponderResolver(
-            slack, directory, max_lookup_concurrency=max_lookup_concurrency
+            slack,
+            directory,
+            max_lookup_concurrency=max_lookup_concurrency,
+            fallback=default_responders,
         )
         self._on_assembled = on_assembled
         self._runner: StepRunner[Room, StepName] = StepRunner(
@@ -127,7 +133,9 @@ class WarRoomAssembler:
             room_steps += (ContextSnapshotStep(slack, context_snapshot),)
         if similar_incidents:
             room_steps += (SimilarIncidentsStep(slack, similar_incidents),)
-        opener = ChannelOpener(slack, store, max_name_attempts=max_name_attempts)
+        opener = ChannelOpener(
+            slack, store, max_name_attempts=max_name_attempts, public_rooms=public_rooms
+        )
         self.stages: tuple[Stage[Room, StepName], ...] = (
             Stage((ChannelStep(opener),)),
             Stage(room_steps, side_by_side=True),

@@ -12,6 +12,7 @@ import logging
 
 from bot.domain.audit import AuditAction
 from bot.domain.models import Incident
+from bot.domain.severity import Severity
 from bot.ports.slack import Channel, SlackCallFailed, SlackGateway
 from bot.ports.store import Incidents
 from bot.services.steps.ledger import IncidentLedger
@@ -23,25 +24,37 @@ log = logging.getLogger(__name__)
 
 
 class ChannelOpener:
-    """Creates the incident's private channel, or adopts the one a crashed run created."""
+    """Creates the incident's channel (private, unless its severity is one of
+    MARSHAL_PUBLIC_ROOMS), or adopts the one a crashed run created."""
 
     def __init__(
-        self, slack: SlackGateway, store: Incidents, *, max_name_attempts: int = 5
+        self,
+        slack: SlackGateway,
+        store: Incidents,
+        *,
+        max_name_attempts: int = 5,
+        public_rooms: frozenset[Severity] = frozenset(),
     ) -> None:
         self._slack = slack
         self._store = store
         self._max_name_attempts = max_name_attempts
+        self._public_rooms = public_rooms
 
     def open(self, ledger: IncidentLedger) -> Channel:
         incident = ledger.incident
         # A name recorded by an earlier run that crashed between create and record.
         planned = incident.channel_name
+        create = (
+            self._slack.create_public_channel
+            if incident.severity in self._public_rooms
+            else self._slack.create_private_channel
+        )
         for attempt in range(self._max_name_attempts):
             name = channel_name(incident.id, incident.title, attempt=attempt)
             if name != ledger.incident.channel_name:
                 _plan_name(ledger, name)
             try:
-                return self._slack.create_private_channel(name)
+                return create(name)
             except SlackCallFailed as exc:
                 if exc.error != "name_taken":
                     raise

@@ -1,9 +1,15 @@
 """The war-room checklist: items per severity, the view of its message, and ticking items.
 
 Ticks live on the incident (`Incident.checklist`); the message (bot/slack/blocks/
-checklist.py renders it, one button per item) is only a view of them. A click on a
-superseded checklist message, on an item that is no longer listed, or on another
-incident's checklist is refused with a reason.
+checklist.py renders it, with a "Mark done" and an "Undo" menu) is only a view of them.
+What marshal knows by itself (the room assembled, an IC assigned, the first status update
+posted, mitigated) is shown ticked by "marshal" from the incident's own fields, so the view
+stays true without anyone clicking; the card refresher re-renders the message when the
+incident changes. A click on a superseded checklist message, on an item that is no longer
+listed, or on another incident's checklist is refused with a reason.
+
+Items per severity come from MARSHAL_CHECKLIST_FILE (YAML: `default:` and/or `P1:` ...,
+each a list of `{key, label}`), else the defaults below.
 """
 
 from __future__ import annotations
@@ -34,6 +40,7 @@ DEFAULT_ITEMS: tuple[ChecklistItem, ...] = tuple(
     for key, label in (
         ("war_room_assembled", "War room assembled"),
         ("ic_confirmed", "Incident commander confirmed"),
+        ("first_status_update", "First status update posted"),
         ("responders_joined", "Responders joined"),
         ("severity_assessed", "Severity assessed"),
         ("customer_impact", "Customer impact identified"),
@@ -68,6 +75,23 @@ class ChecklistConfig(BaseModel):
         return cls(default=default, by_severity=by_severity)
 
 
+MARSHAL = "marshal"  # who ticked an item marshal knows about by itself
+
+
+def known_ticks(incident: Incident) -> dict[str, datetime | None]:
+    """The items marshal can tick by itself, with when (None when it cannot tell)."""
+    known: dict[str, datetime | None] = {}
+    if incident.assembled_at is not None:
+        known["war_room_assembled"] = incident.assembled_at
+    if incident.commander is not None:
+        known["ic_confirmed"] = None
+    if incident.last_status_update_at is not None:
+        known["first_status_update"] = incident.last_status_update_at
+    if incident.mitigated_at is not None:
+        known["mitigated"] = incident.mitigated_at
+    return known
+
+
 class StaleChecklistAction(MarshalError):
     """A click that must not act: the message, item or incident it names is not current."""
 
@@ -75,16 +99,15 @@ class StaleChecklistAction(MarshalError):
 def checklist_view(incident: Incident, items: Sequence[ChecklistItem]) -> ChecklistView:
     """The checklist message for `incident`: its items and who ticked which, when."""
     rows = []
+    known = known_ticks(incident)
     for item in items:
         tick = incident.checklist.get(item.key)
-        rows.append(
-            ChecklistRow(
-                item.key,
-                item.label,
-                ticked_by=tick.by if tick else None,
-                ticked_at=tick.at if tick else None,
-            )
-        )
+        if tick is not None:
+            rows.append(ChecklistRow(item.key, item.label, ticked_by=tick.by, ticked_at=tick.at))
+        elif item.key in known:
+            rows.append(ChecklistRow(item.key, item.label, MARSHAL, known[item.key]))
+        else:
+            rows.append(ChecklistRow(item.key, item.label))
     return ChecklistView(incident.id, incident.title, tuple(rows))
 
 

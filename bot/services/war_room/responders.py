@@ -4,6 +4,11 @@ Entries are emails or Slack user ids. Ids pass through as they are; emails are l
 with users.lookupByEmail, concurrently under a bound so a 25-person team costs a few round
 trips, not 25. Nothing here raises for one bad entry or a dead directory: the result says
 who could not be resolved and why, and the room tells its people.
+
+When nobody resolves (no directory entry, no on-call; for `/marshal declare` nobody but the
+declarer), the fallback responders (`MARSHAL_DEFAULT_RESPONDERS`: user ids, and user-group
+ids expanded through usergroups.users.list) are invited instead, so a room on the defaults
+is never the bot alone.
 """
 
 from __future__ import annotations
@@ -20,6 +25,7 @@ from bot.ports.slack import SlackCallFailed, SlackGateway
 log = logging.getLogger(__name__)
 
 _SLACK_USER_ID = re.compile(r"^[UW][A-Z0-9]{2,}$")
+_SLACK_GROUP_ID = re.compile(r"^S[A-Z0-9]{2,}$")
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
 
@@ -29,6 +35,8 @@ class Responders:
     unresolved: dict[str, str] = field(default_factory=dict)  # entry -> why
     directory_error: str | None = None
     team: str | None = None
+    # The fallback responders were invited because nobody else resolved.
+    fallback: bool = False
 
 
 def is_slack_user_id(entry: str) -> bool:
@@ -47,13 +55,19 @@ def _unique(entries: list[str]) -> list[str]:
 
 class ResponderResolver:
     def __init__(
-        self, slack: SlackGateway, directory: Directory, *, max_lookup_concurrency: int = 8
+        self,
+        slack: SlackGateway,
+        directory: Directory,
+        *,
+        max_lookup_concurrency: int = 8,
+        fallback: tuple[str, ...] = (),
     ) -> None:
         if max_lookup_concurrency < 1:
             raise ValueError("max_lookup_concurrency must be at least 1")
         self._slack = slack
         self._directory = directory
         self._bound = max_lookup_concurrency
+        self._fallback = fallback
 
     def resolve(self, incident: Incident) -> Responders:
         team = incident.team or incident.service
@@ -80,12 +94,36 @@ class ResponderResolver:
                 user_ids.append(user_id)
             else:
                 unresolved[email] = why
+        user_ids = _unique(user_ids)
+        declarer = incident.labels.get("declared_by")
+        fallback = not [u for u in user_ids if u != declarer]
+        if fallback:
+            defaults, failed = self._expand_fallback()
+            user_ids = _unique([*user_ids, *defaults])
+            unresolved.update(failed)
         return Responders(
-            user_ids=_unique(user_ids),
+            user_ids=user_ids,
             unresolved=unresolved,
             directory_error=directory_error,
             team=team,
+            fallback=fallback,
         )
+
+    def _expand_fallback(self) -> tuple[list[str], dict[str, str]]:
+        """The fallback responders as user ids; a group Slack cannot list is named, not fatal."""
+        user_ids: list[str] = []
+        failed: dict[str, str] = {}
+        for entry in self._fallback:
+            if _SLACK_GROUP_ID.match(entry):
+                try:
+                    user_ids.extend(self._slack.usergroup_members(entry))
+                except SlackCallFailed as exc:
+                    failed[entry] = f"user group lookup failed ({exc.error})"
+            elif is_slack_user_id(entry):
+                user_ids.append(entry)
+            else:
+                failed[entry] = "neither a Slack user id nor a user-group id"
+        return user_ids, failed
 
     def _lookup_all(self, emails: list[str]) -> list[tuple[str | None, str]]:
         if not emails:

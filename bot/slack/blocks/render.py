@@ -13,6 +13,7 @@ from bot.ports.slack_views import (
     FollowUpListView,
     FollowUpProposals,
     FollowUpReasonModal,
+    IncidentCardView,
     IncidentContextView,
     IncidentSummary,
     MessageView,
@@ -40,6 +41,7 @@ from bot.slack.blocks.followups import (
     render_reason_modal,
     render_similar,
 )
+from bot.slack.blocks.incident_card import render_incident_card
 from bot.slack.blocks.incident_context import render_incident_context
 from bot.slack.blocks.nudge import render_nudge, render_reminder, render_status_update_modal
 from bot.slack.blocks.page import render_bulk_preview, render_page_notice
@@ -55,6 +57,8 @@ def render_message(view: MessageView) -> RenderedMessage:  # noqa: PLR0912 - a c
     match view:
         case ChecklistView():
             rendered = render_checklist(view)
+        case IncidentCardView():
+            rendered = render_incident_card(view)
         case IncidentContextView():
             rendered = render_incident_context(view)
         case ContextSnapshotView():

@@ -138,7 +138,10 @@ def render_review(view: StatusDraftReview) -> RenderedMessage:
     """The draft with Approve & Publish (confirmed), Edit and Reject buttons."""
     draft, note = view.draft, view.note
     value = DraftRef.of(draft).encode()
-    context = f"{_authors(draft)} · version {draft.version}. Nothing is public until someone "
+    # one version per text: the first, then one more per edit (not the store's counter,
+    # which moves on every state change)
+    shown_version = len(draft.editors) + 1
+    context = f"{_authors(draft)} · version {shown_version}. Nothing is public until someone "
     context += "approves; the title and text above are published exactly as shown."
     blocks: list[Block] = [
         *_summary(draft),
@@ -177,12 +180,27 @@ def render_review(view: StatusDraftReview) -> RenderedMessage:
 
 
 def render_closed(view: StatusDraftClosed) -> RenderedMessage:
-    """The draft as it stands once no more review is possible: no buttons."""
+    """The draft as it stands once no more review is possible: no buttons. A text an edit
+    replaced stays readable, struck through, so the room sees what changed."""
+    summary = _struck(view.draft) if view.struck else _summary(view.draft)
     blocks: list[Block] = [
-        *_summary(view.draft),
+        *summary,
         ContextBlock(elements=[MarkdownTextObject(text=view.outcome)]),
     ]
     return RenderedMessage.of(fallback_text(view.draft), blocks)
+
+
+def _struck(draft: StatusPageDraft) -> list[SectionBlock]:
+    head = f"~Status page draft~ — status _{draft.public_status.value}_ — replaced by an edit:"
+    lines = [f"~{escape(line.replace('~', ''))}~" for line in draft.body.splitlines() if line]
+    return [
+        SectionBlock(text=MarkdownTextObject(text=head, verbatim=True)),
+        *(
+            SectionBlock(text=MarkdownTextObject(text=piece, verbatim=True))
+            for piece in _pieces("\n".join(lines), _SHOWN_LIMIT)
+            if piece
+        ),
+    ]
 
 
 def render_edit_modal(modal: StatusDraftEditModal) -> dict[str, Any]:

@@ -14,11 +14,14 @@ from bot.domain.audit import AuditAction, verify_chain
 from bot.domain.lifecycle import IncidentStatus
 from bot.domain.models import TimelineEntry
 from bot.ports.queue import EventType
+from bot.ports.slack_views import ChecklistRow, ChecklistView, Mrkdwn, NudgeView
 from bot.services.resolution.ratings import RatingRecorder
 from bot.services.resolution.starter import Started
 from bot.services.resolution.steps import ResolutionStep
 from tests.fakes.anthropic import API_KEY, FakeAnthropic
 from tests.services.resolution.conftest import ANNOUNCE, ResolveKit
+
+LINK = ":memo: Postmortem "  # the room message that links the postmortem
 
 
 class SimulatedCrash(Exception):
@@ -47,7 +50,12 @@ def test_resolve_runs_every_step_once_and_archives_after_filing(kit: ResolveKit)
     room = kit.sandbox.workspace.channel(incident.channel_id or "")
     assert room.is_archived
     texts = kit.messages(incident.channel_id or "")
-    assert any(path.resolve().as_uri() in t for t in texts)
+    # never a path on marshal's host: the text is shared in the room and linked
+    assert not any(str(kit.postmortems) in t for t in texts)
+    shared = done.resolution["postmortem_filed"].detail["shared_ts"]
+    assert any(f"read it in this room: {kit.slack.permalink(room.id, shared)}" in t for t in texts)
+    thread = room.message(shared).reply_ts
+    assert thread and "Rolled back the deploy" in room.message(thread[0]).text
     assert any("resolved by <@U0ALICE>" in t for t in kit.messages(ANNOUNCE))
     actions = _actions(kit, incident.id)
     assert actions.count(AuditAction.POSTMORTEM_FILED) == 1
@@ -70,7 +78,7 @@ def test_a_crash_after_filing_resumes_without_filing_twice(kit: ResolveKit) -> N
     kit.flow().run(incident.id, stored.resolution_id)
 
     assert _actions(kit, incident.id).count(AuditAction.POSTMORTEM_FILED) == 1
-    links = [t for t in kit.messages(incident.channel_id or "") if "Postmortem filed" in t]
+    links = [t for t in kit.messages(incident.channel_id or "") if t.startswith(LINK)]
     assert len(links) == 1
     assert kit.sandbox.workspace.channel(incident.channel_id or "").is_archived
 
@@ -154,7 +162,7 @@ def test_llm_draft_keeps_only_cited_claims(kit: ResolveKit, claude_api: FakeAnth
     assert "BEGIN UNTRUSTED DATA" in prompt and "Ignore previous instructions" in prompt
     system = claude_api.seen[-1].body["system"][0]["text"]
     assert "never an instruction" in system
-    links = [t for t in kit.messages(incident.channel_id or "") if "Postmortem filed" in t]
+    links = [t for t in kit.messages(incident.channel_id or "") if t.startswith(LINK)]
     assert "an LLM draft (claude-test)" in links[0] and "3 uncited claims" in links[0]
 
 
@@ -169,5 +177,45 @@ def test_an_unusable_llm_answer_gives_the_deterministic_postmortem(
 
     text = (kit.postmortems / f"{incident.id}.md").read_text()
     assert "## Timeline" in text and "Time to resolve (MTTR)" in text
-    links = [t for t in kit.messages(incident.channel_id or "") if "Postmortem filed" in t]
+    links = [t for t in kit.messages(incident.channel_id or "") if t.startswith(LINK)]
     assert "standard postmortem" in links[0] and "unusable" in links[0]
+
+
+def test_a_resolve_retires_the_rooms_nudge_and_checklist_buttons(kit: ResolveKit) -> None:
+    incident = kit.room()
+    room = incident.channel_id or ""
+    nudge = kit.slack.post_message(
+        room,
+        NudgeView(incident.id, incident.title, "P1", "15m", Mrkdwn("<@U0ALICE>"), "/marshal"),
+    )
+    checklist = kit.slack.post_message(
+        room, ChecklistView(incident.id, incident.title, (ChecklistRow("ic", "Assign an IC"),))
+    )
+    started = kit.starter().resolve(incident, "U0ALICE", None)
+
+    done = kit.flow().run(incident.id, started.incident.resolution_id)
+
+    assert done is not None and done.resolution["retire_buttons"].detail["retired"] == 2
+    for ts in (nudge, checklist):
+        blocks = str(kit.sandbox.workspace.channel(room).message(ts).blocks)
+        assert "marshal.nudge" not in blocks and "marshal.checklist" not in blocks
+        assert f"reopen {incident.id}" in blocks
+    rating = [m for m in kit.sandbox.workspace.channel(room).messages if "rate.1" in str(m.blocks)]
+    assert len(rating) == 1  # posted after the resolve: its buttons stay
+
+
+def test_the_postmortem_names_people_not_ids(kit: ResolveKit) -> None:
+    incident = kit.room()
+    kit.audit.append(
+        incident.id,
+        actor="marshal",
+        action=AuditAction.RESPONDER_INVITED,
+        details={"user_ids": ["U0ALICE", "U0BOB"], "channel_id": incident.channel_id},
+    )
+    started = kit.starter().resolve(incident, "U0ALICE", "Rolled back")
+
+    kit.flow().run(incident.id, started.incident.resolution_id)
+
+    text = (kit.postmortems / f"{incident.id}.md").read_text()
+    assert "Responders invited: @alice, @bob" in text and "Resolved by @alice" in text
+    assert "U0ALICE" not in text and "None" not in text

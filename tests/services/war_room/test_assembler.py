@@ -24,15 +24,16 @@ from tests.services.war_room.conftest import (
     crash_after,
 )
 
-# One of each per room: create, topic, purpose, invite, context + checklist + announcement,
-# pin, one bookmark per link.
+# One of each per room: create, topic, purpose, invite, context + card + checklist + the
+# announcement card, pins of the card and the checklist,
+# one bookmark per link.
 EXPECTED_CALLS = {
     "conversations.create": 1,
     "conversations.setTopic": 1,
     "conversations.setPurpose": 1,
     "conversations.invite": 1,
-    "chat.postMessage": 3,
-    "pins.add": 1,
+    "chat.postMessage": 4,
+    "pins.add": 2,
     "bookmarks.add": 2,
 }
 
@@ -225,7 +226,7 @@ def test_a_dead_directory_still_opens_the_room_and_says_so(kit: WarRoomKit) -> N
 
 
 @pytest.mark.slow  # the Slack client backs off through ten 500s
-def test_a_checklist_posted_but_not_pinned_is_pinned_on_retry_not_posted_again(
+def test_a_card_and_checklist_posted_but_not_pinned_are_pinned_on_retry_not_posted_again(
     kit: WarRoomKit,
 ) -> None:
     incident = kit.new_incident()
@@ -233,14 +234,16 @@ def test_a_checklist_posted_but_not_pinned_is_pinned_on_retry_not_posted_again(
     first = kit.assembler().assemble(incident.id)
     kit.sandbox.faults.clear()
     assert StepName.CHECKLIST.value not in first.assembly
-    assert first.checklist_ts  # recorded before the pin, so the retry knows the message
+    assert first.room_card_ts  # recorded before the pin, so the retry knows the message
 
     room = kit.assembler().assemble(incident.id)
 
     channel = kit.sandbox.workspace.channel(room.channel_id or "")
     checklists = [m.ts for m in channel.messages if m.text.startswith("Checklist for ")]
-    assert checklists == [first.checklist_ts] == [room.checklist_ts]
-    assert [p.ts for p in channel.pins] == checklists
+    cards = [m.ts for m in channel.messages if "marshal.card" in str(m.blocks)]
+    assert cards == [first.room_card_ts] == [room.room_card_ts]
+    assert checklists == [room.checklist_ts]
+    assert [p.ts for p in channel.pins] == [room.room_card_ts, room.checklist_ts]
     assert StepName.CHECKLIST.value in room.assembly
     assert kit.actions(incident.id).count(AuditAction.CHECKLIST_PINNED) == 1
 

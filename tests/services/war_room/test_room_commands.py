@@ -40,4 +40,4 @@ def test_checklist_command_reposts_and_pins(kit: WarRoomKit) -> None:
     assert reply.outcome is Outcome.OK
     stored = kit.store.get(room.id)
     assert stored is not None and stored.checklist_ts != room.checklist_ts
-    assert kit.calls("pins.add") == 2
+    assert kit.calls("pins.add") == 3  # the card and the checklist, then the checklist again

@@ -1,10 +1,12 @@
-"""The announcement step: the new room announced in the announce channel, when there is one."""
+"""The announcement step: the incident card posted in the announce channel, when there is
+one; its ts is recorded on the incident so the card refresher replaces it in place."""
 
 from __future__ import annotations
 
 from bot.domain.audit import AuditAction
+from bot.domain.models import Incident
 from bot.ports.slack import SlackGateway
-from bot.services.slack_text import channel, escape
+from bot.services.incident_cards.card import card_view
 from bot.services.steps.runner import StepDone
 from bot.services.war_room.steps import Room, StepName
 
@@ -18,13 +20,16 @@ class AnnouncementStep:
         self._announce_channel = announce_channel
 
     def run(self, room: Room) -> StepDone:
-        if not self._announce_channel:
+        channel = self._announce_channel
+        if not channel:
             return StepDone({"skipped": "no announce channel"})
         incident = room.incident
-        drill = " (drill)" if incident.drill else ""
-        text = (
-            f":rotating_light: {incident.severity.value}{drill} *{escape(incident.title)}*"
-            f" — war room {channel(room.channel_id)}"
-        )
-        ts = self._slack.post_message(self._announce_channel, text)
-        return StepDone({"channel": self._announce_channel, "ts": ts}, audit=AuditAction.ANNOUNCED)
+        if incident.card_ts and incident.card_channel:
+            # recorded by a run that died before the step was: never a second card
+            return StepDone({"channel": incident.card_channel, "ts": incident.card_ts})
+        ts = self._slack.post_message(channel, card_view(incident))
+
+        def record(current: Incident) -> Incident:
+            return current.model_copy(update={"card_channel": channel, "card_ts": ts})
+
+        return StepDone({"channel": channel, "ts": ts}, audit=AuditAction.ANNOUNCED, also=record)

@@ -1,4 +1,5 @@
-"""The checklist step: the severity's checklist posted, recorded and pinned.
+"""The checklist step: the incident card posted and pinned in the room first (so it sits
+above the checklist), then the severity's checklist posted, recorded and pinned.
 
 The checklist audits its own pin (CHECKLIST_PINNED) under the step's event id, so the step
 asks the runner for no second event.
@@ -8,6 +9,7 @@ from __future__ import annotations
 
 from bot.ports.audit import AuditLog
 from bot.ports.slack import SlackGateway
+from bot.services.incident_cards.refresher import post_room_card
 from bot.services.steps.runner import StepDone
 from bot.services.war_room.checklist import (
     ChecklistConfig,
@@ -27,6 +29,7 @@ class ChecklistStep:
         self._config = config
 
     def run(self, room: Room) -> StepDone:
+        post_room_card(self._slack, room.ledger)
         incident = room.incident
         items = self._config.items_for(incident.severity)
         event_id = f"{incident.id}.assembly.{self.name.value}"

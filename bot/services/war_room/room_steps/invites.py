@@ -1,5 +1,7 @@
 """The invites step: the responders (looked up while the channel was being created) invited,
-and whoever could not be resolved or invited named in the room and in the audit trail."""
+and whoever could not be resolved or invited named in the room and in the audit trail.
+When nobody resolved, the room says who was invited instead (the fallback responders), or
+that nobody else was, and how to change that."""
 
 from __future__ import annotations
 
@@ -8,7 +10,7 @@ import hashlib
 from bot.domain.audit import AuditAction
 from bot.ports.audit import AuditLog
 from bot.ports.slack import InviteResult, SlackGateway
-from bot.services.slack_text import escape
+from bot.services.slack_text import escape, user
 from bot.services.steps.runner import StepDone
 from bot.services.war_room.steps import ACTOR, Room, StepName
 
@@ -61,12 +63,30 @@ class InvitesStep:
                 f"the directory for team {escape(responders.team or '?')} was unavailable "
                 f"({escape(responders.directory_error)}); invite the team by hand"
             )
+        if responders.fallback:
+            declarer = incident.labels.get("declared_by")
+            others = [u for u in invited if u != declarer]
+            self._slack.post_message(room.channel_id, _fallback_note(responders.team, others))
         detail = {
+            "fallback": responders.fallback,
             "invited": len(invited),
             "not_invited": len(not_invited),
             "directory_error": responders.directory_error,
         }
         return StepDone(detail, problems=tuple(problems))
+
+
+def _fallback_note(team: str | None, invited: list[str]) -> str:
+    whose = f"team *{escape(team)}*" if team else "this incident"
+    found = f"No responders were found for {whose} (no directory entry, no on-call)"
+    if invited:
+        names = ", ".join(user(u) for u in invited)
+        return f":busts_in_silhouette: {found}, so the default responders were invited: {names}."
+    return (
+        f":warning: Nobody else was invited. {found}, and `MARSHAL_DEFAULT_RESPONDERS` is not "
+        "set. Invite people with `invite @user`; set `MARSHAL_DIRECTORY_FILE` or "
+        "`MARSHAL_DEFAULT_RESPONDERS` to staff rooms automatically."
+    )
 
 
 def _digest(values: list[str]) -> str:

@@ -1,20 +1,17 @@
-"""The topic step: the channel's topic (severity, service, IC, title) and purpose."""
+"""The topic step: the channel's topic (severity, service, IC, state, title) and purpose;
+the card refresher (bot/services/incident_cards/) keeps the topic current afterwards."""
 
 from __future__ import annotations
 
 from bot.domain.audit import AuditAction
 from bot.domain.models import Incident
 from bot.ports.slack import SlackGateway
-from bot.services.slack_text import clip, escape, user
+from bot.services.incident_cards.card import topic_for
+from bot.services.slack_text import clip, escape
 from bot.services.steps.runner import StepDone
 from bot.services.war_room.steps import TEXT_LIMIT, Room, StepName
 
-
-def topic_for(incident: Incident) -> str:
-    commander = user(incident.commander, nobody="unassigned")
-    service = escape(incident.service or "unknown service")
-    text = f"{incident.severity.value} · {service} · IC: {commander}"
-    return clip(f"{text} · {escape(incident.title)}", TEXT_LIMIT)
+__all__ = ["TopicStep", "purpose_for", "topic_for"]
 
 
 def purpose_for(incident: Incident) -> str:
