@@ -121,8 +121,21 @@ def follow(store: Incidents, incident_id: str, started: float, timeout: float) -
         print(
             f"drill: marshal's own measure, alert to assembled: {incident.assembly_seconds:.2f} s"
         )
+    if (note := nobody_invited(incident)) is not None:
+        print(note)
     report_first_page(store, incident_id, started, deadline)
     return 0
+
+
+def nobody_invited(incident: Incident) -> str | None:
+    """A room that is only the bot (and the declarer) is "ready" to nobody: say so."""
+    invites = incident.assembly.get("invites")
+    if invites is None or invites.detail.get("invited", 0):
+        return None
+    return (
+        "drill: nobody else was invited to the room: no directory entry or on-call resolved and "
+        "MARSHAL_DEFAULT_RESPONDERS is not set (see docs/slack-setup.md)"
+    )
 
 
 def report_first_page(store: Incidents, incident_id: str, started: float, deadline: float) -> None:

@@ -54,3 +54,22 @@ def test_a_failed_step_fails_the_drill_and_is_named(
     out = capsys.readouterr().out
     assert f"drill: step announcement FAILED for {incident.id}" in out
     assert "ready in" not in out
+
+
+@pytest.mark.parametrize(("invited", "warned"), [(0, True), (3, False)])
+def test_a_room_with_nobody_invited_is_said_in_the_drill(
+    database: SqliteDatabase, capsys: pytest.CaptureFixture[str], invited: int, warned: bool
+) -> None:
+    store = SqliteIncidentStore(database)
+    incident = _assembled(store, list(REQUIRED_STEPS))
+    steps = dict(incident.assembly)
+    steps[StepName.INVITES.value] = AssemblyStep(
+        done_at=utcnow(), detail={"fallback": True, "invited": invited}
+    )
+    incident = store.update(
+        incident.model_copy(update={"assembly": steps}), expected_version=incident.version
+    )
+    assert follow(store, incident.id, time.monotonic(), timeout=5) == 0
+    out = capsys.readouterr().out
+    assert ("nobody else was invited" in out) is warned
+    assert "MARSHAL_DEFAULT_RESPONDERS" in out if warned else "ready in" in out
