@@ -84,10 +84,13 @@ class CommandRegistry:
         )
         return reply
 
-    def run_as(self, user_id: str, incident: Incident | None, text: str) -> CommandReply:
+    def run_as(
+        self, user_id: str, incident: Incident | None, text: str, *, via: str = "api"
+    ) -> CommandReply:
         """Run `<text>` (a subcommand and its arguments) for `user_id` on `incident`, as if
-        typed in its room: the operator API's writes take this same path, permission checks
-        and the COMMAND_RUN audit included (channel "api")."""
+        typed in its room: the operator writes (API, MCP, web console) take this same path,
+        permission checks and the COMMAND_RUN audit included (channel and `via` name the
+        caller: api | mcp | console)."""
         channel_id = incident.channel_id or "" if incident else ""
         name, reply = self._run(user_id, channel_id, text, incident)
         self._audit.append(
@@ -96,9 +99,10 @@ class CommandRegistry:
             action=AuditAction.COMMAND_RUN,
             details={
                 "user": user_id,
-                "channel": "api",
+                "channel": via,
                 "subcommand": name,
                 "outcome": reply.outcome.value,
+                "via": via,
             },
         )
         return reply

@@ -144,6 +144,10 @@ class Claims(Protocol):
         """Create-if-absent on `key`: True for the first caller only. Used for envelope dedup,
         nudge slots and publish locks so replicas never act twice."""
 
+    def claimed(self, key: str) -> bool:
+        """True while a claim on `key` holds (made and not expired): how a side effect that
+        records itself after it is done (a room message) sees that it was done already."""
+
 
 class IncidentsWithTimeline(Incidents, Timeline, Protocol):
     """For the services that read or write an incident and its timeline together."""

@@ -12,6 +12,7 @@ from bot.wiring.audit_keys import audit_keyring
 from bot.wiring.backends import Backends
 from bot.wiring.followups import build_followup_store
 from bot.wiring.operations import build_runs_store
+from bot.wiring.operator_api import WriteSide, console_commands
 from bot.wiring.status_page import build_draft_store
 
 OIDC_NAMES = ("MARSHAL_OIDC_ISSUER", "MARSHAL_OIDC_CLIENT_ID", "MARSHAL_OIDC_CLIENT_SECRET")
@@ -33,13 +34,19 @@ def build_oidc(settings: Settings) -> OidcClient | None:
 
 
 def build_console_app(
-    settings: Settings, backends: Backends, *, room_link: str | None = None
+    settings: Settings,
+    backends: Backends,
+    *,
+    room_link: str | None = None,
+    writes: WriteSide | None = None,
 ) -> ASGIApp:
     return build_console(
         ConsoleDependencies(
             store=backends.store,
             audit=backends.audit,
-            queue=backends.queue,
+            commands=console_commands(
+                backends.store, backends.audit, backends.queue, writes, settings.marshal_command
+            ),
             keys=audit_keyring(settings),
             drafts=build_draft_store(settings),
             followups=build_followup_store(settings),
@@ -47,7 +54,6 @@ def build_console_app(
             reports_dir=settings.marshal_reports_dir,
             oidc=build_oidc(settings),
             room_link=room_link or SLACK_ROOM_LINK,
-            command=settings.marshal_command,
             secure_cookies=settings.marshal_console_secure_cookies,
         )
     )

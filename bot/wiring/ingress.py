@@ -62,8 +62,10 @@ def start_web(
             max_body_bytes=settings.marshal_max_body_bytes,
             threads=settings.marshal_http_threads,
             read_timeout_seconds=settings.marshal_http_read_timeout_seconds,
-            console=build_console_app(settings, backends, room_link=room_link),
-            api=build_operator_api(settings, backends.store, backends.audit, writes),
+            console=build_console_app(settings, backends, room_link=room_link, writes=writes),
+            api=build_operator_api(
+                settings, backends.store, backends.audit, backends.queue, writes
+            ),
         )
     )
     limits = ServerLimits(

@@ -26,7 +26,7 @@ def build_operator_tools(
         queue=IncidentQueue(store),
         reader=IncidentDetailReader(store, audit, build_draft_store(settings)),
         similar=SimilarIncidents(store),
-        commands=operator_commands(store, audit, writes),
+        commands=operator_commands(store, audit, backends.queue, writes),
         caller=current_caller,
         followups=build_followup_store(settings),
     )

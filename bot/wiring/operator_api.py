@@ -11,16 +11,19 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from bot.adapters.sqlite.api_tokens import SqliteApiTokens, SqliteIdempotencyRecords
+from bot.commands.ack import AckCommand
 from bot.commands.declare import DeclareCommand
+from bot.commands.note import NoteCommand
 from bot.commands.registry import CommandRegistry
 from bot.ports.api_tokens import ApiTokens, IdempotencyRecords
 from bot.ports.audit import AuditLog
-from bot.ports.slack import SlackGateway
+from bot.ports.queue import Queue
 from bot.ports.store import IncidentStore
 from bot.services.operator.commands import OperatorCommands
 from bot.services.operator.idempotency import IdempotentWrites
 from bot.services.operator.incident_detail import IncidentDetailReader
 from bot.services.operator.incident_queue import IncidentQueue
+from bot.services.operator.room_notices import RoomNotices
 from bot.services.operator.tokens import TokenAuthority
 from bot.settings import Settings
 from bot.web.api.access import RateLimiter
@@ -53,27 +56,41 @@ def build_token_authority(settings: Settings, audit: AuditLog) -> TokenAuthority
 
 @dataclass(frozen=True)
 class WriteSide:
-    """What the writes need from a process's Slack side: its command registry, and its
-    gateway to tell the incident's room what was done."""
+    """What the writes need from a process's Slack side: its command registry (the room
+    is told through the outbox, so no gateway is needed here)."""
 
     registry: CommandRegistry
-    slack: SlackGateway
 
 
 def operator_commands(
-    store: IncidentStore, audit: AuditLog, writes: WriteSide | None
+    store: IncidentStore, audit: AuditLog, queue: Queue, writes: WriteSide | None
 ) -> OperatorCommands | None:
     """The writes go through the registry; without one (a webhook-only process) there are none."""
     declare = writes.registry.subcommand("declare") if writes else None
     if writes is None or not isinstance(declare, DeclareCommand):
         return None
-    return OperatorCommands(writes.registry, declare, store, audit, writes.slack)
+    return OperatorCommands(writes.registry, declare, store, audit, RoomNotices(store, queue))
+
+
+def console_commands(
+    store: IncidentStore, audit: AuditLog, queue: Queue, writes: WriteSide | None, command: str
+) -> OperatorCommands:
+    """The console's writes: the same service as the API's, through the process's registry
+    when it has a Slack side, else through a registry of the subcommands that need only the
+    store (acknowledge, note), so the console acts in a `marshal webhook` process alone."""
+    registry = writes.registry if writes else None
+    if registry is None:
+        registry = CommandRegistry(store, audit, command=command)
+        registry.register(AckCommand(store, audit))
+        registry.register(NoteCommand(store, audit))
+    return OperatorCommands(registry, None, store, audit, RoomNotices(store, queue))
 
 
 def build_operator_api(
     settings: Settings,
     store: IncidentStore,
     audit: AuditLog,
+    queue: Queue,
     writes: WriteSide | None = None,
 ) -> ApiDependencies:
     tokens, records = build_token_stores(settings)
@@ -82,7 +99,7 @@ def build_operator_api(
     reader = IncidentDetailReader(
         store, audit, build_draft_store(settings), sections=[FollowUpsSection(followups)]
     )
-    commands = operator_commands(store, audit, writes)
+    commands = operator_commands(store, audit, queue, writes)
     return ApiDependencies(
         authority=TokenAuthority(tokens, audit),
         writes=IdempotentWrites(records),

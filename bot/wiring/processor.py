@@ -123,5 +123,5 @@ def start_processor(
     group.started("nudges", nudges.scheduler.stop)
     followups.jobs.start()  # overdue reminders (and the digest) read the store each firing
     group.started("followups", followups.jobs.stop)
-    writes = WriteSide(running.registry, slack.gateway)  # the operator API's writes
+    writes = WriteSide(running.registry)  # the operator writes (API, console) run through it
     return RunningProcessor(target.sandbox_url, target.public_page_url, writes)

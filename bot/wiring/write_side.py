@@ -50,4 +50,4 @@ def writing_side(settings: Settings, backends: Backends) -> WriteSide:
             archive_on_resolve=settings.marshal_archive_on_resolve,
         ),
     )
-    return WriteSide(registry, side.gateway)
+    return WriteSide(registry)

@@ -92,12 +92,20 @@ def test_ack_state_note_go_through_the_room_commands_and_are_audited(
     assert [(t["author"], t["text"]) for t in timeline] == [("api:writer", "rolled back 1.2.3")]
     room = api_up.backends.store.get(incident_id)
     assert room is not None and room.channel_id
-    said = [
-        str(m.get("text", ""))
-        for m in SandboxControl(sandbox.url).channel(room.channel_id)["messages"]
-    ]
-    assert "`api:writer` acknowledged the incident (operator API): on it" in said
-    assert "`api:writer` added a note to the timeline (operator API)" in said
+    channel = room.channel_id
+
+    def said() -> list[str]:
+        return [
+            str(m.get("text", "")) for m in SandboxControl(sandbox.url).channel(channel)["messages"]
+        ]
+
+    # the room is told through the outbox (ROOM_MESSAGE), which the processor posts
+    eventually(
+        lambda: "`api:writer` acknowledged the incident (operator API): on it" in said(),
+        timeout=10,
+    )
+    noted = "`api:writer` added a note to the timeline (operator API)\n> rolled back 1.2.3"
+    eventually(lambda: noted in said(), timeout=10)
     actions = actions_by(api_up, incident_id, "api:writer")
     assert actions.count("COMMAND_RUN") == 4
     assert actions.count("OPERATOR_WRITE") == 4

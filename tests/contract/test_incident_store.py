@@ -324,6 +324,18 @@ def test_claim_is_won_once_until_it_expires(backend: Backend) -> None:
     assert backend.store.claim("nudge:inc-1:1", "replica-b", ttl_seconds=60)
 
 
+def test_claimed_reads_whether_a_claim_holds_without_making_one(backend: Backend) -> None:
+    assert not backend.store.claimed("room-message:r1")
+    assert not backend.store.claimed("room-message:r1")  # reading made no claim
+    assert backend.store.claim("room-message:r1:lease", "w1", ttl_seconds=30)
+    assert backend.store.claimed("room-message:r1:lease")
+    backend.clock.advance(30)
+    assert not backend.store.claimed("room-message:r1:lease")  # the lease ran out
+    assert backend.store.claim("room-message:r1", "w1")
+    backend.clock.advance(10**7)
+    assert backend.store.claimed("room-message:r1")
+
+
 def test_claim_without_ttl_is_permanent(backend: Backend) -> None:
     assert backend.store.claim("publish:draft-1", "a")
     backend.clock.advance(10**7)

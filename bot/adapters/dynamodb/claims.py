@@ -6,7 +6,7 @@ from botocore.exceptions import ClientError
 
 from bot.adapters.dynamodb.errors import is_condition_failure, translated_errors
 from bot.adapters.dynamodb.incident_items import claim_key
-from bot.adapters.dynamodb.items import n, s
+from bot.adapters.dynamodb.items import n, number, s
 from bot.adapters.dynamodb.single_table import OnSingleTable
 from bot.adapters.dynamodb.tables import TTL_ATTRIBUTE
 
@@ -33,3 +33,11 @@ class DynamoClaims(OnSingleTable):
                     return False
                 raise
         return True
+
+    def claimed(self, key: str) -> bool:
+        now = int(self._clock().timestamp())
+        item = self._table.get_item(claim_key(key), consistent=True)
+        if item is None:
+            return False
+        expires = number(item, TTL_ATTRIBUTE)
+        return expires is None or expires > now  # TTL deletes lazily: an expired one may linger

@@ -263,6 +263,12 @@ class SqliteIncidentStore:
             )
         return True
 
+    def claimed(self, key: str) -> bool:
+        now = int(self._clock().timestamp())
+        with self.database.transaction() as conn:
+            row = conn.execute("SELECT expires_at FROM claims WHERE key = ?", (key,)).fetchone()
+        return row is not None and (row[0] is None or row[0] > now)
+
     # -- inside a transaction --------------------------------------------------------------
 
     def _open_incident_of_group(self, conn: sqlite3.Connection, group_key: str) -> Incident | None:

@@ -1,32 +1,34 @@
-"""OperatorCommands: the audited write entry points of the operator API and the MCP server.
+"""OperatorCommands: the one audited write path of the operator API, the MCP server and the
+web console (the console as the signed-in person, the API as `api:<token name>`, an agent as
+`agent:<token name>`).
 
 No second code path: each write runs the very subcommand a person types in the incident's
 room (`CommandRunner.run_as`, the command registry's own parse, permission checks and
 COMMAND_RUN audit), and declaring goes through `/marshal declare`'s own intake. On top, each
 write is audited once more as OPERATOR_WRITE with the caller (`api:<token name>` or
-`agent:<token name>`), the operation and the reason given. Publishing a status-page post is
+`agent:<token name>`) or the person, `via` (api | mcp | console), the operation and the reason
+given; the room is told through the outbox (RoomNotices), so it works when the web process
+runs alone. Publishing a status-page post is
 not among them: drafting is, and approval stays a human's button press in Slack.
 """
 
 from __future__ import annotations
 
-import logging
 import shlex
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Protocol
 
+from bot.commands.note import MAX_NOTE_CHARS
 from bot.domain.audit import AuditAction
 from bot.domain.lifecycle import IncidentStatus
 from bot.domain.models import Incident, PublicStatus
 from bot.domain.severity import Severity
 from bot.ports.audit import AuditLog
-from bot.ports.slack import SlackCallFailed, SlackGateway
 from bot.ports.store import Incidents
+from bot.services.operator.room_notices import RoomNotices, quoted, via, where, who
 from bot.services.operator.views import IncidentItem
 from bot.services.slack_text import escape
-
-log = logging.getLogger(__name__)
 
 SETTABLE_STATES = (
     IncidentStatus.INVESTIGATING,
@@ -48,7 +50,9 @@ class CommandResult(Protocol):
 class CommandRunner(Protocol):
     """The command registry, as the operator writes use it."""
 
-    def run_as(self, user_id: str, incident: Incident | None, text: str) -> CommandResult: ...
+    def run_as(
+        self, user_id: str, incident: Incident | None, text: str, *, via: str = "api"
+    ) -> CommandResult: ...
 
 
 class Declarer(Protocol):
@@ -105,16 +109,16 @@ class OperatorCommands:
     def __init__(
         self,
         runner: CommandRunner,
-        declarer: Declarer,
+        declarer: Declarer | None,
         incidents: Incidents,
         audit: AuditLog,
-        slack: SlackGateway | None = None,
+        notices: RoomNotices | None = None,
     ) -> None:
         self._runner = runner
-        self._declarer = declarer
+        self._declarer = declarer  # None where no Slack side can assemble a war room
         self._incidents = incidents
         self._audit = audit
-        self._slack = slack
+        self._notices = notices
 
     def declare(
         self,
@@ -126,6 +130,8 @@ class OperatorCommands:
         team: str | None = None,
         reason: str | None = None,
     ) -> WriteResult:
+        if self._declarer is None:
+            return WriteResult(WriteStatus.FAILED, "declaring needs marshal's Slack side")
         incident = self._declarer.declare(
             actor, "api", title, severity, service=service, team=team, responder=False
         )
@@ -150,7 +156,14 @@ class OperatorCommands:
         return self._run(actor, incident_id, "state", f"state {state.value}", reason)
 
     def add_note(self, actor: str, incident_id: str, text: str) -> WriteResult:
-        return self._run(actor, incident_id, "note", f"note {text}", None)
+        text = text.strip()
+        if not text:
+            return WriteResult(WriteStatus.INVALID, "A note needs some text.")
+        if len(text) > MAX_NOTE_CHARS:
+            return WriteResult(
+                WriteStatus.INVALID, f"Notes are limited to {MAX_NOTE_CHARS} characters."
+            )
+        return self._run(actor, incident_id, "note", f"note {text}", None, said=text)
 
     def resolve(self, actor: str, incident_id: str, reason: str) -> WriteResult:
         return self._run(actor, incident_id, "resolve", f"resolve {reason}", reason)
@@ -188,34 +201,49 @@ class OperatorCommands:
         return self._run(actor, incident_id, "change", f"change {words}", reason)
 
     def _run(
-        self, actor: str, incident_id: str, operation: str, command: str, reason: str | None
+        self,
+        actor: str,
+        incident_id: str,
+        operation: str,
+        command: str,
+        reason: str | None,
+        *,
+        said: str | None = None,
     ) -> WriteResult:
         incident = self._incidents.get(incident_id)
         if incident is None:
             return WriteResult(WriteStatus.NOT_FOUND, f"no incident {incident_id}")
-        reply = self._runner.run_as(actor, incident, command)
+        reply = self._runner.run_as(actor, incident, command, via=via(actor))
         status = _STATUS_OF.get(str(reply.outcome), WriteStatus.FAILED)
-        self._record(incident.id, actor, operation, reason, status)
         after = self._incidents.get(incident_id) or incident
+        beaten = operation == "acknowledge" and after.acknowledged_by != actor
+        if status is WriteStatus.DONE and beaten:
+            status = WriteStatus.FAILED  # someone else was first: the reply says who
+        self._record(incident.id, actor, operation, reason, status)
         if status is WriteStatus.DONE:
-            self._tell_room(after, actor, operation, reason)
+            self._tell_room(after, actor, operation, reason, said)
         return WriteResult(status, reply.text, IncidentItem.of(after))
 
-    def _tell_room(self, incident: Incident, actor: str, operation: str, why: str | None) -> None:
-        if self._slack is None or not incident.channel_id:
+    def _tell_room(
+        self, incident: Incident, actor: str, operation: str, why: str | None, said: str | None
+    ) -> None:
+        if self._notices is None:
             return
-        text = f"`{escape(actor)}` {_DONE_IN_ROOM.get(operation, operation)} (operator API)"
+        text = f"{who(actor)} {_DONE_IN_ROOM.get(operation, operation)}{where(actor)}"
         if why:
             text += f": {escape(why)}"
-        try:
-            self._slack.post_message(incident.channel_id, text)
-        except SlackCallFailed as exc:  # the write is done; only the notice is lost
-            log.warning("operator notice not posted", extra={"error": exc.error})
+        if said:
+            text += f"\n{quoted(said)}"
+        self._notices.tell(incident, text)
 
     def _record(
         self, chain: str, actor: str, operation: str, reason: str | None, status: WriteStatus
     ) -> None:
-        details: dict[str, object] = {"operation": operation, "outcome": status.value}
+        details: dict[str, object] = {
+            "operation": operation,
+            "outcome": status.value,
+            "via": via(actor),
+        }
         if reason:
             details["reason"] = reason
         self._audit.append(chain, actor=actor, action=AuditAction.OPERATOR_WRITE, details=details)

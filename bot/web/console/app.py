@@ -25,10 +25,10 @@ from bot.domain.audit_keys import AuditKeyring
 from bot.ports.audit import AuditLog
 from bot.ports.drafts import DraftStore
 from bot.ports.followups import FollowUpStore
-from bot.ports.queue import Queue
 from bot.ports.runbooks import OperationRuns
 from bot.ports.store import IncidentStore
 from bot.services.audit_verifier import AuditVerifier
+from bot.services.operator.commands import OperatorCommands
 from bot.services.operator.incident_detail import DetailSection, IncidentDetailReader
 from bot.web.console.actions import ConsoleActions
 from bot.web.console.digests_page import DigestPages
@@ -55,7 +55,7 @@ SLACK_ROOM_LINK = "https://slack.com/app_redirect?channel="
 class ConsoleDependencies:
     store: IncidentStore
     audit: AuditLog
-    queue: Queue
+    commands: OperatorCommands  # the operator write service, shared with the API and MCP
     keys: AuditKeyring
     drafts: DraftStore | None = None
     sections: Sequence[DetailSection] = ()  # what other capabilities add to an incident
@@ -64,7 +64,6 @@ class ConsoleDependencies:
     reports_dir: Path | None = None  # the weekly digests page (MARSHAL_REPORTS_DIR)
     oidc: OidcClient | None = None
     room_link: str = SLACK_ROOM_LINK  # + a channel id opens the room
-    command: str = "/marshal"
     secure_cookies: bool = False  # set behind HTTPS: the cookie is then never sent in clear
     threads: int = 8
 
@@ -74,7 +73,7 @@ def build_console(deps: ConsoleDependencies) -> Starlette:
     pages = Pages(WorkerThreads(deps.threads))
     details = IncidentDetailReader(deps.store, deps.audit, deps.drafts, deps.sections)
     reader = IncidentReader(details, deps.audit, AuditVerifier(deps.audit, deps.store, deps.keys))
-    actions = ConsoleActions(deps.store, deps.audit, deps.queue, command=deps.command)
+    actions = ConsoleActions(deps.commands)
     sign_in = SignIn(pages, LoginLinks(LoginLinkSigner(secret), deps.store), deps.audit, deps.oidc)
     incident_pages = IncidentPages(pages, deps.store, reader, actions, room_link=deps.room_link)
 
