@@ -9,6 +9,7 @@ from bot.settings import Settings
 from bot.web.console.app import SLACK_ROOM_LINK, ConsoleDependencies, build_console
 from bot.web.console.oidc import OidcClient
 from bot.wiring.audit_keys import audit_keyring
+from bot.wiring.audit_packages import build_exporter
 from bot.wiring.backends import Backends
 from bot.wiring.followups import build_followup_store
 from bot.wiring.operations import build_runs_store
@@ -51,6 +52,9 @@ def build_console_app(
             drafts=build_draft_store(settings),
             followups=build_followup_store(settings),
             runs=build_runs_store(settings),
+            exporter=build_exporter(
+                settings, backends.store, backends.audit, audit_keyring(settings)
+            ),
             reports_dir=settings.marshal_reports_dir,
             oidc=build_oidc(settings),
             room_link=room_link or SLACK_ROOM_LINK,

@@ -27,10 +27,12 @@ from bot.ports.drafts import DraftStore
 from bot.ports.followups import FollowUpStore
 from bot.ports.runbooks import OperationRuns
 from bot.ports.store import IncidentStore
+from bot.services.audit_packages.export import AuditPackageExporter
 from bot.services.audit_verifier import AuditVerifier
 from bot.services.operator.commands import OperatorCommands
 from bot.services.operator.incident_detail import DetailSection, IncidentDetailReader
 from bot.web.console.actions import ConsoleActions
+from bot.web.console.audit_export import AuditExportPages
 from bot.web.console.digests_page import DigestPages
 from bot.web.console.followups_page import FollowUpPages
 from bot.web.console.headers import SecurityHeaders
@@ -61,6 +63,7 @@ class ConsoleDependencies:
     sections: Sequence[DetailSection] = ()  # what other capabilities add to an incident
     followups: FollowUpStore | None = None  # the follow-ups page, when the store has them
     runs: OperationRuns | None = None  # the operation runs page
+    exporter: AuditPackageExporter | None = None  # the audit page's export button
     reports_dir: Path | None = None  # the weekly digests page (MARSHAL_REPORTS_DIR)
     oidc: OidcClient | None = None
     room_link: str = SLACK_ROOM_LINK  # + a channel id opens the room
@@ -91,6 +94,7 @@ def build_console(deps: ConsoleDependencies) -> Starlette:
             *incident_pages.routes(),
             *(FollowUpPages(pages, deps.followups).routes() if deps.followups else []),
             *(RunPages(pages, deps.runs).routes() if deps.runs else []),
+            *(AuditExportPages(pages, deps.exporter).routes() if deps.exporter else []),
             *(DigestPages(pages, deps.reports_dir).routes() if deps.reports_dir else []),
             Mount("/static", app=StaticFiles(directory=STATIC), name="console_static"),
         ],
