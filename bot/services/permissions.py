@@ -22,7 +22,8 @@ from cachetools import TTLCache
 
 from bot.domain.errors import MarshalError
 from bot.domain.models import Incident
-from bot.ports.slack import SlackCallFailed, SlackGateway
+from bot.ports.group_directory import GroupDirectory
+from bot.ports.slack import SlackCallFailed
 from bot.services.slack_text import user
 
 log = logging.getLogger(__name__)
@@ -50,7 +51,7 @@ class IncidentPermissions:
     def __init__(
         self,
         approvers: list[str],
-        slack: SlackGateway,
+        slack: GroupDirectory,  # only user-group membership is read (the Slack gateway is one)
         *,
         cache_seconds: float = GROUP_CACHE_SECONDS,
         clock: Callable[[], float] = time.monotonic,
@@ -109,10 +110,24 @@ class IncidentPermissions:
         who = (
             f"the incident commander ({user(commander)})" if commander else "no incident commander"
         )
+        unread = self._unreadable(user_id)
         return Decision(
             False,
-            f"only the incident commander or an approver may {action}; this incident has {who}",
+            f"only the incident commander or an approver may {action}; this incident has {who}"
+            + (f"; {unread}" if unread else ""),
         )
+
+    def _unreadable(self, user_id: str) -> str:
+        """Why an approver group could not be checked, so a refusal does not hide it."""
+        for group in self._groups:
+            with self._lock:
+                if group in self._cache:  # read fine a moment ago
+                    continue
+            try:
+                self._slack.usergroup_members(group)
+            except SlackCallFailed as exc:
+                return f"approver group {group} could not be read ({exc.error})"
+        return ""
 
     def _approver(self, user_id: str) -> Decision | None:
         if user_id in self._users:

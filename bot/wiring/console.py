@@ -4,7 +4,10 @@ from __future__ import annotations
 
 from starlette.types import ASGIApp
 
+from bot.adapters.group_directory import group_directory
 from bot.domain.errors import ConfigurationError
+from bot.services.followups.desk import FollowUpDesk
+from bot.services.permissions import IncidentPermissions
 from bot.settings import Settings
 from bot.web.console.app import SLACK_ROOM_LINK, ConsoleDependencies, build_console
 from bot.web.console.oidc import OidcClient
@@ -41,6 +44,8 @@ def build_console_app(
     room_link: str | None = None,
     writes: WriteSide | None = None,
 ) -> ASGIApp:
+    followups = build_followup_store(settings)
+    permissions = IncidentPermissions(settings.marshal_approvers, group_directory(settings))
     return build_console(
         ConsoleDependencies(
             store=backends.store,
@@ -50,7 +55,14 @@ def build_console_app(
             ),
             keys=audit_keyring(settings),
             drafts=build_draft_store(settings),
-            followups=build_followup_store(settings),
+            followups=followups,
+            followup_desk=FollowUpDesk(
+                followups,
+                backends.store,
+                backends.audit,
+                permissions,
+                incident_of=backends.store.get,
+            ),
             runs=build_runs_store(settings),
             exporter=build_exporter(
                 settings, backends.store, backends.audit, audit_keyring(settings)

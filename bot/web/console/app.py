@@ -29,6 +29,7 @@ from bot.ports.runbooks import OperationRuns
 from bot.ports.store import IncidentStore
 from bot.services.audit_packages.export import AuditPackageExporter
 from bot.services.audit_verifier import AuditVerifier
+from bot.services.followups.desk import FollowUpDesk
 from bot.services.operator.commands import OperatorCommands
 from bot.services.operator.incident_detail import DetailSection, IncidentDetailReader
 from bot.web.console.actions import ConsoleActions
@@ -62,6 +63,7 @@ class ConsoleDependencies:
     drafts: DraftStore | None = None
     sections: Sequence[DetailSection] = ()  # what other capabilities add to an incident
     followups: FollowUpStore | None = None  # the follow-ups page, when the store has them
+    followup_desk: FollowUpDesk | None = None  # marking them done from that page
     runs: OperationRuns | None = None  # the operation runs page
     exporter: AuditPackageExporter | None = None  # the audit page's export button
     reports_dir: Path | None = None  # the weekly digests page (MARSHAL_REPORTS_DIR)
@@ -92,7 +94,11 @@ def build_console(deps: ConsoleDependencies) -> Starlette:
         routes=[
             *sign_in.routes(),
             *incident_pages.routes(),
-            *(FollowUpPages(pages, deps.followups).routes() if deps.followups else []),
+            *(
+                FollowUpPages(pages, deps.followups, deps.followup_desk).routes()
+                if deps.followups
+                else []
+            ),
             *(RunPages(pages, deps.runs).routes() if deps.runs else []),
             *(AuditExportPages(pages, deps.exporter).routes() if deps.exporter else []),
             *(DigestPages(pages, deps.reports_dir).routes() if deps.reports_dir else []),

@@ -2,8 +2,12 @@
 
 Read through the follow-ups' own store and its indexed lists (bot/services/followups/
 listing.py, the same `followups open|mine|overdue|all` Slack shows and `marshal followups
-list` prints), narrowed by owner here. Read-only: closing one stays a Done / Not doing press
-in Slack (its permission check needs the Slack side).
+list` prints), narrowed by owner here.
+
+Marking one done goes through the follow-ups service (FollowUpDesk.close) as the signed-in
+person, with Slack's Done-button rule (its owner, whoever added it, the IC or an approver;
+approver groups read through a GroupDirectory, bot/adapters/group_directory.py) and its
+audit (FOLLOWUP_DONE, or PERMISSION_DENIED). A POST with the session's CSRF token.
 """
 
 from __future__ import annotations
@@ -15,13 +19,15 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from bot.domain.errors import BackendUnavailable
-from bot.domain.followups import FollowUp
+from bot.domain.errors import BackendUnavailable, NotFound
+from bot.domain.followups import FollowUp, FollowUpError, FollowUpStatus
 from bot.domain.models import utcnow
 from bot.ports.followups import FollowUpStore
+from bot.services.followups.desk import FollowUpDesk
 from bot.services.followups.listing import FollowUpScope, select
+from bot.web.console.forms import FormRefused, read_form
 from bot.web.console.rendering import Pages
-from bot.web.console.sessions import Person, signed_in
+from bot.web.console.sessions import CSRF_FIELD, Person, csrf_ok, signed_in
 
 SCOPES = tuple(s.value for s in FollowUpScope)
 SHOWN = 200
@@ -53,12 +59,55 @@ def follow_up_list(
 
 
 class FollowUpPages:
-    def __init__(self, pages: Pages, store: FollowUpStore) -> None:
+    def __init__(self, pages: Pages, store: FollowUpStore, desk: FollowUpDesk | None) -> None:
         self._pages = pages
         self._store = store
+        self._desk = desk  # None: the page is read-only
 
     def routes(self) -> list[Route]:
-        return [Route("/followups", self.page, methods=["GET"])]
+        routes = [Route("/followups", self.page, methods=["GET"])]
+        if self._desk is not None:
+            routes.append(Route("/followups/{followup_id}/done", self.done, methods=["POST"]))
+        return routes
+
+    async def done(self, request: Request) -> Response:
+        person = signed_in(request)
+        if person is None:
+            return self._pages.redirect(request, "/sign-in")
+        try:
+            form = await read_form(request)
+        except FormRefused as exc:
+            return self._pages.message(
+                request,
+                "Form refused",
+                f"{exc.message}; nothing was changed.",
+                status_code=exc.status,
+            )
+        if not csrf_ok(request, form.get(CSRF_FIELD)) or self._desk is None:
+            return self._pages.message(
+                request,
+                "Form expired",
+                "That form was not sent by this console session; nothing was changed. "
+                "Reload the page and try again.",
+                status_code=403,
+            )
+        desk, followup_id = self._desk, request.path_params["followup_id"]
+        try:
+            closing = await self._pages.workers.run(
+                lambda: desk.close(followup_id, FollowUpStatus.DONE, by=person.user_id)
+            )
+        except NotFound:
+            return self._pages.message(
+                request,
+                "No such follow-up",
+                "marshal has no follow-up with that id.",
+                status_code=404,
+            )
+        except FollowUpError as exc:
+            return self._pages.redirect(request, "/followups", flash=str(exc))
+        back = str(form.get("back") or "")
+        path = back if back.startswith("/followups") else "/followups"  # never off the console
+        return self._pages.redirect(request, path, flash=closing.message)
 
     async def page(self, request: Request) -> Response:
         person: Person | None = signed_in(request)
@@ -97,4 +146,12 @@ class FollowUpPages:
                 status_code=503,
             )
         self._pages.health.good()
-        return self._pages.render(request, "followups.html", listing=listing, scopes=SCOPES)
+        back = "/followups" + (f"?{request.url.query}" if request.url.query else "")
+        return self._pages.render(
+            request,
+            "followups.html",
+            listing=listing,
+            scopes=SCOPES,
+            can_close=self._desk is not None,
+            back=back,
+        )
