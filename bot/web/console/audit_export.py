@@ -17,9 +17,9 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from bot.services.audit_packages.export import AuditPackageExporter, Selection
-from bot.web.console.forms import FormRefused, read_form
+from bot.web.console.forms import posted_form
 from bot.web.console.rendering import Pages
-from bot.web.console.sessions import CSRF_FIELD, csrf_ok, signed_in
+from bot.web.console.sessions import signed_in
 
 
 class AuditExportPages:
@@ -34,23 +34,9 @@ class AuditExportPages:
         person = signed_in(request)
         if person is None:
             return self._pages.redirect(request, "/sign-in")
-        try:
-            form = await read_form(request)
-        except FormRefused as exc:
-            return self._pages.message(
-                request,
-                "Form refused",
-                f"{exc.message}; nothing was exported.",
-                status_code=exc.status,
-            )
-        if not csrf_ok(request, form.get(CSRF_FIELD)):
-            return self._pages.message(
-                request,
-                "Form expired",
-                "That form was not sent by this console session; nothing was exported. "
-                "Reload the page and try again.",
-                status_code=403,
-            )
+        refused = await posted_form(self._pages, request, nothing="nothing was exported")
+        if isinstance(refused, Response):
+            return refused
         incident_id = request.path_params["incident_id"]
         package = await self._pages.workers.run(
             lambda: self._exporter.export(

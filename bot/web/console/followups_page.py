@@ -20,14 +20,14 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from bot.domain.errors import BackendUnavailable, NotFound
-from bot.domain.followups import FollowUp, FollowUpError, FollowUpStatus
+from bot.domain.followups import FollowUp, FollowUpStatus
 from bot.domain.models import utcnow
 from bot.ports.followups import FollowUpStore
 from bot.services.followups.desk import FollowUpDesk
 from bot.services.followups.listing import FollowUpScope, select
-from bot.web.console.forms import FormRefused, read_form
+from bot.web.console.forms import posted_form
 from bot.web.console.rendering import Pages
-from bot.web.console.sessions import CSRF_FIELD, Person, csrf_ok, signed_in
+from bot.web.console.sessions import Person, signed_in
 
 SCOPES = tuple(s.value for s in FollowUpScope)
 SHOWN = 200
@@ -67,47 +67,9 @@ class FollowUpPages:
     def routes(self) -> list[Route]:
         routes = [Route("/followups", self.page, methods=["GET"])]
         if self._desk is not None:
-            routes.append(Route("/followups/{followup_id}/done", self.done, methods=["POST"]))
+            done = FollowUpClosing(self._pages, self._desk).done
+            routes.append(Route("/followups/{followup_id}/done", done, methods=["POST"]))
         return routes
-
-    async def done(self, request: Request) -> Response:
-        person = signed_in(request)
-        if person is None:
-            return self._pages.redirect(request, "/sign-in")
-        try:
-            form = await read_form(request)
-        except FormRefused as exc:
-            return self._pages.message(
-                request,
-                "Form refused",
-                f"{exc.message}; nothing was changed.",
-                status_code=exc.status,
-            )
-        if not csrf_ok(request, form.get(CSRF_FIELD)) or self._desk is None:
-            return self._pages.message(
-                request,
-                "Form expired",
-                "That form was not sent by this console session; nothing was changed. "
-                "Reload the page and try again.",
-                status_code=403,
-            )
-        desk, followup_id = self._desk, request.path_params["followup_id"]
-        try:
-            closing = await self._pages.workers.run(
-                lambda: desk.close(followup_id, FollowUpStatus.DONE, by=person.user_id)
-            )
-        except NotFound:
-            return self._pages.message(
-                request,
-                "No such follow-up",
-                "marshal has no follow-up with that id.",
-                status_code=404,
-            )
-        except FollowUpError as exc:
-            return self._pages.redirect(request, "/followups", flash=str(exc))
-        back = str(form.get("back") or "")
-        path = back if back.startswith("/followups") else "/followups"  # never off the console
-        return self._pages.redirect(request, path, flash=closing.message)
 
     async def page(self, request: Request) -> Response:
         person: Person | None = signed_in(request)
@@ -155,3 +117,34 @@ class FollowUpPages:
             can_close=self._desk is not None,
             back=back,
         )
+
+
+class FollowUpClosing:
+    """The Done button's POST: FollowUpDesk.close as the signed-in person."""
+
+    def __init__(self, pages: Pages, desk: FollowUpDesk) -> None:
+        self._pages = pages
+        self._desk = desk
+
+    async def done(self, request: Request) -> Response:
+        person = signed_in(request)
+        if person is None:
+            return self._pages.redirect(request, "/sign-in")
+        form = await posted_form(self._pages, request)
+        if isinstance(form, Response):
+            return form
+        desk, followup_id = self._desk, request.path_params["followup_id"]
+        try:
+            closing = await self._pages.workers.run(
+                lambda: desk.close(followup_id, FollowUpStatus.DONE, by=person.user_id)
+            )
+        except NotFound:
+            return self._pages.message(
+                request,
+                "No such follow-up",
+                "marshal has no follow-up with that id.",
+                status_code=404,
+            )
+        back = str(form.get("back") or "")
+        path = back if back.startswith("/followups") else "/followups"  # never off the console
+        return self._pages.redirect(request, path, flash=closing.message)

@@ -10,8 +10,11 @@ from __future__ import annotations
 import urllib.parse
 
 from starlette.requests import Request
+from starlette.responses import Response
 
 from bot.web.body import BodyTooLarge, read_body
+from bot.web.console.rendering import Pages
+from bot.web.console.sessions import CSRF_FIELD, csrf_ok
 
 MAX_FORM_BYTES = 64 * 1024
 MAX_FIELDS = 10
@@ -42,3 +45,25 @@ async def read_form(request: Request) -> dict[str, str]:
             400, "the form could not be read (bad encoding or too many fields)"
         ) from exc
     return dict(pairs)
+
+
+async def posted_form(
+    pages: Pages, request: Request, *, nothing: str = "nothing was changed"
+) -> dict[str, str] | Response:
+    """Every console POST's gate: the form read, and its CSRF token this session's; else the
+    page that says why (`nothing`: what the refusal promises did not happen)."""
+    try:
+        form = await read_form(request)
+    except FormRefused as exc:
+        return pages.message(
+            request, "Form refused", f"{exc.message}; {nothing}.", status_code=exc.status
+        )
+    if not csrf_ok(request, form.get(CSRF_FIELD)):
+        return pages.message(
+            request,
+            "Form expired",
+            f"That form was not sent by this console session; {nothing}. "
+            "Reload the page and try again.",
+            status_code=403,
+        )
+    return form

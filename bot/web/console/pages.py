@@ -19,7 +19,7 @@ from bot.domain.errors import BackendUnavailable, MarshalError
 from bot.domain.models import Incident, utcnow
 from bot.ports.store import Incidents
 from bot.web.console.actions import ActionResult, ConsoleActions
-from bot.web.console.forms import FormRefused, read_form
+from bot.web.console.forms import posted_form
 from bot.web.console.incident_view import IncidentReader
 from bot.web.console.queue_view import (
     SEVERITY_CHOICES,
@@ -30,7 +30,7 @@ from bot.web.console.queue_view import (
     read_queue,
 )
 from bot.web.console.rendering import Pages
-from bot.web.console.sessions import CSRF_FIELD, Person, csrf_ok
+from bot.web.console.sessions import Person
 
 QUEUE_REFRESH_SECONDS = 30
 Endpoint = Callable[[Request], Awaitable[Response]]
@@ -164,23 +164,9 @@ class IncidentPages:
         )
 
     async def _act(self, request: Request, action: Callable[..., ActionResult]) -> Response:
-        try:
-            form = await read_form(request)
-        except FormRefused as exc:
-            return self._pages.message(
-                request,
-                "Form refused",
-                f"{exc.message}; nothing was changed.",
-                status_code=exc.status,
-            )
-        if not csrf_ok(request, form.get(CSRF_FIELD)):
-            return self._pages.message(
-                request,
-                "Form expired",
-                "That form was not sent by this console session; nothing was changed. "
-                "Reload the page and try again.",
-                status_code=403,
-            )
+        form = await posted_form(self._pages, request)
+        if isinstance(form, Response):
+            return form
         incident = await self._find(request)
         if incident is None:
             return self._not_found(request)
