@@ -2,8 +2,8 @@
 
 IncidentPermissions (bot/services/permissions.py) only reads approver user-group membership;
 with this port it can run where no Slack connection (no SlackGateway) exists, e.g. the web
-console in `marshal webhook`. The Slack gateway satisfies it as is; the web-side adapters are
-in bot/adapters/group_directory.py.
+console in `marshal webhook`. The Slack gateway satisfies it as is; without a Slack token the
+console gets bot/adapters/group_directory.py (wired in bot/wiring/console.py).
 """
 
 from __future__ import annotations

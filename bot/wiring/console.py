@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from starlette.types import ASGIApp
 
-from bot.adapters.group_directory import group_directory
+from bot.adapters.group_directory import UnreadableGroups
 from bot.domain.errors import ConfigurationError
+from bot.ports.group_directory import GroupDirectory
 from bot.services.followups.desk import FollowUpDesk
 from bot.services.permissions import IncidentPermissions
 from bot.settings import Settings
+from bot.slack.gateway import WebClientSlackGateway, build_web_client
 from bot.web.console.app import SLACK_ROOM_LINK, ConsoleDependencies, build_console
 from bot.web.console.oidc import OidcClient
 from bot.wiring.audit_keys import audit_keyring
@@ -35,6 +37,15 @@ def build_oidc(settings: Settings) -> OidcClient | None:
         str(settings.marshal_oidc_client_id),
         secret.get_secret_value(),
     )
+
+
+def group_directory(settings: Settings) -> GroupDirectory:
+    """Approver user groups for the console's permission checks: read through the Slack Web
+    API when SLACK_BOT_TOKEN is set, else a directory that says what to set."""
+    if settings.slack_bot_token is None:
+        return UnreadableGroups()
+    token = settings.slack_bot_token.get_secret_value()
+    return WebClientSlackGateway(build_web_client(token, settings.slack_api_url))
 
 
 def build_console_app(

@@ -114,7 +114,7 @@ def test_sign_in_see_the_incident_acknowledge_note_and_see_both_in_the_room(
         return text if done else None
 
     text = eventually(room_text, timeout=30, message="both messages in the room")
-    assert text is not None and "added a note from the web console" in text
+    assert text is not None and "added a note to the timeline from the web console" in text
     assert problems == []  # nothing the strict CSP blocked, no script errors
     page.close()
     slack_page.close()

@@ -6,7 +6,7 @@ list` prints), narrowed by owner here.
 
 Marking one done goes through the follow-ups service (FollowUpDesk.close) as the signed-in
 person, with Slack's Done-button rule (its owner, whoever added it, the IC or an approver;
-approver groups read through a GroupDirectory, bot/adapters/group_directory.py) and its
+approver groups read through a GroupDirectory, bot/wiring/console.py) and its
 audit (FOLLOWUP_DONE, or PERMISSION_DENIED). A POST with the session's CSRF token.
 """
 
