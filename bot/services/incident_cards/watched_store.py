@@ -89,3 +89,6 @@ class WatchedIncidentStore:
 
     def claim(self, key: str, owner: str, *, ttl_seconds: int | None = None) -> bool:
         return self._store.claim(key, owner, ttl_seconds=ttl_seconds)
+
+    def claimed(self, key: str) -> bool:
+        return self._store.claimed(key)
