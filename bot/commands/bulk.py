@@ -23,7 +23,7 @@ class BulkCommand:
         if not ctx.args:
             return CommandReply.usage(f"Usage: {ctx.hint(f'bulk {self.usage}')}")
         try:
-            preview = self._bulk.preview(ctx.args[0].lower(), ctx.args[1:])
+            preview = self._bulk.preview(ctx.args[0].lower(), ctx.args[1:], ctx.user_id)
         except PagingRefused as exc:
             return CommandReply.failed(f"Nothing to do: {escape(exc)}.")
         return CommandReply(f"{len(preview.rows)} incidents match; confirm below.", view=preview)

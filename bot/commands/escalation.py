@@ -30,8 +30,8 @@ class EscalationCommand:
                     f"{until.strftime('%H:%M:%S UTC')}: {escape(words[2])}.",
                     in_channel=True,
                 )
-            if verb == "resume" and len(words) <= 2:
-                self._paging.resume(incident, ctx.user_id, " ".join(words[1:]))
+            if verb == "resume":  # the rest, however many words, is the reason
+                self._paging.resume(incident, ctx.user_id, ctx.rest.strip()[len(verb) :])
                 return CommandReply(f"{mention(ctx.user_id)} resumed escalation.", in_channel=True)
         except PagingRefused as exc:
             return CommandReply.failed(f"Escalation unchanged: {escape(exc)}.")

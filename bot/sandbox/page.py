@@ -221,7 +221,30 @@ def _input(element: dict[str, Any], block_id: str, text: Mrkdwn) -> str:
     return f'<span class="meta">({escape(kind)} not shown in the sandbox)</span>'
 
 
-def render(snapshot: dict[str, Any]) -> str:
+def pager_section(events: list[dict[str, Any]]) -> str:
+    """The sandbox pager's events (bot/sandbox/pager.py), oldest first, so a drill shows the
+    whole escalation: who was paged at which routing key, then acknowledged or resolved."""
+    if not events:
+        return ""
+    rows = []
+    for event in events:
+        payload = event.get("payload") if isinstance(event.get("payload"), dict) else {}
+        cells = (
+            event.get("event_action", ""),
+            event.get("routing_key", ""),
+            event.get("dedup_key", ""),
+            (payload or {}).get("severity", ""),
+            (payload or {}).get("summary", ""),
+        )
+        rows.append("<tr>" + "".join(f"<td>{escape(str(c))}</td>" for c in cells) + "</tr>")
+    head = "".join(f"<th>{h}</th>" for h in ("action", "routing key", "dedup key", "severity"))
+    return (
+        '<section class="channel" id="pager"><h2>📟 Sandbox PagerDuty</h2>'
+        f'<table class="pager"><tr>{head}<th>summary</th></tr>{"".join(rows)}</table></section>'
+    )
+
+
+def render(snapshot: dict[str, Any], pages: list[dict[str, Any]] | None = None) -> str:
     renderer = _Renderer(snapshot)
     channels = snapshot.get("channels", [])
     links = "".join(
@@ -243,12 +266,19 @@ def render(snapshot: dict[str, Any]) -> str:
         channel_links=links,
         modals="".join(renderer.modal(v) for v in snapshot.get("open_views", [])),
         channels="".join(renderer.channel(c) for c in channels),
+        pager=pager_section(pages or []),
     )
 
 
 class Page:
-    def __init__(self, workspace: Callable[[], Workspace]) -> None:
+    def __init__(
+        self,
+        workspace: Callable[[], Workspace],
+        pages: Callable[[], list[dict[str, Any]]] | None = None,
+    ) -> None:
         self._workspace = workspace
+        self._pages = pages
 
     async def endpoint(self, request: Request) -> HTMLResponse:
-        return HTMLResponse(render(self._workspace().snapshot()))
+        pages = self._pages() if self._pages else []
+        return HTMLResponse(render(self._workspace().snapshot(), pages))

@@ -126,7 +126,7 @@ class SandboxSlack:
         control = ControlApi(workspace=current, hub=self.hub, calls=self.call_log, reset=self.reset)
         app = Starlette(
             routes=[
-                Route("/", Page(current).endpoint),
+                Route("/", Page(current, self.pagerduty.events).endpoint),
                 Route("/api/{method}", web_api.endpoint, methods=["GET", "POST"]),
                 Route(
                     "/response/{response_id}",

@@ -28,6 +28,7 @@ from bot.services.operator.tokens import TokenAuthority
 from bot.settings import Settings
 from bot.web.api.access import RateLimiter
 from bot.web.api.audit_packages import AuditPackageOperations
+from bot.web.api.escalations import EscalationOperations, EscalationSection
 from bot.web.api.followups import FollowUpOperations, FollowUpsSection
 from bot.web.api.incidents import IncidentOperations
 from bot.web.api.operations import ApiDependencies
@@ -97,7 +98,10 @@ def build_operator_api(
     keys = audit_keyring(settings)
     followups = build_followup_store(settings)
     reader = IncidentDetailReader(
-        store, audit, build_draft_store(settings), sections=[FollowUpsSection(followups)]
+        store,
+        audit,
+        build_draft_store(settings),
+        sections=[FollowUpsSection(followups), EscalationSection()],
     )
     commands = operator_commands(store, audit, queue, writes)
     return ApiDependencies(
@@ -109,5 +113,6 @@ def build_operator_api(
             AuditPackageOperations(build_exporter(settings, store, audit, keys)),
             FollowUpOperations(followups),
             OpsRunOperations(build_runs_store(settings)),
+            EscalationOperations(commands),
         ],
     )

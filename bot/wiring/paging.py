@@ -32,6 +32,7 @@ from bot.ports.slack import SlackGateway
 from bot.sandbox.pager import ENQUEUE_PATH, SANDBOX_ESCALATION
 from bot.services.nudges.scheduler import default_owner
 from bot.services.paging.bulk import BulkPaging
+from bot.services.paging.bulk_runs import BulkRuns
 from bot.services.paging.by_hand import PageByHand
 from bot.services.paging.commands import PagingCommands
 from bot.services.paging.control import PagingControl
@@ -46,6 +47,7 @@ from bot.settings import Settings
 from bot.slack.actions import ActionInvocation, ActionRoute
 from bot.slack.vocabulary import ActionId
 from bot.wiring.backends import Backends
+from bot.wiring.operations import build_runs_store
 from bot.wiring.process import ProcessGroup
 
 if TYPE_CHECKING:  # bot.wiring.slack takes a PagingStack in its SlackFeatures
@@ -194,7 +196,8 @@ def build_paging(
     by_hand = PageByHand(
         store, audit, queue, escalation=escalation, sender=sender, permissions=permissions
     )
-    bulk = BulkPaging(store, control, owner=default_owner(), clock=clock)
+    runs = BulkRuns(build_runs_store(settings), audit, clock)
+    bulk = BulkPaging(store, control, owner=default_owner(), clock=clock, runs=runs)
     return PagingStack(escalation, control, timer, paging_routes(control, bulk), by_hand, bulk)
 
 

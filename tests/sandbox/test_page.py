@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import urllib.request
 
 from slack_sdk import WebClient
@@ -105,3 +106,31 @@ def test_a_modal_opened_for_a_person_shows_on_the_page_until_submitted(
 def _page(sandbox: SandboxSlack) -> str:
     with urllib.request.urlopen(f"{sandbox.url}/", timeout=5) as response:
         return str(response.read().decode())
+
+
+def test_the_page_shows_the_sandbox_pagers_pages(sandbox: SandboxSlack) -> None:
+    def enqueue(action: str, key: str, summary: str) -> None:
+        event = {
+            "routing_key": key,
+            "event_action": action,
+            "dedup_key": "inc-drill-1",
+            "payload": {"summary": summary, "source": "marshal", "severity": "critical"},
+        }
+        request = urllib.request.Request(
+            f"{sandbox.url}/pagerduty/v2/enqueue",
+            data=json.dumps(event).encode(),
+            headers={"Content-Type": "application/json"},
+            method="POST",
+        )
+        with urllib.request.urlopen(request, timeout=5) as response:
+            assert response.status == 202
+
+    enqueue("trigger", "SANDBOX-PRIMARY", "P1 <b>checkout</b> down")
+    enqueue("trigger", "SANDBOX-LEAD", "P1 <b>checkout</b> down")
+    enqueue("acknowledge", "SANDBOX-PRIMARY", "P1 <b>checkout</b> down")
+    with urllib.request.urlopen(f"{sandbox.url}/", timeout=5) as response:
+        html = response.read().decode()
+    section = html[html.index('id="pager"') :]
+    assert section.index("SANDBOX-PRIMARY") < section.index("SANDBOX-LEAD")
+    assert "<td>acknowledge</td>" in section and "inc-drill-1" in section
+    assert "<b>checkout</b>" not in html and "&lt;b&gt;checkout&lt;/b&gt;" in section

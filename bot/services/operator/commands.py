@@ -88,6 +88,9 @@ _DONE_IN_ROOM = {
     "status-draft": "drafted a status-page update for review",
     "followup": "added a follow-up",
     "change": "attached a change marker",
+    "escalate": "paged the next escalation level",
+    "escalation-hold": "held automatic escalation",
+    "escalation-resume": "resumed automatic escalation",
 }
 
 _STATUS_OF = {
@@ -199,6 +202,21 @@ class OperatorCommands:
         """`change <ref> [url]`; both quoted, so a space or a quote in them stays theirs."""
         words = " ".join(shlex.quote(w) for w in (ref, url) if w)
         return self._run(actor, incident_id, "change", f"change {words}", reason)
+
+    def escalate(self, actor: str, incident_id: str, reason: str) -> WriteResult:
+        """`escalate <reason>`: page the next level of the incident's policy now."""
+        return self._run(actor, incident_id, "escalate", f"escalate {reason}", reason)
+
+    def hold_escalation(
+        self, actor: str, incident_id: str, duration: str, reason: str
+    ) -> WriteResult:
+        """`escalation hold <duration> <reason>`; the duration is one word (e.g. 30m)."""
+        command = f"escalation hold {duration} {reason}"
+        return self._run(actor, incident_id, "escalation-hold", command, reason)
+
+    def resume_escalation(self, actor: str, incident_id: str, reason: str | None) -> WriteResult:
+        command = f"escalation resume {reason or ''}".rstrip()
+        return self._run(actor, incident_id, "escalation-resume", command, reason)
 
     def _run(
         self,

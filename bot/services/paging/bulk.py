@@ -4,7 +4,8 @@ The command shows a preview of the open incidents the filter matches, with Confi
 Cancel; Confirm carries the action, a token and the incident ids (not the filter, so what
 was shown is what is acted on, and a restart in between loses nothing). The confirmation
 is claimed on its token, so a double press acts once; then each incident is acknowledged
-or escalated on its own, with its own permission check and its own audit event.
+or escalated on its own, with its own permission check and its own audit event. Each
+bulk action is also an operation run (bulk_runs.py: preview, start, summary counts).
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from bot.domain.lifecycle import IncidentStatus
 from bot.domain.models import Incident, utcnow
 from bot.domain.severity import Severity
 from bot.ports.slack_views import BulkPreview, BulkRow
+from bot.services.paging.bulk_runs import BulkRuns
 from bot.services.paging.control import PagingControl, PagingRefused
 from bot.services.paging.escalation import EscalationStore
 from bot.services.permissions import PermissionRefused
@@ -78,18 +80,21 @@ class BulkPaging:
         *,
         owner: str,
         clock: Callable[[], datetime] = utcnow,
+        runs: BulkRuns | None = None,
     ) -> None:
         self._store = store
         self._control = control
         self._owner = owner
         self._clock = clock
+        self._runs = runs  # records each bulk action as an operation run
 
-    def preview(self, action: str, words: list[str]) -> BulkPreview:
+    def preview(self, action: str, words: list[str], user_id: str = "") -> BulkPreview:
         if action not in ACTIONS:
             raise PagingRefused(f"the action is ack or escalate, not {action[:20]!r}")
         wanted = BulkFilter.parse(words)
         now = self._clock()
-        matched = [i for i in self._open() if wanted.matches(i, now)]
+        open_now = list(self._open())
+        matched = [i for i in open_now if wanted.matches(i, now)]
         if not matched:
             raise PagingRefused("no open incident matches")
         if len(matched) > MAX_INCIDENTS:
@@ -99,6 +104,11 @@ class BulkPaging:
         token = new_id("bulk")
         rows = tuple(BulkRow(i.id, i.severity.value, i.title, i.status.value) for i in matched)
         value = " ".join([action, token, *(i.id for i in matched)])
+        if self._runs is not None:
+            ids = [i.id for i in matched]
+            self._runs.previewed(
+                action, token, ids, total=len(open_now), user_id=user_id, words=" ".join(words)
+            )
         return BulkPreview(action=action, rows=rows, token=token, value=value)
 
     def confirm(self, value: str, user_id: str) -> str:
@@ -108,6 +118,7 @@ class BulkPaging:
             return "That button is not one marshal made."
         if not self._store.claim(f"bulk:{token}", user_id):
             return "This bulk action was confirmed already."
+        run = self._runs.begin(token, user_id) if self._runs is not None else None
         done, skipped = [], []
         for incident_id in ids[:MAX_INCIDENTS]:
             incident = self._store.get(incident_id)
@@ -122,6 +133,8 @@ class BulkPaging:
                 done.append(f"`{incident_id}`")
             except (PagingRefused, PermissionRefused) as exc:
                 skipped.append(f"`{incident_id}` ({exc})")
+        if run is not None and self._runs is not None:
+            self._runs.finish(run, done=len(done), skipped=len(skipped))
         verb = "acknowledged" if action == "ack" else "escalated"
         text = f"{verb.capitalize()} {len(done)}: {', '.join(done) or 'none'}."
         if skipped:

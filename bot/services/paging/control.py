@@ -15,6 +15,7 @@ from datetime import datetime, timedelta
 from bot.domain.audit import AuditAction
 from bot.domain.durations import DurationError, describe_limit, parse_duration
 from bot.domain.errors import BackendUnavailable, MarshalError
+from bot.domain.escalation_state import EscalationState
 from bot.domain.models import Incident, utcnow
 from bot.ports.audit import AuditLog
 from bot.ports.queue import Queue, QueueMessage
@@ -78,23 +79,34 @@ class PagingControl:
             return started
         state = incident.escalation
         named = self._escalation.rules.policies.named(state.policy)
-        if named is None or state.next_step >= named.step_count:
-            raise PagingRefused("the escalation policy has no further level to page")
         now = self._clock()
         step = state.next_step
+        # A level being paged right now (its pages under way, or due and not held): "the next
+        # level" is the one after it, which run_step pages as soon as this one is done.
+        busy = _being_paged(state, now)
+        target = step + 1 if busy else step
+        if named is None or target >= named.step_count:
+            raise PagingRefused("the escalation policy has no further level to page")
 
         def force(current: Incident) -> Incident | None:
             st = current.escalation
-            if st is None or st.epoch != state.epoch or st.next_step != step:
+            if st is None or st.epoch != state.epoch:
                 return None
-            moved = st.model_copy(update={"next_due": now, "forced_step": step})
+            if st.next_step == target:
+                moved = st.model_copy(update={"next_due": now, "forced_step": target})
+            elif busy and st.next_step == step:
+                moved = st.model_copy(update={"forced_step": target})
+            else:
+                return None
             return current.model_copy(update={"escalation": moved, "updated_at": now})
 
         applied = self._updates.apply(incident, force)
         if not applied.changed:
             raise PagingRefused("escalation moved on meanwhile; look at the room and try again")
-        self._send(page_step(incident.id, state.epoch, step, due=now))
-        self._audit_escalation(applied.after, user_id, reason, named.level_of(step))
+        after = applied.after.escalation
+        if after is not None and after.next_step == target:
+            self._send(page_step(incident.id, state.epoch, target, due=now))
+        self._audit_escalation(applied.after, user_id, reason, named.level_of(target))
         return applied.after
 
     def hold(self, incident: Incident, user_id: str, duration: str, reason: str) -> datetime:
@@ -191,3 +203,13 @@ class PagingControl:
             self._slack.post_message(incident.channel_id, f":pause_button: {escape(text)}.")
         except SlackCallFailed:
             pass  # the hold holds; the room not showing it is not worth failing the command
+
+
+def _being_paged(state: EscalationState, now: datetime) -> bool:
+    """The state's next step is being paged: some of its pages are recorded, or it is due
+    (the timer has fired it or is about to) and neither held nor acknowledged."""
+    prefix = f"{state.epoch}.{state.next_step}."
+    if any(key.startswith(prefix) for key in state.sent):
+        return True
+    due = state.next_due is not None and state.next_due <= now
+    return due and not state.acknowledged and not state.held_at(now)

@@ -30,7 +30,8 @@ from bot.ports.slack import SlackCallFailed, SlackGateway
 from bot.ports.store import Outbox
 from bot.services.incident_updates import IncidentUpdates
 from bot.services.outbox_relay import deliver
-from bot.services.paging.messages import SyncAction, page_step_outbox, page_sync
+from bot.services.paging.hold_expiry import HoldExpiry
+from bot.services.paging.messages import SyncAction, page_step, page_step_outbox, page_sync
 from bot.services.paging.rules import PagingRules
 from bot.services.paging.sender import PageSender, PagingStore
 from bot.services.slack_text import escape, is_user_id, user
@@ -68,6 +69,7 @@ class Escalation:
         self._origin = origin_sync
         self._clock = clock
         self.on_change = on_change
+        self._holds = HoldExpiry(self._updates, audit, slack, clock)
 
     # --- starting ---------------------------------------------------------------------
 
@@ -77,6 +79,11 @@ class Escalation:
         if not self._should_start(incident):
             return None
         return self._begin(incident, self._should_start)
+
+    def reopened(self, incident_id: str) -> Incident | None:
+        """The resolve side's reopen: level 1 of the next epoch, now (see `start`)."""
+        incident = self._store.get(incident_id, consistent=True)
+        return self.start(incident) if incident is not None else None
 
     def start_by_hand(self, incident: Incident) -> Incident:
         """`/marshal escalate` on an incident that is not paging (below the paging
@@ -149,6 +156,7 @@ class Escalation:
             return None  # stale: done already, a new epoch, or the policy is gone
         if not forced and (state.acknowledged or state.held_at(self._clock())):
             return None  # the timer re-sends it when a hold ends
+        incident = self.end_hold(incident)
         if step >= policy.step_count:
             return None
         level = policy.level(step)
@@ -164,12 +172,15 @@ class Escalation:
             st = current.escalation
             if st is None or st.epoch != epoch or st.next_step != step:
                 return None
+            # `/marshal escalate` while this level was being paged: the next one goes now
+            chained = not last and st.forced_step == step + 1
+            due = now if chained else now + timedelta(seconds=level.after_seconds)
             moved = st.model_copy(
                 update={
                     "next_step": step + 1,
-                    "next_due": None if last else now + timedelta(seconds=level.after_seconds),
+                    "next_due": None if last else due,
                     "first_paged_at": st.first_paged_at or now,
-                    "forced_step": None,
+                    "forced_step": step + 1 if chained else None,
                 }
             )
             return current.model_copy(update={"escalation": moved, "updated_at": now})
@@ -191,8 +202,19 @@ class Escalation:
                     event_id=f"{stored.id}.escalated.{epoch}.{step}",
                 )
             self.tell_room(stored, self._paged_line(stored, epoch, step, policy.level_of(step)))
+            moved_on = stored.escalation
+            if moved_on is not None and moved_on.forced_step == step + 1:
+                self._chain(stored.id, epoch, step + 1, now)
             self.changed(stored)
         return applied.after
+
+    def _chain(self, incident_id: str, epoch: int, step: int, due: datetime) -> None:
+        """Queue the step escalated to by hand; if the queue is down the timer sends it
+        (the step is due now), and run_step's checks make a second copy page nobody."""
+        try:
+            self._queue.send(page_step(incident_id, epoch, step, due=due))
+        except BackendUnavailable as exc:
+            log.warning("escalated step left to the timer: %s", exc)
 
     def _request(self, incident: Incident, level: int, message: str | None = None) -> PageRequest:
         return PageRequest(
@@ -222,6 +244,10 @@ class Escalation:
             else " That was the last level of the policy."
         )
         return f":rotating_light: Paged level {level}: {', '.join(parts) or 'nobody'}.{tail}"
+
+    def end_hold(self, incident: Incident) -> Incident:
+        """A hold whose time is up ends by itself (run_step and the timer ask)."""
+        return self._holds.end(incident)
 
     # --- acknowledge, resolve, sync -------------------------------------------------------
 

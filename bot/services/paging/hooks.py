@@ -1,13 +1,18 @@
 """How paging joins the other flows without them knowing it: the war room's on_assembled
-starts paging, and the resolve flow's "stop nudges" step also syncs the pagers."""
+starts paging, the resolve flow's "stop nudges" step also syncs the pagers, and a reopen
+pages level 1 again at once."""
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 
+from bot.domain.errors import BackendUnavailable
 from bot.domain.models import Incident
 from bot.services.paging.escalation import Escalation
 from bot.services.resolution.hooks import NudgeControl
+
+log = logging.getLogger(__name__)
 
 
 def also_page(
@@ -35,5 +40,11 @@ class ResolvedAlsoSyncsPagers:
         self._escalation.resolved(incident_id)
 
     def resume_nudges(self, incident_id: str) -> None:
-        # A reopen plans the nudges again; paging re-pages level 1 on its own reconcile.
+        """A reopen plans the nudges again and pages level 1 of the next epoch now (not at
+        the timer's next reconcile); `start` is a conditional write, so this and the
+        reconcile of any processor start it once between them."""
         self._nudges.resume_nudges(incident_id)
+        try:
+            self._escalation.reopened(incident_id)
+        except BackendUnavailable as exc:  # the timer's reconcile starts it later
+            log.warning("reopen left to paging's reconcile: %s", exc)

@@ -88,6 +88,7 @@ class EscalationTimer:
         """Plan (or re-plan) the incident's next step; start paging it if it should be."""
         if self._escalation.start(incident) is not None:
             return  # start() re-planned through on_change
+        incident = self._escalation.end_hold(incident)  # its time up, even with nothing due
         state = incident.escalation
         due = state.due_at() if state is not None and incident.is_open else None
         if state is not None and state.acknowledged:

@@ -106,7 +106,7 @@ def _operation(op: Operation) -> dict[str, Any]:
     }
     if op.body is not None:
         described["requestBody"] = {
-            "required": True,
+            "required": op.method != "DELETE",  # ending something needs no body
             "content": {"application/json": {"schema": _ref(op.body)}},
         }
     return described
