@@ -1,4 +1,5 @@
-"""The console's actions: acknowledge an incident and add a note, as the signed-in person.
+"""The console's actions: acknowledge, add a note, hold or resume escalation, as the person
+signed in.
 
 No second code path: each goes through OperatorCommands (bot/services/operator/commands.py),
 the operator API's and the MCP server's write service, with the person's Slack user id as the
@@ -38,6 +39,23 @@ class ConsoleActions:
         if result.status is not WriteStatus.DONE:
             return _refused(result)
         return ActionResult(True, "Note added to the timeline.")
+
+    def hold_escalation(
+        self, person: Person, incident: Incident, duration: str, reason: str
+    ) -> ActionResult:
+        duration, reason = duration.strip(), " ".join(reason.split())
+        if not duration or " " in duration or not reason:
+            return ActionResult(False, "A hold needs a duration (e.g. 30m) and a reason.")
+        result = self._commands.hold_escalation(person.user_id, incident.id, duration, reason)
+        if result.status is not WriteStatus.DONE:
+            return _refused(result)
+        return ActionResult(True, f"Automatic escalation held for {duration}.")
+
+    def resume_escalation(self, person: Person, incident: Incident) -> ActionResult:
+        result = self._commands.resume_escalation(person.user_id, incident.id, "from the console")
+        if result.status is not WriteStatus.DONE:
+            return _refused(result)
+        return ActionResult(True, "Automatic escalation resumed.")
 
 
 def _refused(result: WriteResult) -> ActionResult:

@@ -60,6 +60,10 @@ class IncidentPages:
             Route("/incidents/{incident_id}/audit", self._signed_in(self.audit), methods=["GET"]),
             Route("/incidents/{incident_id}/ack", self._signed_in(self.ack), methods=["POST"]),
             Route("/incidents/{incident_id}/note", self._signed_in(self.note), methods=["POST"]),
+            Route("/incidents/{incident_id}/hold", self._signed_in(self.hold), methods=["POST"]),
+            Route(
+                "/incidents/{incident_id}/resume", self._signed_in(self.resume), methods=["POST"]
+            ),
         ]
 
     def _signed_in(self, endpoint: SignedInEndpoint) -> Endpoint:
@@ -161,6 +165,19 @@ class IncidentPages:
             lambda incident, form: self._actions.add_note(
                 person, incident, str(form.get("text") or "")
             ),
+        )
+
+    async def hold(self, request: Request, person: Person) -> Response:
+        return await self._act(
+            request,
+            lambda incident, form: self._actions.hold_escalation(
+                person, incident, str(form.get("duration") or ""), str(form.get("reason") or "")
+            ),
+        )
+
+    async def resume(self, request: Request, person: Person) -> Response:
+        return await self._act(
+            request, lambda incident, _form: self._actions.resume_escalation(person, incident)
         )
 
     async def _act(self, request: Request, action: Callable[..., ActionResult]) -> Response:
