@@ -1,4 +1,5 @@
-"""IssueTracker port: where follow-ups become issues (Jira Cloud), and which of them were
+"""IssueTracker port: where follow-ups become issues (Jira Cloud, Linear, or
+markdown files), and which of them were
 closed there. Adapters raise TrackerError (bot/ports/tracker.py) when the tracker fails."""
 
 from __future__ import annotations

@@ -7,6 +7,8 @@ from dataclasses import dataclass
 
 from bot.adapters.sqlite.followups import SqliteFollowUpStore
 from bot.adapters.tracker.jira import JiraTracker
+from bot.adapters.tracker.linear_followups import LinearFollowUpTracker
+from bot.adapters.tracker.markdown_followups import MarkdownFollowUpTracker
 from bot.domain.errors import ConfigurationError
 from bot.ports.audit import AuditLog
 from bot.ports.followups import FollowUpStore
@@ -34,10 +36,16 @@ def build_followup_store(settings: Settings) -> FollowUpStore:
     return SqliteFollowUpStore(sqlite_database(settings))
 
 
-def build_issue_tracker(settings: Settings) -> IssueTracker | None:
-    """Jira when JIRA_URL is set (then every JIRA_* setting is needed), else none."""
+def build_issue_tracker(settings: Settings) -> IssueTracker:
+    """Jira when JIRA_URL is set (then every JIRA_* setting is needed); else the tracker the
+    postmortems use: Linear with LINEAR_API_KEY and LINEAR_TEAM_ID, else the markdown folder
+    (MARSHAL_POSTMORTEM_DIR/followups)."""
     if not settings.jira_url:
-        return None
+        if settings.linear_api_key is not None and settings.linear_team_id:
+            return LinearFollowUpTracker(
+                settings.linear_api_url, settings.linear_api_key, settings.linear_team_id
+            )
+        return MarkdownFollowUpTracker(settings.marshal_postmortem_dir)
     missing = [
         name
         for name, value in (
@@ -91,15 +99,11 @@ def build_followups(
         owner=default_owner(),
     )
     tracker = build_issue_tracker(settings)
-    sync = (
-        FollowUpTrackerSync(followups, tracker, store, audit, desk, owner=default_owner())
-        if tracker
-        else None
-    )
+    sync = FollowUpTrackerSync(followups, tracker, store, audit, desk, owner=default_owner())
     jobs = FollowUpJobs(
         overdue.sweep,
         digest=digest.publish_due,
         digest_cron=settings.marshal_digest_cron,
-        tracker_sync=sync.sync if sync else None,
+        tracker_sync=sync.sync,
     )
     return FollowUpParts(desk, FollowUpRoutes(desk, slack), overdue, jobs)

@@ -1,4 +1,5 @@
-"""A fake of Linear's GraphQL endpoint: users by email, issue labels by name, issueCreate."""
+"""A fake of Linear's GraphQL endpoint: users by email, issue labels by name, issueCreate,
+issues by description text, and one issue's workflow state (for follow-up sync)."""
 
 from __future__ import annotations
 
@@ -30,6 +31,7 @@ class FakeLinear(FakeHttp):
                 "id": f"issue-{number}",
                 "identifier": f"INC-{number}",
                 "url": f"https://linear.app/acme/issue/INC-{number}",
+                "state": {"type": "unstarted"},
                 **issue_input,
             }
             self.issues.append(issue)
@@ -45,4 +47,18 @@ class FakeLinear(FakeHttp):
                 if n in self.labels
             ]
             return 200, {}, {"data": {"issueLabels": {"nodes": nodes}}}
+        if "issues(" in query:
+            marker = str(variables.get("marker", ""))
+            nodes = [i for i in self.issues if marker and marker in str(i.get("description"))]
+            return 200, {}, {"data": {"issues": {"nodes": nodes[:1]}}}
+        if "issue(id" in query:
+            matches = [i for i in self.issues if variables.get("id") in (i["id"], i["identifier"])]
+            return 200, {}, {"data": {"issue": matches[0] if matches else None}}
         return 400, {}, {"errors": [{"message": "unknown query"}]}
+
+    def set_state(self, identifier: str, state_type: str) -> None:
+        """Move an issue to a workflow state of `state_type`, as a person in Linear would."""
+        with self.lock:
+            for issue in self.issues:
+                if issue["identifier"] == identifier:
+                    issue["state"] = {"type": state_type}

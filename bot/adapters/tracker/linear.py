@@ -68,7 +68,7 @@ class LinearTracker:
         assignee = self._user_id(filing.assignee_email) if filing.assignee_email else None
         if assignee:
             issue_input["assigneeId"] = assignee
-        data = self._graphql(ISSUE_CREATE, {"input": issue_input}, mutation=True)
+        data = self.graphql(ISSUE_CREATE, {"input": issue_input}, mutation=True)
         created = data.get("issueCreate") or {}
         issue = created.get("issue") or {}
         if not created.get("success") or not issue.get("url"):
@@ -81,7 +81,7 @@ class LinearTracker:
 
     def _user_id(self, email: str) -> str | None:
         try:
-            nodes = self._graphql(USER_BY_EMAIL, {"email": email})["users"]["nodes"]
+            nodes = self.graphql(USER_BY_EMAIL, {"email": email})["users"]["nodes"]
         except (TrackerError, KeyError, TypeError) as exc:
             # An unassigned postmortem beats none; the IC is named in the text anyway.
             log.warning("could not map the IC to a Linear user: %s", exc)
@@ -92,7 +92,7 @@ class LinearTracker:
         if not names:
             return []
         try:
-            nodes = self._graphql(LABELS_BY_NAME, {"names": names})["issueLabels"]["nodes"]
+            nodes = self.graphql(LABELS_BY_NAME, {"names": names})["issueLabels"]["nodes"]
         except (TrackerError, KeyError, TypeError) as exc:
             log.warning("could not look up Linear labels: %s", exc)
             return []
@@ -101,7 +101,7 @@ class LinearTracker:
     def _tracker_error(self, failure: HttpCallFailed) -> TrackerError:
         return TrackerError(self.name, str(failure), retryable=failure.transient)
 
-    def _graphql(
+    def graphql(
         self, query: str, variables: dict[str, Any], *, mutation: bool = False
     ) -> dict[str, Any]:
         body = {"query": query, "variables": variables}

@@ -1,4 +1,5 @@
-"""FollowUpTrackerSync: each open follow-up becomes an issue in the tracker (Jira), with a
+"""FollowUpTrackerSync: each open follow-up becomes an issue in the tracker (Jira, Linear or
+the markdown folder: bot/wiring/followups.py picks), with a
 link back, and an issue closed there marks its follow-up done here (a periodic poll).
 
 Pushing claims `followup:<id>:tracker` for a few minutes first, so two processors do not
