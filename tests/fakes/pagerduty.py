@@ -1,15 +1,18 @@
 """A fake PagerDuty on a local port: the Events API v2 (`POST /v2/enqueue`) and the REST
-API's `PUT /incidents/{id}`, answering as PagerDuty does.
+API's `PUT /incidents/{id}` and `GET /oncalls`, answering as PagerDuty does.
 
 Events: 202 `{"status": "success", "dedup_key": ...}`; 400 `{"status": "invalid event"}`
 for a missing routing key, an unknown action or a trigger without summary, source or a
 known severity. Events with one dedup_key fold into one alert (its trigger count and
 status are kept). REST: 401 without `Authorization: Token token=...`, 400 without `From`.
+`GET /oncalls` pages the on-call users of `escalation_policy_ids[]` / `schedule_ids[]`
+with limit/offset/more (users embedded with `include[]=users`); 401 without the token.
 Faults (429 with Retry-After, 5xx, a delay past the client's timeout) come from FakeHttp.
 """
 
 from __future__ import annotations
 
+import urllib.parse
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -33,6 +36,8 @@ class FakePagerDuty(FakeHttp):
     token: str = "pd-test-token"
     alerts: dict[tuple[str, str], FakeAlert] = field(default_factory=dict)
     incidents: dict[str, str] = field(default_factory=dict)  # REST incident id -> status
+    # escalation policy or schedule id -> the emails on call for it
+    oncall: dict[str, list[str]] = field(default_factory=dict)
 
     @property
     def events_url(self) -> str:
@@ -51,7 +56,32 @@ class FakePagerDuty(FakeHttp):
             return self._event(body)
         if method == "PUT" and path.startswith("/incidents/"):
             return self._incident(path.removeprefix("/incidents/"), headers, body)
+        if method == "GET" and path.split("?", maxsplit=1)[0] == "/oncalls":
+            return self._oncalls(path, headers)
         return 404, {}, {"error": {"message": "Not Found"}}
+
+    def _oncalls(self, path: str, headers: dict[str, str]) -> Answer:
+        if headers.get("authorization") != f"Token token={self.token}":
+            return 401, {}, {"error": {"message": "Unauthorized", "code": 2006}}
+        params = urllib.parse.parse_qs(urllib.parse.urlsplit(path).query)
+        ids = params.get("escalation_policy_ids[]", []) + params.get("schedule_ids[]", [])
+        users = "users" in params.get("include[]", [])
+        limit = int(params.get("limit", ["25"])[0])
+        offset = int(params.get("offset", ["0"])[0])
+        with self.lock:
+            emails = [e for i in ids for e in self.oncall.get(i, [])]
+        page = emails[offset : offset + limit]
+        oncalls = [
+            {
+                "escalation_level": 1,
+                "user": {"id": f"PU{n}", "type": "user", "email": email}
+                if users
+                else {"id": f"PU{n}", "type": "user_reference"},
+            }
+            for n, email in enumerate(page, start=offset)
+        ]
+        more = offset + limit < len(emails)
+        return 200, {}, {"oncalls": oncalls, "limit": limit, "offset": offset, "more": more}
 
     def _event(self, body: Any) -> Answer:
         if not isinstance(body, dict) or not body.get("routing_key"):
