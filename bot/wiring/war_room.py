@@ -10,6 +10,7 @@ from pydantic import ValidationError
 
 from bot.adapters.context.config_file import ContextFile
 from bot.adapters.directory.static_file import StaticFileDirectory
+from bot.adapters.pagers.pagerduty_rest import PagerDutyIncidents
 from bot.adapters.settings_file import load_yaml_setting
 from bot.domain.errors import ConfigurationError
 from bot.domain.models import Incident
@@ -58,6 +59,17 @@ def build_war_room(
         else None
     )
     config = checklist_config(settings.marshal_checklist_file)
+    # Who is on call, from PagerDuty REST, when its token is set (docs/paging.md).
+    oncall = (
+        PagerDutyIncidents(
+            settings.pagerduty_api_url,
+            settings.pagerduty_api_token,
+            settings.pagerduty_from,
+            timeout=5.0,
+        )
+        if settings.pagerduty_api_token and settings.pagerduty_from
+        else None
+    )
     assembler = WarRoomAssembler(
         backends.store,
         backends.audit,
@@ -71,6 +83,7 @@ def build_war_room(
         similar_incidents=SimilarIncidents(backends.store, build_followup_store(settings)),
         default_responders=tuple(settings.marshal_default_responders),
         public_rooms=frozenset(settings.marshal_public_rooms),
+        oncall=oncall,
     )
     checklist = ChecklistService(backends.store, backends.audit, slack, config)
     ticks = ChecklistActionHandler(checklist, backends.store)

@@ -127,6 +127,10 @@ def normalise(
             "escalation_policy": incident.escalation_policy.summary
             if incident.escalation_policy
             else None,
+            # the id, so the war room can ask PagerDuty REST who is on call for it
+            "pagerduty_escalation_policy_id": incident.escalation_policy.id
+            if incident.escalation_policy
+            else None,
             # a page marshal sent: its dedup_key (the marshal incident id) is the incident_key
             "marshal_incident": incident.incident_key
             if incident.incident_key and MARSHAL_ID.match(incident.incident_key)

@@ -39,7 +39,7 @@ from bot.services.steps.runner import Stage, Step, StepRunner
 from bot.services.war_room.channel_opener import ChannelOpener, ChannelStep
 from bot.services.war_room.checklist import ChecklistConfig
 from bot.services.war_room.context_snapshot import ContextSnapshotter
-from bot.services.war_room.responders import ResponderResolver
+from bot.services.war_room.responders import OnCallLookup, ResponderResolver
 from bot.services.war_room.room_steps.announcement import AnnouncementStep
 from bot.services.war_room.room_steps.bookmarks import BookmarksStep
 from bot.services.war_room.room_steps.checklist import ChecklistStep
@@ -95,6 +95,7 @@ class WarRoomAssembler:
         similar_incidents: SimilarIncidents | None = None,
         default_responders: tuple[str, ...] = (),
         public_rooms: frozenset[Severity] = frozenset(),
+        oncall: OnCallLookup | None = None,
     ) -> None:
         """`after_step` runs after each step is recorded (tests use it to simulate a crash)."""
         self._store = store
@@ -108,6 +109,7 @@ class WarRoomAssembler:
             directory,
             max_lookup_concurrency=max_lookup_concurrency,
             fallback=default_responders,
+            oncall=oncall,
         )
         self._on_assembled = on_assembled
         self._runner: StepRunner[Room, StepName] = StepRunner(

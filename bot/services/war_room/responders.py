@@ -9,6 +9,11 @@ When nobody resolves (no directory entry, no on-call; for `/marshal declare` nob
 declarer), the fallback responders (`MARSHAL_DEFAULT_RESPONDERS`: user ids, and user-group
 ids expanded through usergroups.users.list) are invited instead, so a room on the defaults
 is never the bot alone.
+
+An incident that came from PagerDuty naming an escalation policy
+(label `pagerduty_escalation_policy_id`) also gets that policy's on-call users, asked of
+PagerDuty REST through the OnCallLookup port; when that call fails, the failure is a note
+on the result (`oncall_error`) and everyone else is still invited.
 """
 
 from __future__ import annotations
@@ -17,9 +22,11 @@ import logging
 import re
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
+from typing import Protocol
 
-from bot.domain.models import Incident
+from bot.domain.models import AlertSource, Incident
 from bot.ports.directory import Directory, DirectoryUnavailable
+from bot.ports.pager import PagerError
 from bot.ports.slack import SlackCallFailed, SlackGateway
 
 log = logging.getLogger(__name__)
@@ -27,6 +34,13 @@ log = logging.getLogger(__name__)
 _SLACK_USER_ID = re.compile(r"^[UW][A-Z0-9]{2,}$")
 _SLACK_GROUP_ID = re.compile(r"^S[A-Z0-9]{2,}$")
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+ESCALATION_POLICY_LABEL = "pagerduty_escalation_policy_id"
+
+
+class OnCallLookup(Protocol):
+    """Who is on call now for a PagerDuty escalation policy (PagerDutyIncidents)."""
+
+    def oncall_emails(self, escalation_policy_id: str) -> list[str]: ...
 
 
 @dataclass(frozen=True)
@@ -37,6 +51,8 @@ class Responders:
     team: str | None = None
     # The fallback responders were invited because nobody else resolved.
     fallback: bool = False
+    # PagerDuty REST could not say who is on call (the rest were still resolved).
+    oncall_error: str | None = None
 
 
 def is_slack_user_id(entry: str) -> bool:
@@ -61,6 +77,7 @@ class ResponderResolver:
         *,
         max_lookup_concurrency: int = 8,
         fallback: tuple[str, ...] = (),
+        oncall: OnCallLookup | None = None,
     ) -> None:
         if max_lookup_concurrency < 1:
             raise ValueError("max_lookup_concurrency must be at least 1")
@@ -68,10 +85,13 @@ class ResponderResolver:
         self._directory = directory
         self._bound = max_lookup_concurrency
         self._fallback = fallback
+        self._oncall = oncall
 
     def resolve(self, incident: Incident) -> Responders:
         team = incident.team or incident.service
         entries = list(incident.oncall)
+        oncall_entries, oncall_error = self._pagerduty_oncall(incident)
+        entries.extend(oncall_entries)
         directory_error: str | None = None
         if team:
             try:
@@ -107,7 +127,19 @@ class ResponderResolver:
             directory_error=directory_error,
             team=team,
             fallback=fallback,
+            oncall_error=oncall_error,
         )
+
+    def _pagerduty_oncall(self, incident: Incident) -> tuple[list[str], str | None]:
+        """The policy's on-call emails; a failed call is one note, never a failed room."""
+        policy = incident.labels.get(ESCALATION_POLICY_LABEL)
+        if self._oncall is None or incident.source is not AlertSource.PAGERDUTY or not policy:
+            return [], None
+        try:
+            return self._oncall.oncall_emails(policy), None
+        except PagerError as exc:
+            log.warning("PagerDuty on-call lookup failed for %s: %s", policy, exc)
+            return [], f"PagerDuty on-call lookup for {policy} failed: {exc}"
 
     def _expand_fallback(self) -> tuple[list[str], dict[str, str]]:
         """The fallback responders as user ids; a group Slack cannot list is named, not fatal."""

@@ -63,6 +63,10 @@ class InvitesStep:
                 f"the directory for team {escape(responders.team or '?')} was unavailable "
                 f"({escape(responders.directory_error)}); invite the team by hand"
             )
+        if responders.oncall_error:
+            problems.append(
+                f"{escape(responders.oncall_error)}; page or invite the on-call people by hand"
+            )
         if responders.fallback:
             declarer = incident.labels.get("declared_by")
             others = [u for u in invited if u != declarer]
@@ -72,6 +76,7 @@ class InvitesStep:
             "invited": len(invited),
             "not_invited": len(not_invited),
             "directory_error": responders.directory_error,
+            "oncall_error": responders.oncall_error,
         }
         return StepDone(detail, problems=tuple(problems))
 
