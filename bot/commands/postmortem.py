@@ -8,7 +8,8 @@ postmortem is filed, and nobody can type in an archived channel.
 
 from __future__ import annotations
 
-from bot.commands.base import CommandContext, CommandReply, Outcome, mention
+from bot.commands.base import CommandContext, CommandReply, mention
+from bot.commands.named_incident import refusal
 from bot.domain.audit import AuditAction
 from bot.domain.models import Incident, utcnow
 from bot.ports.audit import AuditLog
@@ -52,7 +53,7 @@ class PostmortemCommand:
                 f"The postmortem of `{incident.id}` was already marked done "
                 f"({incident.postmortem_done_at:%Y-%m-%d %H:%M} UTC)."
             )
-        refused = self._refusal(ctx, incident)
+        refused = refusal(self._permissions, self._audit, ctx, incident, ACTION)
         if refused is not None:
             return refused
         return self._mark_done(ctx, incident)
@@ -61,26 +62,6 @@ class PostmortemCommand:
         if len(ctx.args) == 2:
             return self._store.get(ctx.args[1])
         return ctx.incident
-
-    def _refusal(self, ctx: CommandContext, incident: Incident) -> CommandReply | None:
-        decision = self._permissions.may(ctx.user_id, incident, ACTION)
-        if ctx.incident is not None and ctx.incident.id == incident.id:
-            # In the room the registry audits the refusal on the incident's chain.
-            self._permissions.require(decision, ctx.user_id, ACTION)
-            return None
-        if decision.allowed:
-            return None
-        # Named from elsewhere, the registry would audit on the workspace chain; keep the
-        # refusal with the incident it was about.
-        self._audit.append(
-            incident.id,
-            actor=ctx.user_id,
-            action=AuditAction.PERMISSION_DENIED,
-            details={"user": ctx.user_id, "subcommand": ctx.name, "reason": decision.reason},
-        )
-        return CommandReply(
-            f"Sorry, you may not {ACTION}: {decision.reason}.", outcome=Outcome.REFUSED
-        )
 
     def _mark_done(self, ctx: CommandContext, incident: Incident) -> CommandReply:
         now = utcnow()

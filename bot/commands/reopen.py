@@ -4,10 +4,9 @@ takes no commands): the room is unarchived and its card pinned again (RoomReopen
 
 from __future__ import annotations
 
-from bot.commands.base import CommandContext, CommandReply, Outcome, mention
-from bot.domain.audit import AuditAction
+from bot.commands.base import CommandContext, CommandReply, mention
+from bot.commands.named_incident import refusal
 from bot.domain.lifecycle import IncidentStatus
-from bot.domain.models import Incident
 from bot.ports.audit import AuditLog
 from bot.ports.store import Incidents
 from bot.services.permissions import IncidentPermissions
@@ -51,7 +50,7 @@ class ReopenCommand:
                 f"Only a resolved incident can be reopened; `{incident.id}` is "
                 f"{incident.status.value}."
             )
-        refused = self._refusal(ctx, incident)
+        refused = refusal(self._permissions, self._audit, ctx, incident, ACTION)
         if refused is not None:
             return refused
         stored, notes = self._reopening.reopen(incident, ctx.user_id)
@@ -62,21 +61,3 @@ class ReopenCommand:
         if notes:
             text += "\n:warning: " + "; ".join(notes) + "."
         return CommandReply(text, in_channel=True)
-
-    def _refusal(self, ctx: CommandContext, incident: Incident) -> CommandReply | None:
-        decision = self._permissions.may(ctx.user_id, incident, ACTION)
-        if ctx.incident is not None and ctx.incident.id == incident.id:
-            # In the room the registry audits the refusal on the incident's chain.
-            self._permissions.require(decision, ctx.user_id, ACTION)
-            return None
-        if decision.allowed:
-            return None
-        self._audit.append(
-            incident.id,
-            actor=ctx.user_id,
-            action=AuditAction.PERMISSION_DENIED,
-            details={"user": ctx.user_id, "subcommand": ctx.name, "reason": decision.reason},
-        )
-        return CommandReply(
-            f"Sorry, you may not {ACTION}: {decision.reason}.", outcome=Outcome.REFUSED
-        )
