@@ -18,16 +18,11 @@ from collections.abc import Callable
 
 from pydantic import SecretStr
 
-from bot.adapters.http.client import HttpCallFailed, OutboundHttp
-from bot.adapters.http.retry_policy import RetryPolicy
+from bot.adapters.pagers.vendor_http import pager_http
 from bot.domain.escalation import PageTarget, TargetKind
 from bot.ports.pager import PageRequest, PagerError, PageSent
 
 SCHEDULE = "schedule:"
-
-
-def _pager_error(failure: HttpCallFailed) -> Exception:
-    return PagerError(f"Grafana OnCall API: {failure}")
 
 
 class GrafanaOnCallPager:
@@ -42,12 +37,13 @@ class GrafanaOnCallPager:
         max_attempts: int = 3,
         sleep: Callable[[float], None] = time.sleep,
     ) -> None:
-        self._http = OutboundHttp(
+        self._http = pager_http(
             api_url,
+            "Grafana OnCall API",
             headers={"Authorization": token.get_secret_value()},
             timeout=timeout,
-            policy=RetryPolicy(max_attempts=max_attempts, sleep=sleep),
-            translate=_pager_error,
+            max_attempts=max_attempts,
+            sleep=sleep,
         )
 
     def trigger(self, target: PageTarget, page: PageRequest) -> PageSent:

@@ -17,16 +17,11 @@ from typing import Any
 
 from pydantic import SecretStr
 
-from bot.adapters.http.client import HttpCallFailed, OutboundHttp
-from bot.adapters.http.retry_policy import RetryPolicy
+from bot.adapters.pagers.vendor_http import pager_http
 from bot.domain.escalation import PageTarget, TargetKind
-from bot.ports.pager import PageRequest, PagerError, PageSent
+from bot.ports.pager import PageRequest, PageSent
 
 MAX_MESSAGE = 130  # Opsgenie cuts an alert's message at 130 characters
-
-
-def _pager_error(failure: HttpCallFailed) -> Exception:
-    return PagerError(f"Opsgenie Alert API: {failure}")
 
 
 class OpsgeniePager:
@@ -41,12 +36,13 @@ class OpsgeniePager:
         max_attempts: int = 3,
         sleep: Callable[[float], None] = time.sleep,
     ) -> None:
-        self._http = OutboundHttp(
+        self._http = pager_http(
             api_url,
+            "Opsgenie Alert API",
             headers={"Authorization": f"GenieKey {api_key.get_secret_value()}"},
             timeout=timeout,
-            policy=RetryPolicy(max_attempts=max_attempts, sleep=sleep),
-            translate=_pager_error,
+            max_attempts=max_attempts,
+            sleep=sleep,
         )
 
     def trigger(self, target: PageTarget, page: PageRequest) -> PageSent:

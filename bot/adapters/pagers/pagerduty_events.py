@@ -12,17 +12,12 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from bot.adapters.http.client import HttpCallFailed, OutboundHttp
-from bot.adapters.http.retry_policy import RetryPolicy
+from bot.adapters.pagers.vendor_http import pager_http
 from bot.domain.escalation import PageTarget, TargetKind
 from bot.ports.pager import PageRequest, PagerError, PageSent
 
 # marshal's P1..P5 in the Events API's four severities
 _SEVERITY = {"P1": "critical", "P2": "error", "P3": "warning", "P4": "info", "P5": "info"}
-
-
-def _pager_error(failure: HttpCallFailed) -> Exception:
-    return PagerError(f"PagerDuty Events API: {failure}")
 
 
 class PagerDutyEvents:
@@ -38,11 +33,12 @@ class PagerDutyEvents:
         sleep: Callable[[float], None] = time.sleep,
     ) -> None:
         self._source = source
-        self._http = OutboundHttp(
+        self._http = pager_http(
             events_url,
+            "PagerDuty Events API",
             timeout=timeout,
-            policy=RetryPolicy(max_attempts=max_attempts, sleep=sleep),
-            translate=_pager_error,
+            max_attempts=max_attempts,
+            sleep=sleep,
         )
 
     def trigger(self, target: PageTarget, page: PageRequest) -> PageSent:

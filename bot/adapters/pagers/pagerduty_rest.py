@@ -15,13 +15,8 @@ from typing import Any
 
 from pydantic import SecretStr
 
-from bot.adapters.http.client import HttpCallFailed, OutboundHttp
-from bot.adapters.http.retry_policy import RetryPolicy
+from bot.adapters.pagers.vendor_http import pager_http
 from bot.ports.pager import PagerError
-
-
-def _pager_error(failure: HttpCallFailed) -> Exception:
-    return PagerError(f"PagerDuty REST API: {failure}")
 
 
 class PagerDutyIncidents:
@@ -37,8 +32,9 @@ class PagerDutyIncidents:
         oncall_page_size: int = 100,
     ) -> None:
         self._page_size = oncall_page_size
-        self._http = OutboundHttp(
+        self._http = pager_http(
             api_url,
+            "PagerDuty REST API",
             headers={
                 "Authorization": f"Token token={token.get_secret_value()}",
                 "From": from_email,
@@ -46,8 +42,8 @@ class PagerDutyIncidents:
                 "Accept": "application/vnd.pagerduty+json;version=2",
             },
             timeout=timeout,
-            policy=RetryPolicy(max_attempts=max_attempts, sleep=sleep),
-            translate=_pager_error,
+            max_attempts=max_attempts,
+            sleep=sleep,
         )
 
     def acknowledge_incident(self, vendor_incident_id: str) -> None:
