@@ -97,16 +97,7 @@ class FollowUpPages:
                 )
             )
         except BackendUnavailable as exc:
-            self._pages.health.bad(str(exc))
-            last = self._pages.health.last_good
-            when = f" The last good read was at {last:%Y-%m-%d %H:%M:%S} UTC." if last else ""
-            return self._pages.message(
-                request,
-                "The store cannot be read",
-                f"marshal cannot read its store right now ({exc}).{when} This is not an empty "
-                "list.",
-                status_code=503,
-            )
+            return self._pages.unreadable(request, str(exc), what="list")
         self._pages.health.good()
         back = "/followups" + (f"?{request.url.query}" if request.url.query else "")
         return self._pages.render(

@@ -74,8 +74,7 @@ class IncidentPages:
             try:
                 return await endpoint(request, person)
             except BackendUnavailable as exc:
-                self._pages.health.bad(str(exc))
-                return self._unreadable(request, str(exc))
+                return self._pages.unreadable(request, str(exc))
 
         return guarded
 
@@ -119,16 +118,6 @@ class IncidentPages:
             refresh_seconds=QUEUE_REFRESH_SECONDS,
             status_choices=STATUS_CHOICES,
             severity_choices=SEVERITY_CHOICES,
-        )
-
-    def _unreadable(self, request: Request, error: str) -> Response:
-        last = self._pages.health.last_good
-        when = f" The last good read was at {last:%Y-%m-%d %H:%M:%S} UTC." if last else ""
-        return self._pages.message(
-            request,
-            "The store cannot be read",
-            f"marshal cannot read its store right now ({error}).{when} Try again shortly.",
-            status_code=503,
         )
 
     async def incident(self, request: Request, _: Person) -> Response:

@@ -90,6 +90,20 @@ class Pages:
             back=back,
         )
 
+    def unreadable(self, request: Request, error: str, *, what: str = "") -> HTMLResponse:
+        """A failed store read: said as such with the time of the last good read, never a page
+        that could pass for an empty one. `what` names what would otherwise look empty."""
+        self.health.bad(error)
+        last = self.health.last_good
+        when = f" The last good read was at {last:%Y-%m-%d %H:%M:%S} UTC." if last else ""
+        after = f" This is not an empty {what}." if what else " Try again shortly."
+        return self.message(
+            request,
+            "The store cannot be read",
+            f"marshal cannot read its store right now ({error}).{when}{after}",
+            status_code=503,
+        )
+
     @staticmethod
     def redirect(request: Request, path: str, *, flash: str | None = None) -> Response:
         if flash:

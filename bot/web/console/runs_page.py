@@ -30,15 +30,6 @@ class RunPages:
         try:
             runs = await self._pages.workers.run(lambda: self._runs.list_runs(limit=SHOWN))
         except BackendUnavailable as exc:
-            self._pages.health.bad(str(exc))
-            last = self._pages.health.last_good
-            when = f" The last good read was at {last:%Y-%m-%d %H:%M:%S} UTC." if last else ""
-            return self._pages.message(
-                request,
-                "The store cannot be read",
-                f"marshal cannot read its store right now ({exc}).{when} This is not an empty "
-                "list.",
-                status_code=503,
-            )
+            return self._pages.unreadable(request, str(exc), what="list")
         self._pages.health.good()
         return self._pages.render(request, "runs.html", runs=runs, shown=SHOWN)
