@@ -20,7 +20,7 @@ from bot.adapters.dynamodb.incident_store import DynamoIncidentStore
 from bot.adapters.sqs.queue import build_sqs_client, ensure_queue
 from bot.domain.audit import AuditAction
 from bot.domain.errors import BackendUnavailable
-from bot.domain.models import Alert
+from bot.domain.models import Alert, IncidentStatus
 from bot.ingest.catalog import CATALOG
 from bot.ingest.reception import AlertReception
 from bot.ingest.secrets import EnvSecretSource
@@ -63,13 +63,21 @@ class AwsIntake:
         reply = self.intake.accept("generic", body, headers)
         return reply.status, reply.body
 
-    def post_alertmanager(self, *, group: int, n: int) -> tuple[int, dict[str, Any]]:
+    def another_process(self) -> AlertIntake:
+        """Answer from now on as a second webhook process would (same tables and queue,
+        nothing remembered); returns this one's intake, to switch back to."""
+        mine, self.intake = self.intake, _intake(self.backends, self.marks)
+        return mine
+
+    def post_alertmanager(
+        self, *, group: int, n: int, status: str = "firing"
+    ) -> tuple[int, dict[str, Any]]:
         labels = {"alertname": f"Disk{group}", "instance": f"host-{n}"}
         body = json.dumps(
             {
                 "version": "4",
                 "groupKey": f'{{}}:{{alertname="Disk{group}"}}',
-                "status": "firing",
+                "status": status,
                 "receiver": "marshal",
                 "groupLabels": {"alertname": f"Disk{group}"},
                 "commonLabels": {"alertname": f"Disk{group}"},
@@ -77,7 +85,7 @@ class AwsIntake:
                 "externalURL": "http://alertmanager.local",
                 "alerts": [
                     {
-                        "status": "firing",
+                        "status": status,
                         "labels": labels,
                         "annotations": {"summary": f"disk {n}"},
                         "startsAt": "2026-11-22T00:00:00Z",
@@ -141,17 +149,22 @@ def aws_intake(aws: AwsEndpoint, monkeypatch: pytest.MonkeyPatch) -> Iterator[Aw
     store, audit = backends.store, backends.audit
     assert isinstance(store, DynamoIncidentStore) and isinstance(audit, DynamoAuditLog)
     marks = HeldMarks(DynamoOutboxMarks(store.single_table))
-    intake = AlertIntake(
+    yield AwsIntake(_intake(backends, marks), backends, marks)
+    backends.close()
+
+
+def _intake(backends: Backends, marks: HeldMarks) -> AlertIntake:
+    store, audit = backends.store, backends.audit
+    assert isinstance(store, DynamoIncidentStore) and isinstance(audit, DynamoAuditLog)
+    return AlertIntake(
         store,
         backends.queue,
         audit,
         backends.metrics,
-        AlertReception(EnvSecretSource(settings)),
+        AlertReception(EnvSecretSource(Settings())),
         ledger=DynamoAlertLedger(store, audit),
         marks=marks,
     )
-    yield AwsIntake(intake, backends, marks)
-    backends.close()
 
 
 def test_a_fresh_alert_is_one_transaction_and_one_send(aws_intake: AwsIntake) -> None:
@@ -159,8 +172,8 @@ def test_a_fresh_alert_is_one_transaction_and_one_send(aws_intake: AwsIntake) ->
 
     assert status == 202
     assert calls == Counter({"TransactWriteItems": 1, "SendMessage": 1})
-    # the outbox mark comes after the answer, one transaction for the event and its record
-    assert aws_intake.released() == Counter({"TransactWriteItems": 1})
+    # the outbox marks come after the answer: the event, then its dedup record
+    assert aws_intake.released() == Counter({"UpdateItem": 2})
     [message] = aws_intake.queued()
     incident = aws_intake.backends.store.get(message.incident_id)
     assert incident is not None and incident.alert_count == 1
@@ -172,7 +185,7 @@ def test_a_fresh_alert_is_one_transaction_and_one_send(aws_intake: AwsIntake) ->
     assert aws_intake.backends.store.pending_outbox(older_than=message.created_at.max) == []
 
 
-def test_a_duplicate_is_one_dynamodb_call_and_no_send(aws_intake: AwsIntake) -> None:
+def test_a_duplicate_is_one_read_and_no_send(aws_intake: AwsIntake) -> None:
     first, body = aws_intake.post("dup-1")
     aws_intake.released()
     aws_intake.queued()
@@ -180,10 +193,44 @@ def test_a_duplicate_is_one_dynamodb_call_and_no_send(aws_intake: AwsIntake) -> 
     status, calls = aws_intake.calls("dup-1")
 
     assert (first, status) == (202, 200)
-    assert calls == Counter({"TransactWriteItems": 1})
+    # this process answered it before: its dedup record and group claim, read together
+    assert calls == Counter({"BatchGetItem": 1})
     assert aws_intake.queued() == []
     actions = [e.action for e in aws_intake.backends.audit.events(body["incident_id"])]
     assert actions == [AuditAction.INCIDENT_CREATED]
+
+
+def test_a_duplicate_another_process_answered_is_one_cancelled_write(
+    aws_intake: AwsIntake,
+) -> None:
+    first, _ = aws_intake.post("dup-2")
+    aws_intake.released()
+    aws_intake.queued()
+    aws_intake.another_process()
+
+    status, calls = aws_intake.calls("dup-2")
+
+    assert (first, status) == (202, 200)
+    assert calls == Counter({"TransactWriteItems": 1})  # cancelled, handing back the record
+    assert aws_intake.queued() == []
+    # and now this process knows it too
+    assert aws_intake.calls("dup-2") == (200, Counter({"BatchGetItem": 1}))
+
+
+def test_a_re_send_after_its_incident_closed_is_a_recurrence_not_a_duplicate(
+    aws_intake: AwsIntake,
+) -> None:
+    """What this process remembers is a hint: the read shows the group released, and the
+    write-first path decides (a new incident), never the stale answer."""
+    _, first = aws_intake.post("recur-1")
+    aws_intake.released()
+    resolve(aws_intake, first["incident_id"])
+    aws_intake.queued()
+
+    status, again = aws_intake.post("recur-1")
+
+    assert status == 202 and again["created"] is True
+    assert again["incident_id"] != first["incident_id"]
 
 
 def test_a_bad_signature_costs_no_aws_call(aws_intake: AwsIntake) -> None:
@@ -203,7 +250,7 @@ def test_a_re_send_before_the_mark_enqueues_again_and_the_queue_dedups(
     status, calls = aws_intake.calls("early-1")
 
     assert status == 200
-    assert calls == Counter({"TransactWriteItems": 1, "SendMessage": 1})
+    assert calls == Counter({"BatchGetItem": 1, "SendMessage": 1})
     assert len(aws_intake.queued()) == 1  # SQS FIFO dropped the copy by its dedup id
 
 
@@ -258,9 +305,8 @@ def test_a_new_alert_of_an_open_group_joins_in_one_transaction_after_two_reads(
     status, calls = aws_intake.calls_alertmanager(group=1, n=2)
 
     assert (first, status) == (202, 202)
-    # the first-of-group try (cancelled: the group is held), the incident, the audit tail,
-    # then one transaction
-    assert calls == Counter({"TransactWriteItems": 2, "GetItem": 1, "Query": 1, "SendMessage": 1})
+    # this process knows who holds the group: the incident, the audit tail, one transaction
+    assert calls == Counter({"TransactWriteItems": 1, "GetItem": 1, "Query": 1, "SendMessage": 1})
     incident = aws_intake.backends.store.get(opened["incident_id"])
     assert incident is not None and incident.alert_count == 2
     assert incident.version == before.version + 1
@@ -268,4 +314,48 @@ def test_a_new_alert_of_an_open_group_joins_in_one_transaction_after_two_reads(
     assert actions == [AuditAction.INCIDENT_CREATED, AuditAction.ALERT_ATTACHED]
     aws_intake.released()
     again, calls = aws_intake.calls_alertmanager(group=1, n=2)
-    assert (again, calls) == (200, Counter({"TransactWriteItems": 1}))
+    assert (again, calls) == (200, Counter({"BatchGetItem": 1}))
+
+
+def test_a_new_alert_of_a_group_another_process_opened_tries_first_then_joins(
+    aws_intake: AwsIntake,
+) -> None:
+    first, opened = aws_intake.post_alertmanager(group=2, n=1)
+    aws_intake.released()
+    aws_intake.another_process()
+
+    status, calls = aws_intake.calls_alertmanager(group=2, n=2)
+
+    assert (first, status) == (202, 202)
+    # the first-of-group try (cancelled: the group is held), the incident, the audit tail,
+    # then one transaction
+    assert calls == Counter({"TransactWriteItems": 2, "GetItem": 1, "Query": 1, "SendMessage": 1})
+    incident = aws_intake.backends.store.get(opened["incident_id"])
+    assert incident is not None and incident.alert_count == 2
+
+
+def resolve(aws_intake: AwsIntake, incident_id: str) -> None:
+    """Resolved the way a processor does it (which releases the group's claim)."""
+    store = aws_intake.backends.store
+    incident = store.get(incident_id)
+    assert incident is not None
+    store.update(incident.transition(IncidentStatus.RESOLVED), expected_version=incident.version)
+
+
+def test_a_stale_group_holder_costs_one_read_then_opens_the_new_incident(
+    aws_intake: AwsIntake,
+) -> None:
+    _, opened = aws_intake.post_alertmanager(group=3, n=1)
+    aws_intake.released()
+    resolve(aws_intake, opened["incident_id"])  # by a processor, behind this webhook's back
+    aws_intake.queued()
+
+    before = AWS_CALLS.snapshot()
+    status, body = aws_intake.post_alertmanager(group=3, n=2)
+
+    assert status == 202 and body["created"] is True
+    assert body["incident_id"] != opened["incident_id"]
+    # the remembered holder's item (closed), then the first-of-group write, as if unknown
+    assert _calls_since(before) == Counter(
+        {"GetItem": 1, "TransactWriteItems": 1, "SendMessage": 1}
+    )

@@ -8,13 +8,19 @@ so a re-send costs that one cancelled transaction and is answered from what it r
 the dedup record keeps the incident and outbox event as its notification left them, and a
 group claim naming the record's incident means that incident is still open (closing an
 incident releases its claim in the same transaction), so the re-send is no recurrence.
-Everything else (an alert joining an open incident, a resolve, a recurrence, a lost race)
-takes the store's read-then-write `ingest` and the audit log's append, as before.
+Everything else (a resolve, a recurrence, a lost race) takes the store's read-then-write
+`ingest` and the audit log's append, as before.
+
+What this process answered lately (recent_intake.py) turns "write first" into "read first"
+where the write would be refused: a re-send it has answered is one BatchGetItem, and a new
+notification of a group it knows the holder of goes straight to the join.
 
 DynamoOutboxMarks marks events sent off the request path, in a background thread: the
-outbox event and its dedup record (`outbox_sent_at`, so a re-send knows it needs no
-enqueue) in one transaction. A process that dies first leaves the event pending, and the
-OutboxRelay sends it again; SQS FIFO drops the copy by its deduplication id.
+outbox event, then its dedup record (`outbox_sent_at`, so a re-send knows it needs no
+enqueue), one conditional UpdateItem each. A process that dies before the first leaves the
+event pending, and the OutboxRelay sends it again; one that dies between them leaves a record
+without the mark, and its next re-send enqueues again. Either way SQS FIFO drops the copy by
+its deduplication id.
 """
 
 from __future__ import annotations
@@ -43,6 +49,7 @@ from bot.adapters.dynamodb.incident_items import (
 )
 from bot.adapters.dynamodb.incident_store import DynamoIncidentStore
 from bot.adapters.dynamodb.items import Item, s, text
+from bot.adapters.dynamodb.recent_intake import RecentIntake
 from bot.adapters.dynamodb.single_table import SingleTable
 from bot.domain.errors import BackendUnavailable
 from bot.domain.models import Alert, Incident
@@ -50,7 +57,7 @@ from bot.ports.alert_ledger import IntakeAudit
 from bot.ports.store import AlertRecord, Intake, OutboxEvent
 
 if TYPE_CHECKING:  # stub package: a dev extra, absent from `pip install .`
-    from mypy_boto3_dynamodb.type_defs import TransactWriteItemTypeDef
+    from mypy_boto3_dynamodb.type_defs import TransactWriteItemTypeDef, UpdateTypeDef
 
     from bot.adapters.dynamodb.errors import Cancellation
 
@@ -61,15 +68,32 @@ SENT_AT = "outbox_sent_at"  # on a dedup record whose outbox event the queue too
 
 
 class DynamoAlertLedger:
-    def __init__(self, store: DynamoIncidentStore, audit: DynamoAuditLog) -> None:
+    def __init__(
+        self,
+        store: DynamoIncidentStore,
+        audit: DynamoAuditLog,
+        recent: RecentIntake | None = None,
+    ) -> None:
         self._store = store
         self._table = store.single_table
         self._audit = audit
+        self._recent = recent or RecentIntake()
 
     def record(
         self, alert: Alert, new_incident: Incident | None, event: OutboxEvent, audit: IntakeAudit
     ) -> Intake | None:
+        intake = self._record(alert, new_incident, event, audit)
+        if intake is not None:
+            self._recent.remember(dedup_key(alert), alert.group_key, intake.incident.id)
+        return intake
+
+    def _record(
+        self, alert: Alert, new_incident: Incident | None, event: OutboxEvent, audit: IntakeAudit
+    ) -> Intake | None:
         if new_incident is not None:
+            known = self._known(alert, event, audit)
+            if known is not None:
+                return known
             answered, holder_id = self._first_of_group(alert, new_incident, event, audit)
             if answered is not None:
                 return answered
@@ -81,6 +105,24 @@ class DynamoAlertLedger:
             if joined is not None:
                 return joined
         return self._long_way(alert, new_incident, event, audit)
+
+    def _known(self, alert: Alert, event: OutboxEvent, audit: IntakeAudit) -> Intake | None:
+        """Answered the cheap way from what this process saw lately (module docstring), or
+        None: then the write-first path decides, as for a notification never seen."""
+        key = dedup_key(alert)
+        if self._recent.answered(key):
+            record, claim = alert_key(key), group_key(alert.group_key)
+            stored = {text(item, "pk"): item for item in self._table.get_items([record, claim])}
+            settled = _settled(stored.get(text(record, "pk")), stored.get(text(claim, "pk")))
+            if settled is not None:
+                return settled
+        holder_id = self._recent.holder(alert.group_key)
+        if holder_id is not None:
+            joined = self._join(alert, holder_id, event, audit)
+            if joined is not None:
+                return joined
+            self._recent.forget_group(alert.group_key)
+        return None
 
     def _long_way(
         self, alert: Alert, new_incident: Incident | None, event: OutboxEvent, audit: IntakeAudit
@@ -206,8 +248,15 @@ class DynamoAlertLedger:
 def _settled_resend(reasons: list[Cancellation]) -> Intake | None:
     """A re-send of a notification whose incident is open, answered from the cancelled
     transaction's stored items; None when that needs reads (see the module docstring)."""
-    known = reasons[0].item if reasons[0].condition_failed else None
-    holder = reasons[1].item if reasons[1].condition_failed else None
+    return _settled(
+        reasons[0].item if reasons[0].condition_failed else None,
+        reasons[1].item if reasons[1].condition_failed else None,
+    )
+
+
+def _settled(known: Item | None, holder: Item | None) -> Intake | None:
+    """The answer to a re-send from its dedup record and its group's claim, when they show
+    its incident still open and its first acceptance complete; else None."""
     if known is None or holder is None:
         return None
     if text(holder, "incident_id") != text(known, "incident_id"):
@@ -270,37 +319,35 @@ class DynamoOutboxMarks:
 
     def mark(self, event: OutboxEvent, alert_dedup_key: str | None) -> None:
         sent = event.model_copy(update={"sent_at": self._table.clock()})
-        writes: list[TransactWriteItemTypeDef] = [_mark_outbox(self._table.name, sent)]
+        # Two single-item updates, not one transaction: each is idempotent and either order
+        # of dying between them is covered (module docstring), and a transaction would cost
+        # twice the writes for an atomicity nothing here needs. A failed condition means the
+        # relay marked the event first, or the record names a newer event: nothing to do.
+        self._table.update_if(_mark_outbox(self._table.name, sent), "mark outbox sent")
         if alert_dedup_key is not None:
-            writes.append(_mark_record(self._table.name, alert_dedup_key, sent))
-        reasons = self._table.transact(writes, "mark outbox sent")
-        if reasons is not None and len(reasons) > 1 and not reasons[1].condition_failed:
-            # the relay marked the event first: note it on the dedup record alone
-            self._table.transact(writes[1:], "mark outbox sent")
+            self._table.update_if(
+                _mark_record(self._table.name, alert_dedup_key, sent), "mark outbox sent"
+            )
 
 
-def _mark_outbox(table: str, sent: OutboxEvent) -> TransactWriteItemTypeDef:
+def _mark_outbox(table: str, sent: OutboxEvent) -> UpdateTypeDef:
     return {
-        "Update": {
-            "TableName": table,
-            "Key": outbox_key(sent.event_id),
-            "UpdateExpression": "SET #d = :d REMOVE outbox_pending",
-            "ConditionExpression": "attribute_exists(outbox_pending)",
-            "ExpressionAttributeNames": {"#d": "data"},
-            "ExpressionAttributeValues": {":d": s(sent.model_dump_json())},
-        }
+        "TableName": table,
+        "Key": outbox_key(sent.event_id),
+        "UpdateExpression": "SET #d = :d REMOVE outbox_pending",
+        "ConditionExpression": "attribute_exists(outbox_pending)",
+        "ExpressionAttributeNames": {"#d": "data"},
+        "ExpressionAttributeValues": {":d": s(sent.model_dump_json())},
     }
 
 
-def _mark_record(table: str, key: str, sent: OutboxEvent) -> TransactWriteItemTypeDef:
+def _mark_record(table: str, key: str, sent: OutboxEvent) -> UpdateTypeDef:
     assert sent.sent_at is not None
     values: Item = {":t": s(sent.sent_at.isoformat()), ":e": s(sent.event_id)}
     return {
-        "Update": {
-            "TableName": table,
-            "Key": alert_key(key),
-            "UpdateExpression": f"SET {SENT_AT} = :t",
-            "ConditionExpression": "outbox_event_id = :e",  # the record still names this event
-            "ExpressionAttributeValues": values,
-        }
+        "TableName": table,
+        "Key": alert_key(key),
+        "UpdateExpression": f"SET {SENT_AT} = :t",
+        "ConditionExpression": "outbox_event_id = :e",  # the record still names this event
+        "ExpressionAttributeValues": values,
     }

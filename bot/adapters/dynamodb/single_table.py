@@ -28,7 +28,7 @@ from bot.domain.models import utcnow
 
 if TYPE_CHECKING:  # stub packages: a dev extra, absent from `pip install .`
     from mypy_boto3_dynamodb import DynamoDBClient
-    from mypy_boto3_dynamodb.type_defs import TransactWriteItemTypeDef
+    from mypy_boto3_dynamodb.type_defs import TransactWriteItemTypeDef, UpdateTypeDef
 
 
 @dataclass(frozen=True)
@@ -58,6 +58,21 @@ class SingleTable:
         with translated_errors("get_item"):
             result = self.client.get_item(TableName=self.name, Key=key, ConsistentRead=consistent)
         return result.get("Item")
+
+    def get_items(self, keys: list[Item]) -> list[Item]:
+        """The items stored under `keys` (absent ones left out), strongly consistent, in one
+        BatchGetItem (again only for keys DynamoDB hands back unprocessed)."""
+        found: list[Item] = []
+        pending = keys
+        while pending:
+            with translated_errors("batch_get_item"):
+                result = self.client.batch_get_item(
+                    RequestItems={self.name: {"Keys": pending, "ConsistentRead": True}}
+                )
+            found.extend(result.get("Responses", {}).get(self.name, []))
+            unprocessed = result.get("UnprocessedKeys", {}).get(self.name)
+            pending = list(unprocessed["Keys"]) if unprocessed else []
+        return found
 
     def query(self, *, stop_after: int | None = None, **kwargs: Any) -> list[Item]:
         """Every page of a query (or of an index query), or the first `stop_after` items."""
@@ -97,6 +112,18 @@ class SingleTable:
                     raise
                 return reasons
         return None
+
+    def update_if(self, update: UpdateTypeDef, what: str) -> bool:
+        """One conditional UpdateItem (the shape a transaction's Update takes); False, and
+        nothing written, when its condition fails."""
+        with translated_errors(what):
+            try:
+                self.client.update_item(**update)
+            except ClientError as exc:
+                if is_condition_failure(exc):
+                    return False
+                raise
+        return True
 
     def put_if_absent(self, item: Item, what: str) -> bool:
         """Create `item`; False (and nothing written) when its key is already taken."""
