@@ -9,9 +9,11 @@
 # - MARSHAL_AUDIT_KEY is set (marshal on DynamoDB refuses to start without one since issue 11);
 # - MARSHAL_VENV may be relative (it is made absolute before the script changes directory);
 # - the TypeScript webhook is waited for on its port, not for a fixed 3 s;
-# - MOTO=serialised runs moto with DynamoDB requests one at a time (tests/fakes/moto.py), for
-#   both implementations alike: moto's transactions copy and restore whole tables, and
-#   interleaved they fail with 500s and lose writes that real DynamoDB keeps. Default: plain.
+# - MOTO=serialised runs moto with DynamoDB requests one at a time and transactions that snapshot
+#   only the items they name (tests/fakes/moto.py), for both implementations alike: plain moto's
+#   transactions deep-copy and restore whole tables, so each costs time in proportion to the
+#   table (DynamoDB's cost is per item) and, interleaved, they fail with 500s and lose writes
+#   that real DynamoDB keeps. Default: plain.
 # Per run it prints AWS calls per request, counted from moto's request log.
 set -u
 TS=$1; MV=$(cd "$2" && pwd); N=${3:-1000}; C=${4:-16}; MODES=${5:-"badsig dup fresh"}
@@ -22,7 +24,8 @@ start_moto() {  # log file
     cd "$ROOT" && exec "$MV/bin/python" -c "
 from werkzeug.serving import make_server
 from moto.moto_server.werkzeug_app import DomainDispatcherApplication, MotoRequestHandler, create_backend_app
-from tests.fakes.moto import OneRequestAtATime, dynamodb_requests
+from tests.fakes.moto import OneRequestAtATime, dynamodb_requests, per_item_transactions
+per_item_transactions()
 app = OneRequestAtATime(DomainDispatcherApplication(create_backend_app), dynamodb_requests)
 make_server('127.0.0.1', 5055, app, threaded=True, request_handler=MotoRequestHandler).serve_forever()" >>"$1" 2>&1
   else
