@@ -97,9 +97,11 @@ class DynamoAlertLedger:
             answered, holder_id = self._first_of_group(alert, new_incident, event, audit)
             if answered is not None:
                 return answered
-        else:
-            claim = self._table.get_item(group_key(alert.group_key))
-            holder_id = text(claim, "incident_id") if claim else None
+        else:  # a resolve: it joins the open incident of its group, or there is nothing to do
+            holder_id = self._recent.holder(alert.group_key)
+            if holder_id is None:
+                claim = self._table.get_item(group_key(alert.group_key))
+                holder_id = text(claim, "incident_id") if claim else None
         if holder_id is not None:
             joined = self._join(alert, holder_id, event, audit)
             if joined is not None:
