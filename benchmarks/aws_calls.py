@@ -2,9 +2,10 @@
 the webhook's AWS call counter read from its /metrics.
 
 moto runs as its own process so its work does not share a GIL with the load generator, with
-DynamoDB requests applied one at a time (tests/fakes/moto.py): moto's transactions copy and
-restore whole tables, and interleaved they lose writes (seen as moto 500s and audit chains
-that no longer reach their anchored head) that real DynamoDB keeps. The DynamoDB tables are
+DynamoDB requests applied one at a time and transactions that snapshot only the items they name
+(tests/fakes/moto.py): moto's own transactions copy and restore whole tables, so each costs time
+in proportion to the tables, and interleaved they lose writes (seen as moto 500s and audit
+chains that no longer reach their anchored head) that real DynamoDB keeps. The DynamoDB tables are
 created by `marshal webhook` itself on start (local emulation, bot/wiring/backends.py).
 """
 
