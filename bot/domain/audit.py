@@ -78,6 +78,7 @@ class AuditAction(StrEnum):
     RUNBOOK_START = "runbook.start"
     RUNBOOK_COMPLETED = "runbook.completed"
     RUNBOOK_FAILED = "runbook.failed"
+    RUNBOOK_LATE_RESULT = "runbook.late_result"
     RUNBOOK_BREAK_GLASS = "runbook.break_glass"
     RUNBOOK_CANCELLED = "runbook.cancelled"
     CHANGE_MARKED = "change.marked"

@@ -8,6 +8,12 @@ one resumes (nothing was sent yet) and a running one is marked failed (INTERRUPT
 cannot know whether the target acted, so it never sends a second time and says to check the
 target. Each of those writes is conditional on the version read, so of two recovering
 processors one acts.
+
+An executor that stalls longer than its lease (a frozen process, not a dead one) can hear the
+target's answer after another processor failed the run as interrupted. That record stands (it
+was already announced), but the answer is not dropped: it is audited as a late result and
+shown where the interruption was, because "check the target" now has an answer and a second
+run would act twice.
 """
 
 from __future__ import annotations
@@ -100,12 +106,9 @@ class RunExecutor:
             return self._finish(latest, done)
         except ConcurrentUpdate as lost:
             # the lease lapsed (a stall longer than the lease) and another processor failed
-            # the run as interrupted; its record and alert stand, this outcome is logged
+            # the run as interrupted: see the module docstring
             assert isinstance(lost.current, OperationRun)
-            log.warning(
-                "run finished after its lease was recovered",
-                extra={"run": run.id, "outcome": done.outcome.value},
-            )
+            self._late(lost.current, done)
             return lost.current
 
     def recover(self) -> list[OperationRun]:
@@ -130,6 +133,30 @@ class RunExecutor:
                 except ConcurrentUpdate:
                     continue  # it finished after all, or another processor recovered it
         return recovered
+
+    def _late(self, recorded: OperationRun, late: OperationRun) -> None:
+        log.warning(
+            "run finished after its lease was recovered",
+            extra={"run": recorded.id, "outcome": late.outcome.value},
+        )
+        self._audit.append(
+            chain_of(recorded.incident_id),
+            actor=recorded.confirmed_by,
+            action=AuditAction.RUNBOOK_LATE_RESULT,
+            details={
+                "run_id": recorded.id,
+                "runbook": recorded.runbook,
+                "scope": recorded.scope,
+                "recorded_outcome": recorded.outcome.value,
+                "recorded_failure_code": recorded.failure.code.value if recorded.failure else None,
+                "late_outcome": late.outcome.value,
+                "summary": late.summary.model_dump() if late.summary else None,
+                "failure_code": late.failure.code.value if late.failure else None,
+                "failure": late.failure.message if late.failure else None,
+            },
+            event_id=f"{recorded.id}.late",
+        )
+        self._notices.finished_late(recorded, late)
 
     def _finish(self, before: OperationRun, done: OperationRun) -> OperationRun:
         stored = self._runs.update(done, expected_version=before.version)

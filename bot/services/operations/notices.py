@@ -2,8 +2,9 @@
 
 A run started from an incident's room goes on its timeline (a change marker, listed in the
 postmortem); break-glass is announced in the room and the announce channel; a failed or
-blocked run alerts both. Slack failures here degrade to a log line: the run itself is done
-and audited either way.
+blocked run alerts both, and so does a result that arrives after the run was failed as
+interrupted (the action did run: nobody should start it again blind). Slack failures here
+degrade to a log line: the run itself is done and audited either way.
 """
 
 from __future__ import annotations
@@ -76,6 +77,30 @@ class RunNotices:
         if run.failure is not None:
             why = f" `{run.failure.code.value}`: {escape(run.failure.message)}"
         self._post(run, f":warning: Runbook {describe(run)}.{why}")
+
+    def finished_late(self, recorded: OperationRun, late: OperationRun) -> None:
+        """The target answered after `recorded` was failed as interrupted: `late` is what
+        it said."""
+        text = (
+            f"Late result: runbook run {late.id} on {late.scope}, recorded as interrupted, "
+            f"reached the target after all: {late.outcome.value}"
+        )
+        if recorded.incident_id and self._timeline is not None:
+            self._timeline.add_timeline(
+                TimelineEntry(
+                    incident_id=recorded.incident_id,
+                    author=recorded.confirmed_by,
+                    kind=TimelineKind.SYSTEM,
+                    text=text,
+                    source_ref=f"change:run:{recorded.id}:late",
+                )
+            )
+        self._post(
+            recorded,
+            f":information_source: {describe(late)}, though it was recorded as interrupted: the "
+            "target answered after marshal lost track of it, so the action did run. Check the "
+            "target before starting it again.",
+        )
 
     def _post(self, run: OperationRun, text: str) -> None:
         if self._slack is None:

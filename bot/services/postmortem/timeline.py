@@ -86,6 +86,9 @@ def describe_audit(event: AuditEvent) -> str | None:
         AuditAction.RUNBOOK_COMPLETED: f"Run {d.get('run_id')} of {d.get('runbook')} succeeded",
         AuditAction.RUNBOOK_FAILED: f"Run {d.get('run_id')} of {d.get('runbook')} ended "
         f"{d.get('outcome')}: {d.get('failure_code')}",
+        AuditAction.RUNBOOK_LATE_RESULT: f"Run {d.get('run_id')} of {d.get('runbook')}, "
+        f"recorded as {d.get('recorded_failure_code') or d.get('recorded_outcome')}, reached "
+        f"the target after all: {d.get('late_outcome')}",
     }
     return texts.get(event.action, event.action.value.replace("_", " ").capitalize())
 
