@@ -112,7 +112,7 @@ def run_preflight(args: argparse.Namespace, settings: Settings) -> int:
         print(f"warning   {warning}")
     print(f"token     {preview.token}  (single use, expires {preview.expires_at:%H:%M:%S} UTC)")
     print(
-        f"confirm:  marshal ops start {preview.runbook} --preview-token {preview.token} "
+        f"confirm:  marshal ops start {preview.runbook} --preview-token={preview.token} "
         "--idempotency-key <your key>"
     )
     return 0

@@ -4,6 +4,7 @@ same tokens, idempotency and audit as Slack."""
 from __future__ import annotations
 
 import json
+import shlex
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -81,3 +82,20 @@ def test_start_refuses_a_mismatched_key_and_bad_input(
     assert main(["ops", "preflight", "nope", "--reason-code", "INCIDENT"]) == 1
     assert "no runbook 'nope'" in capsys.readouterr().err
     assert cli.executes() == []
+
+
+def test_the_printed_confirm_command_runs_as_printed(
+    cli: FakeTarget, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Preview tokens are URL-safe base64, which may start with '-': the token is prefixed and
+    the printed command binds it with '=', so copying the line never meets argparse's
+    "expected one argument"."""
+    preflight = ["ops", "preflight", "restart-checkout", "cluster=eu", "--reason-code", "SUPPORT"]
+    assert main([*preflight, "--reason", "ticket 43"]) == 0
+    [confirm] = [line for line in capsys.readouterr().out.splitlines() if "confirm:" in line]
+    printed = shlex.split(confirm.split("marshal", 1)[1].replace("<your key>", "op-printed"))
+    token = next(a for a in printed if a.startswith("--preview-token="))
+    assert token.removeprefix("--preview-token=").startswith("pv_")
+
+    assert main([*printed, "--reason-code", "SUPPORT", "--reason", "ticket 43", "--json"]) == 0
+    assert _json(capsys)["outcome"] == "succeeded"

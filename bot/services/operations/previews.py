@@ -75,7 +75,8 @@ class OperationPreviews:
             )
         now = self._config.clock()
         return RunPreview(
-            token=secrets.token_urlsafe(24),
+            # never starting with '-': a command line would read it as an option
+            token=f"pv_{secrets.token_urlsafe(24)}",
             runbook=runbook.key,
             params=params,
             scope=runbook.scope(params),
