@@ -172,7 +172,7 @@ class WarRoomAssembler:
         if not incident.is_open:
             log.info("incident %s is %s; no war room", incident_id, incident.status.value)
             return incident
-        if is_assembled(incident) and not still_after_assembly(incident):
+        if is_assembled(incident) and not self._after_steps(incident):
             return incident
         room = Room(IncidentLedger(self._store, incident))
         self._start(room)
@@ -186,13 +186,17 @@ class WarRoomAssembler:
                 return self._fail(room, step, exc)
         finished = self._finish(room)
         problems = report.problems
-        then = still_after_assembly(finished)
-        if then and finished.is_open:
-            steps = tuple(s for s in self.after_assembly if s.name in then)
+        steps = self._after_steps(finished)
+        if steps and finished.is_open:
             after = self._runner.run(room.ledger, room, (Stage(steps, side_by_side=True),))
             problems = [*problems, *after.problems]
         self._report_problems(room, problems)
         return room.incident
+
+    def _after_steps(self, incident: Incident) -> tuple[RoomStep, ...]:
+        """The steps the mark named that are still to run (and this assembler still has)."""
+        then = still_after_assembly(incident)
+        return tuple(step for step in self.after_assembly if step.name in then)
 
     def _start(self, room: Room) -> None:
         if room.incident.status not in {

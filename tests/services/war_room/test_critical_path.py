@@ -155,3 +155,18 @@ def test_a_room_assembled_before_the_mark_named_its_followers_gets_none_late(
 
     assert again == room
     assert StepName.SIMILAR_INCIDENTS.value not in again.assembly
+
+
+def test_a_step_the_mark_named_but_no_longer_configured_is_left_alone(kit: WarRoomKit) -> None:
+    _, new, followups = _similar_setup(kit)
+    finder = CrashingOnce(SimilarIncidents(kit.store, followups))
+    with pytest.raises(SimulatedCrash):
+        kit.assembler(similar_incidents=finder).assemble(new.id)
+    crashed = kit.store.get(new.id)
+    assert crashed is not None
+    calls = len(kit.sandbox.calls())
+
+    again = kit.assembler().assemble(new.id)  # similar incidents switched off meanwhile
+
+    assert again == crashed
+    assert len(kit.sandbox.calls()) == calls
