@@ -25,6 +25,18 @@ class ApiCall:
     status: int  # HTTP status answered
     ok: bool
     error: str | None = None
+    # time.time() when the answer was ready (after any injected latency): with `at`, tests
+    # see which calls were in flight together and which waited for another to finish.
+    answered: float | None = None
+
+    def overlaps(self, other: ApiCall) -> bool:
+        """Both calls were in flight at once (each arrived before the other was answered)."""
+        mine, theirs = self.answered or self.at, other.answered or other.at
+        return self.at < theirs and other.at < mine
+
+    def before(self, other: ApiCall) -> bool:
+        """This call was answered before `other` arrived: `other` waited for it."""
+        return (self.answered or self.at) <= other.at
 
     def to_json(self) -> dict[str, Any]:
         return asdict(self)

@@ -93,7 +93,15 @@ class WebApi:
             status, body = 200, {"ok": False, "error": exc.error, **exc.extra}
         args.pop("token", None)
         self._calls.record(
-            ApiCall(method, args, arrived, status, bool(body.get("ok")), body.get("error"))
+            ApiCall(
+                method,
+                args,
+                arrived,
+                status,
+                bool(body.get("ok")),
+                body.get("error"),
+                answered=time.time(),
+            )
         )
         return JSONResponse(body, status_code=status, headers=headers)
 

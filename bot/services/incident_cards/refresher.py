@@ -21,7 +21,6 @@ from bot.ports.slack import SlackCallFailed, SlackGateway
 from bot.ports.slack_views import ChecklistView, IncidentCardView
 from bot.ports.store import Incidents
 from bot.services.incident_cards.card import card_view, topic_for
-from bot.services.steps.ledger import IncidentLedger
 from bot.services.war_room.checklist import ChecklistItem, checklist_view
 
 log = logging.getLogger(__name__)
@@ -30,23 +29,6 @@ ChecklistItems = Callable[[Incident], list[ChecklistItem]]
 
 _TOPIC_STEP = "topic"  # the assembly step that sets the first topic (war_room.steps)
 _ARCHIVED = "archive"  # the resolve step that archived the room (resolution.steps)
-
-
-def post_room_card(slack: SlackGateway, ledger: IncidentLedger) -> str:
-    """Post and pin the incident card in the room once (a resumed run only re-pins it)."""
-    incident = ledger.incident
-    assert incident.channel_id, "the room card is posted once the channel exists"
-    ts = incident.room_card_ts
-    if ts is None:
-        ts = slack.post_message(incident.channel_id, card_view(incident))
-        posted = ts
-
-        def record(current: Incident) -> Incident:
-            return current.model_copy(update={"room_card_ts": posted})
-
-        ledger.apply(record)
-    slack.pin(incident.channel_id, ts)
-    return ts
 
 
 class IncidentCards:

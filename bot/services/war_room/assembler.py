@@ -4,9 +4,16 @@ Order of work:
 1. status -> assembling;
 2. the channel (responders are resolved at the same time, on another thread);
 3. side by side, the steps that only need the channel: topic/purpose, invites, context
-   message, pinned checklist, bookmarks, announcement, and (when configured, never
-   required) the live context snapshot;
-4. status -> investigating, timings recorded, the nudge hook called.
+   message, pinned checklist, bookmarks, announcement;
+4. the assembled mark: status -> investigating, `assembled_at` and the timings recorded
+   (with the steps still to follow, in the same write), the nudge and paging hook called;
+5. side by side, after the mark (when configured, never required): the live context
+   snapshot and similar incidents; a crash before they are recorded leaves them named on
+   the mark, and the retry (the redelivered ALERT_RECEIVED) runs them, once each.
+
+"Assembled" means the room is usable: the channel exists, the responders are invited, the
+checklist is posted and pinned (with the topic, briefing, bookmarks and announcement,
+which run beside them and end sooner). Nothing slow and optional holds the mark back.
 
 The steps themselves are classes (channel_opener.py, room_steps/), listed in the step table
 below; the StepRunner records each finished one in `Incident.assembly` at once, so a retry
@@ -25,7 +32,7 @@ from datetime import datetime
 from bot.domain.audit import AuditAction
 from bot.domain.errors import NotFound
 from bot.domain.lifecycle import IncidentStatus
-from bot.domain.models import Incident, utcnow
+from bot.domain.models import AssemblyStep, Incident, utcnow
 from bot.domain.severity import Severity
 from bot.ports.audit import AuditLog
 from bot.ports.directory import Directory
@@ -55,7 +62,9 @@ from bot.services.war_room.steps import (
     Room,
     StepName,
     is_assembled,
+    still_after_assembly,
 )
+from bot.services.war_room.user_ids import UserIdsByEmail
 
 log = logging.getLogger(__name__)
 
@@ -96,8 +105,10 @@ class WarRoomAssembler:
         default_responders: tuple[str, ...] = (),
         public_rooms: frozenset[Severity] = frozenset(),
         oncall: OnCallLookup | None = None,
+        user_ids: UserIdsByEmail | None = None,
     ) -> None:
-        """`after_step` runs after each step is recorded (tests use it to simulate a crash)."""
+        """`after_step` runs after each step is recorded (tests use it to simulate a crash);
+        `user_ids` keeps email lookups between rooms (one per assembler unless given)."""
         self._store = store
         self._audit = audit
         self._slack = slack
@@ -110,6 +121,7 @@ class WarRoomAssembler:
             max_lookup_concurrency=max_lookup_concurrency,
             fallback=default_responders,
             oncall=oncall,
+            user_ids=user_ids,
         )
         self._on_assembled = on_assembled
         self._runner: StepRunner[Room, StepName] = StepRunner(
@@ -131,10 +143,13 @@ class WarRoomAssembler:
             BookmarksStep(slack),
             AnnouncementStep(slack, announce_channel),
         )
+        # After the assembled mark, side by side: helps for the room, not what makes it usable.
+        after: tuple[RoomStep, ...] = ()
         if context_snapshot:
-            room_steps += (ContextSnapshotStep(slack, context_snapshot),)
+            after += (ContextSnapshotStep(slack, context_snapshot),)
         if similar_incidents:
-            room_steps += (SimilarIncidentsStep(slack, similar_incidents),)
+            after += (SimilarIncidentsStep(slack, similar_incidents),)
+        self.after_assembly = after
         opener = ChannelOpener(
             slack, store, max_name_attempts=max_name_attempts, public_rooms=public_rooms
         )
@@ -157,7 +172,7 @@ class WarRoomAssembler:
         if not incident.is_open:
             log.info("incident %s is %s; no war room", incident_id, incident.status.value)
             return incident
-        if is_assembled(incident):
+        if is_assembled(incident) and not self._after_steps(incident):
             return incident
         room = Room(IncidentLedger(self._store, incident))
         self._start(room)
@@ -169,8 +184,19 @@ class WarRoomAssembler:
             if report.fatal:
                 step, exc = report.fatal
                 return self._fail(room, step, exc)
-        self._report_problems(room, report.problems)
-        return self._finish(room)
+        finished = self._finish(room)
+        problems = report.problems
+        steps = self._after_steps(finished)
+        if steps and finished.is_open:
+            after = self._runner.run(room.ledger, room, (Stage(steps, side_by_side=True),))
+            problems = [*problems, *after.problems]
+        self._report_problems(room, problems)
+        return room.incident
+
+    def _after_steps(self, incident: Incident) -> tuple[RoomStep, ...]:
+        """The steps the mark named that are still to run (and this assembler still has)."""
+        then = still_after_assembly(incident)
+        return tuple(step for step in self.after_assembly if step.name in then)
 
     def _start(self, room: Room) -> None:
         if room.incident.status not in {
@@ -208,7 +234,19 @@ class WarRoomAssembler:
                 return moved
             assembled_at = moved.assembled_at or at
             seconds = max(0.0, (assembled_at - moved.triggered_at).total_seconds())
-            return moved.model_copy(update={"assembly_seconds": round(seconds, 4)})
+            # The mark also names the steps still to run after it, in the same write, so a
+            # crash before they are recorded leaves them for the retry to finish.
+            mark = AssemblyStep(
+                done_at=assembled_at,
+                seconds=round(seconds, 4),
+                detail={"then": [step.name.value for step in self.after_assembly]},
+            )
+            return moved.model_copy(
+                update={
+                    "assembly_seconds": round(seconds, 4),
+                    "assembly": {**moved.assembly, StepName.ASSEMBLED.value: mark},
+                }
+            )
 
         finished = room.ledger.apply(to_investigating)
         if finished.assembly_seconds is not None:

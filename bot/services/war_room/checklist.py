@@ -207,12 +207,19 @@ def post_and_pin_checklist(
     that `pin_checklist` finishes, rather than a pinned one nobody recorded, which a retry
     would pin a second copy beside.
     """
+    updated = post_checklist(slack, ledger, items)
+    pin_checklist(slack, audit, updated, items=len(items), actor=actor, event_id=event_id)
+    return updated
+
+
+def post_checklist(
+    slack: SlackGateway, ledger: IncidentLedger, items: Sequence[ChecklistItem]
+) -> Incident:
+    """Post the checklist and record its ts on the incident; `pin_checklist` pins it."""
     incident = ledger.incident
     assert incident.channel_id, "the checklist needs the war-room channel"
     ts = slack.post_message(incident.channel_id, checklist_view(incident, items))
-    updated = ledger.apply(lambda current: current.model_copy(update={"checklist_ts": ts}))
-    pin_checklist(slack, audit, updated, items=len(items), actor=actor, event_id=event_id)
-    return updated
+    return ledger.apply(lambda current: current.model_copy(update={"checklist_ts": ts}))
 
 
 def pin_checklist(

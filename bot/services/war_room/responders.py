@@ -2,8 +2,9 @@
 
 Entries are emails or Slack user ids. Ids pass through as they are; emails are looked up
 with users.lookupByEmail, concurrently under a bound so a 25-person team costs a few round
-trips, not 25. Nothing here raises for one bad entry or a dead directory: the result says
-who could not be resolved and why, and the room tells its people.
+trips, not 25, and kept for a while (user_ids.py), so the team's next room costs none.
+Nothing here raises for one bad entry or a dead directory: the result says who could not be
+resolved and why, and the room tells its people.
 
 When nobody resolves (no directory entry, no on-call; for `/marshal declare` nobody but the
 declarer), the fallback responders (`MARSHAL_DEFAULT_RESPONDERS`: user ids, and user-group
@@ -28,6 +29,7 @@ from bot.domain.models import AlertSource, Incident
 from bot.ports.directory import Directory, DirectoryUnavailable
 from bot.ports.pager import PagerError
 from bot.ports.slack import SlackCallFailed, SlackGateway
+from bot.services.war_room.user_ids import UserIdsByEmail
 
 log = logging.getLogger(__name__)
 
@@ -78,10 +80,12 @@ class ResponderResolver:
         max_lookup_concurrency: int = 8,
         fallback: tuple[str, ...] = (),
         oncall: OnCallLookup | None = None,
+        user_ids: UserIdsByEmail | None = None,
     ) -> None:
         if max_lookup_concurrency < 1:
             raise ValueError("max_lookup_concurrency must be at least 1")
         self._slack = slack
+        self._user_ids = user_ids or UserIdsByEmail(slack)
         self._directory = directory
         self._bound = max_lookup_concurrency
         self._fallback = fallback
@@ -166,7 +170,7 @@ class ResponderResolver:
 
     def _lookup(self, email: str) -> tuple[str | None, str]:
         try:
-            user_id = self._slack.lookup_user_by_email(email)
+            user_id = self._user_ids.lookup(email)
         except SlackCallFailed as exc:
             return None, f"lookup failed ({exc.error})"
         return (user_id, "") if user_id else (None, "no Slack user with this email")

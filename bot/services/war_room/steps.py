@@ -30,6 +30,9 @@ class StepName(StrEnum):
     TRIAGE_ANNOUNCEMENT = "triage_announcement"
     CONTEXT_SNAPSHOT = "context_snapshot"
     SIMILAR_INCIDENTS = "similar_incidents"
+    # Not a step: the assembled mark, recorded with the status change to investigating; its
+    # detail names the steps that run after it (`then`).
+    ASSEMBLED = "assembled"
 
 
 # The steps that need only the channel; they run side by side once it exists.
@@ -42,8 +45,8 @@ ROOM_STEPS: tuple[StepName, ...] = (
     StepName.ANNOUNCEMENT,
 )
 
-# Run beside the room steps when configured, but never needed for the room to count as
-# assembled: live figures are a help, not a precondition.
+# Run after the assembled mark when configured, never needed for the room to count as
+# assembled: live figures and earlier incidents are a help, not a precondition.
 OPTIONAL_ROOM_STEPS: tuple[StepName, ...] = (
     StepName.CONTEXT_SNAPSHOT,
     StepName.SIMILAR_INCIDENTS,
@@ -61,6 +64,16 @@ def is_assembled(incident: Incident) -> bool:
     return incident.status not in BEFORE_ROOM and all(
         step.value in incident.assembly for step in REQUIRED_STEPS
     )
+
+
+def still_after_assembly(incident: Incident) -> list[StepName]:
+    """The steps the assembled mark said would follow it and that are not recorded yet."""
+    mark = incident.assembly.get(StepName.ASSEMBLED.value)
+    if mark is None:
+        return []
+    known = {step.value for step in StepName}
+    then = [StepName(name) for name in mark.detail.get("then", []) if name in known]
+    return [step for step in then if step.value not in incident.assembly]
 
 
 class Room:

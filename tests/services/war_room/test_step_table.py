@@ -1,5 +1,6 @@
 """The assembly's step table: the channel first and critical, then the room steps side by
-side, naming exactly the steps `is_assembled` checks for (plus the optional snapshot)."""
+side, naming exactly the steps `is_assembled` checks for; the optional snapshot and similar
+incidents come after the assembled mark."""
 
 from __future__ import annotations
 
@@ -18,8 +19,10 @@ def test_the_channel_comes_first_then_the_room_steps_side_by_side(kit: WarRoomKi
     assert not any(s.critical for s in room.steps)
 
 
-def test_a_configured_context_snapshot_runs_beside_the_room_steps(kit: WarRoomKit) -> None:
+def test_a_configured_context_snapshot_runs_after_the_assembled_mark(kit: WarRoomKit) -> None:
     snapshotter = ContextSnapshotter(ContextFile({}))
-    _, room = kit.assembler(context_snapshot=snapshotter).stages
-    assert [s.name for s in room.steps] == [*ROOM_STEPS, StepName.CONTEXT_SNAPSHOT]
+    assembler = kit.assembler(context_snapshot=snapshotter)
+    _, room = assembler.stages
+    assert [s.name for s in room.steps] == list(ROOM_STEPS)
+    assert [s.name for s in assembler.after_assembly] == [StepName.CONTEXT_SNAPSHOT]
     assert StepName.CONTEXT_SNAPSHOT in OPTIONAL_ROOM_STEPS

@@ -1,7 +1,10 @@
 """The topic step: the channel's topic (severity, service, IC, state, title) and purpose;
-the card refresher (bot/services/incident_cards/) keeps the topic current afterwards."""
+the card refresher (bot/services/incident_cards/) keeps the topic current afterwards. The two
+calls are independent, so they run side by side."""
 
 from __future__ import annotations
+
+from concurrent.futures import ThreadPoolExecutor
 
 from bot.domain.audit import AuditAction
 from bot.domain.models import Incident
@@ -27,6 +30,8 @@ class TopicStep:
 
     def run(self, room: Room) -> StepDone:
         topic, purpose = topic_for(room.incident), purpose_for(room.incident)
-        self._slack.set_topic(room.channel_id, topic)
-        self._slack.set_purpose(room.channel_id, purpose)
+        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="purpose") as beside:
+            purpose_set = beside.submit(self._slack.set_purpose, room.channel_id, purpose)
+            self._slack.set_topic(room.channel_id, topic)
+            purpose_set.result()  # a failed purpose fails the step, as before
         return StepDone({"topic": topic}, audit=AuditAction.ASSEMBLY_STEP_COMPLETED)
