@@ -20,6 +20,7 @@ import os
 import shutil
 import subprocess
 import sys
+import time
 import venv
 from collections.abc import Callable
 from pathlib import Path
@@ -123,7 +124,10 @@ def run_checks(pytest_args: list[str]) -> int:
             file=sys.stderr,
             flush=True,
         )
+        started = time.monotonic()
         code = _run(*step)
+        # each step's time, so a slow suite shows which phase grew (BENCHMARKS.md "Test suite")
+        print(f"bootstrap: took {time.monotonic() - started:.1f} s", file=sys.stderr, flush=True)
         if code != 0:
             # pytest's 5 ("no tests collected") fails too: a suite that ran nothing proved nothing.
             return code

@@ -16,6 +16,8 @@ from bot.settings import Settings
 from bot.wiring.dynamodb import ensure_dynamodb_tables
 from tests.fakes.moto import per_item_transactions
 
+pytest_plugins = ["pytester"]  # tests that run a tiny suite of their own (fixture lifetimes)
+
 
 @pytest.fixture(autouse=True)
 def _isolated_environment(

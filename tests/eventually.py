@@ -19,7 +19,7 @@ T = TypeVar("T")
 def eventually(
     check: Callable[[], T | None],
     *,
-    timeout: float = 10.0,
+    timeout: float = 30.0,
     interval: float = 0.05,
     message: str | Callable[[], str] = "",
 ) -> T:

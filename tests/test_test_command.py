@@ -91,3 +91,22 @@ def test_test_installs_debians_chromium_only_when_it_is_missing(
     (tmp_path / "chromium").write_text("")
     bootstrap.ensure_chromium(record, is_root=True)
     assert len(ran) == 1  # present: nothing to do
+
+
+def test_each_step_says_how_long_it_took(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    bootstrap = _bootstrap()
+    ran: list[tuple[str, ...]] = []
+
+    def record(*cmd: str) -> int:
+        ran.append(cmd)
+        return 0
+
+    monkeypatch.setattr(bootstrap, "_run", record)
+    assert bootstrap.run_checks(["-m", "not slow"]) == 0
+    took = [
+        line for line in capsys.readouterr().err.splitlines() if line.startswith("bootstrap: took")
+    ]
+    assert len(took) == len(ran) == 4
+    assert all(line.endswith(" s") for line in took)

@@ -34,7 +34,7 @@ def stack(aws: AwsEndpoint) -> Stack:
     return create_stack(table_prefix="m-", secrets_prefix="marshal/", max_receives=10)
 
 
-@pytest.mark.timeout(480)  # a drill under a loaded CI machine, not a timing claim
+@pytest.mark.timeout(600)  # a drill under a loaded CI machine, not a timing claim
 def test_sigkill_of_webhook_and_processor_loses_nothing_and_opens_one_room_each(
     tmp_path: Path, stack: Stack, sandbox: SandboxSlack
 ) -> None:

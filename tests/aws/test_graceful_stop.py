@@ -59,6 +59,7 @@ def _terminate(process: MarshalProcess) -> None:
     process.process.send_signal(signal.SIGTERM)
 
 
+@pytest.mark.timeout(360)  # marshal started twice and a stream on a loaded machine; a safety net
 def test_sigterm_mid_stream_loses_nothing_that_was_accepted(
     stack: Stack, slack: SandboxSlack, launch: Callable[..., MarshalProcess]
 ) -> None:
@@ -82,8 +83,9 @@ def test_sigterm_mid_stream_loses_nothing_that_was_accepted(
         terminated_at = time.monotonic()
         _terminate(webhook)
         _terminate(processor)
-        webhook_code = webhook.process.wait(15)
-        processor_code = processor.process.wait(15)
+        # waits past the 10 s claim below, so a slow stop fails on that claim, saying how slow
+        webhook_code = webhook.process.wait(60)
+        processor_code = processor.process.wait(60)
         stopped_in = time.monotonic() - terminated_at
     finally:
         stop.set()
@@ -91,7 +93,7 @@ def test_sigterm_mid_stream_loses_nothing_that_was_accepted(
             sender.join(20)
 
     assert (webhook_code, processor_code) == (0, 0)
-    assert stopped_in < 10
+    assert stopped_in < 10, f"stopped in {stopped_in:.1f} s"
     accepted = [s for s in sent if s.status is not None and 200 <= s.status < 300]
     assert all(s.status in (202, None) for s in sent), "only 202s, then refusals once stopped"
     assert any(s.status is None for s in sent), "the stream was still going when it stopped"
@@ -110,7 +112,7 @@ def test_sigterm_mid_stream_loses_nothing_that_was_accepted(
         done = [i for i in incidents if i is not None and i.assembled_at and i.channel_id]
         return done if len(done) == len(incident_ids) else None
 
-    incidents = eventually(all_assembled, timeout=90, message="a room for every accepted alert")
+    incidents = eventually(all_assembled, timeout=150, message="a room for every accepted alert")
     rooms = [c for c in slack.workspace.snapshot()["channels"] if c["name"].startswith("inc-")]
     room_ids = [c["id"] for c in rooms]
     assert {i.channel_id for i in incidents} <= set(room_ids)

@@ -44,6 +44,7 @@ def slack(sandbox: SandboxSlack) -> SandboxSlack:
     return sandbox
 
 
+@pytest.mark.timeout(360)  # three processes starting on a loaded machine; a safety net
 def test_two_processors_open_exactly_one_room_per_incident(
     stack: Stack, slack: SandboxSlack, launch: Callable[..., MarshalProcess]
 ) -> None:
@@ -77,7 +78,7 @@ def test_two_processors_open_exactly_one_room_per_incident(
         channels = [i.channel_id for i in incidents if i and i.assembled_at and i.channel_id]
         return channels if len(channels) == GROUPS else None
 
-    channels = eventually(all_assembled, timeout=60, message="every war room")
+    channels = eventually(all_assembled, timeout=120, message="every war room")
     rooms = [c for c in slack.workspace.snapshot()["channels"] if c["name"].startswith("inc-")]
     assert sorted(c["id"] for c in rooms) == sorted(channels)
     assert len(set(channels)) == GROUPS
@@ -91,7 +92,7 @@ def test_two_processors_open_exactly_one_room_per_incident(
 
     handled = eventually(
         counts_once_all_handled,
-        timeout=30,
+        timeout=60,
         message="every event to be handled",
     )
     assert all(handled), f"both processors took events from the queue: {handled}"

@@ -1,7 +1,7 @@
 """Headless Chromium for page tests: Debian's `chromium` driven by Playwright (no browser
 download; `python3 scripts/bootstrap.py test` installs the package when it is missing).
 
-`browser` is one Chromium per test session; `page` a fresh context and tab per test, closed
+`browser` is one Chromium per test module; `page` a fresh context and tab per test, closed
 after it. Any suite with a page to check (the sandbox Slack, the console) can use them.
 """
 
@@ -25,7 +25,11 @@ FLAGS = [
 ]
 
 
-@pytest.fixture(scope="session")
+# Per module, not per session: Playwright's sync API keeps its asyncio loop running on this
+# thread until it stops, and held for the session every later asyncio.run on the same xdist
+# worker (the MCP client tests, anyio) failed with "Cannot run the event loop while another
+# loop is running" whenever a browser test happened to run before them.
+@pytest.fixture(scope="module")
 def browser() -> Iterator[Browser]:
     if not CHROMIUM.exists():
         pytest.fail(

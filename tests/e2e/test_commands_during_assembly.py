@@ -51,6 +51,9 @@ TRIES = {"sqlite": 8, "dynamodb": 4}
 # What a command must never answer: a lost optimistic-concurrency race, a room not yet known,
 # or a crash.
 NOT_DOMAIN_ANSWERS = ("is at version", "not an incident war room", "failed unexpectedly")
+# Each wait ends as soon as what it awaits happens; the ceiling is for a loaded machine, where
+# DynamoDB through the one serialised moto server ran past the old 30 s while the suite ran.
+WAIT_CEILING_SECONDS = 120.0
 _groups = itertools.count(1)
 
 
@@ -179,14 +182,16 @@ def _typing(
             def ran_it(n: int = typed) -> bool:
                 return rig.commands_run(incident_id, user) >= n
 
-            eventually(ran_it, timeout=30)
+            eventually(ran_it, timeout=WAIT_CEILING_SECONDS)
     except Exception as exc:  # a thread's failure would vanish; hand it to the assertions
         out.append(f"{user} stopped typing: {exc!r}")
 
 
 def _one_try(rig: Rig) -> tuple[Incident, list[str]]:
     incident_id = rig.fire()
-    room = eventually(lambda: rig.room_of(incident_id), timeout=30, interval=0.005)
+    room = eventually(
+        lambda: rig.room_of(incident_id), timeout=WAIT_CEILING_SECONDS, interval=0.005
+    )
     answers: list[str] = []
     alice = ["ack", "severity P3", "severity P2", "resolve Rolled back"]
     bob = ["state identified", "state monitoring"] * 3
@@ -206,7 +211,7 @@ def _one_try(rig: Rig) -> tuple[Incident, list[str]]:
         # the resolve flow ran too
         return stored if stored is not None and done and stored.resolution else None
 
-    stored = eventually(settled, timeout=30)
+    stored = eventually(settled, timeout=WAIT_CEILING_SECONDS)
     return stored, answers + rig.replies(room)
 
 
