@@ -47,8 +47,9 @@ class Launcher:
     """Starts `marshal <part>` subprocesses, each in its own directory under `root`; `close()`
     kills the ones still running. Safe to call from several threads at once."""
 
-    def __init__(self, root: Path) -> None:
+    def __init__(self, root: Path, *, ready_seconds: float = 30.0) -> None:
         self._root = root
+        self._ready_seconds = ready_seconds  # until "is running"; start-up is slow under load
         self._numbers = itertools.count()  # next() is atomic under the GIL
         self._lock = threading.Lock()
         self.started: list[MarshalProcess] = []
@@ -56,7 +57,7 @@ class Launcher:
     def __call__(self, part: str, **env: str) -> MarshalProcess:
         workdir = self._root / f"{part}-{next(self._numbers)}"
         workdir.mkdir()
-        process = start_marshal(workdir, part, **env)
+        process = start_marshal(workdir, part, ready_seconds=self._ready_seconds, **env)
         with self._lock:
             self.started.append(process)
         return process

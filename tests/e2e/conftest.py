@@ -64,7 +64,9 @@ def _pump(marshal: MarshalProcess, ready: threading.Event) -> None:
     ready.set()
 
 
-def start_marshal(tmp_path: Path, *args: str, **env: str) -> MarshalProcess:
+def start_marshal(
+    tmp_path: Path, *args: str, ready_seconds: float = 30.0, **env: str
+) -> MarshalProcess:
     full_env = {
         **{k: v for k, v in os.environ.items() if not k.startswith(("MARSHAL_", "SLACK_"))},
         "MARSHAL_DB_PATH": str(tmp_path / "marshal.db"),
@@ -88,7 +90,7 @@ def start_marshal(tmp_path: Path, *args: str, **env: str) -> MarshalProcess:
     ready = threading.Event()
     marshal.pump = threading.Thread(target=_pump, args=(marshal, ready), daemon=True)
     marshal.pump.start()
-    if not ready.wait(30) or process.poll() is not None:
+    if not ready.wait(ready_seconds) or process.poll() is not None:
         process.kill()
         raise AssertionError(
             f"marshal did not start: {''.join(marshal.lines)}{stderr_path.read_text()[-2000:]}"
