@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from tests.aws.stack import Stack
-from tests.e2e.conftest import MarshalProcess, start_marshal
+from tests.e2e.conftest import MarshalProcess, start_marshal_within
 from tests.web.conftest import FIXTURES
 
 # The deployment's audit key (DynamoDB refuses to start without one); in-process readers
@@ -57,7 +57,7 @@ class Launcher:
     def __call__(self, part: str, **env: str) -> MarshalProcess:
         workdir = self._root / f"{part}-{next(self._numbers)}"
         workdir.mkdir()
-        process = start_marshal(workdir, part, ready_seconds=self._ready_seconds, **env)
+        process = start_marshal_within(self._ready_seconds, workdir, (part,), env)
         with self._lock:
             self.started.append(process)
         return process

@@ -64,9 +64,14 @@ def _pump(marshal: MarshalProcess, ready: threading.Event) -> None:
     ready.set()
 
 
-def start_marshal(
-    tmp_path: Path, *args: str, ready_seconds: float = 30.0, **env: str
+def start_marshal(tmp_path: Path, *args: str, **env: str) -> MarshalProcess:
+    return start_marshal_within(30.0, tmp_path, args, env)
+
+
+def start_marshal_within(
+    ready_seconds: float, tmp_path: Path, args: tuple[str, ...], env: dict[str, str]
 ) -> MarshalProcess:
+    """`start_marshal`, waiting `ready_seconds` for "is running" (slow under heavy load)."""
     full_env = {
         **{k: v for k, v in os.environ.items() if not k.startswith(("MARSHAL_", "SLACK_"))},
         "MARSHAL_DB_PATH": str(tmp_path / "marshal.db"),
