@@ -44,7 +44,9 @@ def stack(aws: AwsEndpoint) -> Stack:
 @pytest.fixture
 def launch(tmp_path: Path) -> Iterator[Callable[..., MarshalProcess]]:
     """Start `marshal <part>` subprocesses; every one still running is killed at teardown."""
-    launcher = Launcher(tmp_path)
+    # Several processes importing at once on a busy 2-core machine can take over 30 s to
+    # say "is running"; this is a guard against a hung start, not a timing assertion.
+    launcher = Launcher(tmp_path, ready_seconds=90)
     yield launcher
     launcher.close()
 
