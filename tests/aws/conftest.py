@@ -7,7 +7,6 @@ from several processes must not hold each other up.
 
 from __future__ import annotations
 
-import itertools
 import json
 import time
 import urllib.error
@@ -21,15 +20,14 @@ import pytest
 
 from bot.adapters.dynamodb.incident_store import DynamoIncidentStore
 from bot.ingest.catalog import CATALOG
+from tests.aws.deployment import AWS_AUDIT_KEY, Launcher, aws_env
 from tests.aws.stack import Stack, create_stack
 from tests.conftest import AwsEndpoint
-from tests.e2e.conftest import MarshalProcess, start_marshal
+from tests.e2e.conftest import MarshalProcess
 from tests.fakes.moto import dynamodb_requests, serialised_moto
 from tests.web.conftest import SECRETS
 
-# The deployment's audit key (DynamoDB refuses to start without one); in-process readers
-# and `marshal audit verify` use the same.
-AWS_AUDIT_KEY = "aws-drill-audit-key-0123456789abcdef"
+__all__ = ["AWS_AUDIT_KEY", "aws_env"]  # where the AWS tests have always found them
 
 
 @pytest.fixture(scope="session")
@@ -43,40 +41,14 @@ def stack(aws: AwsEndpoint) -> Stack:
     return create_stack(table_prefix="m-", secrets_prefix="marshal/", max_receives=4)
 
 
-def aws_env(stack: Stack, **extra: str) -> dict[str, str]:
-    """The settings a deployment on this stack runs with (AWS_* come from the `aws` fixture)."""
-    return {
-        "MARSHAL_STORE": "dynamodb",
-        "MARSHAL_QUEUE": "sqs",
-        "MARSHAL_QUEUE_URL": stack.queue_url,
-        "MARSHAL_TABLE_PREFIX": stack.table_prefix,
-        "MARSHAL_QUEUE_MAX_RECEIVES": "4",
-        "MARSHAL_LOG_LEVEL": "WARNING",
-        "MARSHAL_AUDIT_KEY": AWS_AUDIT_KEY,
-        **extra,
-    }
-
-
 @pytest.fixture
 def launch(tmp_path: Path) -> Iterator[Callable[..., MarshalProcess]]:
     """Start `marshal <part>` subprocesses; every one still running is killed at teardown."""
-    started: list[MarshalProcess] = []
-    numbers = itertools.count()
-
-    def start(part: str, **env: str) -> MarshalProcess:
-        workdir = tmp_path / f"{part}-{next(numbers)}"  # count() is safe across threads
-        workdir.mkdir()
-        process = start_marshal(workdir, part, **env)
-        started.append(process)
-        return process
-
-    yield start
-    for marshal in started:
-        if marshal.process.poll() is None:
-            marshal.process.kill()
-            marshal.process.wait(5)
-        if marshal.process.stdout is not None:
-            marshal.process.stdout.close()
+    # Several processes importing at once on a busy 2-core machine can take over 30 s to
+    # say "is running"; this is a guard against a hung start, not a timing assertion.
+    launcher = Launcher(tmp_path, ready_seconds=90)
+    yield launcher
+    launcher.close()
 
 
 def incident_store(stack: Stack) -> DynamoIncidentStore:

@@ -1,41 +1,41 @@
-"""Scale-out: one `marshal webhook` and two `marshal processor` processes on one DynamoDB and
-one SQS FIFO queue, connected to one Slack, take an alert storm without a duplicate room."""
+"""Scale-out: two `marshal webhook` and two `marshal processor` processes on one DynamoDB and
+one SQS FIFO queue, connected to one Slack, take an alert storm split across the webhooks
+without a doubled room, incident, assembly or nudge, and without losing an alert. The
+deployment and the verdicts are benchmarks/scale_out.py's (tests/aws/deployment.py,
+tests/aws/scale_out_verdicts.py)."""
 
 from __future__ import annotations
 
-import copy
-import json
+import time
+from collections import Counter
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from typing import Any
 
 import pytest
 
 from bot.sandbox.server import SandboxSlack
-from tests.aws.conftest import aws_env, incident_store, post_webhook
+from bot.settings import Settings
+from bot.wiring.stores import build_audit_log
+from tests.aws import scale_out_verdicts as verdicts
+from tests.aws.conftest import incident_store, post_webhook
+from tests.aws.deployment import (
+    AWS_AUDIT_KEY,
+    aws_env,
+    handled_events,
+    start_deployment,
+    storm_payload,
+)
 from tests.aws.stack import Stack
+from tests.conftest import slack_env
 from tests.e2e.conftest import MarshalProcess
 from tests.eventually import eventually
-from tests.web.conftest import FIXTURES
 
 pytestmark = pytest.mark.slow  # runs marshal in subprocesses
 
 GROUPS = 10
 ALERTS_PER_GROUP = 3
-
-
-def storm_payload(group: int, member: int) -> dict[str, Any]:
-    """An Alertmanager group notification; each member is a new alert joining the group."""
-    payload: dict[str, Any] = json.loads((FIXTURES / "alertmanager_firing.json").read_text())
-    alert = copy.deepcopy(payload["alerts"][0])
-    alert["fingerprint"] = f"{group:02d}{member:02d}abcdef0123"
-    alert["labels"]["instance"] = f"https://shard-{group}-{member}.example.org"
-    payload["alerts"] = [alert]
-    payload["groupKey"] = f'{{}}:{{alertname="StormShard{group}"}}'
-    payload["groupLabels"] = {"alertname": f"StormShard{group}"}
-    payload["commonLabels"] = {**payload["commonLabels"], "alertname": f"StormShard{group}"}
-    payload["commonAnnotations"] = {"summary": f"Shard {group} is down"}
-    return payload
+NUDGE_SECONDS = 2
+NUDGES_PER_ROOM = 2
 
 
 @pytest.fixture
@@ -44,61 +44,71 @@ def slack(sandbox: SandboxSlack) -> SandboxSlack:
     return sandbox
 
 
-@pytest.mark.timeout(360)  # three processes starting on a loaded machine; a safety net
-def test_two_processors_open_exactly_one_room_per_incident(
-    stack: Stack, slack: SandboxSlack, launch: Callable[..., MarshalProcess]
+@pytest.mark.timeout(360)  # four processes starting on a loaded machine; a safety net
+def test_two_webhooks_two_processors_one_room_and_one_nudge_per_slot(
+    stack: Stack,
+    slack: SandboxSlack,
+    launch: Callable[..., MarshalProcess],
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    one_slack = {
-        "SLACK_BOT_TOKEN": slack.bot_token,
-        "SLACK_APP_TOKEN": slack.app_token,
-        "SLACK_API_URL": slack.api_url,
-    }
-    processor_env = aws_env(stack, MARSHAL_LOG_LEVEL="INFO", **one_slack)
-    with ThreadPoolExecutor(max_workers=3) as pool:
-        starting = [pool.submit(launch, "processor", **processor_env) for _ in range(2)]
-        webhook = pool.submit(launch, "webhook", **aws_env(stack)).result()
-        processors = [started.result() for started in starting]
-
+    deployment = start_deployment(
+        launch,
+        webhooks=2,
+        processors=2,
+        webhook_env=aws_env(stack),
+        processor_env=aws_env(
+            stack,
+            MARSHAL_NUDGE_INTERVAL=f"P1={NUDGE_SECONDS}s",
+            MARSHAL_LOG_LEVEL="INFO",  # each handled event is a log line
+            **slack_env(slack),
+        ),
+    )
     notifications = [(g, m) for m in range(ALERTS_PER_GROUP) for g in range(GROUPS)]
+    urls = deployment.webhook_urls
     with ThreadPoolExecutor(max_workers=10) as pool:
         answers = list(
             pool.map(
-                lambda gm: post_webhook(webhook.url, "alertmanager", storm_payload(*gm)),
-                notifications,
+                lambda i: post_webhook(
+                    urls[i % len(urls)], "alertmanager", storm_payload(*notifications[i])
+                ),
+                range(len(notifications)),
             )
         )
-
     assert [status for status, _ in answers] == [202] * len(notifications)
-    incident_ids = {answer["incident_id"] for _, answer in answers}
-    assert len(incident_ids) == GROUPS
+    accepted = Counter(answer["incident_id"] for _, answer in answers)
     store = incident_store(stack)
 
-    def all_assembled() -> list[str] | None:
-        incidents = [store.get(i) for i in incident_ids]
-        channels = [i.channel_id for i in incidents if i and i.assembled_at and i.channel_id]
-        return channels if len(channels) == GROUPS else None
+    def assembled() -> float | None:
+        incidents = [store.get(i) for i in accepted]
+        times = [i.assembled_at.timestamp() for i in incidents if i and i.assembled_at]
+        return max(times) if len(times) == GROUPS else None
 
-    channels = eventually(all_assembled, timeout=120, message="every war room")
-    rooms = [c for c in slack.workspace.snapshot()["channels"] if c["name"].startswith("inc-")]
-    assert sorted(c["id"] for c in rooms) == sorted(channels)
-    assert len(set(channels)) == GROUPS
-    for process in (*processors, webhook):
-        assert process.process.poll() is None, "every process is still running"
+    last_assembled = eventually(assembled, timeout=120, message="every war room")
+    # Every room's first slots fall due while both processors run; then stop them, so the
+    # evidence read below is final.
+    time.sleep(max(0.0, last_assembled + NUDGES_PER_ROOM * NUDGE_SECONDS + 1 - time.time()))
+    assert deployment.all_running(), "every process is still running"
+    for processor in deployment.processors:
+        processor.stop(30)
 
+    monkeypatch.setenv("MARSHAL_AUDIT_KEY", AWS_AUDIT_KEY)
+    monkeypatch.setenv("MARSHAL_STORE", "dynamodb")
+    monkeypatch.setenv("MARSHAL_TABLE_PREFIX", stack.table_prefix)
+    audit_log = build_audit_log(Settings())
+    incidents = [i for i in (store.get(n) for n in accepted) if i is not None]
+    audit = {i.id: audit_log.events(i.id) for i in incidents}
+    calls = slack.calls()
+    judged = [
+        verdicts.one_incident_per_group(incidents, GROUPS),
+        verdicts.one_room_per_incident(incidents, slack.workspace.snapshot()["channels"], calls),
+        verdicts.alerts_counted(incidents, accepted, len(notifications)),
+        verdicts.assembled_once(audit),
+        verdicts.nudges_not_doubled(incidents, calls, audit, NUDGE_SECONDS),
+    ]
+    assert all(v.ok for v in judged), "\n".join(map(str, judged))
     # Every event (10 that opened an incident, 20 that joined one) handled once, by either.
-    def counts_once_all_handled() -> list[int] | None:
-        counts = [_handled_events(p) for p in processors]
-        return counts if sum(counts) == len(notifications) else None
-
-    handled = eventually(
-        counts_once_all_handled,
-        timeout=60,
-        message="every event to be handled",
-    )
+    handled = [handled_events(p) for p in deployment.processors]
+    assert sum(handled) == len(notifications)
     assert all(handled), f"both processors took events from the queue: {handled}"
-
-
-def _handled_events(process: MarshalProcess) -> int:
-    assert process.stderr_path is not None
-    lines = process.stderr_path.read_text().splitlines()
-    return sum(1 for line in lines if '"message": "event ' in line and ') handled"' in line)
+    nudged_rooms = {c.args["channel"] for c in calls if verdicts.NUDGE_TEXT in str(c.args)}
+    assert len(nudged_rooms) == GROUPS, "every room was nudged while both processors ran"
