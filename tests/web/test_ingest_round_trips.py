@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 from collections import Counter
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
@@ -365,3 +366,23 @@ def test_a_stale_group_holder_costs_one_read_then_opens_the_new_incident(
     assert _calls_since(before) == Counter(
         {"GetItem": 1, "TransactWriteItems": 1, "SendMessage": 1}
     )
+
+
+def test_concurrent_alerts_of_one_incident_each_join_once(aws_intake: AwsIntake) -> None:
+    """An Alertmanager HA pair or a storm: eight new alerts of one open incident at once.
+    In turn (one writer per group in a process), every one joins at its first write; none
+    loses a race and pays the long way's reads and retries."""
+    first, opened = aws_intake.post_alertmanager(group=4, n=0)
+    aws_intake.released()
+
+    before = AWS_CALLS.snapshot()
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        answers = list(pool.map(lambda n: aws_intake.post_alertmanager(group=4, n=n), range(1, 9)))
+
+    assert first == 202 and [status for status, _ in answers] == [202] * 8
+    assert {body["incident_id"] for _, body in answers} == {opened["incident_id"]}
+    assert _calls_since(before) == Counter(
+        {"GetItem": 8, "Query": 8, "TransactWriteItems": 8, "SendMessage": 8}
+    )
+    incident = aws_intake.backends.store.get(opened["incident_id"])
+    assert incident is not None and incident.alert_count == 9

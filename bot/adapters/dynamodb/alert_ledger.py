@@ -28,6 +28,7 @@ from __future__ import annotations
 import logging
 import queue
 import threading
+import zlib
 from datetime import datetime
 from typing import TYPE_CHECKING
 
@@ -78,6 +79,7 @@ class DynamoAlertLedger:
         self._table = store.single_table
         self._audit = audit
         self._recent = recent or RecentIntake()
+        self._turns = GroupTurns()
 
     def record(
         self, alert: Alert, new_incident: Incident | None, event: OutboxEvent, audit: IntakeAudit
@@ -91,40 +93,48 @@ class DynamoAlertLedger:
         self, alert: Alert, new_incident: Incident | None, event: OutboxEvent, audit: IntakeAudit
     ) -> Intake | None:
         if new_incident is not None:
-            known = self._known(alert, event, audit)
-            if known is not None:
-                return known
-            answered, holder_id = self._first_of_group(alert, new_incident, event, audit)
-            if answered is not None:
-                return answered
-        else:  # a resolve: it joins the open incident of its group, or there is nothing to do
-            holder_id = self._recent.holder(alert.group_key)
-            if holder_id is None:
-                claim = self._table.get_item(group_key(alert.group_key))
-                holder_id = text(claim, "incident_id") if claim else None
-        if holder_id is not None:
-            joined = self._join(alert, holder_id, event, audit)
-            if joined is not None:
-                return joined
-        return self._long_way(alert, new_incident, event, audit)
-
-    def _known(self, alert: Alert, event: OutboxEvent, audit: IntakeAudit) -> Intake | None:
-        """Answered the cheap way from what this process saw lately (module docstring), or
-        None: then the write-first path decides, as for a notification never seen."""
-        key = dedup_key(alert)
-        if self._recent.answered(key):
-            record, claim = alert_key(key), group_key(alert.group_key)
-            stored = {text(item, "pk"): item for item in self._table.get_items([record, claim])}
-            settled = _settled(stored.get(text(record, "pk")), stored.get(text(claim, "pk")))
+            settled = self._answered_before(alert)
             if settled is not None:
                 return settled
+        # One writer per group at a time in this process: concurrent alerts of one incident
+        # (an Alertmanager HA pair, a storm) would otherwise all read the same version and
+        # all but one lose the conditional write, then retry the long way, each loss costing
+        # a read and a write more; in turn, each writes once.
+        with self._turns.of(alert.group_key):
+            return self._write(alert, new_incident, event, audit)
+
+    def _write(
+        self, alert: Alert, new_incident: Incident | None, event: OutboxEvent, audit: IntakeAudit
+    ) -> Intake | None:
         holder_id = self._recent.holder(alert.group_key)
         if holder_id is not None:
             joined = self._join(alert, holder_id, event, audit)
             if joined is not None:
                 return joined
             self._recent.forget_group(alert.group_key)
-        return None
+            holder_id = None
+        if new_incident is not None:
+            answered, holder_id = self._first_of_group(alert, new_incident, event, audit)
+            if answered is not None:
+                return answered
+        else:  # a resolve: it joins the open incident of its group, or there is nothing to do
+            claim = self._table.get_item(group_key(alert.group_key))
+            holder_id = text(claim, "incident_id") if claim else None
+        if holder_id is not None:
+            joined = self._join(alert, holder_id, event, audit)
+            if joined is not None:
+                return joined
+        return self._long_way(alert, new_incident, event, audit)
+
+    def _answered_before(self, alert: Alert) -> Intake | None:
+        """A re-send this process answered, answered again from one read (module docstring),
+        or None: then the write path decides, as for a notification never seen."""
+        key = dedup_key(alert)
+        if not self._recent.answered(key):
+            return None
+        record, claim = alert_key(key), group_key(alert.group_key)
+        stored = {text(item, "pk"): item for item in self._table.get_items([record, claim])}
+        return _settled(stored.get(text(record, "pk")), stored.get(text(claim, "pk")))
 
     def _long_way(
         self, alert: Alert, new_incident: Incident | None, event: OutboxEvent, audit: IntakeAudit
@@ -245,6 +255,17 @@ class DynamoAlertLedger:
             *audit_puts,
         ]
         return intake if self._table.transact(writes, "ingest") is None else None
+
+
+class GroupTurns:
+    """Striped locks by alert group: a few dozen locks serve any number of groups, and two
+    groups that share a stripe only wait for each other, which is harmless."""
+
+    def __init__(self, stripes: int = 64) -> None:
+        self._locks = [threading.Lock() for _ in range(stripes)]
+
+    def of(self, group: str) -> threading.Lock:
+        return self._locks[zlib.crc32(group.encode()) % len(self._locks)]
 
 
 def _settled_resend(reasons: list[Cancellation]) -> Intake | None:
