@@ -3,6 +3,7 @@ and audit event together), and a re-send writes nothing."""
 
 from __future__ import annotations
 
+import sqlite3
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -13,6 +14,7 @@ import pytest
 from bot.adapters.sqlite.database import SqliteDatabase
 from bot.adapters.sqlite.incident_store import SqliteIncidentStore
 from bot.domain.audit import AuditAction
+from bot.domain.lifecycle import IncidentStatus
 from bot.ingest.catalog import CATALOG
 from bot.wiring.backends import Backends, open_backends
 from bot.wiring.ingress import build_intake
@@ -36,6 +38,25 @@ class CommitCount:
 
     def since(self, before: int) -> int:
         return self.commits - before
+
+
+class StatementCount:
+    """Counts the SQL statements run on one database's connections (opened from now on)."""
+
+    def __init__(self, database: SqliteDatabase, monkeypatch: pytest.MonkeyPatch) -> None:
+        self.statements: list[str] = []
+        database.close()  # connections opened before do not report
+        real = database._open
+
+        def traced() -> sqlite3.Connection:
+            conn = real()
+            conn.set_trace_callback(self.statements.append)
+            return conn
+
+        monkeypatch.setattr(database, "_open", traced)
+
+    def since(self, before: int) -> list[str]:
+        return [" ".join(s.split()) for s in self.statements[before:] if not s.startswith("--")]
 
 
 @pytest.fixture
@@ -99,3 +120,70 @@ def test_an_alert_joining_an_open_incident_is_one_commit_too(
 
 def _now() -> int:
     return int(time.time())
+
+
+def test_a_settled_re_send_is_answered_by_one_statement_and_no_commit(
+    backends: Backends, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Issue 17: a duplicate used to read its dedup record, parse its incident and outbox
+    # event and look up its audit event, four statements, and to build an incident, an
+    # outbox event and their ids before asking. Now the columns that decide it, in one.
+    intake = build_intake(ingress_settings(Path("/unused")), backends)
+    body = fixture_body("alertmanager_firing")
+    headers = CATALOG["alertmanager"].sign(SECRETS["alertmanager"], body, 0)
+    first = intake.accept("alertmanager", body, headers)
+    commits = CommitCount(_database(backends), monkeypatch)
+    statements = StatementCount(_database(backends), monkeypatch)
+
+    again = intake.accept("alertmanager", body, headers)
+
+    assert again.status == 200
+    assert again.body == {
+        "status": "duplicate",
+        "incident_id": first.body["incident_id"],
+        "incident_ids": [first.body["incident_id"]],
+        "created": False,
+    }
+    assert len(statements.since(0)) == 1, statements.since(0)
+    assert statements.since(0)[0].startswith("SELECT a.incident_id, i.is_open FROM alerts")
+    assert commits.commits == 0
+
+
+def test_a_re_send_after_its_incident_closed_is_a_recurrence_not_a_duplicate(
+    backends: Backends,
+) -> None:
+    intake = build_intake(ingress_settings(Path("/unused")), backends)
+    body = fixture_body("alertmanager_firing")
+    headers = CATALOG["alertmanager"].sign(SECRETS["alertmanager"], body, 0)
+    first = intake.accept("alertmanager", body, headers)
+    incident = backends.store.get(first.body["incident_id"])
+    assert incident is not None
+    backends.store.update(
+        incident.transition(IncidentStatus.RESOLVED), expected_version=incident.version
+    )
+
+    again = intake.accept("alertmanager", body, headers)
+
+    assert again.status == 202 and again.body["created"] is True
+    assert again.body["incident_id"] != first.body["incident_id"]
+
+
+def test_a_re_send_whose_first_acceptance_was_not_enqueued_is_enqueued_now(
+    backends: Backends,
+) -> None:
+    """The one-read answer is only for a complete first acceptance: an outbox event left
+    pending (a marshal that enqueued separately and died) still goes to the queue."""
+    intake = build_intake(ingress_settings(Path("/unused")), backends)
+    body = fixture_body("generic_firing")
+    sign = CATALOG["generic"].sign
+    first = intake.accept("generic", body, sign(SECRETS["generic"], body, _now()))
+    assert backends.queue.receive(max_messages=10, wait_seconds=0) != []
+    database = _database(backends)
+    database.write("UPDATE outbox SET sent_at = NULL, data = json_set(data, '$.sent_at', NULL)")
+    database.write("DELETE FROM queue_messages")
+
+    again = intake.accept("generic", body, sign(SECRETS["generic"], body, _now()))
+
+    assert again.status == 200 and again.body["incident_id"] == first.body["incident_id"]
+    deliveries = backends.queue.receive(max_messages=10, wait_seconds=0)
+    assert [d.message.incident_id for d in deliveries] == [first.body["incident_id"]]

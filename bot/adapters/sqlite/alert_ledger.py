@@ -5,8 +5,9 @@ head) and, when the local queue lives in the same file, the queue message and th
 event's "sent" mark: all in one BEGIN IMMEDIATE ... COMMIT. With `synchronous = FULL` each
 commit is a disk flush, so this is the number of flushes an alert costs (four before).
 A crash before the commit leaves nothing; after it, everything, already enqueued.
-Concurrent alerts share commits (group_commit.py), and a re-send that finds its first
-acceptance complete is answered from reads, without the write lock.
+Concurrent alerts share commits (group_commit.py). A re-send whose first acceptance is
+complete is answered by `settled`: one SELECT of the columns that decide it (no incident or
+event parsed, no write lock), asked by the intake before it builds anything to write.
 """
 
 from __future__ import annotations
@@ -17,12 +18,22 @@ from datetime import datetime
 
 from bot.adapters.sqlite.audit_log import SqliteAuditLog
 from bot.adapters.sqlite.group_commit import GroupCommit
-from bot.adapters.sqlite.incident_store import SqliteIncidentStore
+from bot.adapters.sqlite.incident_store import SqliteIncidentStore, dedup_key
 from bot.adapters.sqlite.local_queue import LocalQueue
 from bot.domain.models import Alert, Incident, utcnow
-from bot.ports.alert_ledger import IntakeAudit
+from bot.ports.alert_ledger import AUDIT_EVENT_SUFFIX, IntakeAudit, SettledResend
 from bot.ports.queue import QueueMessage
-from bot.ports.store import Intake, OutboxEvent
+from bot.ports.store import Intake, OutboxEvent, is_recurrence_when
+
+# A re-send is settled when its dedup record, incident and sent outbox event exist and its
+# audit event was committed: everything the first acceptance had to leave behind.
+_SETTLED = """
+    SELECT a.incident_id, i.is_open FROM alerts AS a
+    JOIN incidents AS i ON i.id = a.incident_id
+    JOIN outbox AS o ON o.event_id = a.outbox_event_id AND o.sent_at IS NOT NULL
+    WHERE a.dedup_key = ?
+      AND EXISTS (SELECT 1 FROM audit_events AS e WHERE e.event_id = a.outbox_event_id || ?)
+"""
 
 
 class SqliteAlertLedger:
@@ -48,9 +59,6 @@ class SqliteAlertLedger:
     def record(
         self, alert: Alert, new_incident: Incident | None, event: OutboxEvent, audit: IntakeAudit
     ) -> Intake | None:
-        settled = self._settled_duplicate(alert, audit)
-        if settled is not None:
-            return settled
         intake, enqueued = self._commits.run(
             lambda conn: self._write(conn, alert, new_incident, event, audit)
         )
@@ -63,14 +71,12 @@ class SqliteAlertLedger:
         """Transactions the ledger committed (concurrent alerts share one)."""
         return self._commits.commits
 
-    def _settled_duplicate(self, alert: Alert, audit: IntakeAudit) -> Intake | None:
-        """A re-send whose first acceptance is fully written (enqueued, audited): answered
-        from reads alone, without waiting for the write lock."""
-        with self._db.reading() as conn:
-            intake = self._store.duplicate_on(conn, alert)
-            if intake is None or intake.outbox.sent_at is None:
-                return None
-            return intake if self._audit.has_event_on(conn, audit.event_id(intake)) else None
+    def settled(self, alert: Alert) -> SettledResend | None:
+        """See `SettledResends`: one statement, read without the write lock."""
+        row = self._db.fetch_one(_SETTLED, (dedup_key(alert), AUDIT_EVENT_SUFFIX))
+        if row is None or is_recurrence_when(alert, incident_open=bool(row[1])):
+            return None
+        return SettledResend(incident_id=row[0])
 
     def _write(
         self,

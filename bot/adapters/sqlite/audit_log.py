@@ -88,10 +88,6 @@ class SqliteAuditLog:
         write_head(conn, incident_id, anchor_head(incident_id, event, key), previous)
         return event
 
-    def has_event_on(self, conn: sqlite3.Connection, event_id: str) -> bool:
-        found = conn.execute("SELECT 1 FROM audit_events WHERE event_id = ?", (event_id,))
-        return found.fetchone() is not None
-
     def events(self, incident_id: str) -> list[AuditEvent]:
         rows = self.database.fetch_all(
             "SELECT seq, data FROM audit_events WHERE incident_id = ? ORDER BY seq", (incident_id,)

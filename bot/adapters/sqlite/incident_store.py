@@ -84,21 +84,6 @@ class SqliteIncidentStore:
         _insert_outbox(conn, outbox)
         return Intake(incident=incident, created=created, duplicate=False, outbox=outbox)
 
-    def duplicate_on(self, conn: sqlite3.Connection, alert: Alert) -> Intake | None:
-        """The Intake of a re-send of an accepted notification (not a recurrence), from reads
-        on `conn`; None when `ingest` has something to write."""
-        key = dedup_key(alert)
-        known = conn.execute(
-            "SELECT incident_id, outbox_event_id FROM alerts WHERE dedup_key = ?", (key,)
-        ).fetchone()
-        if not known:
-            return None
-        incident = _load_incident(conn, known[0])
-        outbox = _load_outbox(conn, known[1])
-        if incident is None or outbox is None or is_recurrence(alert, incident):
-            return None
-        return Intake(incident=incident, created=False, duplicate=True, outbox=outbox)
-
     def create_if_absent(self, incident: Incident) -> tuple[Incident, bool]:
         with self.database.transaction() as conn:
             existing = self._open_incident_of_group(conn, incident.group_key)
