@@ -187,3 +187,31 @@ def test_a_re_send_whose_first_acceptance_was_not_enqueued_is_enqueued_now(
     assert again.status == 200 and again.body["incident_id"] == first.body["incident_id"]
     deliveries = backends.queue.receive(max_messages=10, wait_seconds=0)
     assert [d.message.incident_id for d in deliveries] == [first.body["incident_id"]]
+
+
+def test_a_fresh_alert_runs_no_lookup_its_new_ids_make_pointless(
+    backends: Backends, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Issue 17: inside the commit a new incident's audit chain cannot have a tail, an event
+    # of the new outbox event's name or an anchor, and the queue cannot hold a message of
+    # that id: those seven lookups are gone from every alert's write.
+    intake = build_intake(ingress_settings(Path("/unused")), backends)
+    sign = CATALOG["generic"].sign
+    opened = fixture_body("generic_firing")
+    intake.accept("generic", opened, sign(SECRETS["generic"], opened, _now()))
+    statements = StatementCount(_database(backends), monkeypatch)
+
+    fresh = opened.replace(b'"dedup_key": "', b'"dedup_key": "fresh-')
+    assert fresh != opened
+    reply = intake.accept("generic", fresh, sign(SECRETS["generic"], fresh, _now()))
+
+    assert reply.status == 202 and reply.body["created"] is True
+    ran = statements.since(0)
+    assert not [s for s in ran if "FROM audit_events" in s and "EXISTS" not in s], ran
+    assert not [s for s in ran if "audit_seq, audit_hash" in s or "FROM audit_heads" in s], ran
+    assert not [s for s in ran if "queue_dead_letters" in s or "WHERE event_id = ? AND" in s]
+    assert len(ran) == 14, ran  # 21 before; BEGIN, SAVEPOINT, RELEASE and COMMIT included
+    events = backends.audit.events(reply.body["incident_id"])
+    assert [e.action for e in events] == [AuditAction.INCIDENT_CREATED]
+    head = backends.audit.head(reply.body["incident_id"])
+    assert head is not None and (head.seq, head.hash) == (1, events[0].hash)

@@ -92,16 +92,7 @@ class SqliteAlertLedger:
         intake = self._store.ingest_on(conn, alert, new_incident, event)
         if intake is None:
             return None, False
-        # A duplicate's audit event was committed with it, unless it was accepted by an
-        # older marshal that appended separately; the idempotent append covers both.
-        self._audit.append_on(
-            conn,
-            intake.incident.id,
-            actor=audit.actor,
-            action=audit.action(alert, intake),
-            details=audit.details,
-            event_id=audit.event_id(intake),
-        )
+        self._audit_on(conn, alert, intake, audit)
         if self._queue is None:
             return intake, False
         if intake.duplicate:
@@ -111,8 +102,37 @@ class SqliteAlertLedger:
             intake = intake.model_copy(
                 update={"outbox": self._store.mark_sent_on(conn, intake.outbox)}
             )
-        self._queue.send_on(conn, _message(intake.outbox))
+        # a new notification's event id was minted by the intake: no message can have it
+        self._queue.send_on(conn, _message(intake.outbox), new_event_id=not intake.duplicate)
         return intake, True
+
+    def _audit_on(
+        self, conn: sqlite3.Connection, alert: Alert, intake: Intake, audit: IntakeAudit
+    ) -> None:
+        action, event_id = audit.action(alert, intake), audit.event_id(intake)
+        if intake.created:
+            # the incident row was inserted just now: its chain starts here
+            self._audit.first_on(
+                conn,
+                intake.incident.id,
+                actor=audit.actor,
+                action=action,
+                details=audit.details,
+                event_id=event_id,
+            )
+            return
+        # A duplicate's audit event was committed with it, unless it was accepted by an
+        # older marshal that appended separately; the idempotent append covers both. A new
+        # notification's audit event is named after its new outbox event: nothing to find.
+        self._audit.append_on(
+            conn,
+            intake.incident.id,
+            actor=audit.actor,
+            action=action,
+            details=audit.details,
+            event_id=event_id,
+            new_event_id=not intake.duplicate,
+        )
 
 
 def _message(event: OutboxEvent) -> QueueMessage:
