@@ -26,15 +26,15 @@ def _log_with_incident(tmp_path: Path) -> tuple[SqliteAuditLog, Incident]:
 
 
 def _first(log: SqliteAuditLog, incident_id: str, event_id: str) -> None:
+    first = log.first_event(
+        incident_id,
+        actor="source:generic",
+        action=AuditAction.INCIDENT_CREATED,
+        details={},
+        event_id=event_id,
+    )
     with log.database.transaction() as conn:
-        log.first_on(
-            conn,
-            incident_id,
-            actor="source:generic",
-            action=AuditAction.INCIDENT_CREATED,
-            details={},
-            event_id=event_id,
-        )
+        log.first_on(conn, first)
 
 
 def test_the_first_event_is_anchored_on_the_incident(tmp_path: Path) -> None:

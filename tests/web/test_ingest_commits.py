@@ -8,9 +8,11 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import pytest
 
+from bot.adapters.sqlite.audit_log import FirstEvent, SqliteAuditLog
 from bot.adapters.sqlite.database import SqliteDatabase
 from bot.adapters.sqlite.incident_store import SqliteIncidentStore
 from bot.domain.audit import AuditAction
@@ -217,3 +219,37 @@ def test_a_fresh_alert_runs_no_lookup_its_new_ids_make_pointless(
     assert [e.action for e in events] == [AuditAction.INCIDENT_CREATED]
     head = backends.audit.head(reply.body["incident_id"])
     assert head is not None and (head.seq, head.hash) == (1, events[0].hash)
+
+
+def test_a_new_incident_s_first_audit_event_is_sealed_outside_the_write_lock(
+    backends: Backends, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Issue 17: the group-commit leader runs every queued alert's work while the others
+    # wait, so hashing and sealing is kept off that critical section where it can be.
+    database = _database(backends)
+    audit = backends.audit
+    assert isinstance(audit, SqliteAuditLog)
+    sealed_under_lock: list[bool] = []
+    real = audit.first_event
+
+    def watched(*args: Any, **kwargs: Any) -> FirstEvent:
+        sealed_under_lock.append(database._writer.locked())
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(audit, "first_event", watched)
+    intake = build_intake(ingress_settings(Path("/unused")), backends)
+    body = fixture_body("alertmanager_firing")
+    sign = CATALOG["alertmanager"].sign
+
+    opened = intake.accept("alertmanager", body, sign(SECRETS["alertmanager"], body, 0))
+    assert opened.status == 202 and opened.body["created"] is True
+    assert sealed_under_lock == [False]
+
+    # another alert of the same group joins the open incident: no first event is built
+    joining = body.replace(b'"fingerprint": "', b'"fingerprint": "f')
+    assert joining != body
+    joined = intake.accept("alertmanager", joining, sign(SECRETS["alertmanager"], joining, 0))
+    assert joined.status == 202 and joined.body["incident_id"] == opened.body["incident_id"]
+    assert sealed_under_lock == [False]
+    actions = [e.action for e in backends.audit.events(opened.body["incident_id"])]
+    assert actions == [AuditAction.INCIDENT_CREATED, AuditAction.ALERT_ATTACHED]

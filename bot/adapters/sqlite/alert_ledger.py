@@ -13,10 +13,11 @@ event parsed, no write lock), asked by the intake before it builds anything to w
 from __future__ import annotations
 
 import sqlite3
+import threading
 from collections.abc import Callable
 from datetime import datetime
 
-from bot.adapters.sqlite.audit_log import SqliteAuditLog
+from bot.adapters.sqlite.audit_log import FirstEvent, SqliteAuditLog
 from bot.adapters.sqlite.group_commit import GroupCommit
 from bot.adapters.sqlite.incident_store import SqliteIncidentStore, dedup_key
 from bot.adapters.sqlite.local_queue import LocalQueue
@@ -54,17 +55,38 @@ class SqliteAlertLedger:
         self._audit = audit
         self._queue = queue if queue is not None and queue.database is store.database else None
         self._commits = GroupCommit(store.database)
+        self._open_groups = RecentGroups()
         self._clock = clock
 
     def record(
         self, alert: Alert, new_incident: Incident | None, event: OutboxEvent, audit: IntakeAudit
     ) -> Intake | None:
+        # The first audit event of the incident this alert may open is sealed here, outside
+        # the write lock, unless its group lately had an open incident that it will join.
+        # A wrong guess costs one build or one build under the lock, never a wrong write.
+        first = None
+        if new_incident is not None and not self._open_groups.holds(alert.group_key):
+            first = self._first_event(alert, new_incident, event, audit)
         intake, enqueued = self._commits.run(
-            lambda conn: self._write(conn, alert, new_incident, event, audit)
+            lambda conn: self._write(conn, alert, new_incident, event, audit, first=first)
         )
         if enqueued and self._queue is not None:
             self._queue.announce()
+        if intake is not None and intake.incident.is_open:
+            self._open_groups.add(alert.group_key)
         return intake
+
+    def _first_event(
+        self, alert: Alert, incident: Incident, event: OutboxEvent, audit: IntakeAudit
+    ) -> FirstEvent:
+        opened = Intake(incident=incident, created=True, duplicate=False, outbox=event)
+        return self._audit.first_event(
+            incident.id,
+            actor=audit.actor,
+            action=audit.action(alert, opened),
+            details=audit.details,
+            event_id=audit.event_id(opened),
+        )
 
     @property
     def commits(self) -> int:
@@ -85,6 +107,8 @@ class SqliteAlertLedger:
         new_incident: Incident | None,
         event: OutboxEvent,
         audit: IntakeAudit,
+        *,
+        first: FirstEvent | None,
     ) -> tuple[Intake | None, bool]:
         if self._queue is not None:
             # enqueued below in this same commit: the event is stored as sent straight away
@@ -92,7 +116,7 @@ class SqliteAlertLedger:
         intake = self._store.ingest_on(conn, alert, new_incident, event)
         if intake is None:
             return None, False
-        self._audit_on(conn, alert, intake, audit)
+        self._audit_on(conn, alert, intake, audit, first)
         if self._queue is None:
             return intake, False
         if intake.duplicate:
@@ -107,20 +131,20 @@ class SqliteAlertLedger:
         return intake, True
 
     def _audit_on(
-        self, conn: sqlite3.Connection, alert: Alert, intake: Intake, audit: IntakeAudit
+        self,
+        conn: sqlite3.Connection,
+        alert: Alert,
+        intake: Intake,
+        audit: IntakeAudit,
+        first: FirstEvent | None,
     ) -> None:
-        action, event_id = audit.action(alert, intake), audit.event_id(intake)
         if intake.created:
             # the incident row was inserted just now: its chain starts here
-            self._audit.first_on(
-                conn,
-                intake.incident.id,
-                actor=audit.actor,
-                action=action,
-                details=audit.details,
-                event_id=event_id,
-            )
+            if first is None or first.event.incident_id != intake.incident.id:
+                first = self._first_event(alert, intake.incident, intake.outbox, audit)
+            self._audit.first_on(conn, first)
             return
+        action, event_id = audit.action(alert, intake), audit.event_id(intake)
         # A duplicate's audit event was committed with it, unless it was accepted by an
         # older marshal that appended separately; the idempotent append covers both. A new
         # notification's audit event is named after its new outbox event: nothing to find.
@@ -133,6 +157,25 @@ class SqliteAlertLedger:
             event_id=event_id,
             new_event_id=not intake.duplicate,
         )
+
+
+class RecentGroups:
+    """Group keys whose alert lately landed on an open incident, the newest `kept`: a hint
+    only (the commit decides), so forgetting or a stale entry is harmless."""
+
+    def __init__(self, kept: int = 4096) -> None:
+        self._kept = kept
+        self._keys: dict[str, None] = {}
+        self._lock = threading.Lock()
+
+    def holds(self, group_key: str) -> bool:
+        return group_key in self._keys
+
+    def add(self, group_key: str) -> None:
+        with self._lock:
+            self._keys[group_key] = None
+            if len(self._keys) > self._kept:
+                del self._keys[next(iter(self._keys))]
 
 
 def _message(event: OutboxEvent) -> QueueMessage:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import sqlite3
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -25,6 +26,16 @@ from bot.domain.audit import AuditAction, AuditEvent, chain_event, parse_stored_
 from bot.domain.audit_anchor import AuditHead, anchor_head
 from bot.domain.audit_keys import AuditKeyring
 from bot.domain.models import utcnow
+
+
+@dataclass(frozen=True)
+class FirstEvent:
+    """A new incident's first audit event with its stored JSON and anchor, built before the
+    write lock is taken, so the commit's critical section runs SQL, not hashing (issue 17)."""
+
+    event: AuditEvent
+    data: str
+    head: AuditHead
 
 
 class SqliteAuditLog:
@@ -96,20 +107,16 @@ class SqliteAuditLog:
         write_head(conn, incident_id, anchor_head(incident_id, event, key), previous)
         return event
 
-    def first_on(
+    def first_event(
         self,
-        conn: sqlite3.Connection,
         incident_id: str,
         *,
         actor: str,
         action: AuditAction,
         details: dict[str, Any],
         event_id: str,
-    ) -> AuditEvent:
-        """The first event of the chain of an incident whose row the caller inserted in this
-        transaction: no tail to read, no stored event to find, no anchor to move (three
-        statements fewer than `append_on`). A chain there after all fails the insert (its
-        seq 1 is taken) or the anchor's condition, and the caller's transaction rolls back."""
+    ) -> FirstEvent:
+        """The first event of a new incident's chain, sealed and anchored, for `first_on`."""
         key = self.keys.current
         event = chain_event(
             None,
@@ -121,11 +128,19 @@ class SqliteAuditLog:
             event_id=event_id,
             at=self._clock(),
         )
+        return FirstEvent(event, event.model_dump_json(), anchor_head(incident_id, event, key))
+
+    def first_on(self, conn: sqlite3.Connection, first: FirstEvent) -> AuditEvent:
+        """Store `first` as the chain of an incident whose row the caller inserted in this
+        transaction: no tail to read, no stored event to find, no anchor to move (three
+        statements fewer than `append_on`). A chain there after all fails the insert (its
+        seq 1 is taken) or the anchor's condition, and the caller's transaction rolls back."""
+        event = first.event
         conn.execute(
             "INSERT INTO audit_events (incident_id, seq, event_id, data) VALUES (?, ?, ?, ?)",
-            (incident_id, event.seq, event.event_id, event.model_dump_json()),
+            (event.incident_id, event.seq, event.event_id, first.data),
         )
-        write_first_head(conn, incident_id, anchor_head(incident_id, event, key))
+        write_first_head(conn, event.incident_id, first.head)
         return event
 
     def events(self, incident_id: str) -> list[AuditEvent]:
