@@ -9,6 +9,9 @@ each kind, read from the webhook's own counter (`marshal_aws_calls_total` on /me
 bot/adapters/aws/call_count.py); background calls (the lazy outbox marks) are included, after
 waiting for them to settle.
 
+Next to each kind's req/s it prints the webhook process's CPU per request (user + system,
+from /proc), which a shared machine's load bends much less than throughput.
+
 Starts `marshal webhook` (uvicorn + Starlette on SQLite and the local durable queue, in a temp
 directory) as its own process and drives it over loopback with keep-alive HTTP clients. Three
 kinds of request are measured separately: fresh alerts (each a new notification of one of a few
@@ -117,6 +120,13 @@ def measure(
     return time.perf_counter() - started, latencies, statuses
 
 
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU the process has used (Linux /proc): a per-request cost that a busy
+    shared machine bends far less than it bends req/s."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def report(name: str, wall: float, latencies: list[float], statuses: dict[int, int]) -> None:
     ordered = sorted(latencies)
     p99 = ordered[min(len(ordered) - 1, int(len(ordered) * 0.99))]
@@ -208,7 +218,10 @@ def main() -> None:
             for name, make in kinds.items():
                 requests = [make(n) for n in range(args.requests)]
                 before = calls.settled() if calls else None
+                cpu = cpu_seconds(process.pid)
                 report(name, *measure(client, requests, args.clients))
+                used = cpu_seconds(process.pid) - cpu
+                print(f"{'':<14} webhook process CPU {used * 1e6 / args.requests:.0f} us/request")
                 if calls and before is not None:
                     print(calls.per_request(name, before, args.requests))
             if args.storm:
@@ -220,7 +233,10 @@ def main() -> None:
                     )
                 )  # type: ignore[call-arg]
                 _queued_events(backends)
+                cpu = cpu_seconds(process.pid)
                 storm(client, backends, args.storm, args.groups, args.clients, calls)
+                used = cpu_seconds(process.pid) - cpu
+                print(f"storm webhook process CPU {used * 1e6 / args.storm:.0f} us/request")
         finally:
             process.terminate()
             process.wait(10)

@@ -11,13 +11,16 @@ OutboxRelay re-sends pending events and the queue dedups on event id.
 
 from __future__ import annotations
 
-from typing import Any, Protocol
+from dataclasses import dataclass
+from typing import Any, Protocol, runtime_checkable
 
 from pydantic import BaseModel, ConfigDict
 
 from bot.domain.audit import AuditAction
 from bot.domain.models import Alert, AlertStatus, Incident
 from bot.ports.store import Intake, OutboxEvent
+
+AUDIT_EVENT_SUFFIX = ".audit"  # an intake's audit event id: its outbox event id + this
 
 
 class IntakeAudit(BaseModel):
@@ -31,7 +34,7 @@ class IntakeAudit(BaseModel):
     @staticmethod
     def event_id(intake: Intake) -> str:
         """Named after the stored outbox event, so a re-send names the same audit event."""
-        return f"{intake.outbox.event_id}.audit"
+        return f"{intake.outbox.event_id}{AUDIT_EVENT_SUFFIX}"
 
     def action(self, alert: Alert, intake: Intake) -> AuditAction:
         if alert.status is AlertStatus.RESOLVED:
@@ -54,3 +57,21 @@ class AlertLedger(Protocol):
 class OutboxMarks(Protocol):
     def sent(self, event: OutboxEvent, alert: Alert | None = None) -> None:
         """The queue accepted `event` (announcing `alert`, when it came from one)."""
+
+
+@dataclass(frozen=True)
+class SettledResend:
+    """A re-sent notification whose first acceptance left nothing to do: its incident."""
+
+    incident_id: str
+
+
+@runtime_checkable
+class SettledResends(Protocol):
+    """A backend that can answer a re-send from one read, before the intake builds anything
+    to write (issue 17: a duplicate costs one SQLite statement, not a parsed incident)."""
+
+    def settled(self, alert: Alert) -> SettledResend | None:
+        """The incident a re-send of `alert` landed on when its first acceptance is complete
+        (stored, enqueued, audited) and it is no recurrence; None when `AlertLedger.record`
+        has something to decide or write."""

@@ -65,9 +65,13 @@ def is_recurrence(alert: Alert, known_incident: Incident) -> bool:
     recurrence comes with a new event id, so the same id again is a captured request being
     replayed, and it stays a duplicate of the incident it opened, for as long as the alert
     dedup record is kept (both stores keep it for good)."""
-    return (
-        alert.status is AlertStatus.FIRING and not alert.event_unique and not known_incident.is_open
-    )
+    return is_recurrence_when(alert, incident_open=known_incident.is_open)
+
+
+def is_recurrence_when(alert: Alert, *, incident_open: bool) -> bool:
+    """`is_recurrence` from the known incident's open flag alone (a store's column), for a
+    re-send answered without loading the incident."""
+    return alert.status is AlertStatus.FIRING and not alert.event_unique and not incident_open
 
 
 class Incidents(Protocol):

@@ -19,7 +19,7 @@ from bot.domain.ids import new_id
 from bot.domain.models import Alert, AlertStatus, Incident, utcnow
 from bot.ingest.errors import PayloadInvalid
 from bot.ingest.reception import AlertReception
-from bot.ports.alert_ledger import AlertLedger, IntakeAudit, OutboxMarks
+from bot.ports.alert_ledger import AlertLedger, IntakeAudit, OutboxMarks, SettledResends
 from bot.ports.audit import AuditLog
 from bot.ports.metrics import Metrics
 from bot.ports.queue import EventType, Queue
@@ -49,6 +49,15 @@ class Accepted:
     duplicate: bool
 
 
+@dataclass(frozen=True)
+class Answered:
+    """What the webhook reply says of one alert: its incident, opened now or a re-send."""
+
+    incident_id: str
+    created: bool
+    duplicate: bool
+
+
 class AlertIntake:
     def __init__(
         self,
@@ -60,6 +69,7 @@ class AlertIntake:
         *,
         ledger: AlertLedger | None = None,
         marks: OutboxMarks | None = None,
+        resends: SettledResends | None = None,
     ) -> None:
         self._store = store
         self._queue = queue
@@ -68,6 +78,8 @@ class AlertIntake:
         # the backend's own ledger commits store and audit together; this one writes in turn
         self._ledger = ledger or SeparateWrites(store, audit)
         self._marks = marks or MarkedAtOnce(store)
+        # a backend that answers a settled re-send from one read, before anything is built
+        self._resends = resends
 
     def sources(self) -> frozenset[str]:
         return frozenset(self._reception.names)
@@ -86,7 +98,16 @@ class AlertIntake:
         if not alerts:
             # understood, nothing to alert on (a PagerDuty ping, a note)
             return WebhookReply(202, {"status": "ignored", "incident_id": None, "incident_ids": []})
-        return _reply([self.submit(alert) for alert in alerts])
+        return _reply([self._answer(alert) for alert in alerts])
+
+    def _answer(self, alert: Alert) -> Answered | None:
+        settled = self._resends.settled(alert) if self._resends is not None else None
+        if settled is not None:
+            return Answered(settled.incident_id, created=False, duplicate=True)
+        accepted = self.submit(alert)
+        if accepted is None:
+            return None
+        return Answered(accepted.incident.id, accepted.created, accepted.duplicate)
 
     def submit(self, alert: Alert) -> Accepted | None:
         """Persist and enqueue one alert (webhooks and `/marshal declare` both come here).
@@ -146,13 +167,13 @@ class AlertIntake:
         return alert.model_copy(update={"group_key": incident.group_key})
 
 
-def _reply(outcomes: list[Accepted | None]) -> WebhookReply:
+def _reply(outcomes: list[Answered | None]) -> WebhookReply:
     results = [r for r in outcomes if r is not None]
     if not results:
         return WebhookReply(
             202, {"status": "no_open_incident", "incident_id": None, "incident_ids": []}
         )
-    ids = list(dict.fromkeys(r.incident.id for r in results))
+    ids = list(dict.fromkeys(r.incident_id for r in results))
     duplicate = all(r.duplicate for r in results)
     body: dict[str, Any] = {
         "status": "duplicate" if duplicate else "accepted",

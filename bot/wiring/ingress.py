@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from bot.ingest.reception import AlertReception
 from bot.ingest.severity_map import SeverityMap
+from bot.ports.alert_ledger import SettledResends
 from bot.services.intake import AlertIntake
 from bot.services.outbox_relay import OutboxRelay
 from bot.settings import Settings
@@ -33,6 +34,7 @@ def build_intake(
         reception,
         ledger=ledger,
         marks=marks,
+        resends=ledger if isinstance(ledger, SettledResends) else None,
     )
 
 

@@ -191,7 +191,7 @@ def test_enqueue_failure_is_503_stores_nothing_and_the_retry_delivers(
     assert isinstance(queue, LocalQueue)
     real_send_on = queue.send_on
 
-    def queue_down(db: object, message: QueueMessage) -> None:
+    def queue_down(db: object, message: QueueMessage, **_: object) -> None:
         raise BackendUnavailable("queue is down")
 
     monkeypatch.setattr(queue, "send_on", queue_down)

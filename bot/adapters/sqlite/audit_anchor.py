@@ -39,6 +39,17 @@ def write_head(
         )
 
 
+def write_first_head(conn: sqlite3.Connection, incident_id: str, head: AuditHead) -> None:
+    """Anchor the first event of an incident's chain on its row, which must have none yet."""
+    updated = conn.execute(
+        "UPDATE incidents SET audit_seq = ?, audit_hash = ?, audit_key_id = ?, audit_mac = ? "
+        "WHERE id = ? AND audit_seq IS NULL",
+        (head.seq, head.hash, head.key_id, head.mac, incident_id),
+    ).rowcount
+    if updated != 1:
+        raise AuditChainBroken(incident_id)
+
+
 def read_head(conn: sqlite3.Connection, chain_id: str) -> AuditHead | None:
     row = conn.execute(
         "SELECT audit_seq, audit_hash, audit_key_id, audit_mac FROM incidents "

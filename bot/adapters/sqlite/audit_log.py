@@ -10,16 +10,32 @@ from __future__ import annotations
 
 import sqlite3
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from bot.adapters.sqlite.audit_anchor import headed_chain_ids, read_head, write_head
+from bot.adapters.sqlite.audit_anchor import (
+    headed_chain_ids,
+    read_head,
+    write_first_head,
+    write_head,
+)
 from bot.adapters.sqlite.audit_key import embedded_audit_key
 from bot.adapters.sqlite.database import SqliteDatabase
 from bot.domain.audit import AuditAction, AuditEvent, chain_event, parse_stored_event
 from bot.domain.audit_anchor import AuditHead, anchor_head
 from bot.domain.audit_keys import AuditKeyring
 from bot.domain.models import utcnow
+
+
+@dataclass(frozen=True)
+class FirstEvent:
+    """A new incident's first audit event with its stored JSON and anchor, built before the
+    write lock is taken, so the commit's critical section runs SQL, not hashing (issue 17)."""
+
+    event: AuditEvent
+    data: str
+    head: AuditHead
 
 
 class SqliteAuditLog:
@@ -60,10 +76,13 @@ class SqliteAuditLog:
         action: AuditAction,
         details: dict[str, Any] | None = None,
         event_id: str | None = None,
+        new_event_id: bool = False,
     ) -> AuditEvent:
-        """`append` inside the caller's transaction (the alert ledger's single commit)."""
+        """`append` inside the caller's transaction (the alert ledger's single commit).
+        `new_event_id`: `event_id` was minted for this append, so there is no stored event to
+        find by it (a collision would still fail the insert on its unique index)."""
         key = self.keys.current
-        if event_id is not None:
+        if event_id is not None and not new_event_id:
             existing = conn.execute(
                 "SELECT incident_id, seq, data FROM audit_events WHERE event_id = ?",
                 (event_id,),
@@ -88,9 +107,41 @@ class SqliteAuditLog:
         write_head(conn, incident_id, anchor_head(incident_id, event, key), previous)
         return event
 
-    def has_event_on(self, conn: sqlite3.Connection, event_id: str) -> bool:
-        found = conn.execute("SELECT 1 FROM audit_events WHERE event_id = ?", (event_id,))
-        return found.fetchone() is not None
+    def first_event(
+        self,
+        incident_id: str,
+        *,
+        actor: str,
+        action: AuditAction,
+        details: dict[str, Any],
+        event_id: str,
+    ) -> FirstEvent:
+        """The first event of a new incident's chain, sealed and anchored, for `first_on`."""
+        key = self.keys.current
+        event = chain_event(
+            None,
+            incident_id=incident_id,
+            actor=actor,
+            action=action,
+            details=details,
+            key=key,
+            event_id=event_id,
+            at=self._clock(),
+        )
+        return FirstEvent(event, event.model_dump_json(), anchor_head(incident_id, event, key))
+
+    def first_on(self, conn: sqlite3.Connection, first: FirstEvent) -> AuditEvent:
+        """Store `first` as the chain of an incident whose row the caller inserted in this
+        transaction: no tail to read, no stored event to find, no anchor to move (three
+        statements fewer than `append_on`). A chain there after all fails the insert (its
+        seq 1 is taken) or the anchor's condition, and the caller's transaction rolls back."""
+        event = first.event
+        conn.execute(
+            "INSERT INTO audit_events (incident_id, seq, event_id, data) VALUES (?, ?, ?, ?)",
+            (event.incident_id, event.seq, event.event_id, first.data),
+        )
+        write_first_head(conn, event.incident_id, first.head)
+        return event
 
     def events(self, incident_id: str) -> list[AuditEvent]:
         rows = self.database.fetch_all(

@@ -95,29 +95,24 @@ class LocalQueue:
             self.send_on(db, message)
         self.announce()
 
-    def send_on(self, db: sqlite3.Connection, message: QueueMessage) -> None:
+    def send_on(
+        self, db: sqlite3.Connection, message: QueueMessage, *, new_event_id: bool = False
+    ) -> None:
         """`send` inside the caller's transaction on this queue's database (the alert
-        ledger's single commit); call `announce` once it committed."""
+        ledger's single commit); call `announce` once it committed. `new_event_id`: the
+        event was minted in this transaction, so no message of its id can be stored (a
+        collision would still fail the insert on its unique index): no dedup lookups."""
         now = self._clock()
         expired = now - self._dedup_seconds
-        # this id's acked row past the dedup window goes now (a unique-index lookup); the rest
-        # of them once a minute, not by a range delete on every send
-        db.execute(
-            "DELETE FROM queue_messages WHERE event_id = ? AND acked_at < ?",
-            (message.event_id, expired),
-        )
         if now >= self._next_expiry:
+            # acked rows past the dedup window go once a minute, not by a range delete on
+            # every send
             self._next_expiry = now + _EXPIRY_INTERVAL_SECONDS
             db.execute(
                 "DELETE FROM queue_messages WHERE acked_at IS NOT NULL AND acked_at < ?",
                 (expired,),
             )
-        known = db.execute(
-            "SELECT 1 FROM queue_messages WHERE event_id = ?"
-            " UNION ALL SELECT 1 FROM queue_dead_letters WHERE event_id = ?",
-            (message.event_id, message.event_id),
-        ).fetchone()
-        if known is not None:
+        if not new_event_id and self._known(db, message.event_id, expired):
             return
         db.execute(
             "INSERT INTO queue_messages"
@@ -132,6 +127,20 @@ class LocalQueue:
                 now,
             ),
         )
+
+    @staticmethod
+    def _known(db: sqlite3.Connection, event_id: str, expired: float) -> bool:
+        """Whether a message of this id is queued, dead or acked within the dedup window
+        (its acked row past the window goes now: a unique-index lookup)."""
+        db.execute(
+            "DELETE FROM queue_messages WHERE event_id = ? AND acked_at < ?", (event_id, expired)
+        )
+        known = db.execute(
+            "SELECT 1 FROM queue_messages WHERE event_id = ?"
+            " UNION ALL SELECT 1 FROM queue_dead_letters WHERE event_id = ?",
+            (event_id, event_id),
+        ).fetchone()
+        return known is not None
 
     def announce(self) -> None:
         """Wake this process's waiting receivers: a message was committed."""
