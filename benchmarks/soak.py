@@ -41,7 +41,7 @@ from bot.ingest.signatures import sign_generic
 from bot.sandbox.control_client import SandboxControl, SandboxControlError
 from bot.sandbox.server import SandboxSlack
 from bot.services.war_room.channel_name import short_id
-from bot.services.war_room.checklist import ChecklistAction
+from bot.slack.vocabulary import ActionId
 
 SECRET = "soak-secret"
 MAX_RSS_GROWTH_KIB = 16 * 1024
@@ -195,16 +195,19 @@ class Traffic:
         return None
 
     def _checklist_buttons(self, room: Room) -> list[tuple[str, str]]:
+        """Every choice the checklist's menus offer (tick an open item, undo a person's
+        tick), as (action id, option value)."""
         channel = self._slack.workspace.channels[room.channel_id]
         message = next((m for m in channel.messages if m.ts == room.checklist_ts), None)
         if message is None:
             return []
-        actions = {a.value for a in ChecklistAction}
+        actions = {ActionId.TICK_CHECKLIST_ITEM.value, ActionId.UNTICK_CHECKLIST_ITEM.value}
         return [
-            (element["action_id"], element["value"])
+            (element["action_id"], option["value"])
             for block in message.blocks
             for element in [block.get("accessory") or {}, *block.get("elements", [])]
             if element.get("action_id") in actions
+            for option in element.get("options", [])
         ]
 
 

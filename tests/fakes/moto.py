@@ -132,7 +132,13 @@ def _restore(table: Any, hash_key: Any, range_key: Any, stored: Any) -> None:
 def serialised_moto(only: Callable[[Environ], bool] = every_request) -> Iterator[str]:
     """Run moto's server; yields its URL."""
     per_item_transactions()  # sound: either way, DynamoDB requests are serialised
-    app = OneRequestAtATime(DomainDispatcherApplication(create_backend_app), only)
+    with serving(OneRequestAtATime(DomainDispatcherApplication(create_backend_app), only)) as url:
+        yield url
+
+
+@contextmanager
+def serving(app: Callable[..., Iterable[bytes]]) -> Iterator[str]:
+    """`app` (moto's, wrapped) on a threaded server on a free loopback port; yields its URL."""
     server = make_server("127.0.0.1", 0, app, threaded=True, request_handler=MotoRequestHandler)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()

@@ -23,10 +23,8 @@ from typing import Any
 
 from moto.moto_server.werkzeug_app import (
     DomainDispatcherApplication,
-    MotoRequestHandler,
     create_backend_app,
 )
-from werkzeug.serving import make_server
 
 from tests.fakes import moto as serialised
 
@@ -100,14 +98,8 @@ def logged_moto(*, per_item: bool = True) -> Iterator[str]:
     app = serialised.OneRequestAtATime(
         RequestLog(DomainDispatcherApplication(create_backend_app)), serialised.dynamodb_requests
     )
-    server = make_server("127.0.0.1", 0, app, threaded=True, request_handler=MotoRequestHandler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_port}"
-    finally:
-        server.shutdown()
-        thread.join()
+    with serialised.serving(app) as url:
+        yield url
 
 
 def per_item_available() -> bool:
