@@ -36,6 +36,7 @@ import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from typing import Any
 
 from aws_calls import AwsCalls, moto_backend
 from launch import launch
@@ -225,13 +226,16 @@ def main() -> None:
                 if calls and before is not None:
                     print(calls.per_request(name, before, args.requests))
             if args.storm:
+                overrides: dict[str, Any] = {
+                    k.lower(): v for k, v in aws.items() if k.startswith("MARSHAL_")
+                }
                 backends = open_backends(
                     Settings(
                         _env_file=None,
                         marshal_db_path=Path(env["MARSHAL_DB_PATH"]),
-                        **{k.lower(): v for k, v in aws.items() if k.startswith("MARSHAL_")},
+                        **overrides,
                     )
-                )  # type: ignore[call-arg]
+                )
                 _queued_events(backends)
                 cpu = cpu_seconds(process.pid)
                 storm(client, backends, args.storm, args.groups, args.clients, calls)

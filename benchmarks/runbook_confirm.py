@@ -62,6 +62,7 @@ class Target:
             def do_POST(self) -> None:
                 length = int(self.headers.get("Content-Length") or 0)
                 self.rfile.read(length)
+                answer: dict[str, Any]
                 if self.path.endswith("/execute"):
                     target.arrived.append(time.perf_counter())
                     target.event.set()
