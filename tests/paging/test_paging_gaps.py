@@ -62,8 +62,13 @@ def test_a_hold_that_ends_by_itself_clears_the_topic(paging: PagingRig) -> None:
         return state is not None and state.hold_until is None
 
     eventually(ended, timeout=10)
-    last = paging.sandbox.calls("conversations.setTopic")[-1].args["topic"]
-    assert "held until" not in last and last.endswith("| Escalation resumed")
+
+    def resumed() -> str | None:
+        # the topic is set just after the cleared hold is stored: wait for it, not the store
+        last = str(paging.sandbox.calls("conversations.setTopic")[-1].args["topic"])
+        return last if last.endswith("| Escalation resumed") else None
+
+    assert "held until" not in eventually(resumed, timeout=10)
     ends = [
         e
         for e in paging.audit.events(paging.incident.id)
