@@ -49,17 +49,12 @@ class RunNotices:
         self._announce = announce_channel
 
     def started(self, run: OperationRun) -> None:
-        if run.incident_id and self._timeline is not None:
-            self._timeline.add_timeline(
-                TimelineEntry(
-                    incident_id=run.incident_id,
-                    author=run.confirmed_by,
-                    kind=TimelineKind.SYSTEM,
-                    text=f"Change: runbook {run.runbook} run {run.id} on {run.scope} "
-                    f"({run.affected} affected), confirmed by {run.confirmed_by}",
-                    source_ref=f"change:run:{run.id}",
-                )
-            )
+        self._on_timeline(
+            run,
+            f"Change: runbook {run.runbook} run {run.id} on {run.scope} "
+            f"({run.affected} affected), confirmed by {run.confirmed_by}",
+            f"change:run:{run.id}",
+        )
         if run.break_glass:
             reason = (
                 f" Reason: {run.reason.code.value} {escape(run.reason.text)}" if run.reason else ""
@@ -81,26 +76,31 @@ class RunNotices:
     def finished_late(self, recorded: OperationRun, late: OperationRun) -> None:
         """The target answered after `recorded` was failed as interrupted: `late` is what
         it said."""
-        text = (
+        self._on_timeline(
+            recorded,
             f"Late result: runbook run {late.id} on {late.scope}, recorded as interrupted, "
-            f"reached the target after all: {late.outcome.value}"
+            f"reached the target after all: {late.outcome.value}",
+            f"change:run:{recorded.id}:late",
         )
-        if recorded.incident_id and self._timeline is not None:
-            self._timeline.add_timeline(
-                TimelineEntry(
-                    incident_id=recorded.incident_id,
-                    author=recorded.confirmed_by,
-                    kind=TimelineKind.SYSTEM,
-                    text=text,
-                    source_ref=f"change:run:{recorded.id}:late",
-                )
-            )
         self._post(
             recorded,
             f":information_source: {describe(late)}, though it was recorded as interrupted: the "
             "target answered after marshal lost track of it, so the action did run. Check the "
             "target before starting it again.",
         )
+
+    def _on_timeline(self, run: OperationRun, text: str, source_ref: str) -> None:
+        """A line on the run's incident's timeline (the postmortem lists them), if it has one."""
+        if run.incident_id and self._timeline is not None:
+            self._timeline.add_timeline(
+                TimelineEntry(
+                    incident_id=run.incident_id,
+                    author=run.confirmed_by,
+                    kind=TimelineKind.SYSTEM,
+                    text=text,
+                    source_ref=source_ref,
+                )
+            )
 
     def _post(self, run: OperationRun, text: str) -> None:
         if self._slack is None:
