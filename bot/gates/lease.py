@@ -13,19 +13,18 @@ whatever the dead attempt already wrote (the marker in the public incident's met
 from __future__ import annotations
 
 import logging
-import threading
 from collections.abc import Callable
 from datetime import datetime, timedelta
-from types import TracebackType
 
 from bot.domain.errors import ConcurrentUpdate, MarshalError
 from bot.domain.models import DraftStatus, StatusPageDraft
+from bot.domain.renewal import RenewingLease
 from bot.ports.drafts import DraftStore
 
 log = logging.getLogger(__name__)
 
 
-class PublishLease:
+class PublishLease(RenewingLease):
     """`with PublishLease(...) as lease:` renews in a background thread; after the block,
     `lease.draft` is the draft as last written (its version moves with each renewal)."""
 
@@ -37,36 +36,14 @@ class PublishLease:
         lease: timedelta,
         clock: Callable[[], datetime],
     ) -> None:
+        super().__init__(lease, name=f"publish-lease-{draft.id}")
         self._drafts = drafts
         self._draft = draft
-        self._interval = lease.total_seconds() / 3
         self._clock = clock
-        self._stop = threading.Event()
-        self._thread = threading.Thread(
-            target=self._run, name=f"publish-lease-{draft.id}", daemon=True
-        )
 
     @property
     def draft(self) -> StatusPageDraft:
         return self._draft
-
-    def __enter__(self) -> PublishLease:
-        self._thread.start()
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        traceback: TracebackType | None,
-    ) -> None:
-        self._stop.set()
-        self._thread.join()
-
-    def _run(self) -> None:
-        while not self._stop.wait(self._interval):
-            if not self.renew():
-                return
 
     def renew(self) -> bool:
         """Push `updated_at` forward; False when the draft is no longer ours to renew."""

@@ -17,10 +17,10 @@ import threading
 import uuid
 from collections.abc import Callable
 from datetime import datetime, timedelta
-from types import TracebackType
 
 from bot.domain.errors import ConcurrentUpdate, MarshalError
 from bot.domain.operation_run import OperationRun
+from bot.domain.renewal import RenewingLease
 from bot.ports.runbooks import OperationRuns
 
 log = logging.getLogger(__name__)
@@ -31,7 +31,7 @@ def process_owner() -> str:
     return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
 
 
-class RunLease:
+class RunLease(RenewingLease):
     """`with RunLease(...) as lease:` renews in a background thread; after the block,
     `lease.run` is the run as last written (its version moves with each renewal)."""
 
@@ -44,37 +44,18 @@ class RunLease:
         lease: timedelta,
         clock: Callable[[], datetime],
     ) -> None:
+        super().__init__(lease, name=f"run-lease-{run.id}")
         self._runs = runs
         self._run = run
         self._owner = owner
         self._lease = lease
         self._clock = clock
         self._lock = threading.Lock()
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._loop, name=f"run-lease-{run.id}", daemon=True)
 
     @property
     def run(self) -> OperationRun:
         with self._lock:
             return self._run
-
-    def __enter__(self) -> RunLease:
-        self._thread.start()
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        traceback: TracebackType | None,
-    ) -> None:
-        self._stop.set()
-        self._thread.join()
-
-    def _loop(self) -> None:
-        while not self._stop.wait(self._lease.total_seconds() / 3):
-            if not self.renew():
-                return
 
     def renew(self) -> bool:
         """Push the expiry forward; False once the run is no longer ours (recovered)."""
