@@ -29,6 +29,7 @@ import logging
 import queue
 import threading
 import zlib
+from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING
 
@@ -52,6 +53,8 @@ from bot.adapters.dynamodb.incident_store import DynamoIncidentStore
 from bot.adapters.dynamodb.items import Item, s, text
 from bot.adapters.dynamodb.recent_intake import RecentIntake
 from bot.adapters.dynamodb.single_table import SingleTable
+from bot.domain.audit import AuditEvent
+from bot.domain.audit_anchor import AuditHead
 from bot.domain.errors import BackendUnavailable
 from bot.domain.models import Alert, Incident
 from bot.ports.alert_ledger import IntakeAudit
@@ -158,38 +161,19 @@ class DynamoAlertLedger:
         """The one-transaction write, or a settled re-send's answer; else who holds the group
         when the notification itself is new (an alert joining that incident)."""
         table = self._table.name
-        outbox = event.model_copy(update={"incident_id": incident.id})
-        intake = Intake(incident=incident, created=True, duplicate=False, outbox=outbox)
-        head, audit_puts = self._audit.chained_event(
-            incident.id,
-            None,
-            actor=audit.actor,
-            action=audit.action(alert, intake),
-            details=audit.details,
-            event_id=audit.event_id(intake),
-        )
-        record = AlertRecord(dedup_key=dedup_key(alert), incident_id=incident.id, alert=alert)
-        record_put = put_alert(
-            table,
-            record,
-            outbox.event_id,
-            replacing=None,
-            snapshot=(incident, outbox),
-            audited=True,
-        )
+        written = self._written(alert, incident, None, event, audit)
         group_put = put_group(table, alert.group_key, incident.id, replacing=None)
         group_put["Put"]["ReturnValuesOnConditionCheckFailure"] = "ALL_OLD"
         writes: list[TransactWriteItemTypeDef] = [
-            record_put,
+            written.record_put,  # first: a re-send is told by this item's cancellation
             group_put,
-            put_new(table, {**incident_item(incident), **head_attributes(head)}),
-            {"Put": {"TableName": table, "Item": outbox_item(outbox)}},
-            *audit_puts,
+            put_new(table, {**incident_item(incident), **head_attributes(written.head)}),
+            *written.puts,
         ]
         reasons = self._table.transact(writes, "ingest")
         if reasons is None:
             self._audit.anchored_on_incident(incident.id)
-            return intake, None
+            return written.intake, None
         holder = reasons[1].item if reasons[1].condition_failed else None
         if reasons[0].condition_failed:
             return _settled_resend(reasons), None
@@ -224,9 +208,35 @@ class DynamoAlertLedger:
                 "updated_at": self._table.clock(),
             }
         )
+        written = self._written(alert, incident, previous, event, audit)
+        writes: list[TransactWriteItemTypeDef] = [
+            written.record_put,
+            replace_incident(
+                self._table.name,
+                incident,
+                current.version,
+                anchor=(head_attributes(written.head), (previous.seq, previous.hash)),
+            ),
+            *written.puts,
+        ]
+        return written.intake if self._table.transact(writes, "ingest") is None else None
+
+    def _written(
+        self,
+        alert: Alert,
+        incident: Incident,
+        previous: AuditEvent | None,
+        event: OutboxEvent,
+        audit: IntakeAudit,
+    ) -> _IntakeWrites:
+        """What every one-transaction intake writes besides the incident: the dedup record
+        (with the snapshot that answers its re-sends), the outbox event and the audit event
+        chained after `previous` (None: a new incident's first)."""
+        table = self._table.name
         outbox = event.model_copy(update={"incident_id": incident.id})
-        intake = Intake(incident=incident, created=False, duplicate=False, outbox=outbox)
-        new_head, audit_puts = self._audit.chained_event(
+        created = previous is None
+        intake = Intake(incident=incident, created=created, duplicate=False, outbox=outbox)
+        head, audit_puts = self._audit.chained_event(
             incident.id,
             previous,
             actor=audit.actor,
@@ -234,10 +244,11 @@ class DynamoAlertLedger:
             details=audit.details,
             event_id=audit.event_id(intake),
         )
-        table = self._table.name
         record = AlertRecord(dedup_key=dedup_key(alert), incident_id=incident.id, alert=alert)
-        writes: list[TransactWriteItemTypeDef] = [
-            put_alert(
+        return _IntakeWrites(
+            intake=intake,
+            head=head,
+            record_put=put_alert(
                 table,
                 record,
                 outbox.event_id,
@@ -245,16 +256,16 @@ class DynamoAlertLedger:
                 snapshot=(incident, outbox),
                 audited=True,
             ),
-            replace_incident(
-                table,
-                incident,
-                current.version,
-                anchor=(head_attributes(new_head), (previous.seq, previous.hash)),
-            ),
-            {"Put": {"TableName": table, "Item": outbox_item(outbox)}},
-            *audit_puts,
-        ]
-        return intake if self._table.transact(writes, "ingest") is None else None
+            puts=[{"Put": {"TableName": table, "Item": outbox_item(outbox)}}, *audit_puts],
+        )
+
+
+@dataclass(frozen=True)
+class _IntakeWrites:
+    intake: Intake
+    head: AuditHead
+    record_put: TransactWriteItemTypeDef
+    puts: list[TransactWriteItemTypeDef]
 
 
 class GroupTurns:
