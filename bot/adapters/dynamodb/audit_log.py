@@ -31,10 +31,9 @@ from bot.domain.audit import (
     AuditAction,
     AuditChainBroken,
     AuditEvent,
-    chain_event,
     parse_stored_event,
 )
-from bot.domain.audit_anchor import AuditHead, anchor_head
+from bot.domain.audit_anchor import AuditHead, sealed_next
 from bot.domain.audit_keys import AuditKeyring
 from bot.domain.errors import BackendUnavailable
 from bot.domain.ids import new_id
@@ -95,17 +94,16 @@ class DynamoAuditLog:
         for _ in attempts(self._max_attempts):
             target = self._anchor_target(incident_id)
             previous = self._last_event(incident_id)
-            event = chain_event(
+            event, head = sealed_next(
                 previous,
                 incident_id=incident_id,
                 actor=actor,
                 action=action,
                 details=details,
-                key=key,
                 event_id=chosen_id,
+                key=key,
                 at=self._clock(),
             )
-            head = anchor_head(incident_id, event, key)
             codes = self._write(event, anchor_write(target, incident_id, head, previous))
             if codes is None:
                 return event
@@ -213,18 +211,17 @@ class DynamoAuditLog:
         """The event after `previous` (None: a new incident's first), for the caller's own
         transaction that also moves the chain's head on the incident item: the new head and
         the event's and its id marker's conditional puts."""
-        key = self.keys.current
-        event = chain_event(
+        event, head = sealed_next(
             previous,
             incident_id=incident_id,
             actor=actor,
             action=action,
             details=details,
-            key=key,
             event_id=event_id,
+            key=self.keys.current,
             at=self._clock(),
         )
-        return anchor_head(incident_id, event, key), self._event_puts(event)
+        return head, self._event_puts(event)
 
     def anchored_on_incident(self, incident_id: str) -> None:
         """The chain's anchor is on its incident item (a transaction just created both)."""

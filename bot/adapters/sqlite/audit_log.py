@@ -22,8 +22,8 @@ from bot.adapters.sqlite.audit_anchor import (
 )
 from bot.adapters.sqlite.audit_key import embedded_audit_key
 from bot.adapters.sqlite.database import SqliteDatabase
-from bot.domain.audit import AuditAction, AuditEvent, chain_event, parse_stored_event
-from bot.domain.audit_anchor import AuditHead, anchor_head
+from bot.domain.audit import AuditAction, AuditEvent, parse_stored_event
+from bot.domain.audit_anchor import AuditHead, sealed_next
 from bot.domain.audit_keys import AuditKeyring
 from bot.domain.models import utcnow
 
@@ -90,21 +90,21 @@ class SqliteAuditLog:
             if existing:
                 return parse_stored_event(existing[0], f"#{existing[1]}", existing[2])
         previous = _last_event(conn, incident_id)
-        event = chain_event(
+        event, head = sealed_next(
             previous,
             incident_id=incident_id,
             actor=actor,
             action=action,
             details=details,
-            key=key,
             event_id=event_id,
+            key=key,
             at=self._clock(),
         )
         conn.execute(
             "INSERT INTO audit_events (incident_id, seq, event_id, data) VALUES (?, ?, ?, ?)",
             (incident_id, event.seq, event.event_id, event.model_dump_json()),
         )
-        write_head(conn, incident_id, anchor_head(incident_id, event, key), previous)
+        write_head(conn, incident_id, head, previous)
         return event
 
     def first_event(
@@ -117,18 +117,17 @@ class SqliteAuditLog:
         event_id: str,
     ) -> FirstEvent:
         """The first event of a new incident's chain, sealed and anchored, for `first_on`."""
-        key = self.keys.current
-        event = chain_event(
+        event, head = sealed_next(
             None,
             incident_id=incident_id,
             actor=actor,
             action=action,
             details=details,
-            key=key,
             event_id=event_id,
+            key=self.keys.current,
             at=self._clock(),
         )
-        return FirstEvent(event, event.model_dump_json(), anchor_head(incident_id, event, key))
+        return FirstEvent(event, event.model_dump_json(), head)
 
     def first_on(self, conn: sqlite3.Connection, first: FirstEvent) -> AuditEvent:
         """Store `first` as the chain of an incident whose row the caller inserted in this
