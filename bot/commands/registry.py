@@ -70,19 +70,7 @@ class CommandRegistry:
         `channel_name` (Slack sends it with the command) lets a room whose creation the
         assembler has not recorded yet count as the incident's room already."""
         incident = find_room(self._store, channel_id, channel_name)
-        name, reply = self._run(user_id, channel_id, text, incident)
-        self._audit.append(
-            incident.id if incident else WORKSPACE_CHAIN,
-            actor=user_id,
-            action=AuditAction.COMMAND_RUN,
-            details={
-                "user": user_id,
-                "channel": channel_id,
-                "subcommand": name,
-                "outcome": reply.outcome.value,
-            },
-        )
-        return reply
+        return self._run_audited(user_id, channel_id, text, incident, {"channel": channel_id})
 
     def run_as(
         self, user_id: str, incident: Incident | None, text: str, *, via: str = "api"
@@ -92,6 +80,17 @@ class CommandRegistry:
         permission checks and the COMMAND_RUN audit included (channel and `via` name the
         caller: api | mcp | console)."""
         channel_id = incident.channel_id or "" if incident else ""
+        return self._run_audited(user_id, channel_id, text, incident, {"channel": via, "via": via})
+
+    def _run_audited(
+        self,
+        user_id: str,
+        channel_id: str,
+        text: str,
+        incident: Incident | None,
+        caller: dict[str, str],
+    ) -> CommandReply:
+        """Run the subcommand and record it (COMMAND_RUN, with `caller`'s channel/via)."""
         name, reply = self._run(user_id, channel_id, text, incident)
         self._audit.append(
             incident.id if incident else WORKSPACE_CHAIN,
@@ -99,10 +98,9 @@ class CommandRegistry:
             action=AuditAction.COMMAND_RUN,
             details={
                 "user": user_id,
-                "channel": via,
+                **caller,
                 "subcommand": name,
                 "outcome": reply.outcome.value,
-                "via": via,
             },
         )
         return reply
