@@ -12,6 +12,7 @@ OutboxRelay re-sends pending events and the queue dedups on event id.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from enum import Enum
 from typing import Any, Protocol, runtime_checkable
 
 from pydantic import BaseModel, ConfigDict
@@ -75,3 +76,21 @@ class SettledResends(Protocol):
         """The incident a re-send of `alert` landed on when its first acceptance is complete
         (stored, enqueued, audited) and it is no recurrence; None when `AlertLedger.record`
         has something to decide or write."""
+
+
+class Unread(Enum):
+    """Why a read that must not wait was not made: the caller asks again where it may wait."""
+
+    WOULD_WAIT = "would wait"
+
+
+@runtime_checkable
+class ResendsReadAtOnce(Protocol):
+    """A backend whose settled read never waits: a local file read that takes no lock it
+    could queue for. The web tier asks it on its event loop, so a re-send is answered with
+    no hop to a worker thread (issue 17: the hop, and the GIL hand-offs around a read made in
+    a worker, were most of a duplicate's cost on the embedded deployment)."""
+
+    def settled_at_once(self, alert: Alert) -> SettledResend | Unread | None:
+        """As `SettledResends.settled`, or Unread.WOULD_WAIT when reading now would wait
+        (the database is locked, the reader is busy, or the read failed)."""

@@ -19,7 +19,15 @@ from bot.domain.ids import new_id
 from bot.domain.models import Alert, AlertStatus, Incident, utcnow
 from bot.ingest.errors import PayloadInvalid
 from bot.ingest.reception import AlertReception
-from bot.ports.alert_ledger import AlertLedger, IntakeAudit, OutboxMarks, SettledResends
+from bot.ports.alert_ledger import (
+    AlertLedger,
+    IntakeAudit,
+    OutboxMarks,
+    ResendsReadAtOnce,
+    SettledResend,
+    SettledResends,
+    Unread,
+)
 from bot.ports.audit import AuditLog
 from bot.ports.metrics import Metrics
 from bot.ports.queue import EventType, Queue
@@ -40,6 +48,18 @@ class WebhookReply:
     status: int
     body: dict[str, Any]
     headers: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Screened:
+    """A webhook request `AlertIntake.screen` could not finish without waiting: what it did
+    (the parsed alerts; each one's settled re-send, when read) travels on to `record`."""
+
+    source: str
+    body: bytes
+    headers: Mapping[str, str]
+    alerts: list[Alert] | None = None  # None: not verified or parsed yet
+    settled: list[SettledResend | None] | None = None  # None: not read yet
 
 
 @dataclass(frozen=True)
@@ -70,6 +90,8 @@ class AlertIntake:
         ledger: AlertLedger | None = None,
         marks: OutboxMarks | None = None,
         resends: SettledResends | None = None,
+        at_once: ResendsReadAtOnce | None = None,
+        screens: bool = False,
     ) -> None:
         self._store = store
         self._queue = queue
@@ -80,11 +102,54 @@ class AlertIntake:
         self._marks = marks or MarkedAtOnce(store)
         # a backend that answers a settled re-send from one read, before anything is built
         self._resends = resends
+        # `screens`: the secrets never wait (env), so verifying and parsing may run on the web
+        # tier's event loop; `at_once`: a settled re-send is read there too (embedded SQLite)
+        self._screens = screens
+        self._at_once = at_once if screens else None
 
     def sources(self) -> frozenset[str]:
         return frozenset(self._reception.names)
 
     def accept(self, source: str, body: bytes, headers: Mapping[str, str]) -> WebhookReply:
+        """The whole request, waiting where it must (callers off the event loop)."""
+        screened = self.screen(source, body, headers)
+        return screened if isinstance(screened, WebhookReply) else self.record(screened)
+
+    def screen(
+        self, source: str, body: bytes, headers: Mapping[str, str]
+    ) -> WebhookReply | Screened:
+        """What this intake can do without waiting, for the web tier's event loop: verify and
+        parse when the secrets are at hand, and answer re-sends when the backend reads at once.
+        A WebhookReply is the answer; Screened is the rest of the request, for `record`."""
+        if not self._screens:
+            return Screened(source, body, headers)
+        received = self._receive(source, body, headers)
+        if isinstance(received, WebhookReply):
+            return received
+        settled = self._settled_at_once(received)
+        if settled is not None and all(s is not None for s in settled):
+            return _reply(
+                [Answered(s.incident_id, created=False, duplicate=True) for s in settled if s]
+            )
+        return Screened(source, body, headers, alerts=received, settled=settled)
+
+    def record(self, screened: Screened) -> WebhookReply:
+        """The rest of a screened request: whatever `screen` left, then the writes."""
+        alerts = screened.alerts
+        if alerts is None:
+            received = self._receive(screened.source, screened.body, screened.headers)
+            if isinstance(received, WebhookReply):
+                return received
+            alerts = received
+        settled = screened.settled or [None] * len(alerts)
+        read = screened.settled is not None
+        return _reply(
+            [self._answer(alert, s, read=read) for alert, s in zip(alerts, settled, strict=True)]
+        )
+
+    def _receive(
+        self, source: str, body: bytes, headers: Mapping[str, str]
+    ) -> WebhookReply | list[Alert]:
         verdict = self._reception.verify(source, headers, body)
         if not verdict.ok:
             log.info(
@@ -98,10 +163,25 @@ class AlertIntake:
         if not alerts:
             # understood, nothing to alert on (a PagerDuty ping, a note)
             return WebhookReply(202, {"status": "ignored", "incident_id": None, "incident_ids": []})
-        return _reply([self._answer(alert) for alert in alerts])
+        return alerts
 
-    def _answer(self, alert: Alert) -> Answered | None:
-        settled = self._resends.settled(alert) if self._resends is not None else None
+    def _settled_at_once(self, alerts: list[Alert]) -> list[SettledResend | None] | None:
+        """Each alert's settled re-send, read without waiting; None when one read would wait."""
+        if self._at_once is None:
+            return None
+        found: list[SettledResend | None] = []
+        for alert in alerts:
+            settled = self._at_once.settled_at_once(alert)
+            if settled is Unread.WOULD_WAIT:
+                return None
+            found.append(settled)
+        return found
+
+    def _answer(
+        self, alert: Alert, settled: SettledResend | None, *, read: bool
+    ) -> Answered | None:
+        if not read and self._resends is not None:
+            settled = self._resends.settled(alert)
         if settled is not None:
             return Answered(settled.incident_id, created=False, duplicate=True)
         accepted = self.submit(alert)

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 from starlette.types import ASGIApp
 
 from bot.observability.metrics import Metrics
-from bot.services.intake import WebhookReply
+from bot.services.intake import Screened, WebhookReply
 
 if TYPE_CHECKING:
     from bot.web.api.operations import ApiDependencies
@@ -29,8 +29,14 @@ T = TypeVar("T")
 class WebhookIntake(Protocol):
     def sources(self) -> frozenset[str]: ...
 
-    def accept(self, source: str, body: bytes, headers: Mapping[str, str]) -> WebhookReply:
-        """Verify, parse, persist and enqueue. Raises BackendUnavailable for a 503."""
+    def screen(
+        self, source: str, body: bytes, headers: Mapping[str, str]
+    ) -> WebhookReply | Screened:
+        """What can be answered without waiting (asked on the event loop); else the rest."""
+
+    def record(self, screened: Screened) -> WebhookReply:
+        """Verify and parse if not done, persist and enqueue (asked on a worker thread).
+        Raises BackendUnavailable for a 503."""
 
 
 @dataclass

@@ -16,6 +16,7 @@ from starlette.requests import ClientDisconnect, Request
 from starlette.responses import JSONResponse, Response
 
 from bot.domain.errors import BackendUnavailable
+from bot.services.intake import Screened
 from bot.web.body import BodyTooLarge, error, is_json, read_body
 from bot.web.dependencies import WebDependencies, WorkerThreads
 
@@ -54,7 +55,13 @@ class WebhookEndpoint:
         if not is_json(request.headers.get("content-type")):
             return error(415, "content type must be application/json")
         try:
-            reply = await self._workers.run(intake.accept, source, body, request.headers)
+            # answered on the loop when nothing has to wait (a bad signature, a settled re-send
+            # on SQLite): a hop to a worker thread cost more than the answer (issue 17)
+            screened = intake.screen(source, body, request.headers)
+            if isinstance(screened, Screened):
+                reply = await self._workers.run(intake.record, screened)
+            else:
+                reply = screened
         except BackendUnavailable as exc:
             # one line, no traceback: an outage is expected and the sender will retry
             log.warning(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from bot.ingest.reception import AlertReception
 from bot.ingest.severity_map import SeverityMap
-from bot.ports.alert_ledger import SettledResends
+from bot.ports.alert_ledger import ResendsReadAtOnce, SettledResends
 from bot.services.intake import AlertIntake
 from bot.services.outbox_relay import OutboxRelay
 from bot.settings import Settings
@@ -35,6 +35,9 @@ def build_intake(
         ledger=ledger,
         marks=marks,
         resends=ledger if isinstance(ledger, SettledResends) else None,
+        at_once=ledger if isinstance(ledger, ResendsReadAtOnce) else None,
+        # Secrets Manager may be read on a cache miss: then nothing runs on the event loop
+        screens=settings.marshal_secrets == "env",
     )
 
 

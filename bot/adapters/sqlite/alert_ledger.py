@@ -7,7 +7,9 @@ commit is a disk flush, so this is the number of flushes an alert costs (four be
 A crash before the commit leaves nothing; after it, everything, already enqueued.
 Concurrent alerts share commits (group_commit.py). A re-send whose first acceptance is
 complete is answered by `settled`: one SELECT of the columns that decide it (no incident or
-event parsed, no write lock), asked by the intake before it builds anything to write.
+event parsed, no write lock), asked by the intake before it builds anything to write;
+`settled_at_once` is the same read on a reader that never waits, which the web tier asks on
+its event loop.
 """
 
 from __future__ import annotations
@@ -16,13 +18,15 @@ import sqlite3
 import threading
 from collections.abc import Callable
 from datetime import datetime
+from typing import Any
 
 from bot.adapters.sqlite.audit_log import FirstEvent, SqliteAuditLog
+from bot.adapters.sqlite.database import ReadWouldWait
 from bot.adapters.sqlite.group_commit import GroupCommit
 from bot.adapters.sqlite.incident_store import SqliteIncidentStore, dedup_key
 from bot.adapters.sqlite.local_queue import LocalQueue
 from bot.domain.models import Alert, Incident, utcnow
-from bot.ports.alert_ledger import AUDIT_EVENT_SUFFIX, IntakeAudit, SettledResend
+from bot.ports.alert_ledger import AUDIT_EVENT_SUFFIX, IntakeAudit, SettledResend, Unread
 from bot.ports.queue import QueueMessage
 from bot.ports.store import Intake, OutboxEvent, is_recurrence_when
 
@@ -95,10 +99,15 @@ class SqliteAlertLedger:
 
     def settled(self, alert: Alert) -> SettledResend | None:
         """See `SettledResends`: one statement, read without the write lock."""
-        row = self._db.fetch_one(_SETTLED, (dedup_key(alert), AUDIT_EVENT_SUFFIX))
-        if row is None or is_recurrence_when(alert, incident_open=bool(row[1])):
-            return None
-        return SettledResend(incident_id=row[0])
+        return _settled(alert, self._db.fetch_one(_SETTLED, (dedup_key(alert), AUDIT_EVENT_SUFFIX)))
+
+    def settled_at_once(self, alert: Alert) -> SettledResend | Unread | None:
+        """See `ResendsReadAtOnce`: the same statement on the reader that never waits."""
+        try:
+            row = self._db.fetch_one_at_once(_SETTLED, (dedup_key(alert), AUDIT_EVENT_SUFFIX))
+        except ReadWouldWait:
+            return Unread.WOULD_WAIT
+        return _settled(alert, row)
 
     def _write(
         self,
@@ -176,6 +185,12 @@ class RecentGroups:
             self._keys[group_key] = None
             if len(self._keys) > self._kept:
                 del self._keys[next(iter(self._keys))]
+
+
+def _settled(alert: Alert, row: tuple[Any, ...] | None) -> SettledResend | None:
+    if row is None or is_recurrence_when(alert, incident_open=bool(row[1])):
+        return None
+    return SettledResend(incident_id=row[0])
 
 
 def _message(event: OutboxEvent) -> QueueMessage:

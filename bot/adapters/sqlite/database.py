@@ -4,6 +4,8 @@ WAL mode lets readers run beside one writer; `busy_timeout` makes writers queue 
 of failing. Connections come from a small pool. Read-modify-write goes through
 `transaction()`, which takes the write lock up front (BEGIN IMMEDIATE), so two threads
 or two processes on one machine cannot interleave a read and the write that depends on it.
+`fetch_one_at_once` is the one read that never waits, for a caller that must not block
+(the web tier's event loop): its own read-only connection with no busy timeout.
 """
 
 from __future__ import annotations
@@ -23,6 +25,10 @@ BUSY_TIMEOUT_MS = 15_000
 # buy fds, not throughput (benchmarks/ingest.py measured the same with 4 as with one a thread).
 DEFAULT_MAX_CONNECTIONS = 4
 _WRITER_WAIT_SECONDS = BUSY_TIMEOUT_MS / 1000  # the same bound as a writer in another process
+
+
+class ReadWouldWait(Exception):
+    """`fetch_one_at_once` could not read without waiting; read again where waiting is fine."""
 
 
 class SqliteDatabase:
@@ -55,6 +61,8 @@ class SqliteDatabase:
         # with backoff and turned 8 concurrent webhook writes into a 480 ms p99 tail.
         # Other processes still meet at BEGIN IMMEDIATE and the busy timeout.
         self._writer = threading.Lock()
+        self._at_once: sqlite3.Connection | None = None
+        self._at_once_turn = threading.Lock()
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             self._migrate(migrations)
@@ -84,6 +92,33 @@ class SqliteDatabase:
     def fetch_all(self, sql: str, params: Sequence[object] = ()) -> list[tuple[Any, ...]]:
         with self.reading() as conn:
             return list(conn.execute(sql, params).fetchall())
+
+    def fetch_one_at_once(self, sql: str, params: Sequence[object] = ()) -> tuple[Any, ...] | None:
+        """One row, read now or not at all: ReadWouldWait when the file is locked against
+        readers (a checkpoint resetting the WAL, another process's exclusive lock), another
+        thread is using this reader, or the read fails. In WAL mode a reader does not queue
+        behind writers, so this answers at once almost always."""
+        if not self._at_once_turn.acquire(blocking=False):
+            raise ReadWouldWait("the at-once reader is in use")
+        try:
+            conn = self._at_once or self._open_at_once()
+            row: tuple[Any, ...] | None = conn.execute(sql, params).fetchone()
+            return row
+        except sqlite3.Error as exc:
+            raise ReadWouldWait(str(exc)) from exc
+        finally:
+            self._at_once_turn.release()
+
+    def _open_at_once(self) -> sqlite3.Connection:
+        # timeout=0: SQLite answers SQLITE_BUSY instead of sleeping in its busy handler
+        conn = sqlite3.connect(self.path, timeout=0, isolation_level=None, check_same_thread=False)
+        try:
+            conn.execute("PRAGMA query_only = ON")
+        except sqlite3.Error:
+            conn.close()
+            raise
+        self._at_once = conn
+        return conn
 
     def write(self, sql: str, params: Sequence[object] = ()) -> int:
         """One statement in its own transaction; the number of rows it changed."""
@@ -135,6 +170,10 @@ class SqliteDatabase:
             opened, self._opened, self._idle = self._opened, [], []
         for conn in opened:
             conn.close()
+        with self._at_once_turn:
+            if self._at_once is not None:
+                self._at_once.close()
+                self._at_once = None
 
     @property
     def open_connections(self) -> int:
