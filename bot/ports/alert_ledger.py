@@ -11,6 +11,7 @@ OutboxRelay re-sends pending events and the queue dedups on event id.
 
 from __future__ import annotations
 
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from enum import Enum
 from typing import Any, Protocol, runtime_checkable
@@ -94,3 +95,14 @@ class ResendsReadAtOnce(Protocol):
     def settled_at_once(self, alert: Alert) -> SettledResend | Unread | None:
         """As `SettledResends.settled`, or Unread.WOULD_WAIT when reading now would wait
         (the database is locked, the reader is busy, or the read failed)."""
+
+
+@runtime_checkable
+class RecordsTogether(Protocol):
+    """A ledger that can hold every alert one thread records in a block in one commit, and
+    whose `record` is the whole write (nothing else is written or enqueued after it). The web
+    tier then records all waiting webhook requests on one thread, a commit per batch."""
+
+    def together(self) -> AbstractContextManager[None]:
+        """Nothing recorded in the block is durable, nor announced, before it ends without
+        error; an error out of it (the commit failing) undoes all of it."""

@@ -11,7 +11,8 @@ never a "duplicate ignored".
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
+from contextlib import nullcontext
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -23,6 +24,7 @@ from bot.ports.alert_ledger import (
     AlertLedger,
     IntakeAudit,
     OutboxMarks,
+    RecordsTogether,
     ResendsReadAtOnce,
     SettledResend,
     SettledResends,
@@ -92,6 +94,7 @@ class AlertIntake:
         resends: SettledResends | None = None,
         at_once: ResendsReadAtOnce | None = None,
         screens: bool = False,
+        together: RecordsTogether | None = None,
     ) -> None:
         self._store = store
         self._queue = queue
@@ -106,6 +109,8 @@ class AlertIntake:
         # tier's event loop; `at_once`: a settled re-send is read there too (embedded SQLite)
         self._screens = screens
         self._at_once = at_once if screens else None
+        # a ledger whose record is the whole write can hold a batch of requests in one commit
+        self._together = together
 
     def sources(self) -> frozenset[str]:
         return frozenset(self._reception.names)
@@ -146,6 +151,23 @@ class AlertIntake:
         return _reply(
             [self._answer(alert, s, read=read) for alert, s in zip(alerts, settled, strict=True)]
         )
+
+    @property
+    def records_together(self) -> bool:
+        """Whether `record_all` holds a batch in one commit (else it records one by one)."""
+        return self._together is not None
+
+    def record_all(self, batch: Sequence[Screened]) -> list[WebhookReply | Exception]:
+        """Each request's reply, or what it raised, recorded in one commit where the ledger
+        can (`records_together`). A failed commit raises: nothing of the batch is stored."""
+        outcomes: list[WebhookReply | Exception] = []
+        with self._together.together() if self._together is not None else nullcontext():
+            for screened in batch:
+                try:
+                    outcomes.append(self.record(screened))
+                except Exception as exc:  # noqa: BLE001 - answered to its own request alone
+                    outcomes.append(exc)
+        return outcomes
 
     def _receive(
         self, source: str, body: bytes, headers: Mapping[str, str]

@@ -1,4 +1,5 @@
-"""The ASGI app: routes for webhooks, health and metrics. Blocking work runs in worker threads.
+"""The ASGI app: routes for webhooks, health and metrics. Blocking work runs in worker threads
+(webhook writes on the embedded deployment in the IntakeWriter's one thread).
 
 Answers follow DESIGN.md section 3 exactly: 202 / 200 duplicate / 400 / 401 / 413 / 415 / 503,
 plus 408 for a body that did not arrive within the read deadline, and never a 500 carrying a
@@ -19,6 +20,7 @@ from bot.domain.errors import BackendUnavailable
 from bot.web.api.routes import api_routes
 from bot.web.body import error
 from bot.web.dependencies import WebDependencies, WorkerThreads
+from bot.web.intake_writer import IntakeWriter
 from bot.web.webhooks import WebhookEndpoint
 
 log = logging.getLogger(__name__)
@@ -26,6 +28,8 @@ log = logging.getLogger(__name__)
 
 def build_web_app(deps: WebDependencies) -> Starlette:
     workers = WorkerThreads(deps.threads)
+    intake = deps.intake
+    writer = IntakeWriter(intake.record_all) if intake and intake.records_together else None
 
     async def healthz(_: Request) -> Response:
         return JSONResponse({"status": "ok"})
@@ -52,7 +56,9 @@ def build_web_app(deps: WebDependencies) -> Starlette:
         Route("/healthz", healthz, methods=["GET"]),
         Route("/readyz", readyz, methods=["GET"]),
         Route("/metrics", metrics, methods=["GET"]),
-        Route("/webhooks/{source}", WebhookEndpoint(deps, workers).handle, methods=["POST"]),
+        Route(
+            "/webhooks/{source}", WebhookEndpoint(deps, workers, writer).handle, methods=["POST"]
+        ),
     ]
     if deps.console is not None:
         routes.append(Mount("/console", app=deps.console))

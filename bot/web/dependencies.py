@@ -9,7 +9,7 @@ from __future__ import annotations
 import asyncio
 import contextvars
 import functools
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Protocol, TypeVar
@@ -37,6 +37,13 @@ class WebhookIntake(Protocol):
     def record(self, screened: Screened) -> WebhookReply:
         """Verify and parse if not done, persist and enqueue (asked on a worker thread).
         Raises BackendUnavailable for a 503."""
+
+    @property
+    def records_together(self) -> bool:
+        """Whether `record_all` holds a batch in one commit (then one thread records)."""
+
+    def record_all(self, batch: Sequence[Screened]) -> list[WebhookReply | Exception]:
+        """Each request's reply or what it raised; raises when the batch's commit failed."""
 
 
 @dataclass

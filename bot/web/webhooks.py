@@ -19,6 +19,7 @@ from bot.domain.errors import BackendUnavailable
 from bot.services.intake import Screened
 from bot.web.body import BodyTooLarge, error, is_json, read_body
 from bot.web.dependencies import WebDependencies, WorkerThreads
+from bot.web.intake_writer import IntakeWriter
 
 log = logging.getLogger(__name__)
 
@@ -26,9 +27,12 @@ RETRY_AFTER_SECONDS = 5
 
 
 class WebhookEndpoint:
-    def __init__(self, deps: WebDependencies, workers: WorkerThreads) -> None:
+    def __init__(
+        self, deps: WebDependencies, workers: WorkerThreads, writer: IntakeWriter | None = None
+    ) -> None:
         self._deps = deps
         self._workers = workers
+        self._writer = writer  # records on one thread, a commit per batch (embedded SQLite)
 
     async def handle(self, request: Request) -> Response:
         source = request.path_params["source"]
@@ -58,10 +62,12 @@ class WebhookEndpoint:
             # answered on the loop when nothing has to wait (a bad signature, a settled re-send
             # on SQLite): a hop to a worker thread cost more than the answer (issue 17)
             screened = intake.screen(source, body, request.headers)
-            if isinstance(screened, Screened):
-                reply = await self._workers.run(intake.record, screened)
-            else:
+            if not isinstance(screened, Screened):
                 reply = screened
+            elif self._writer is not None:
+                reply = await self._writer.record(screened)
+            else:
+                reply = await self._workers.run(intake.record, screened)
         except BackendUnavailable as exc:
             # one line, no traceback: an outage is expected and the sender will retry
             log.warning(

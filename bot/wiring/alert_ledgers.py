@@ -7,7 +7,7 @@ from bot.adapters.sqlite.alert_ledger import SqliteAlertLedger
 from bot.adapters.sqlite.audit_log import SqliteAuditLog
 from bot.adapters.sqlite.incident_store import SqliteIncidentStore
 from bot.adapters.sqlite.local_queue import LocalQueue
-from bot.ports.alert_ledger import AlertLedger, OutboxMarks
+from bot.ports.alert_ledger import AlertLedger, OutboxMarks, RecordsTogether
 from bot.services.alert_ledger import MarkedAtOnce, SeparateWrites
 from bot.wiring.backends import Backends
 from bot.wiring.process import ProcessGroup
@@ -22,6 +22,15 @@ def build_alert_ledger(group: ProcessGroup, backends: Backends) -> tuple[AlertLe
     if dynamo is not None:
         return dynamo
     return SeparateWrites(store, audit), MarkedAtOnce(store)
+
+
+def records_together(ledger: AlertLedger) -> RecordsTogether | None:
+    """The ledger, when a batch of webhook requests can be held in one of its commits: only
+    where its record is the whole write, since an outbox mark or a queue send after it would
+    open a second transaction inside the held one."""
+    if isinstance(ledger, SqliteAlertLedger) and ledger.records_whole:
+        return ledger
+    return None
 
 
 def _dynamo_ledger(

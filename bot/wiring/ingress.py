@@ -11,7 +11,7 @@ from bot.settings import Settings
 from bot.web.app import build_web_app
 from bot.web.dependencies import WebDependencies
 from bot.web.server import ServerLimits, WebServer
-from bot.wiring.alert_ledgers import build_alert_ledger
+from bot.wiring.alert_ledgers import build_alert_ledger, records_together
 from bot.wiring.backends import Backends
 from bot.wiring.console import build_console_app
 from bot.wiring.listen import Listeners
@@ -38,6 +38,7 @@ def build_intake(
         at_once=ledger if isinstance(ledger, ResendsReadAtOnce) else None,
         # Secrets Manager may be read on a cache miss: then nothing runs on the event loop
         screens=settings.marshal_secrets == "env",
+        together=records_together(ledger),
     )
 
 

@@ -17,6 +17,7 @@ from __future__ import annotations
 import sqlite3
 import threading
 from collections.abc import Callable
+from contextlib import AbstractContextManager
 from datetime import datetime
 from typing import Any
 
@@ -75,7 +76,7 @@ class SqliteAlertLedger:
             lambda conn: self._write(conn, alert, new_incident, event, audit, first=first)
         )
         if enqueued and self._queue is not None:
-            self._queue.announce()
+            self._commits.after_commit(self._queue.announce)
         if intake is not None and intake.incident.is_open:
             self._open_groups.add(alert.group_key)
         return intake
@@ -91,6 +92,16 @@ class SqliteAlertLedger:
             details=audit.details,
             event_id=audit.event_id(opened),
         )
+
+    @property
+    def records_whole(self) -> bool:
+        """Whether `record` is the whole of an intake's write (the queue message included),
+        so that `together` can hold every record of a batch in one commit."""
+        return self._queue is not None
+
+    def together(self) -> AbstractContextManager[None]:
+        """See `RecordsTogether`: the alerts this thread records in the block, one commit."""
+        return self._commits.held()
 
     @property
     def commits(self) -> int:

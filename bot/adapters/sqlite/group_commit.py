@@ -8,14 +8,20 @@ BEGIN IMMEDIATE ... COMMIT, each in a SAVEPOINT of its own, so one failing piece
 alone and raises in its own caller. Nobody is answered before the commit that holds their
 work returned, so a 2xx still means on disk. A lone writer commits at once: no waiting for
 a batch to fill.
+
+`held()` is the same batch driven by one thread: every `run` that thread makes in the block
+runs at once in its own savepoint of one transaction, committed when the block ends (the web
+tier's IntakeWriter records all waiting webhook requests so). Whatever must not happen before
+the commit (announcing a queue message) goes through `after_commit`.
 """
 
 from __future__ import annotations
 
 import sqlite3
 import threading
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
 from typing import Any, Generic, TypeVar
 
 from bot.adapters.sqlite.database import SqliteDatabase
@@ -32,17 +38,65 @@ class _Work(Generic[T]):
     error: BaseException | None = None
 
 
+@dataclass
+class _Held:
+    """The transaction one thread holds open in `GroupCommit.held`."""
+
+    conn: sqlite3.Connection
+    after_commit: list[Callable[[], None]] = field(default_factory=list)
+
+
 class GroupCommit:
     def __init__(self, database: SqliteDatabase) -> None:
         self._db = database
         self._turn = threading.Condition()
         self._queued: list[_Work[Any]] = []
         self._committing = False
+        self._held = threading.local()
         self.commits = 0  # how many transactions carried the work (for tests and benchmarks)
 
+    @contextmanager
+    def held(self) -> Iterator[None]:
+        """One transaction for every `run` this thread makes in the block, committed when it
+        ends; an exception out of the block rolls all of it back. Other threads' `run` calls
+        wait meanwhile and share the next commit. Not re-entrant."""
+        if getattr(self._held, "now", None) is not None:
+            raise RuntimeError("GroupCommit.held() is not re-entrant")
+        with self._turn:
+            while self._committing:
+                self._turn.wait()
+            self._committing = True
+        try:
+            with self._db.transaction() as conn:
+                held = self._held.now = _Held(conn)
+                try:
+                    yield
+                finally:
+                    self._held.now = None
+            self.commits += 1
+        finally:
+            with self._turn:
+                self._committing = False
+                self._turn.notify_all()
+        for callback in held.after_commit:
+            callback()
+
+    def after_commit(self, callback: Callable[[], None]) -> None:
+        """`callback()` once this thread's work is committed: now, unless inside `held()`."""
+        held: _Held | None = getattr(self._held, "now", None)
+        if held is None:
+            callback()
+        else:
+            held.after_commit.append(callback)
+
     def run(self, work: Callable[[sqlite3.Connection], T]) -> T:
-        """`work(conn)` inside a committed transaction, maybe shared with other callers'."""
+        """`work(conn)` inside a committed transaction, maybe shared with other callers'.
+        Inside `held()` it runs at once in that transaction, committed when the block ends."""
         mine: _Work[T] = _Work(work)
+        held: _Held | None = getattr(self._held, "now", None)
+        if held is not None:
+            _run_in_savepoint(held.conn, mine)
+            return _outcome(mine)
         with self._turn:
             self._queued.append(mine)
             while self._committing and not mine.done:
@@ -52,10 +106,7 @@ class GroupCommit:
                 batch, self._queued = self._queued, []
         if not mine.done:
             self._lead(batch)
-        if mine.error is not None:
-            raise mine.error
-        value: T = mine.value
-        return value
+        return _outcome(mine)
 
     def _lead(self, batch: list[_Work[Any]]) -> None:
         try:
@@ -72,6 +123,13 @@ class GroupCommit:
                     work.done = True
                 self._committing = False
                 self._turn.notify_all()
+
+
+def _outcome(work: _Work[T]) -> T:
+    if work.error is not None:
+        raise work.error
+    value: T = work.value
+    return value
 
 
 def _run_in_savepoint(conn: sqlite3.Connection, work: _Work[Any]) -> None:
