@@ -264,3 +264,40 @@ def test_a_new_incident_s_first_audit_event_is_sealed_outside_the_write_lock(
     assert sealed_under_lock == [False]
     actions = [e.action for e in backends.audit.events(opened.body["incident_id"])]
     assert actions == [AuditAction.INCIDENT_CREATED, AuditAction.ALERT_ATTACHED]
+
+
+def test_an_alert_joining_its_incident_reads_the_claimant_and_moves_the_anchor_in_place(
+    backends: Backends, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Issue 17, the storm's path: the claiming incident comes with the dedup lookup, and the
+    # audit anchor moves by one conditional UPDATE instead of a read and a write.
+    intake = build_intake(ingress_settings(Path("/unused")), backends)
+    first = fixture_body("generic_firing")
+    sign = CATALOG["generic"].sign
+    opened = intake.accept("generic", first, sign(SECRETS["generic"], first, _now()))
+    statements = StatementCount(_database(backends), monkeypatch)
+    second = first.replace(b'"status": "firing"', b'"status": "resolved"')
+
+    joined = intake.accept("generic", second, sign(SECRETS["generic"], second, _now()))
+
+    assert joined.body["incident_id"] == opened.body["incident_id"]
+    written = [s for s in statements.since(0) if not s.startswith(AT_ONCE)]
+    verbs = [" ".join(s.split()[:3]) for s in written]
+    assert verbs == [
+        "BEGIN IMMEDIATE",
+        "SAVEPOINT work",
+        "SELECT a.incident_id, a.outbox_event_id,",
+        "UPDATE incidents SET",
+        "INSERT INTO alerts",
+        "INSERT OR IGNORE",
+        "SELECT seq, data",
+        "INSERT INTO audit_events",
+        "UPDATE incidents SET",
+        "INSERT INTO queue_messages",
+        "RELEASE work",
+        "COMMIT",
+    ], written
+    events = backends.audit.events(joined.body["incident_id"])
+    assert [e.action for e in events] == [AuditAction.INCIDENT_CREATED, AuditAction.ALERT_RESOLVED]
+    head = backends.audit.head(joined.body["incident_id"])
+    assert head is not None and (head.seq, head.hash) == (events[-1].seq, events[-1].hash)

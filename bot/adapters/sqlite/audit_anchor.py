@@ -19,12 +19,14 @@ def write_head(
     """Move the anchor from `previous` (the chain's last event before this append) to `head`.
     An anchor naming another event means the chain was cut behind marshal's back: appending
     on would re-grow it over the gap and hide that, so refuse (AuditChainBroken)."""
+    values = (head.seq, head.hash, head.key_id, head.mac)
+    if previous is not None and _moved_on_incident(conn, chain_id, values, previous):
+        return
     current = read_head(conn, chain_id)
     if current is not None and (
         previous is None or (current.seq, current.hash) != (previous.seq, previous.hash)
     ):
         raise AuditChainBroken(chain_id)
-    values = (head.seq, head.hash, head.key_id, head.mac)
     updated = conn.execute(
         "UPDATE incidents SET audit_seq = ?, audit_hash = ?, audit_key_id = ?, audit_mac = ? "
         "WHERE id = ?",
@@ -37,6 +39,21 @@ def write_head(
             "key_id = excluded.key_id, mac = excluded.mac",
             (chain_id, *values),
         )
+
+
+def _moved_on_incident(
+    conn: sqlite3.Connection, chain_id: str, values: tuple[object, ...], previous: AuditEvent
+) -> bool:
+    """The usual case in one statement: an incident's anchor still at `previous`, moved on.
+    False (nothing written) for anything else, which `write_head` then reads and decides."""
+    return (
+        conn.execute(
+            "UPDATE incidents SET audit_seq = ?, audit_hash = ?, audit_key_id = ?, audit_mac = ? "
+            "WHERE id = ? AND audit_seq = ? AND audit_hash = ?",
+            (*values, chain_id, previous.seq, previous.hash),
+        ).rowcount
+        == 1
+    )
 
 
 def write_first_head(conn: sqlite3.Connection, incident_id: str, head: AuditHead) -> None:

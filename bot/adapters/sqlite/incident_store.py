@@ -19,11 +19,15 @@ from bot.ports.store import AlertRecord, Intake, OutboxEvent, Page, is_recurrenc
 
 # One row whatever exists: the alert's dedup record (incident, outbox event) and the
 # incident holding the alert's group, each NULL when absent.
+# The dedup record, the group's claim and the claiming incident in one statement (issue 17:
+# each statement is a GIL hand-off inside the write lock); `c.data` is NULL when the claim
+# names no incident.
 _RECORD_AND_CLAIM = """
-    SELECT a.incident_id, a.outbox_event_id, g.incident_id
+    SELECT a.incident_id, a.outbox_event_id, g.incident_id, c.data
     FROM (SELECT ? AS dedup_key, ? AS group_key) AS k
     LEFT JOIN alerts AS a ON a.dedup_key = k.dedup_key
     LEFT JOIN group_claims AS g ON g.group_key = k.group_key
+    LEFT JOIN incidents AS c ON c.id = g.incident_id
 """
 
 
@@ -56,9 +60,7 @@ class SqliteIncidentStore:
     ) -> Intake | None:
         """`ingest` inside the caller's transaction (the alert ledger's single commit)."""
         key = dedup_key(alert)
-        # the dedup record and the group's claim in one statement (issue 17: one GIL hand-off
-        # and one B-tree walk fewer inside every alert's commit)
-        known_incident, known_event, claimed_by = conn.execute(
+        known_incident, known_event, claimed_by, claimant = conn.execute(
             _RECORD_AND_CLAIM, (key, alert.group_key)
         ).fetchone()
         if known_incident is not None:
@@ -69,7 +71,12 @@ class SqliteIncidentStore:
             if not is_recurrence(alert, incident):
                 return Intake(incident=incident, created=False, duplicate=True, outbox=outbox)
             conn.execute("DELETE FROM alerts WHERE dedup_key = ?", (key,))
-        incident = self._open_incident_of_group(conn, alert.group_key, claimed_by)
+        incident = self._open_incident_of_group(
+            conn,
+            alert.group_key,
+            claimed_by,
+            claimant=Incident.model_validate_json(claimant) if claimant else None,
+        )
         created = incident is None
         if incident is None:
             if new_incident is None:
@@ -269,12 +276,18 @@ class SqliteIncidentStore:
     # -- inside a transaction --------------------------------------------------------------
 
     def _open_incident_of_group(
-        self, conn: sqlite3.Connection, group_key: str, claimed_by: str | None
+        self,
+        conn: sqlite3.Connection,
+        group_key: str,
+        claimed_by: str | None,
+        *,
+        claimant: Incident | None = None,
     ) -> Incident | None:
-        """`claimed_by`: the group's claim as read in this transaction (`_group_claim`)."""
+        """`claimed_by`: the group's claim as read in this transaction (`_group_claim`);
+        `claimant`: that incident, when read with the claim."""
         if claimed_by is None:
             return None
-        incident = _load_incident(conn, claimed_by)
+        incident = claimant or _load_incident(conn, claimed_by)
         if incident is not None and incident.is_open:
             return incident
         # a claim left behind by an incident that is gone or closed: free the group
