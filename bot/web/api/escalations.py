@@ -17,12 +17,11 @@ from typing import Any
 
 from pydantic import Field
 
-from bot.domain.api_tokens import TokenScope
 from bot.domain.models import Incident
 from bot.services.operator.commands import OperatorCommands
 from bot.web.api.incidents import NO_WRITES, answer
-from bot.web.api.operations import Call, Operation, Reply
-from bot.web.api.schemas import MAX_REASON, Strict, WriteAnswer
+from bot.web.api.operations import Call, Operation, Reply, write_operation
+from bot.web.api.schemas import MAX_REASON, Strict
 
 ONE = "/incidents/{incident_id}"
 
@@ -79,17 +78,7 @@ class EscalationOperations:
     def _write(
         self, method: str, path: str, op_id: str, summary: str, body: type[Strict]
     ) -> Operation:
-        return Operation(
-            method,
-            path,
-            op_id,
-            summary,
-            self.write,
-            scope=TokenScope.WRITE,
-            body=body,
-            response=WriteAnswer,
-            errors=(404, 409, 422, 503),
-        )
+        return write_operation(method, path, op_id, summary, self.write, body=body)
 
     def write(self, call: Call) -> Reply:
         commands, body, actor = self._commands, call.body, call.actor

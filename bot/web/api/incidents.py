@@ -6,12 +6,11 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from bot.domain.api_tokens import TokenScope
 from bot.services.operator.commands import OperatorCommands, WriteResult, WriteStatus
 from bot.services.operator.incident_detail import IncidentDetailReader
 from bot.services.operator.incident_queue import DEFAULT_LIMIT, MAX_LIMIT, IncidentQueue
 from bot.services.operator.views import IncidentDetail
-from bot.web.api.operations import Call, Operation, QueryParam, Reply
+from bot.web.api.operations import Call, Operation, QueryParam, Reply, write_operation
 from bot.web.api.schemas import (
     AcknowledgeBody,
     AuditPage,
@@ -127,17 +126,9 @@ class IncidentOperations:
         )
 
     def _write(self, path: str, op_id: str, summary: str, body: type[Strict]) -> Operation:
-        return Operation(
-            "POST",
-            path,
-            op_id,
-            summary,
-            self.write,
-            scope=TokenScope.WRITE,
-            body=body,
-            response=WriteAnswer,
-            success_status=201 if body is DeclareBody else 200,
-            errors=(404, 409, 422, 503),
+        created = 201 if body is DeclareBody else 200
+        return write_operation(
+            "POST", path, op_id, summary, self.write, body=body, success_status=created
         )
 
     def list_incidents(self, call: Call) -> Reply:

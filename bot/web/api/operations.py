@@ -18,6 +18,7 @@ from bot.domain.api_tokens import ApiToken, TokenScope
 from bot.services.operator.idempotency import IdempotentWrites
 from bot.services.operator.tokens import TokenAuthority
 from bot.web.api.access import RateLimiter
+from bot.web.api.schemas import WriteAnswer
 
 
 @dataclass(frozen=True)
@@ -65,6 +66,36 @@ class Operation:
     @property
     def is_write(self) -> bool:
         return self.method != "GET"
+
+
+# what a write on an incident may answer besides 400/401/403/429: a missing incident, a
+# conflicting state, a refused value, no write side in this process
+WRITE_ERRORS = (404, 409, 422, 503)
+
+
+def write_operation(
+    method: str,
+    path: str,
+    operation_id: str,
+    summary: str,
+    handler: Callable[[Call], Reply],
+    *,
+    body: type[BaseModel],
+    success_status: int = 200,
+) -> Operation:
+    """A write on an incident: the write scope, a strict body and the WriteAnswer reply."""
+    return Operation(
+        method,
+        path,
+        operation_id,
+        summary,
+        handler,
+        scope=TokenScope.WRITE,
+        body=body,
+        response=WriteAnswer,
+        success_status=success_status,
+        errors=WRITE_ERRORS,
+    )
 
 
 class OperationModule(Protocol):
