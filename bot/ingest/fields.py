@@ -46,7 +46,11 @@ def decode_object(body: bytes) -> dict[str, Any]:
         raise PayloadInvalid("", f"body is not valid JSON ({type(exc).__name__})") from None
     if not isinstance(value, dict):
         raise PayloadInvalid("", f"body must be a JSON object, not {type(value).__name__}")
-    _refuse_deep_nesting(value)
+    # A body cannot nest deeper than it has opening brackets (those inside strings only add
+    # to the count), so the walk is only for bodies with more than the limit: a webhook
+    # body's usual dozen skips it (issue 17: the walk was a sixth of an Alertmanager parse).
+    if body.count(b"{") + body.count(b"[") > MAX_JSON_DEPTH:
+        _refuse_deep_nesting(value)
     return value
 
 

@@ -358,3 +358,14 @@ def test_nesting_is_capped_before_any_schema_sees_it(parse: Parser) -> None:
     while isinstance(value, list):
         depth, value = depth + 1, value[0] if value else None
     assert depth == 63
+
+
+def test_brackets_inside_strings_never_count_as_nesting() -> None:
+    # more opening brackets than the depth limit, all inside strings: the walk runs, and finds
+    # the body two levels deep
+    title = "{[" * 100
+    body = json.dumps({"labels": {"note": title}, "title": title}).encode()
+
+    decoded = decode_object(body)
+
+    assert decoded["title"] == title and decoded["labels"]["note"] == title
