@@ -14,6 +14,8 @@ from typing import Any
 
 import pytest
 
+from bot.adapters.sqlite.database import SqliteDatabase
+from bot.adapters.sqlite.incident_store import SqliteIncidentStore
 from bot.ingest.catalog import CATALOG
 from bot.settings import Settings
 from bot.wiring.backends import Backends, open_backends
@@ -98,6 +100,19 @@ def ingress_settings(tmp_path: Path, **overrides: Any) -> Settings:
         **overrides,
     }
     return Settings(_env_file=None, **values)
+
+
+@pytest.fixture
+def backends(tmp_path: Path) -> Iterator[Backends]:
+    """The ingress settings' backends (SQLite and the local queue), opened in-process."""
+    opened = open_backends(ingress_settings(tmp_path))
+    yield opened
+    opened.close()
+
+
+def sqlite_database(backends: Backends) -> SqliteDatabase:
+    assert isinstance(backends.store, SqliteIncidentStore)
+    return backends.store.database
 
 
 @pytest.fixture

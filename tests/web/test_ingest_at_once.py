@@ -9,35 +9,20 @@ from __future__ import annotations
 
 import sqlite3
 import threading
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from bot.adapters.sqlite.database import SqliteDatabase
-from bot.adapters.sqlite.incident_store import SqliteIncidentStore
 from bot.ingest.catalog import CATALOG
 from bot.services.intake import AlertIntake, Screened, WebhookReply
-from bot.wiring.backends import Backends, open_backends
+from bot.wiring.backends import Backends
 from bot.wiring.ingress import build_intake
-from tests.web.conftest import SECRETS, fixture_body, ingress_settings
+from tests.web.conftest import SECRETS, fixture_body, ingress_settings, sqlite_database
 from tests.web.test_ingest_commits import AT_ONCE, CommitCount, StatementCount
 
 SOURCE = "alertmanager"
 # Far below SQLite's busy timeout (15 s): a reader that waited for the lock would miss it.
 NEVER_WAITS_CEILING_SECONDS = 5.0
-
-
-@pytest.fixture
-def backends(tmp_path: Path) -> Iterator[Backends]:
-    opened = open_backends(ingress_settings(tmp_path))
-    yield opened
-    opened.close()
-
-
-def _database(backends: Backends) -> SqliteDatabase:
-    assert isinstance(backends.store, SqliteIncidentStore)
-    return backends.store.database
 
 
 def _signed(body: bytes) -> dict[str, str]:
@@ -49,7 +34,7 @@ def test_a_settled_re_send_is_answered_by_screening_and_a_fresh_alert_is_read_on
 ) -> None:
     intake = build_intake(ingress_settings(Path("/unused")), backends)
     body = fixture_body("alertmanager_firing")
-    statements = StatementCount(_database(backends), monkeypatch)
+    statements = StatementCount(sqlite_database(backends), monkeypatch)
 
     fresh = intake.screen(SOURCE, body, _signed(body))
 
@@ -64,7 +49,7 @@ def test_a_settled_re_send_is_answered_by_screening_and_a_fresh_alert_is_read_on
     assert not any(s.startswith("SELECT a.incident_id, i.is_open") for s in in_worker), in_worker
     assert not any(s.startswith(AT_ONCE) for s in in_worker), in_worker
 
-    commits = CommitCount(_database(backends), monkeypatch)
+    commits = CommitCount(sqlite_database(backends), monkeypatch)
     again = intake.screen(SOURCE, body, _signed(body))
 
     assert isinstance(again, WebhookReply)
@@ -91,7 +76,7 @@ def test_a_database_locked_against_readers_sends_the_re_send_to_the_worker(
     intake = build_intake(ingress_settings(Path("/unused")), backends)
     body = fixture_body("alertmanager_firing")
     first = intake.accept(SOURCE, body, _signed(body))
-    database = _database(backends)
+    database = sqlite_database(backends)
     database.close()  # this process's connections let go, so another can lock the file whole
     locker = sqlite3.connect(database.path, isolation_level=None)
     locker.execute("PRAGMA locking_mode = EXCLUSIVE")
@@ -121,7 +106,7 @@ def test_a_reader_in_use_by_another_thread_is_not_waited_for(backends: Backends)
     intake = build_intake(ingress_settings(Path("/unused")), backends)
     body = fixture_body("alertmanager_firing")
     first = intake.accept(SOURCE, body, _signed(body))
-    database = _database(backends)
+    database = sqlite_database(backends)
 
     with database._at_once_turn:
         outcome = intake.screen(SOURCE, body, _signed(body))

@@ -14,13 +14,12 @@ import pytest
 
 from bot.adapters.sqlite.audit_log import FirstEvent, SqliteAuditLog
 from bot.adapters.sqlite.database import SqliteDatabase
-from bot.adapters.sqlite.incident_store import SqliteIncidentStore
 from bot.domain.audit import AuditAction
 from bot.domain.lifecycle import IncidentStatus
 from bot.ingest.catalog import CATALOG
-from bot.wiring.backends import Backends, open_backends
+from bot.wiring.backends import Backends
 from bot.wiring.ingress import build_intake
-from tests.web.conftest import SECRETS, fixture_body, ingress_settings
+from tests.web.conftest import SECRETS, fixture_body, ingress_settings, sqlite_database
 
 
 class CommitCount:
@@ -72,22 +71,10 @@ class StatementCount:
         return [" ".join(s.split()) for s in self.statements[before:] if not s.startswith("--")]
 
 
-@pytest.fixture
-def backends(tmp_path: Path) -> Iterator[Backends]:
-    opened = open_backends(ingress_settings(tmp_path))
-    yield opened
-    opened.close()
-
-
-def _database(backends: Backends) -> SqliteDatabase:
-    assert isinstance(backends.store, SqliteIncidentStore)
-    return backends.store.database
-
-
 def test_a_fresh_alert_is_one_commit_with_its_queue_message_and_audit_event(
     backends: Backends, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    count = CommitCount(_database(backends), monkeypatch)
+    count = CommitCount(sqlite_database(backends), monkeypatch)
     body = fixture_body("alertmanager_firing")
     source = "alertmanager"
     intake = build_intake(ingress_settings(Path("/unused")), backends)
@@ -119,16 +106,36 @@ def test_an_alert_joining_an_open_incident_is_one_commit_too(
     first = fixture_body("generic_firing")
     sign = CATALOG["generic"].sign
     opened = intake.accept("generic", first, sign(SECRETS["generic"], first, _now()))
-    count = CommitCount(_database(backends), monkeypatch)
+    statements = StatementCount(sqlite_database(backends), monkeypatch)
+    count = CommitCount(sqlite_database(backends), monkeypatch)
     second = first.replace(b'"status": "firing"', b'"status": "resolved"')
     assert second != first
 
     reply = intake.accept("generic", second, sign(SECRETS["generic"], second, _now()))
+    written = [s for s in statements.since(0) if not s.startswith(AT_ONCE)]
 
     assert reply.status == 202 and reply.body["incident_id"] == opened.body["incident_id"]
     assert count.commits == 1
-    actions = [e.action for e in backends.audit.events(reply.body["incident_id"])]
-    assert actions == [AuditAction.INCIDENT_CREATED, AuditAction.ALERT_RESOLVED]
+    events = backends.audit.events(reply.body["incident_id"])
+    assert [e.action for e in events] == [AuditAction.INCIDENT_CREATED, AuditAction.ALERT_RESOLVED]
+    # The storm's path (issue 17): the claiming incident comes with the dedup lookup, and the
+    # audit anchor moves by one conditional UPDATE instead of a read and a write.
+    assert [" ".join(s.split()[:3]) for s in written] == [
+        "BEGIN IMMEDIATE",
+        "SAVEPOINT work",
+        "SELECT a.incident_id, a.outbox_event_id,",
+        "UPDATE incidents SET",
+        "INSERT INTO alerts",
+        "INSERT OR IGNORE",
+        "SELECT seq, data",
+        "INSERT INTO audit_events",
+        "UPDATE incidents SET",
+        "INSERT INTO queue_messages",
+        "RELEASE work",
+        "COMMIT",
+    ], written
+    head = backends.audit.head(reply.body["incident_id"])
+    assert head is not None and (head.seq, head.hash) == (events[-1].seq, events[-1].hash)
 
 
 def _now() -> int:
@@ -145,8 +152,8 @@ def test_a_settled_re_send_is_answered_by_one_statement_and_no_commit(
     body = fixture_body("alertmanager_firing")
     headers = CATALOG["alertmanager"].sign(SECRETS["alertmanager"], body, 0)
     first = intake.accept("alertmanager", body, headers)
-    commits = CommitCount(_database(backends), monkeypatch)
-    statements = StatementCount(_database(backends), monkeypatch)
+    commits = CommitCount(sqlite_database(backends), monkeypatch)
+    statements = StatementCount(sqlite_database(backends), monkeypatch)
 
     again = intake.accept("alertmanager", body, headers)
 
@@ -191,7 +198,7 @@ def test_a_re_send_whose_first_acceptance_was_not_enqueued_is_enqueued_now(
     sign = CATALOG["generic"].sign
     first = intake.accept("generic", body, sign(SECRETS["generic"], body, _now()))
     assert backends.queue.receive(max_messages=10, wait_seconds=0) != []
-    database = _database(backends)
+    database = sqlite_database(backends)
     database.write("UPDATE outbox SET sent_at = NULL, data = json_set(data, '$.sent_at', NULL)")
     database.write("DELETE FROM queue_messages")
 
@@ -213,7 +220,7 @@ def test_a_fresh_alert_runs_no_lookup_its_new_ids_make_pointless(
     sign = CATALOG["generic"].sign
     opened = fixture_body("generic_firing")
     intake.accept("generic", opened, sign(SECRETS["generic"], opened, _now()))
-    statements = StatementCount(_database(backends), monkeypatch)
+    statements = StatementCount(sqlite_database(backends), monkeypatch)
 
     fresh = opened.replace(b'"dedup_key": "', b'"dedup_key": "fresh-')
     assert fresh != opened
@@ -237,7 +244,7 @@ def test_a_new_incident_s_first_audit_event_is_sealed_outside_the_write_lock(
 ) -> None:
     # Issue 17: the group-commit leader runs every queued alert's work while the others
     # wait, so hashing and sealing is kept off that critical section where it can be.
-    database = _database(backends)
+    database = sqlite_database(backends)
     audit = backends.audit
     assert isinstance(audit, SqliteAuditLog)
     sealed_under_lock: list[bool] = []
@@ -264,40 +271,3 @@ def test_a_new_incident_s_first_audit_event_is_sealed_outside_the_write_lock(
     assert sealed_under_lock == [False]
     actions = [e.action for e in backends.audit.events(opened.body["incident_id"])]
     assert actions == [AuditAction.INCIDENT_CREATED, AuditAction.ALERT_ATTACHED]
-
-
-def test_an_alert_joining_its_incident_reads_the_claimant_and_moves_the_anchor_in_place(
-    backends: Backends, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    # Issue 17, the storm's path: the claiming incident comes with the dedup lookup, and the
-    # audit anchor moves by one conditional UPDATE instead of a read and a write.
-    intake = build_intake(ingress_settings(Path("/unused")), backends)
-    first = fixture_body("generic_firing")
-    sign = CATALOG["generic"].sign
-    opened = intake.accept("generic", first, sign(SECRETS["generic"], first, _now()))
-    statements = StatementCount(_database(backends), monkeypatch)
-    second = first.replace(b'"status": "firing"', b'"status": "resolved"')
-
-    joined = intake.accept("generic", second, sign(SECRETS["generic"], second, _now()))
-
-    assert joined.body["incident_id"] == opened.body["incident_id"]
-    written = [s for s in statements.since(0) if not s.startswith(AT_ONCE)]
-    verbs = [" ".join(s.split()[:3]) for s in written]
-    assert verbs == [
-        "BEGIN IMMEDIATE",
-        "SAVEPOINT work",
-        "SELECT a.incident_id, a.outbox_event_id,",
-        "UPDATE incidents SET",
-        "INSERT INTO alerts",
-        "INSERT OR IGNORE",
-        "SELECT seq, data",
-        "INSERT INTO audit_events",
-        "UPDATE incidents SET",
-        "INSERT INTO queue_messages",
-        "RELEASE work",
-        "COMMIT",
-    ], written
-    events = backends.audit.events(joined.body["incident_id"])
-    assert [e.action for e in events] == [AuditAction.INCIDENT_CREATED, AuditAction.ALERT_RESOLVED]
-    head = backends.audit.head(joined.body["incident_id"])
-    assert head is not None and (head.seq, head.hash) == (events[-1].seq, events[-1].hash)

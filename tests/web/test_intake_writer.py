@@ -7,7 +7,7 @@ from __future__ import annotations
 import asyncio
 import threading
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 
 import pytest
@@ -18,20 +18,13 @@ from bot.domain.errors import BackendUnavailable
 from bot.ingest.catalog import CATALOG
 from bot.services.intake import AlertIntake, Screened, WebhookReply
 from bot.web.intake_writer import IntakeWriter
-from bot.wiring.backends import Backends, open_backends
+from bot.wiring.backends import Backends
 from bot.wiring.ingress import build_intake
 from tests.eventually import eventually
 from tests.web.conftest import SECRETS, ingress_settings
 
 SOURCE = "generic"
 WAKE_CEILING_SECONDS = 5.0  # far below the consumer's own wait of 20 s
-
-
-@pytest.fixture
-def backends(tmp_path: Path) -> Iterator[Backends]:
-    opened = open_backends(ingress_settings(tmp_path))
-    yield opened
-    opened.close()
 
 
 @pytest.fixture
