@@ -11,10 +11,10 @@ never a "duplicate ignored".
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from contextlib import nullcontext
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 from bot.domain.ids import new_id
 from bot.domain.models import Alert, AlertStatus, Incident, utcnow
@@ -38,6 +38,7 @@ from bot.services.alert_ledger import MarkedAtOnce, SeparateWrites
 from bot.services.outbox_relay import to_message
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 MARSHAL_INCIDENT_LABEL = "marshal_incident"  # set by a source whose event names our incident
 VENDOR_EVENT_LABEL = "pagerduty_event_type"
@@ -140,17 +141,8 @@ class AlertIntake:
 
     def record(self, screened: Screened) -> WebhookReply:
         """The rest of a screened request: whatever `screen` left, then the writes."""
-        alerts = screened.alerts
-        if alerts is None:
-            received = self._receive(screened.source, screened.body, screened.headers)
-            if isinstance(received, WebhookReply):
-                return received
-            alerts = received
-        settled = screened.settled or [None] * len(alerts)
-        read = screened.settled is not None
-        return _reply(
-            [self._answer(alert, s, read=read) for alert, s in zip(alerts, settled, strict=True)]
-        )
+        received = self._received(screened)
+        return received if isinstance(received, WebhookReply) else self._written(received)
 
     @property
     def records_together(self) -> bool:
@@ -159,15 +151,35 @@ class AlertIntake:
 
     def record_all(self, batch: Sequence[Screened]) -> list[WebhookReply | Exception]:
         """Each request's reply, or what it raised, recorded in one commit where the ledger
-        can (`records_together`). A failed commit raises: nothing of the batch is stored."""
+        can (`records_together`). A failed commit raises: nothing of the batch is stored.
+        Verifying and parsing come first, outside the commit: a secret may have to be fetched."""
+        received = [_attempt(self._received, screened) for screened in batch]
         outcomes: list[WebhookReply | Exception] = []
         with self._together.together() if self._together is not None else nullcontext():
-            for screened in batch:
-                try:
-                    outcomes.append(self.record(screened))
-                except Exception as exc:  # noqa: BLE001 - answered to its own request alone
-                    outcomes.append(exc)
+            for item in received:
+                if isinstance(item, Screened):
+                    outcomes.append(_attempt(self._written, item))
+                else:
+                    outcomes.append(item)
         return outcomes
+
+    def _received(self, screened: Screened) -> WebhookReply | Screened:
+        """`screened` verified and parsed (a WebhookReply when that answers it)."""
+        if screened.alerts is not None:
+            return screened
+        received = self._receive(screened.source, screened.body, screened.headers)
+        if isinstance(received, WebhookReply):
+            return received
+        return Screened(screened.source, screened.body, screened.headers, alerts=received)
+
+    def _written(self, screened: Screened) -> WebhookReply:
+        alerts = screened.alerts
+        assert alerts is not None, "verified and parsed by _received"
+        settled = screened.settled or [None] * len(alerts)
+        read = screened.settled is not None
+        return _reply(
+            [self._answer(alert, s, read=read) for alert, s in zip(alerts, settled, strict=True)]
+        )
 
     def _receive(
         self, source: str, body: bytes, headers: Mapping[str, str]
@@ -267,6 +279,13 @@ class AlertIntake:
         if incident is None or not incident.is_open or incident.group_key == alert.group_key:
             return alert
         return alert.model_copy(update={"group_key": incident.group_key})
+
+
+def _attempt(step: Callable[[Screened], T], screened: Screened) -> T | Exception:
+    try:
+        return step(screened)
+    except Exception as exc:  # noqa: BLE001 - answered to its own request alone
+        return exc
 
 
 def _reply(outcomes: list[Answered | None]) -> WebhookReply:

@@ -15,13 +15,17 @@ import pytest
 from bot.adapters.sqlite.alert_ledger import SqliteAlertLedger
 from bot.adapters.sqlite.local_queue import LocalQueue
 from bot.domain.errors import BackendUnavailable
+from bot.domain.models import AlertSource
 from bot.ingest.catalog import CATALOG
+from bot.ingest.reception import AlertReception
 from bot.services.intake import AlertIntake, Screened, WebhookReply
 from bot.web.intake_writer import IntakeWriter
+from bot.wiring.alert_ledgers import build_alert_ledger, records_together
 from bot.wiring.backends import Backends
 from bot.wiring.ingress import build_intake
+from bot.wiring.process import ProcessGroup
 from tests.eventually import eventually
-from tests.web.conftest import SECRETS, ingress_settings
+from tests.web.conftest import SECRETS, ingress_settings, sqlite_database
 
 SOURCE = "generic"
 WAKE_CEILING_SECONDS = 5.0  # far below the consumer's own wait of 20 s
@@ -178,3 +182,62 @@ def test_the_thread_ends_when_idle_and_starts_again_for_the_next_request() -> No
 
     assert len(seen) == 2
     assert writer.batches == 2
+
+
+class SlowSecrets:
+    """A secret store that answers only when released (a Secrets Manager cache miss)."""
+
+    def __init__(self) -> None:
+        self.asked = threading.Event()
+        self.release = threading.Event()
+
+    def secret_for(self, source: AlertSource) -> str | None:
+        self.asked.set()
+        self.release.wait(10)
+        return SECRETS[source.value.replace("_", "-")]
+
+    def refresh(self, source: AlertSource) -> bool:
+        return False
+
+
+def test_a_secret_fetched_for_verifying_never_holds_the_write_lock(backends: Backends) -> None:
+    secrets = SlowSecrets()
+    ledger, marks = build_alert_ledger(ProcessGroup(), backends)
+    together = records_together(ledger)
+    assert together is not None
+    intake = AlertIntake(
+        backends.store,
+        backends.queue,
+        backends.audit,
+        backends.metrics,
+        AlertReception(secrets),
+        ledger=ledger,
+        marks=marks,
+        together=together,  # screens=False: nothing is verified on the event loop
+    )
+    body = b'{"dedup_key": "slow", "status": "firing", "title": "Disk full", "severity": "P2"}'
+    screened = intake.screen(
+        SOURCE, body, CATALOG[SOURCE].sign(SECRETS[SOURCE], body, int(time.time()))
+    )
+    assert isinstance(screened, Screened) and screened.alerts is None
+    writer = IntakeWriter(intake.record_all)
+    answered: list[WebhookReply] = []
+    sending = threading.Thread(target=lambda: answered.append(asyncio.run(writer.record(screened))))
+    sending.start()
+    assert secrets.asked.wait(10)
+    try:
+        # another writer commits while the secret is still being fetched
+        other = threading.Thread(
+            target=lambda: sqlite_database(backends).write(
+                "INSERT INTO claims (key, owner) VALUES ('other', 'test')"
+            )
+        )
+        other.start()
+        other.join(WAKE_CEILING_SECONDS)
+        assert not other.is_alive(), "the write waited for the secret fetch"
+    finally:
+        secrets.release.set()
+    sending.join(10)
+
+    [reply] = answered
+    assert reply.status == 202
