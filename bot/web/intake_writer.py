@@ -76,6 +76,13 @@ class IntakeWriter:
                 )
             except Exception as exc:  # noqa: BLE001 - the commit failed: every request hears it
                 outcomes = [exc] * len(batch)
+            except BaseException:
+                # the thread is going (SystemExit and the like): answer the batch, and let the
+                # next request start another thread rather than queue behind a dead one
+                _answer_all(batch, [RuntimeError("the intake writer stopped")] * len(batch))
+                with self._lock:
+                    self._running = False
+                raise
             _answer_all(batch, outcomes)
 
     def _next_batch(self) -> list[_Waiting] | None:

@@ -241,3 +241,22 @@ def test_a_secret_fetched_for_verifying_never_holds_the_write_lock(backends: Bac
 
     [reply] = answered
     assert reply.status == 202
+
+
+# the writer thread does end with the SystemExit, as it should: that is what this test makes
+@pytest.mark.filterwarnings("ignore::pytest.PytestUnhandledThreadExceptionWarning")
+def test_a_writer_thread_that_dies_answers_its_batch_and_is_replaced() -> None:
+    calls: list[int] = []
+
+    def record_all(batch: Sequence[Screened]) -> list[WebhookReply | Exception]:
+        calls.append(len(batch))
+        if len(calls) == 1:
+            raise SystemExit("gone")
+        return [WebhookReply(202, {}) for _ in batch]
+
+    writer = IntakeWriter(record_all)
+
+    with pytest.raises(RuntimeError, match="intake writer stopped"):
+        asyncio.run(writer.record(Screened("generic", b"1", {})))
+    assert asyncio.run(writer.record(Screened("generic", b"2", {}))).status == 202
+    assert calls == [1, 1]
