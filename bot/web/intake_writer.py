@@ -77,13 +77,20 @@ class IntakeWriter:
             except Exception as exc:  # noqa: BLE001 - the commit failed: every request hears it
                 outcomes = [exc] * len(batch)
             except BaseException:
-                # the thread is going (SystemExit and the like): answer the batch, and let the
-                # next request start another thread rather than queue behind a dead one
+                # the thread is going (SystemExit and the like): nothing may queue behind it
+                self._hand_over()
                 _answer_all(batch, [RuntimeError("the intake writer stopped")] * len(batch))
-                with self._lock:
-                    self._running = False
                 raise
             _answer_all(batch, outcomes)
+
+    def _hand_over(self) -> None:
+        """This thread ends mid-work: what is queued gets a new thread, else the next request
+        starts one (decided under the lock a request queues under, so nothing is stranded)."""
+        with self._lock:
+            if self._waiting.empty():
+                self._running = False
+            else:
+                threading.Thread(target=self._write, name="intake-writer", daemon=True).start()
 
     def _next_batch(self) -> list[_Waiting] | None:
         """What is waiting (at most max_batch), after waiting for the first; None to end."""

@@ -258,5 +258,37 @@ def test_a_writer_thread_that_dies_answers_its_batch_and_is_replaced() -> None:
 
     with pytest.raises(RuntimeError, match="intake writer stopped"):
         asyncio.run(writer.record(Screened("generic", b"1", {})))
+    # answered at once: before, the dying thread could still count as running, and this one
+    # queued behind it for ever
     assert asyncio.run(writer.record(Screened("generic", b"2", {}))).status == 202
     assert calls == [1, 1]
+
+
+@pytest.mark.filterwarnings("ignore::pytest.PytestUnhandledThreadExceptionWarning")
+def test_requests_queued_behind_a_dying_writer_get_a_new_one() -> None:
+    first_batch = threading.Event()
+    queued = threading.Event()
+
+    def record_all(batch: Sequence[Screened]) -> list[WebhookReply | Exception]:
+        if not first_batch.is_set():
+            first_batch.set()
+            queued.wait(10)
+            raise SystemExit("gone")
+        return [WebhookReply(202, {}) for _ in batch]
+
+    writer = IntakeWriter(record_all)
+
+    async def send() -> list[WebhookReply | BaseException]:
+        dying = asyncio.ensure_future(writer.record(Screened("generic", b"1", {})))
+        await asyncio.to_thread(first_batch.wait, 10)
+        behind = [
+            asyncio.ensure_future(writer.record(Screened("generic", b, {}))) for b in (b"2", b"3")
+        ]
+        await asyncio.sleep(0)  # both queued while the first thread still counts as running
+        queued.set()
+        return await asyncio.gather(dying, *behind, return_exceptions=True)
+
+    dying, *behind = asyncio.run(send())
+
+    assert isinstance(dying, RuntimeError)
+    assert [r.status for r in behind if isinstance(r, WebhookReply)] == [202, 202]
