@@ -12,6 +12,7 @@ from __future__ import annotations
 import hmac
 import json
 import re
+from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 from typing import Any
@@ -116,6 +117,17 @@ def scrub_secrets(value: Any) -> Any:
     if isinstance(value, list | tuple):
         return [scrub_secrets(v) for v in value]
     return value
+
+
+@dataclass(frozen=True)
+class AuditEntry:
+    """What one append says: who did what, its details and, when the caller names it, the
+    event's id (an append naming a stored event's id is answered with that event)."""
+
+    actor: str
+    action: AuditAction
+    details: dict[str, Any] | None = None
+    event_id: str | None = None
 
 
 class AuditEvent(BaseModel):

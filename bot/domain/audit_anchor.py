@@ -11,11 +11,10 @@ from __future__ import annotations
 
 import hmac
 from datetime import datetime
-from typing import Any
 
 from pydantic import BaseModel, ConfigDict
 
-from bot.domain.audit import AuditAction, AuditEvent, ChainViolation, chain_event
+from bot.domain.audit import AuditEntry, AuditEvent, ChainViolation, chain_event
 from bot.domain.audit_keys import AuditKey, AuditKeyring
 
 
@@ -44,25 +43,22 @@ def anchor_head(chain_id: str, event: AuditEvent, key: AuditKey) -> AuditHead:
 
 def sealed_next(
     previous: AuditEvent | None,
-    *,
     incident_id: str,
-    actor: str,
-    action: AuditAction,
-    details: dict[str, Any] | None,
-    event_id: str | None,
+    entry: AuditEntry,
+    *,
     key: AuditKey,
     at: datetime,
 ) -> tuple[AuditEvent, AuditHead]:
-    """The event after `previous` (None: a chain's first) sealed with `key`, and the head that
-    anchors the chain at it: what every backend's append writes."""
+    """`entry` as the event after `previous` (None: a chain's first) sealed with `key`, and the
+    head that anchors the chain at it: what every backend's append writes."""
     event = chain_event(
         previous,
         incident_id=incident_id,
-        actor=actor,
-        action=action,
-        details=details,
+        actor=entry.actor,
+        action=entry.action,
+        details=entry.details,
         key=key,
-        event_id=event_id,
+        event_id=entry.event_id,
         at=at,
     )
     return event, anchor_head(incident_id, event, key)

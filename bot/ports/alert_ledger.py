@@ -18,7 +18,7 @@ from typing import Any, Protocol, runtime_checkable
 
 from pydantic import BaseModel, ConfigDict
 
-from bot.domain.audit import AuditAction
+from bot.domain.audit import AuditAction, AuditEntry
 from bot.domain.models import Alert, AlertStatus, Incident
 from bot.ports.store import Intake, OutboxEvent
 
@@ -37,6 +37,12 @@ class IntakeAudit(BaseModel):
     def event_id(intake: Intake) -> str:
         """Named after the stored outbox event, so a re-send names the same audit event."""
         return f"{intake.outbox.event_id}{AUDIT_EVENT_SUFFIX}"
+
+    def entry(self, alert: Alert, intake: Intake) -> AuditEntry:
+        """The audit entry `intake` of `alert` leaves."""
+        return AuditEntry(
+            self.actor, self.action(alert, intake), self.details, self.event_id(intake)
+        )
 
     def action(self, alert: Alert, intake: Intake) -> AuditAction:
         if alert.status is AlertStatus.RESOLVED:

@@ -11,7 +11,7 @@ import pytest
 from bot.adapters.sqlite.audit_log import SqliteAuditLog
 from bot.adapters.sqlite.database import SqliteDatabase
 from bot.adapters.sqlite.incident_store import SqliteIncidentStore
-from bot.domain.audit import AuditAction, AuditChainBroken
+from bot.domain.audit import AuditAction, AuditChainBroken, AuditEntry
 from bot.domain.models import AlertSource, Incident
 from bot.domain.severity import Severity
 
@@ -26,13 +26,8 @@ def _log_with_incident(tmp_path: Path) -> tuple[SqliteAuditLog, Incident]:
 
 
 def _first(log: SqliteAuditLog, incident_id: str, event_id: str) -> None:
-    first = log.first_event(
-        incident_id,
-        actor="source:generic",
-        action=AuditAction.INCIDENT_CREATED,
-        details={},
-        event_id=event_id,
-    )
+    entry = AuditEntry("source:generic", AuditAction.INCIDENT_CREATED, {}, event_id)
+    first = log.first_event(incident_id, entry)
     with log.database.transaction() as conn:
         log.first_on(conn, first)
 

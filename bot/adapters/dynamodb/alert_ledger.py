@@ -237,12 +237,7 @@ class DynamoAlertLedger:
         created = previous is None
         intake = Intake(incident=incident, created=created, duplicate=False, outbox=outbox)
         head, audit_puts = self._audit.chained_event(
-            incident.id,
-            previous,
-            actor=audit.actor,
-            action=audit.action(alert, intake),
-            details=audit.details,
-            event_id=audit.event_id(intake),
+            incident.id, previous, audit.entry(alert, intake)
         )
         record = AlertRecord(dedup_key=dedup_key(alert), incident_id=incident.id, alert=alert)
         return _IntakeWrites(

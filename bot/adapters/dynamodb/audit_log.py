@@ -30,6 +30,7 @@ from bot.adapters.dynamodb.tables import TableNames, incident_item_key
 from bot.domain.audit import (
     AuditAction,
     AuditChainBroken,
+    AuditEntry,
     AuditEvent,
     parse_stored_event,
 )
@@ -89,21 +90,13 @@ class DynamoAuditLog:
             existing = self._by_event_id(event_id)
             if existing is not None:
                 return existing
-        chosen_id = event_id or new_id("ev")
+        chosen_id = event_id or new_id("ev")  # once, so every retry below writes one event
+        entry = AuditEntry(actor, action, details, chosen_id)
         key = self.keys.current
         for _ in attempts(self._max_attempts):
             target = self._anchor_target(incident_id)
             previous = self._last_event(incident_id)
-            event, head = sealed_next(
-                previous,
-                incident_id=incident_id,
-                actor=actor,
-                action=action,
-                details=details,
-                event_id=chosen_id,
-                key=key,
-                at=self._clock(),
-            )
+            event, head = sealed_next(previous, incident_id, entry, key=key, at=self._clock())
             codes = self._write(event, anchor_write(target, incident_id, head, previous))
             if codes is None:
                 return event
@@ -199,27 +192,13 @@ class DynamoAuditLog:
         return self._last_event(incident_id)
 
     def chained_event(
-        self,
-        incident_id: str,
-        previous: AuditEvent | None,
-        *,
-        actor: str,
-        action: AuditAction,
-        details: dict[str, Any] | None,
-        event_id: str,
+        self, incident_id: str, previous: AuditEvent | None, entry: AuditEntry
     ) -> tuple[AuditHead, list[TransactWriteItemTypeDef]]:
-        """The event after `previous` (None: a new incident's first), for the caller's own
+        """`entry` after `previous` (None: a new incident's first), for the caller's own
         transaction that also moves the chain's head on the incident item: the new head and
         the event's and its id marker's conditional puts."""
         event, head = sealed_next(
-            previous,
-            incident_id=incident_id,
-            actor=actor,
-            action=action,
-            details=details,
-            event_id=event_id,
-            key=self.keys.current,
-            at=self._clock(),
+            previous, incident_id, entry, key=self.keys.current, at=self._clock()
         )
         return head, self._event_puts(event)
 

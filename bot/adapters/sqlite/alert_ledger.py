@@ -85,13 +85,7 @@ class SqliteAlertLedger:
         self, alert: Alert, incident: Incident, event: OutboxEvent, audit: IntakeAudit
     ) -> FirstEvent:
         opened = Intake(incident=incident, created=True, duplicate=False, outbox=event)
-        return self._audit.first_event(
-            incident.id,
-            actor=audit.actor,
-            action=audit.action(alert, opened),
-            details=audit.details,
-            event_id=audit.event_id(opened),
-        )
+        return self._audit.first_event(incident.id, audit.entry(alert, opened))
 
     @property
     def records_whole(self) -> bool:
@@ -164,18 +158,11 @@ class SqliteAlertLedger:
                 first = self._first_event(alert, intake.incident, intake.outbox, audit)
             self._audit.first_on(conn, first)
             return
-        action, event_id = audit.action(alert, intake), audit.event_id(intake)
         # A duplicate's audit event was committed with it, unless it was accepted by an
         # older marshal that appended separately; the idempotent append covers both. A new
         # notification's audit event is named after its new outbox event: nothing to find.
         self._audit.append_on(
-            conn,
-            intake.incident.id,
-            actor=audit.actor,
-            action=action,
-            details=audit.details,
-            event_id=event_id,
-            new_event_id=not intake.duplicate,
+            conn, intake.incident.id, audit.entry(alert, intake), new_event_id=not intake.duplicate
         )
 
 

@@ -22,7 +22,7 @@ from bot.adapters.sqlite.audit_anchor import (
 )
 from bot.adapters.sqlite.audit_key import embedded_audit_key
 from bot.adapters.sqlite.database import SqliteDatabase
-from bot.domain.audit import AuditAction, AuditEvent, parse_stored_event
+from bot.domain.audit import AuditAction, AuditEntry, AuditEvent, parse_stored_event
 from bot.domain.audit_anchor import AuditHead, sealed_next
 from bot.domain.audit_keys import AuditKeyring
 from bot.domain.models import utcnow
@@ -62,26 +62,22 @@ class SqliteAuditLog:
         details: dict[str, Any] | None = None,
         event_id: str | None = None,
     ) -> AuditEvent:
+        entry = AuditEntry(actor, action, details, event_id)
         with self.database.transaction() as conn:
-            return self.append_on(
-                conn, incident_id, actor=actor, action=action, details=details, event_id=event_id
-            )
+            return self.append_on(conn, incident_id, entry)
 
     def append_on(
         self,
         conn: sqlite3.Connection,
         incident_id: str,
+        entry: AuditEntry,
         *,
-        actor: str,
-        action: AuditAction,
-        details: dict[str, Any] | None = None,
-        event_id: str | None = None,
         new_event_id: bool = False,
     ) -> AuditEvent:
         """`append` inside the caller's transaction (the alert ledger's single commit).
-        `new_event_id`: `event_id` was minted for this append, so there is no stored event to
-        find by it (a collision would still fail the insert on its unique index)."""
-        key = self.keys.current
+        `new_event_id`: the entry's event id was minted for this append, so there is no stored
+        event to find by it (a collision would still fail the insert on its unique index)."""
+        event_id = entry.event_id
         if event_id is not None and not new_event_id:
             existing = conn.execute(
                 "SELECT incident_id, seq, data FROM audit_events WHERE event_id = ?",
@@ -90,16 +86,7 @@ class SqliteAuditLog:
             if existing:
                 return parse_stored_event(existing[0], f"#{existing[1]}", existing[2])
         previous = _last_event(conn, incident_id)
-        event, head = sealed_next(
-            previous,
-            incident_id=incident_id,
-            actor=actor,
-            action=action,
-            details=details,
-            event_id=event_id,
-            key=key,
-            at=self._clock(),
-        )
+        event, head = self._sealed(previous, incident_id, entry)
         conn.execute(
             "INSERT INTO audit_events (incident_id, seq, event_id, data) VALUES (?, ?, ?, ?)",
             (incident_id, event.seq, event.event_id, event.model_dump_json()),
@@ -107,27 +94,15 @@ class SqliteAuditLog:
         write_head(conn, incident_id, head, previous)
         return event
 
-    def first_event(
-        self,
-        incident_id: str,
-        *,
-        actor: str,
-        action: AuditAction,
-        details: dict[str, Any],
-        event_id: str,
-    ) -> FirstEvent:
+    def first_event(self, incident_id: str, entry: AuditEntry) -> FirstEvent:
         """The first event of a new incident's chain, sealed and anchored, for `first_on`."""
-        event, head = sealed_next(
-            None,
-            incident_id=incident_id,
-            actor=actor,
-            action=action,
-            details=details,
-            event_id=event_id,
-            key=self.keys.current,
-            at=self._clock(),
-        )
+        event, head = self._sealed(None, incident_id, entry)
         return FirstEvent(event, event.model_dump_json(), head)
+
+    def _sealed(
+        self, previous: AuditEvent | None, incident_id: str, entry: AuditEntry
+    ) -> tuple[AuditEvent, AuditHead]:
+        return sealed_next(previous, incident_id, entry, key=self.keys.current, at=self._clock())
 
     def first_on(self, conn: sqlite3.Connection, first: FirstEvent) -> AuditEvent:
         """Store `first` as the chain of an incident whose row the caller inserted in this
