@@ -180,6 +180,35 @@ class OperationRun(BaseModel):
     lease_expires_at: datetime | None = None  # renewed while it works; after: presumed dead
     version: int = 0
 
+    @classmethod
+    def confirming(
+        cls,
+        preview: RunPreview,
+        *,
+        confirmed_by: str,
+        idempotency_key: str,
+        created_at: datetime | None = None,
+    ) -> OperationRun:
+        """The run a Confirm of `preview` starts: what the preview showed and counted, who
+        asked for it, who confirmed it, and the preview's token the run uses up."""
+        return cls(
+            runbook=preview.runbook,
+            scope=preview.scope,
+            params=preview.params,
+            targets=preview.targets,
+            affected=preview.count,
+            total=preview.total,
+            initiator=preview.requested_by,
+            confirmed_by=confirmed_by,
+            incident_id=preview.incident_id,
+            channel_id=preview.channel_id,
+            reason=preview.reason,
+            break_glass=preview.break_glass,
+            idempotency_key=idempotency_key,
+            preview_token=preview.token,
+            created_at=created_at or utcnow(),
+        )
+
     @property
     def active(self) -> bool:
         return self.status is not RunStatus.COMPLETED

@@ -23,23 +23,12 @@ def test_runs_are_listed_newest_first_with_their_incident(console: Console) -> N
             total=10,
             binding=binding_hash(runbook, {"cluster": "prod"}, ["pod-1", "pod-2"]),
             requested_by="U0ALICE",
+            incident_id=incident.id,
             expires_at=utcnow() + PREVIEW_LIFETIME,
         )
         runs.save_preview(shown)
         runs.start(
-            OperationRun(
-                runbook=runbook,
-                scope=shown.scope,
-                params=shown.params,
-                targets=shown.targets,
-                affected=2,
-                total=10,
-                initiator="U0ALICE",
-                confirmed_by="U0BOB",
-                incident_id=incident.id,
-                idempotency_key=new_id("idem"),
-                preview_token=shown.token,
-            )
+            OperationRun.confirming(shown, confirmed_by="U0BOB", idempotency_key=new_id("idem"))
         )
     client = console.signed_in()
     page = client.get("/console/runs")

@@ -136,18 +136,7 @@ def test_of_two_processors_recovering_a_dead_owners_run_one_fails_it(
     dead, first, second = processors(), processors(), processors()
     shown = dead.runs.get_preview(ask(dead))
     assert shown is not None
-    run = OperationRun(
-        runbook=shown.runbook,
-        scope=shown.scope,
-        params=shown.params,
-        targets=shown.targets,
-        affected=shown.count,
-        total=shown.total,
-        initiator="U0ALICE",
-        confirmed_by="U0BOB",
-        idempotency_key="dead-1",
-        preview_token=shown.token,
-    )
+    run = OperationRun.confirming(shown, confirmed_by="U0BOB", idempotency_key="dead-1")
     queued = dead.runs.start(dead.executor.leased(run)).run
     # the dead owner took it to running (its request may be out) and then died
     running = dead.runs.update(

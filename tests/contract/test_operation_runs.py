@@ -62,17 +62,8 @@ def preview(runs: OperationRuns, *, scope: str = "service:checkout") -> RunPrevi
 
 
 def run_for(shown: RunPreview, key: str | None = None) -> OperationRun:
-    return OperationRun(
-        runbook=shown.runbook,
-        scope=shown.scope,
-        params=shown.params,
-        targets=shown.targets,
-        affected=shown.count,
-        total=shown.total,
-        initiator=shown.requested_by,
-        confirmed_by="U0BOB",
-        idempotency_key=key or new_id("idem"),
-        preview_token=shown.token,
+    return OperationRun.confirming(
+        shown, confirmed_by="U0BOB", idempotency_key=key or new_id("idem")
     )
 
 

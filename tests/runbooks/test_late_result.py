@@ -23,21 +23,8 @@ def queued_run(rig: Rig, incident_id: str) -> OperationRun:
             runbook="restart-checkout", params={}, user_id="U0ALICE", incident_id=incident_id
         )
     )
-    return rig.runs.start(
-        OperationRun(
-            runbook=shown.runbook,
-            scope=shown.scope,
-            params=shown.params,
-            targets=shown.targets,
-            affected=shown.count,
-            total=shown.total,
-            incident_id=incident_id,
-            initiator="U0ALICE",
-            confirmed_by="U0ALICE",
-            idempotency_key="late-1",
-            preview_token=shown.token,
-        )
-    ).run
+    run = OperationRun.confirming(shown, confirmed_by="U0ALICE", idempotency_key="late-1")
+    return rig.runs.start(run).run
 
 
 def test_a_result_after_the_run_was_failed_as_interrupted_is_recorded_not_dropped(

@@ -227,19 +227,7 @@ def _started_without_executing(rig: Rig, token: str, key: str) -> OperationRun:
     """What confirm writes before it executes: the state a crash right after leaves."""
     shown = rig.runs.get_preview(token)
     assert shown is not None
-    run = OperationRun(
-        runbook=shown.runbook,
-        scope=shown.scope,
-        params=shown.params,
-        targets=shown.targets,
-        affected=shown.count,
-        total=shown.total,
-        initiator=shown.requested_by,
-        confirmed_by=BOB,
-        idempotency_key=key,
-        preview_token=token,
-    )
-    return rig.runs.start(run).run
+    return rig.runs.start(OperationRun.confirming(shown, confirmed_by=BOB, idempotency_key=key)).run
 
 
 def test_an_idempotency_key_reused_for_another_preview_is_refused(rig: Rig) -> None:

@@ -58,18 +58,7 @@ def test_a_run_orphaned_while_the_processor_is_up_is_failed_after_its_lease(
             PreflightRequest(runbook="restart-checkout", params={}, user_id="U0ALICE")
         )
         queued = runs.start(
-            OperationRun(
-                runbook=shown.runbook,
-                scope=shown.scope,
-                params=shown.params,
-                targets=shown.targets,
-                affected=shown.count,
-                total=shown.total,
-                initiator="U0ALICE",
-                confirmed_by="U0ALICE",
-                idempotency_key="orphan-1",
-                preview_token=shown.token,
-            )
+            OperationRun.confirming(shown, confirmed_by="U0ALICE", idempotency_key="orphan-1")
         ).run
         # another process took it to running under its own lease, then died
         orphan = runs.update(

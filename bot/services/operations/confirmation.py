@@ -124,21 +124,10 @@ class OperationConfirmation:
         return shown
 
     def _start(self, shown: RunPreview, user_id: str, idempotency_key: str) -> Confirmation:
-        run = OperationRun(
-            runbook=shown.runbook,
-            scope=shown.scope,
-            params=shown.params,
-            targets=shown.targets,
-            affected=shown.count,
-            total=shown.total,
-            initiator=shown.requested_by,
+        run = OperationRun.confirming(
+            shown,
             confirmed_by=user_id,
-            incident_id=shown.incident_id,
-            channel_id=shown.channel_id,
-            reason=shown.reason,
-            break_glass=shown.break_glass,
             idempotency_key=idempotency_key,
-            preview_token=shown.token,
             created_at=self._config.clock(),
         )
         run = self._executor.leased(run)  # queued is ours too: no recovery resumes it under us

@@ -77,17 +77,8 @@ class BulkRuns:
         preview = self._runs.get_preview(token)
         if preview is None:
             return None
-        run = OperationRun(
-            runbook=preview.runbook,
-            scope=preview.scope,
-            params=preview.params,
-            targets=preview.targets,
-            affected=preview.count,
-            total=preview.total,
-            initiator=preview.requested_by,
-            confirmed_by=user_id,
-            idempotency_key=f"bulk:{token}",
-            preview_token=token,
+        run = OperationRun.confirming(
+            preview, confirmed_by=user_id, idempotency_key=f"bulk:{token}"
         )
         try:
             started = self._runs.start(run)
