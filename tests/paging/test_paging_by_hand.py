@@ -207,3 +207,24 @@ def test_an_unpaged_incident_from_pagerduty_still_has_ack_and_resolve_synced_the
     processor.escalation.resolved(from_pd.id)
     eventually(lambda: paging.pagerduty.incidents.get("PQUIET1") == "resolved")
     assert all(dedup != from_pd.id for _, dedup in paging.pagerduty.alerts)
+
+
+def test_a_hold_set_just_before_paging_starts_is_kept(paging: PagingRig) -> None:
+    # Paging starts from the incident as read before the hold (the reconcile pass and the
+    # command race); it used to write a fresh state over the hold, so escalation went on.
+    processor = paging.processor()
+    processor.escalation.on_change = None  # the timer would start paging right after the hold
+    read_before = paging.reload()
+    command = EscalationCommand(processor.control)
+    reply = command.run(_ctx(read_before, "U0BOB", "escalation", "hold 1h waiting for the vendor"))
+    assert reply.outcome is Outcome.OK
+
+    started = processor.escalation.start(read_before)
+
+    assert started is not None
+    state = paging.reload().escalation
+    assert state is not None
+    assert state.hold_until is not None and state.hold_reason == "waiting for the vendor"
+    assert state.next_due is not None  # level 1 is due, and waits for the hold
+    processor.escalation.run_step(paging.incident.id, state.epoch, 0)
+    assert paging.pagerduty.triggers("R0UTINGKEYPRIMARY") == 0

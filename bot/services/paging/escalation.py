@@ -102,24 +102,13 @@ class Escalation:
         if policy is None:
             return None
         now = self._clock()
-        previous = incident.escalation
-        if previous is None or _idle(previous):
-            state = (previous or self.idle_state(incident, policy)).model_copy(
-                update={"policy": policy.name, "epoch_started_at": now, "next_due": now}
-            )
-        else:  # reopened: the next epoch, its own acknowledgement, no hold
-            state = EscalationState(
-                policy=policy.name,
-                epoch=previous.epoch + 1,
-                epoch_started_at=now,
-                next_due=now,
-                pages=previous.pages,
-                sent=previous.sent,
-            )
-        event = page_step_outbox(incident.id, state.epoch, 0, due=now)
+        epoch = self._started(incident, policy, now).epoch
+        event = page_step_outbox(incident.id, epoch, 0, due=now)
 
         def begin(current: Incident) -> Incident | None:
-            if not still(current):
+            # from the incident as it is now: a hold set since `incident` was read is kept
+            state = self._started(current, policy, now)
+            if not still(current) or state.epoch != epoch:
                 return None
             return current.model_copy(update={"escalation": state, "updated_at": now})
 
@@ -132,6 +121,25 @@ class Escalation:
             log.warning("first page left to the relay: %s", exc, extra={"incident": incident.id})
         self.changed(applied.after)
         return applied.after
+
+    def _started(
+        self, incident: Incident, policy: EscalationPolicy, now: datetime
+    ) -> EscalationState:
+        """The state that pages level 1 of `incident` now."""
+        previous = incident.escalation
+        if previous is None or _idle(previous):
+            return (previous or self.idle_state(incident, policy)).model_copy(
+                update={"policy": policy.name, "epoch_started_at": now, "next_due": now}
+            )
+        # reopened: the next epoch, its own acknowledgement, no hold
+        return EscalationState(
+            policy=policy.name,
+            epoch=previous.epoch + 1,
+            epoch_started_at=now,
+            next_due=now,
+            pages=previous.pages,
+            sent=previous.sent,
+        )
 
     def _should_start(self, incident: Incident) -> bool:
         if not incident.is_open or not incident.channel_id:
