@@ -72,16 +72,23 @@ def test_every_subprocess_suite_is_in_the_slow_lane(module: str) -> None:
     assert importlib.import_module(module).pytestmark.name == "slow"
 
 
+class CommandsRun:
+    """Stands in for bootstrap's command runner: records each command, answers success."""
+
+    def __init__(self) -> None:
+        self.ran: list[tuple[str, ...]] = []
+
+    def __call__(self, *cmd: str) -> int:
+        self.ran.append(cmd)
+        return 0
+
+
 def test_test_installs_debians_chromium_only_when_it_is_missing(
     monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
     bootstrap = _bootstrap()
-    ran: list[tuple[str, ...]] = []
-
-    def record(*cmd: str) -> int:
-        ran.append(cmd)
-        return 0
-
+    record = CommandsRun()
+    ran = record.ran
     monkeypatch.setattr(bootstrap, "CHROMIUM", tmp_path / "chromium")
     monkeypatch.setattr(bootstrap.shutil, "which", lambda name: f"/usr/bin/{name}")
     bootstrap.ensure_chromium(record, is_root=False)
@@ -97,12 +104,8 @@ def test_each_step_says_how_long_it_took(
     monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
     bootstrap = _bootstrap()
-    ran: list[tuple[str, ...]] = []
-
-    def record(*cmd: str) -> int:
-        ran.append(cmd)
-        return 0
-
+    record = CommandsRun()
+    ran = record.ran
     monkeypatch.setattr(bootstrap, "_run", record)
     assert bootstrap.run_checks(["-m", "not slow"]) == 0
     took = [

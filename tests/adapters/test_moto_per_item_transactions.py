@@ -7,24 +7,17 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-import boto3
 import pytest
 from botocore.exceptions import ClientError
 from mypy_boto3_dynamodb import DynamoDBClient
 
-from tests.fakes.moto import serialised_moto
+from tests.fakes.moto import moto_dynamodb, serialised_moto
 
 
 @pytest.fixture(scope="module")
 def client() -> Iterator[DynamoDBClient]:
     with serialised_moto() as url:
-        dynamodb = boto3.client(
-            "dynamodb",
-            endpoint_url=url,
-            region_name="us-east-1",
-            aws_access_key_id="testing",
-            aws_secret_access_key="testing",
-        )
+        dynamodb = moto_dynamodb(url)
         dynamodb.create_table(
             TableName="t",
             KeySchema=[

@@ -6,27 +6,14 @@ from __future__ import annotations
 import json
 import urllib.request
 
-import boto3
-
+from tests.fakes.moto import moto_dynamodb, moto_sqs
 from tests.fakes.moto_request_log import LOG_PATH, logged_moto
 
 
 def test_counts_calls_by_caller_service_and_operation() -> None:
     with logged_moto(per_item=False) as url:
-        dynamodb = boto3.client(
-            "dynamodb",
-            endpoint_url=url,
-            region_name="us-east-1",
-            aws_access_key_id="webhook-1",
-            aws_secret_access_key="secret",
-        )
-        sqs = boto3.client(
-            "sqs",
-            endpoint_url=url,
-            region_name="us-east-1",
-            aws_access_key_id="processor-2",
-            aws_secret_access_key="secret",
-        )
+        dynamodb = moto_dynamodb(url, caller="webhook-1")
+        sqs = moto_sqs(url, caller="processor-2")
         dynamodb.list_tables()
         dynamodb.list_tables()
         queue = sqs.create_queue(QueueName="log.fifo", Attributes={"FifoQueue": "true"})

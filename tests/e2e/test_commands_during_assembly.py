@@ -17,7 +17,6 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-import boto3
 import pytest
 
 from bot.adapters.dynamodb.audit_log import DynamoAuditLog
@@ -39,7 +38,7 @@ from bot.services.war_room.channel_name import short_id
 from tests.conftest import slack_env
 from tests.e2e.conftest import MarshalProcess, start_marshal
 from tests.eventually import eventually
-from tests.fakes.moto import serialised_moto
+from tests.fakes.moto import moto_dynamodb, serialised_moto
 from tests.web.conftest import Ingress
 
 pytestmark = pytest.mark.slow  # runs marshal in subprocesses
@@ -126,13 +125,7 @@ def _stores(name: str, tmp_path: Path) -> Iterator[tuple[dict[str, str], Inciden
             "MARSHAL_STORE": "dynamodb",
             "MARSHAL_AUDIT_KEY": AUDIT_KEY,
         }
-        client = boto3.client(
-            "dynamodb",
-            endpoint_url=url,
-            region_name="us-east-1",
-            aws_access_key_id="testing",
-            aws_secret_access_key="testing",
-        )
+        client = moto_dynamodb(url)
         keys = AuditKeyring.from_text(AUDIT_KEY)
         yield env, DynamoIncidentStore(client), DynamoAuditLog(client, keys=keys)
 

@@ -22,6 +22,7 @@ from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
+import boto3
 import moto.dynamodb.models as dynamodb_models
 from moto.dynamodb.models.table import Table
 from moto.moto_server.werkzeug_app import (
@@ -29,6 +30,8 @@ from moto.moto_server.werkzeug_app import (
     MotoRequestHandler,
     create_backend_app,
 )
+from mypy_boto3_dynamodb import DynamoDBClient
+from mypy_boto3_sqs import SQSClient
 from werkzeug.serving import make_server
 
 Environ = dict[str, Any]
@@ -147,3 +150,26 @@ def serving(app: Callable[..., Iterable[bytes]]) -> Iterator[str]:
     finally:
         server.shutdown()
         thread.join()
+
+
+def moto_dynamodb(url: str, *, caller: str = "testing") -> DynamoDBClient:
+    """A DynamoDB client of moto's server at `url`; `caller` is its access key id, which
+    moto's request log (tests/fakes/moto_request_log.py) counts calls by."""
+    return boto3.client(
+        "dynamodb",
+        endpoint_url=url,
+        region_name="us-east-1",
+        aws_access_key_id=caller,
+        aws_secret_access_key="testing",
+    )
+
+
+def moto_sqs(url: str, *, caller: str = "testing") -> SQSClient:
+    """An SQS client of moto's server at `url` (`caller`: see `moto_dynamodb`)."""
+    return boto3.client(
+        "sqs",
+        endpoint_url=url,
+        region_name="us-east-1",
+        aws_access_key_id=caller,
+        aws_secret_access_key="testing",
+    )
